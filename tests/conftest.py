@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from wildchat_dagster.kit.samples import REAL_WILDCHAT
+
 REPO = Path(__file__).resolve().parent.parent
-REAL_WILDCHAT = REPO.parent / "shared" / "real-wildchat"
 ARTIFACTS = REPO / "test-artifacts"
 
 # Every asset of the code location, monthly ones in pipeline order.
@@ -47,7 +48,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def real_wildchat() -> Path:
-    """Real WildChat-1M rows (ODC-BY), shipped beside the repo in ../shared."""
+    """Real WildChat-1M rows (ODC-BY), shipped in the package (kit/samples/real_wildchat)."""
     if not REAL_WILDCHAT.is_dir():
         pytest.fail(f"real WildChat samples not found at {REAL_WILDCHAT}")
     return REAL_WILDCHAT

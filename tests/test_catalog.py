@@ -15,7 +15,7 @@ from test_statistics import APRIL, MAY, known_conversations
 from wildchat_dagster.assets.catalog import duckdb_catalog
 from wildchat_dagster.assets.release import monthly_stats, release_splits
 from wildchat_dagster.assets.reports import dataset_report, release_manifest
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 

@@ -17,15 +17,21 @@ import pytest
 
 from wildchat_dagster.assets.checks import no_raw_ips_result
 from wildchat_dagster.assets.geotagging import geotagged_conversations
-from wildchat_dagster.core import geo
-from wildchat_dagster.core.geo import GeoLocator, Snapshot, find_snapshots, geotag_conversations, most_frequent
-from wildchat_dagster.core.ip_hashing import (
+from wildchat_dagster.core.geo import geolocation as geo
+from wildchat_dagster.core.geo.geolocation import (
+    GeoLocator,
+    Snapshot,
+    find_snapshots,
+    geotag_conversations,
+    most_frequent,
+)
+from wildchat_dagster.core.geo.ip_hashing import (
     InsecureKeyFileError,
     IPHasher,
     key_file_path,
     load_ip_hasher,
 )
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.resources.geoip import GeoIPResource, embedded_database_path
 from wildchat_dagster.resources.warehouse import WarehouseResource
 

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from wildchat_dagster.assets.language import language_tagged_conversations
-from wildchat_dagster.core.language import (
+from wildchat_dagster.core.language.detection import (
     LANGUAGE_NAMES,
     LANGUAGE_SCRIPTS,
     MAX_SAMPLE_CHARS,
@@ -19,7 +19,7 @@ from wildchat_dagster.core.language import (
     prediction_sample,
     tag_languages,
 )
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.resources.language_detector import LanguageDetector
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import LANGUAGE_TAGGED_CONVERSATIONS

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from wildchat_dagster.core.linking import FATES, client_fingerprint, conservation_identity_holds, link_month
+from wildchat_dagster.core.linking.chains import FATES, client_fingerprint, conservation_identity_holds, link_month
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2023, 4, 12, 9, 0, tzinfo=UTC)
@@ -393,7 +393,7 @@ def test_every_log_is_accounted_for_in_a_mixed_month():
 
 
 def test_window_keeps_one_row_per_log_id_preferring_the_month():
-    from wildchat_dagster.core.linking import window_logs
+    from wildchat_dagster.core.linking.chains import window_logs
 
     april = [{"log_id": "x", "m": "2023-04"}, {"log_id": "a", "m": "2023-04"}]
     may = [{"log_id": "x", "m": "2023-05"}, {"log_id": "b", "m": "2023-05"}]

@@ -8,9 +8,9 @@ import dagster as dg
 import pytest
 
 from wildchat_dagster.assets.moderation import moderated_conversations
-from wildchat_dagster.benchmarks.moderation import write_random_detoxify
-from wildchat_dagster.benchmarks.openai_stub import ModerationStub
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.kit.benchmarks.moderation import write_random_detoxify
+from wildchat_dagster.kit.fakes.openai_server import ModerationStub
 from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
 from wildchat_dagster.resources.profanity import ProfanityResource

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from wildchat_dagster.core.moderation_cache import ModerationCache, text_sha256
+from wildchat_dagster.core.moderation.cache import ModerationCache, text_sha256
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -52,7 +52,7 @@ def test_many_keys_are_looked_up_in_chunks(tmp_path):
 WRITER = textwrap.dedent(
     """
     import pathlib, sys, time
-    from wildchat_dagster.core.moderation_cache import ModerationCache
+    from wildchat_dagster.core.moderation.cache import ModerationCache
     path, name, go = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
     while not go.exists():  # start together, so the writes really interleave
         time.sleep(0.005)

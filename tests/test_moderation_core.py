@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from wildchat_dagster.benchmarks.openai_stub import stub_result
-from wildchat_dagster.core.moderation import (
+from wildchat_dagster.core.moderation.cache import ModerationCache
+from wildchat_dagster.core.moderation.policy import (
     DETOXIFY,
     OPENAI,
     PROFANITY,
@@ -27,7 +27,7 @@ from wildchat_dagster.core.moderation import (
     utterance_toxic,
     windowed_batch_scores,
 )
-from wildchat_dagster.core.moderation_cache import ModerationCache
+from wildchat_dagster.kit.fakes.openai_server import stub_result
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES
 
 from factories import conversation_record

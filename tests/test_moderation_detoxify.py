@@ -8,9 +8,9 @@ import shutil
 import pytest
 import torch
 
-from wildchat_dagster.benchmarks.moderation import write_random_detoxify
-from wildchat_dagster.core.moderation import max_scores, moderate_texts, split_at_token_windows
-from wildchat_dagster.core.moderation_cache import ModerationCache
+from wildchat_dagster.core.moderation.cache import ModerationCache
+from wildchat_dagster.core.moderation.policy import max_scores, moderate_texts, split_at_token_windows
+from wildchat_dagster.kit.benchmarks.moderation import write_random_detoxify
 from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.schema import DETOXIFY_SCORES
 

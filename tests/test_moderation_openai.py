@@ -9,9 +9,9 @@ import dagster as dg
 import openai
 import pytest
 
-from wildchat_dagster.benchmarks.openai_stub import Fault, ModerationStub
-from wildchat_dagster.core.moderation import moderate_texts, openai_struct
-from wildchat_dagster.core.moderation_cache import ModerationCache
+from wildchat_dagster.core.moderation.cache import ModerationCache
+from wildchat_dagster.core.moderation.policy import moderate_texts, openai_struct
+from wildchat_dagster.kit.fakes.openai_server import Fault, ModerationStub
 from wildchat_dagster.resources.openai_moderation import MinuteBudget, OpenAIModerationResource
 from wildchat_dagster.schema import OPENAI_CATEGORIES
 

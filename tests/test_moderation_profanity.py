@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wildchat_dagster.core.moderation import PROFANITY_THRESHOLD
+from wildchat_dagster.core.moderation.policy import PROFANITY_THRESHOLD
 from wildchat_dagster.resources.profanity import ProfanityResource
 
 TOXIC_MESSAGES = Path(__file__).parent / "moderation_toxic_messages.txt"

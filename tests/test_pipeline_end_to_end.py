@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from wildchat_dagster.cli import main
-from wildchat_dagster.core.privacy import canonical_ips, find_raw_ips
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.geo.client_ips import canonical_ips, find_raw_ips
+from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.schema import WILDCHAT_1M
 
 MONTHS = ["2023-04", "2023-05"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from wildchat_dagster.core.privacy import IP_PLACEHOLDER, canonical_ips, find_raw_ips, scrub_ips
+from wildchat_dagster.core.geo.client_ips import IP_PLACEHOLDER, canonical_ips, find_raw_ips, scrub_ips
 
 CLIENTS = canonical_ips(["203.0.113.7", "2001:db8::1"])
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from wildchat_dagster.core.raw_logs import (
+from wildchat_dagster.core.ingestion.raw_logs import (
     REJECTION_REASONS,
     ContractViolation,
     parse_landing_file,
@@ -20,7 +20,7 @@ from wildchat_dagster.core.raw_logs import (
     read_landing_file,
     validate_record,
 )
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
 
 MONTH = "2023-04"
 

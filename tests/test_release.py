@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from wildchat_dagster.assets.release import provenance_path, release_splits
-from wildchat_dagster.core.release import (
+from wildchat_dagster.core.release.splits import (
     RELEASE_SCHEMA,
     conversation_hash,
     schema_differences,
@@ -21,7 +21,7 @@ from wildchat_dagster.core.release import (
     to_release_row,
     turn_identifier,
 )
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES, RAW_LOGS
 
@@ -326,7 +326,7 @@ def test_a_raw_ip_in_the_release_blocks_and_unpublishes(data_dir):
 
 
 def test_great_expectations_catch_a_wrong_split_and_month():
-    from wildchat_dagster.core.expectations import release_expectations, release_frame, run_expectations
+    from wildchat_dagster.core.release.expectations import release_expectations, release_frame, run_expectations
 
     nontoxic, toxic, _ = split_release(month_rows())
     passed, results = run_expectations(release_frame(nontoxic), release_expectations(MONTH, toxic=False), "nontoxic")

@@ -12,8 +12,8 @@ import pytest
 from test_statistics import APRIL, MAY, build_known_release
 
 from wildchat_dagster.assets.reports import dataset_report
-from wildchat_dagster.core.report import write_report
-from wildchat_dagster.core.statistics import cl100k_token_counter, compute_statistics, release_sources
+from wildchat_dagster.core.reporting.report import write_report
+from wildchat_dagster.core.reporting.statistics import cl100k_token_counter, compute_statistics, release_sources
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
 from conftest import ARTIFACTS

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from wildchat_dagster.core.release import published_path, release_table, split_release
-from wildchat_dagster.core.statistics import (
+from wildchat_dagster.core.release.splits import published_path, release_table, split_release
+from wildchat_dagster.core.reporting.statistics import (
     OVERALL,
     ModerationThresholds,
     cl100k_token_counter,
@@ -17,7 +17,7 @@ from wildchat_dagster.core.statistics import (
     month_tables,
     release_sources,
 )
-from wildchat_dagster.core.warehouse import Warehouse, atomic_write_parquet
+from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_parquet
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES
 
 from factories import conversation_record

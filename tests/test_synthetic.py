@@ -19,9 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from wildchat_dagster.core import synthetic_text as text
 from wildchat_dagster.core.months import shift_month
-from wildchat_dagster.core.synthetic import HARD_CASES, PII_TYPES, REJECTION_REASONS, SECRET_KINDS, generate_landing
+from wildchat_dagster.kit.synthetic import text
+from wildchat_dagster.kit.synthetic.generator import (
+    HARD_CASES,
+    PII_TYPES,
+    REJECTION_REASONS,
+    SECRET_KINDS,
+    generate_landing,
+)
 
 MONTHS = ["2023-04", "2023-05", "2023-06"]
 PER_MONTH = 300
@@ -448,9 +454,9 @@ def test_summary_matches_the_files_and_reports_speed(large):
 
 @pytest.fixture(scope="module")
 def linked(generated):
-    from wildchat_dagster.core.linking import link_month
-    from wildchat_dagster.core.raw_logs import parse_month
-    from wildchat_dagster.core.warehouse import Warehouse
+    from wildchat_dagster.core.ingestion.raw_logs import parse_month
+    from wildchat_dagster.core.linking.chains import link_month
+    from wildchat_dagster.core.storage.warehouse import Warehouse
 
     root, _ = generated
     warehouse = Warehouse(root)
@@ -519,7 +525,7 @@ def test_linking_finds_every_conversation_once_in_its_month(generated, linked):
 
 
 def test_linking_loses_no_log(generated, linked):
-    from wildchat_dagster.core.linking import conservation_identity_holds
+    from wildchat_dagster.core.linking.chains import conservation_identity_holds
 
     root, _ = generated
     parsed, links = linked

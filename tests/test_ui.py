@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import requests
 
-from wildchat_dagster.core.synthetic import generate_landing
+from wildchat_dagster.kit.synthetic.generator import generate_landing
 
 from conftest import ARTIFACTS, MONTHLY_ASSETS, PUBLICATION_ASSETS, REPO
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from wildchat_dagster.core.months import month_range
+from wildchat_dagster.stages import Stage
 
 # Benchmark -> default size (conversations for linking, texts for the others).
 BENCHMARKS = {"linking": 100_000, "geo": 200_000, "language": 50_000, "pii": 2_000, "moderation": 200}
@@ -48,7 +49,7 @@ def main() -> None:
 @data_dir_option
 def generate(months: str, conversations_per_month: int, seed: int, data_dir: str | None) -> None:
     """Write realistic synthetic request logs (and their ground truth) into landing/."""
-    from wildchat_dagster.core.synthetic import generate_landing
+    from wildchat_dagster.kit.synthetic.generator import generate_landing
 
     root = _use_data_dir(data_dir)
     summary = generate_landing(root, _months(months), conversations_per_month, seed)
@@ -122,7 +123,7 @@ def ui(port: int, data_dir: str | None) -> None:
 @click.option("--size", default=None, type=click.IntRange(min=1), help="Workload size (each benchmark has its default).")
 def bench(name: str, size: int | None) -> None:
     """Run a benchmark and print its figures."""
-    module = importlib.import_module(f"wildchat_dagster.benchmarks.{name}")
+    module = importlib.import_module(f"wildchat_dagster.kit.benchmarks.{name}")
     module.run(size or BENCHMARKS[name])
 
 
@@ -135,7 +136,7 @@ def rejected(months: str, limit: int, data_dir: str | None) -> None:
     import duckdb
 
     root = _use_data_dir(data_dir)
-    files = [root / "warehouse" / "rejected_logs" / f"{m}.parquet" for m in _months(months)]
+    files = [root / "warehouse" / Stage.REJECTED_LOGS / f"{m}.parquet" for m in _months(months)]
     files = [str(f) for f in files if f.exists()]
     if not files:
         raise click.ClickException("no rejected_logs partitions stored for those months; run them first")

@@ -13,8 +13,9 @@ import dagster as dg
 
 from wildchat_dagster.core.months import shift_month
 from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.stages import Stage
 
-INGESTION = [dg.AssetKey("raw_logs"), dg.AssetKey("rejected_logs")]
+INGESTION = [dg.AssetKey(Stage.RAW_LOGS), dg.AssetKey(Stage.REJECTED_LOGS)]
 
 # Every monthly-partitioned asset, from raw logs to the release splits and stats.
 monthly_pipeline = dg.define_asset_job(

@@ -16,9 +16,10 @@ from pathlib import Path
 import dagster as dg
 
 from wildchat_dagster.core.months import month_window
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.stages import Stage
 
-INGESTION_ASSETS = {"raw_logs", "rejected_logs"}
+INGESTION_ASSETS = {Stage.RAW_LOGS, Stage.REJECTED_LOGS}
 # Materialization metadata worth a line in the CLI's per-month summary.
 SUMMARY_KEYS = (
     "valid",
@@ -135,7 +136,7 @@ def run_months(
         # Linking month M reads raw logs of M-1 and M+1: ingest neighbours that have landing files.
         landed = set(warehouse.landing_months())
         neighbours = {m for month in months for m in month_window(month)} - set(months)
-        missing = {m for m in neighbours & landed if not warehouse.has_partition("raw_logs", m)}
+        missing = {m for m in neighbours & landed if not warehouse.has_partition(Stage.RAW_LOGS, m)}
         failed_ingestion = {
             month
             for month in sorted(set(months) | missing)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from wildchat_dagster.stages import Stage
+
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 # --- raw request logs -----------------------------------------------------
@@ -224,14 +226,14 @@ WILDCHAT_1M = pa.schema(
 )
 
 STAGE_SCHEMAS: dict[str, pa.Schema] = {
-    "raw_logs": RAW_LOGS,
-    "rejected_logs": REJECTED_LOGS,
-    "linked_conversations": LINKED_CONVERSATIONS,
-    "deduplicated_conversations": DEDUPLICATED_CONVERSATIONS,
-    "geotagged_conversations": GEOTAGGED_CONVERSATIONS,
-    "language_tagged_conversations": LANGUAGE_TAGGED_CONVERSATIONS,
-    "redacted_conversations": REDACTED_CONVERSATIONS,
-    "moderated_conversations": MODERATED_CONVERSATIONS,
-    "release_nontoxic": WILDCHAT_1M,
-    "release_toxic": WILDCHAT_1M,
+    Stage.RAW_LOGS: RAW_LOGS,
+    Stage.REJECTED_LOGS: REJECTED_LOGS,
+    Stage.LINKED_CONVERSATIONS: LINKED_CONVERSATIONS,
+    Stage.DEDUPLICATED_CONVERSATIONS: DEDUPLICATED_CONVERSATIONS,
+    Stage.GEOTAGGED_CONVERSATIONS: GEOTAGGED_CONVERSATIONS,
+    Stage.LANGUAGE_TAGGED_CONVERSATIONS: LANGUAGE_TAGGED_CONVERSATIONS,
+    Stage.REDACTED_CONVERSATIONS: REDACTED_CONVERSATIONS,
+    Stage.MODERATED_CONVERSATIONS: MODERATED_CONVERSATIONS,
+    Stage.RELEASE_NONTOXIC: WILDCHAT_1M,
+    Stage.RELEASE_TOXIC: WILDCHAT_1M,
 }

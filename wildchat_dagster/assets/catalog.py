@@ -5,8 +5,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from wildchat_dagster.core.release import RELEASE_SPLITS
+from wildchat_dagster.core.release.splits import RELEASE_SPLITS
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.stages import Stage
 
 
 def _quoted(path: Path) -> str:
@@ -32,7 +33,7 @@ def catalog_views(root: Path) -> dict[str, str]:
 
 
 @dg.asset(
-    deps=["release_nontoxic", "release_toxic", "release_manifest", "dataset_report"],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT],
     group_name="publication",
     kinds={"duckdb"},
     code_version="1",

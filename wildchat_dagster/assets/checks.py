@@ -5,9 +5,10 @@ from __future__ import annotations
 import dagster as dg
 import pyarrow as pa
 
+from wildchat_dagster.core.geo.client_ips import canonical_ips, find_raw_ips
 from wildchat_dagster.core.months import month_window
-from wildchat_dagster.core.privacy import canonical_ips, find_raw_ips
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.stages import Stage
 
 NO_RAW_IPS = "no_raw_client_ips"
 
@@ -25,7 +26,7 @@ def month_client_ips(warehouse: Warehouse, month: str) -> set[str]:
     """Raw client IPs of every log that can belong to the month's conversations."""
     ips: set[str] = set()
     for m in month_window(month):
-        ips |= canonical_ips(warehouse.read_table("raw_logs", m, columns=["ip"]).column("ip").to_pylist())
+        ips |= canonical_ips(warehouse.read_table(Stage.RAW_LOGS, m, columns=["ip"]).column("ip").to_pylist())
     return ips
 
 

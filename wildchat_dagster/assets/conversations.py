@@ -11,11 +11,18 @@ import dagster as dg
 import duckdb
 import pyarrow as pa
 
-from wildchat_dagster.core.linking import RETRY_WINDOW, MonthLinks, conservation_identity_holds, link_month, window_logs
+from wildchat_dagster.core.linking.chains import (
+    RETRY_WINDOW,
+    MonthLinks,
+    conservation_identity_holds,
+    link_month,
+    window_logs,
+)
 from wildchat_dagster.core.months import month_window
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.partitions import monthly_partitions, neighbour_months
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.stages import Stage
 
 CONSERVATION = "conservation"
 UNIQUE_IDS = "unique_conversation_ids"
@@ -37,7 +44,7 @@ def _link(context: dg.AssetExecutionContext, store: Warehouse) -> tuple[MonthLin
     logs_by_month: dict[str, list[dict]] = {}
     window: dict[str, int] = {}
     for m in month_window(month):
-        if not store.has_partition("raw_logs", m):
+        if not store.has_partition(Stage.RAW_LOGS, m):
             if m == month and store.landing_files(m):
                 # Linking without the month's own logs would publish an empty month that passes every check.
                 raise RuntimeError(f"landing/{m} has files but raw_logs {m} is not materialized: materialize it first")
@@ -45,7 +52,7 @@ def _link(context: dg.AssetExecutionContext, store: Warehouse) -> tuple[MonthLin
                 context.log.warning(f"landing/{m} has files but raw_logs {m} is not materialized: conversations crossing into {m} may be split")
             window[m] = 0
             continue
-        logs_by_month[m] = store.read_records("raw_logs", m)
+        logs_by_month[m] = store.read_records(Stage.RAW_LOGS, m)
         window[m] = len(logs_by_month[m])
     logs, duplicates = window_logs(logs_by_month, month)
     if duplicates:
@@ -59,7 +66,7 @@ def _link(context: dg.AssetExecutionContext, store: Warehouse) -> tuple[MonthLin
 
 def conservation_result(store: Warehouse, month: str, asset: str, links: MonthLinks) -> dg.AssetCheckResult:
     """Cross-checks link_month's dispositions against the stored table and the month's raw logs."""
-    linked = asset == "linked_conversations"
+    linked = asset == Stage.LINKED_CONVERSATIONS
     dispositions = links.linked_dispositions if linked else links.dispositions
     fates = pa.table(
         {
@@ -69,7 +76,7 @@ def conservation_result(store: Warehouse, month: str, asset: str, links: MonthLi
         },
         schema=pa.schema([("log_id", pa.string()), ("fate", pa.string()), ("conversation_id", pa.string())]),
     )
-    raw = store.read_table("raw_logs", month).select(["log_id"])
+    raw = store.read_table(Stage.RAW_LOGS, month).select(["log_id"])
     stored = store.read_table(asset, month)
     refs_sql = "SELECT conversation_id, unnest(log_ids) AS log_id FROM stored"
     if not linked:
@@ -170,13 +177,13 @@ def _metadata(store: Warehouse, month: str, links: MonthLinks, window: dict[str,
     prefix = "linked_" if stage == "linked" else ""
     metadata = {
         "logs_in": c["logs_in"],
-        "conversations": c["linked_conversations" if stage == "linked" else "conversations"],
+        "conversations": c[Stage.LINKED_CONVERSATIONS if stage == "linked" else "conversations"],
         "ends_conversation": c[f"{prefix}ends_conversation"],
         "ancestors": c[f"{prefix}ancestor"],
         "retries": c[f"{prefix}retry"],
         "cross_month_out": c[f"{prefix}belongs_to_other_month"],
         "ends_from_previous_month": c[f"{prefix}ends_from_previous_month"],
-        "rejected": store.read_table("rejected_logs", month).num_rows,
+        "rejected": store.read_table(Stage.REJECTED_LOGS, month).num_rows,
         "window_logs": dg.MetadataValue.json(window),
         "retry_window_seconds": RETRY_WINDOW.total_seconds(),
     }
@@ -192,7 +199,7 @@ def _metadata(store: Warehouse, month: str, links: MonthLinks, window: dict[str,
 
 
 def _result(store: Warehouse, month: str, asset: str, links: MonthLinks, window: dict[str, int]) -> dg.MaterializeResult:
-    stage = "linked" if asset == "linked_conversations" else "deduplicated"
+    stage = "linked" if asset == Stage.LINKED_CONVERSATIONS else "deduplicated"
     rows = links.linked if stage == "linked" else links.deduplicated
     path = store.write_records(asset, month, rows)
     stored = store.read_table(asset, month)
@@ -205,14 +212,14 @@ def _result(store: Warehouse, month: str, asset: str, links: MonthLinks, window:
     return dg.MaterializeResult(asset_key=asset, metadata=metadata, check_results=checks)
 
 
-RAW_LOGS_WINDOW = dg.AssetDep("raw_logs", partition_mapping=neighbour_months)
+RAW_LOGS_WINDOW = dg.AssetDep(Stage.RAW_LOGS, partition_mapping=neighbour_months)
 
 
 @dg.multi_asset(
     partitions_def=monthly_partitions,
     specs=[
         dg.AssetSpec(
-            "linked_conversations",
+            Stage.LINKED_CONVERSATIONS,
             deps=[RAW_LOGS_WINDOW],
             description="Every chain of linked request logs whose last reply falls in the month, before deduplication.",
             group_name="ingestion",
@@ -220,8 +227,8 @@ RAW_LOGS_WINDOW = dg.AssetDep("raw_logs", partition_mapping=neighbour_months)
             code_version="1",
         ),
         dg.AssetSpec(
-            "deduplicated_conversations",
-            deps=["linked_conversations", RAW_LOGS_WINDOW],
+            Stage.DEDUPLICATED_CONVERSATIONS,
+            deps=[Stage.LINKED_CONVERSATIONS, RAW_LOGS_WINDOW],
             description="One row per conversation of the month: prefixes absorbed, retries counted once, "
             "per-turn metadata kept.",
             group_name="ingestion",
@@ -229,7 +236,7 @@ RAW_LOGS_WINDOW = dg.AssetDep("raw_logs", partition_mapping=neighbour_months)
             code_version="1",
         ),
     ],
-    check_specs=_check_specs("linked_conversations") + _check_specs("deduplicated_conversations"),
+    check_specs=_check_specs(Stage.LINKED_CONVERSATIONS) + _check_specs(Stage.DEDUPLICATED_CONVERSATIONS),
     can_subset=True,
 )
 def link_conversations(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -237,6 +244,6 @@ def link_conversations(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     month = context.partition_key
     store = warehouse.get()
     links, window = _link(context, store)
-    for asset in ("linked_conversations", "deduplicated_conversations"):
+    for asset in (Stage.LINKED_CONVERSATIONS, Stage.DEDUPLICATED_CONVERSATIONS):
         if dg.AssetKey(asset) in context.selected_asset_keys:
             yield _result(store, month, asset, links, window)

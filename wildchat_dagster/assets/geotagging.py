@@ -8,15 +8,16 @@ import pyarrow as pa
 
 from wildchat_dagster.assets.checks import month_client_ips, no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.assets.metadata import counts_table
-from wildchat_dagster.core.geo import geotag_conversations
-from wildchat_dagster.core.privacy import scrub_client_ips
+from wildchat_dagster.core.geo.client_ips import scrub_client_ips
+from wildchat_dagster.core.geo.geolocation import geotag_conversations
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.geoip import GeoIPResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import GEOTAGGED_CONVERSATIONS
+from wildchat_dagster.stages import Stage
 
-ASSET = "geotagged_conversations"
-UPSTREAM = "deduplicated_conversations"
+ASSET = Stage.GEOTAGGED_CONVERSATIONS
+UPSTREAM = Stage.DEDUPLICATED_CONVERSATIONS
 CLIENT_IPS_HASHED = "client_ips_hashed"
 PUBLIC_IPS_LOCATED = "public_ips_located_share"
 MIN_LOCATED_SHARE = 0.9  # of public addresses; the 2018 default database misses newer allocations

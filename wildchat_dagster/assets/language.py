@@ -8,14 +8,15 @@ import pyarrow as pa
 
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.assets.metadata import counts_table
-from wildchat_dagster.core.language import NOLANG, tag_languages
+from wildchat_dagster.core.language.detection import NOLANG, tag_languages
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.language_detector import LanguageDetector
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import LANGUAGE_TAGGED_CONVERSATIONS
+from wildchat_dagster.stages import Stage
 
-ASSET = "language_tagged_conversations"
-UPSTREAM = "geotagged_conversations"
+ASSET = Stage.LANGUAGE_TAGGED_CONVERSATIONS
+UPSTREAM = Stage.GEOTAGGED_CONVERSATIONS
 EVERY_UTTERANCE_HAS_LANGUAGE = "every_utterance_has_language"
 
 

@@ -4,7 +4,8 @@ import dagster as dg
 import pyarrow as pa
 
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
-from wildchat_dagster.core.moderation import (
+from wildchat_dagster.core.moderation.cache import CACHE_FILE_NAME, ModerationCache
+from wildchat_dagster.core.moderation.policy import (
     DETOXIFY,
     OPENAI,
     PROFANITY,
@@ -16,15 +17,15 @@ from wildchat_dagster.core.moderation import (
     moderate_conversations,
     profanity_decision,
 )
-from wildchat_dagster.core.moderation_cache import CACHE_FILE_NAME, ModerationCache
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
 from wildchat_dagster.resources.profanity import ProfanityResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.stages import Stage
 
-ASSET = "moderated_conversations"
-UPSTREAM = "redacted_conversations"
+ASSET = Stage.MODERATED_CONVERSATIONS
+UPSTREAM = Stage.REDACTED_CONVERSATIONS
 RESULTS_COMPLETE = "moderation_results_complete"
 EXCLUDED_COUNTED = "excluded_counted"
 PREVIEW_ROWS = 10

@@ -5,9 +5,10 @@ from collections import Counter
 import dagster as dg
 
 from wildchat_dagster.assets.metadata import markdown_table
-from wildchat_dagster.core.raw_logs import DEFAULT_MAX_RECORD_BYTES, REJECTION_REASONS, read_landing_month
+from wildchat_dagster.core.ingestion.raw_logs import DEFAULT_MAX_RECORD_BYTES, REJECTION_REASONS, read_landing_month
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.stages import Stage
 
 
 class RawLogsConfig(dg.Config):
@@ -17,13 +18,13 @@ class RawLogsConfig(dg.Config):
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            "raw_logs",
+            Stage.RAW_LOGS,
             description="Every contract-valid request log of the month's landing files, typed, headers lower-cased.",
             group_name="ingestion",
             kinds={"json", "parquet"},
         ),
         dg.AssetSpec(
-            "rejected_logs",
+            Stage.REJECTED_LOGS,
             description="Every landing line that breaks the raw-log contract, with file, line, reason code and the raw line.",
             group_name="ingestion",
             kinds={"json", "parquet"},
@@ -55,14 +56,14 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
     bytes_read = sum(parsed.bytes_read for parsed in parses)
     bytes_on_disk = sum(parsed.bytes_on_disk for parsed in parses)
     per_file = [[p.source_file, p.lines, len(p.valid), len(p.rejected), p.bytes_on_disk] for p in parses]
-    raw_path = store.write_records("raw_logs", month, valid)
-    rejected_path = store.write_records("rejected_logs", month, rejected)
+    raw_path = store.write_records(Stage.RAW_LOGS, month, valid)
+    rejected_path = store.write_records(Stage.REJECTED_LOGS, month, rejected)
 
     by_reason = Counter(r["reason"] for r in rejected)
     rejected_by_reason = {reason: by_reason.get(reason, 0) for reason in REJECTION_REASONS}
     files_table = markdown_table(["file", "lines", "valid", "rejected", "bytes on disk"], per_file)
     yield dg.MaterializeResult(
-        asset_key="raw_logs",
+        asset_key=Stage.RAW_LOGS,
         metadata={
             "files": len(files),
             "lines_read": lines,
@@ -81,7 +82,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
     # No detail or raw line here: they can hold client IPs and text, and metadata lives in the event log.
     preview = [[r["source_file"], r["line_number"], r["reason"]] for r in rejected[:10]]
     yield dg.MaterializeResult(
-        asset_key="rejected_logs",
+        asset_key=Stage.REJECTED_LOGS,
         metadata={
             "rejected": len(rejected),
             "rejected_by_reason": dg.MetadataValue.json(rejected_by_reason),

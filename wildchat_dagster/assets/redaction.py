@@ -9,14 +9,15 @@ import pyarrow as pa
 
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.assets.metadata import counts_table
-from wildchat_dagster.core.redaction_policy import ENTITY_TYPES
+from wildchat_dagster.core.redaction.policy import ENTITY_TYPES
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.pii_redactor import PIIRedactor
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import REDACTED_CONVERSATIONS
+from wildchat_dagster.stages import Stage
 
-ASSET = "redacted_conversations"
-UPSTREAM = "language_tagged_conversations"
+ASSET = Stage.REDACTED_CONVERSATIONS
+UPSTREAM = Stage.LANGUAGE_TAGGED_CONVERSATIONS
 PLACEHOLDERS_WELL_FORMED = "placeholders_well_formed"
 _PLACEHOLDER = re.compile(r"<PRESIDIO_ANONYMIZED_([A-Z_]+)>")
 
@@ -81,7 +82,7 @@ def redacted_conversations(
 ) -> dg.MaterializeResult:
     """Conversations with personal data and secrets replaced by WildChat's placeholders,
     so the release carries no e-mail, phone, card, IP, name after a cue, profile URL or key."""
-    from wildchat_dagster.core.redaction import redact_conversations
+    from wildchat_dagster.core.redaction.engine import redact_conversations
 
     month = context.partition_key
     store = warehouse.get()

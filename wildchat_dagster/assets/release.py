@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 
 import wildchat_dagster
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
-from wildchat_dagster.core.expectations import release_expectations, release_frame, run_expectations
-from wildchat_dagster.core.release import (
+from wildchat_dagster.core.release.expectations import release_expectations, release_frame, run_expectations
+from wildchat_dagster.core.release.splits import (
     deduplication_counts,
     published_path,
     release_table,
@@ -20,20 +20,21 @@ from wildchat_dagster.core.release import (
     split_release,
     to_release_row,
 )
-from wildchat_dagster.core.report import markdown_table
-from wildchat_dagster.core.statistics import (
+from wildchat_dagster.core.reporting.report import markdown_table
+from wildchat_dagster.core.reporting.statistics import (
     ModerationThresholds,
     cl100k_token_counter,
     compute_statistics,
     month_tables,
     release_sources,
 )
-from wildchat_dagster.core.warehouse import Warehouse, atomic_write_bytes
+from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import STAGE_SCHEMAS
+from wildchat_dagster.stages import Stage
 
-SPLITS = {"release_nontoxic": "nontoxic", "release_toxic": "toxic"}
+SPLITS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic"}
 SCHEMA_CHECK = "schema_matches_wildchat_1m"
 SPLITS_CHECK = "splits_disjoint_and_complete"
 EXPECTATIONS_CHECK = "release_expectations"
@@ -74,12 +75,12 @@ def _identity(row: dict) -> tuple:
 def _splits_result(asset: str, written: dict[str, list[dict]], moderated_rows: list[dict]) -> dg.AssetCheckResult:
     """Compare the files as written with the moderated input: nothing lost, duplicated or misplaced."""
     expected = Counter(_identity(to_release_row(r)) for r in moderated_rows if not r.get("excluded_reason"))
-    nontoxic = Counter(_identity(r) for r in written["release_nontoxic"])
-    toxic = Counter(_identity(r) for r in written["release_toxic"])
+    nontoxic = Counter(_identity(r) for r in written[Stage.RELEASE_NONTOXIC])
+    toxic = Counter(_identity(r) for r in written[Stage.RELEASE_TOXIC])
     overlap = set(nontoxic) & set(toxic)
     released = nontoxic + toxic
-    wrong_flags = sum(r["toxic"] is not False for r in written["release_nontoxic"]) + sum(
-        r["toxic"] is not True for r in written["release_toxic"]
+    wrong_flags = sum(r["toxic"] is not False for r in written[Stage.RELEASE_NONTOXIC]) + sum(
+        r["toxic"] is not True for r in written[Stage.RELEASE_TOXIC]
     )
     return dg.AssetCheckResult(
         check_name=SPLITS_CHECK,
@@ -143,7 +144,7 @@ def upstream_records(instance: dg.DagsterInstance, month: str) -> dict[str, dict
 
 def thresholds_from(provenance: dict | None) -> tuple[ModerationThresholds, str]:
     """The moderation thresholds the moderation stage recorded, else WildChat's defaults."""
-    metadata = ((provenance or {}).get("upstream", {}).get("moderated_conversations") or {}).get("metadata", {})
+    metadata = ((provenance or {}).get("upstream", {}).get(Stage.MODERATED_CONVERSATIONS) or {}).get("metadata", {})
     values = {}
     for key, value in metadata.items():
         k = key.lower()
@@ -164,7 +165,7 @@ def _publish(warehouse: Warehouse, split: str, month: str, stored: Path) -> Path
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(asset, deps=["moderated_conversations"], group_name="release", kinds={"parquet"},
+        dg.AssetSpec(asset, deps=[Stage.MODERATED_CONVERSATIONS], group_name="release", kinds={"parquet"},
                      description=f"The month's {split} conversations in WildChat-1M's exact schema, published "
                                  f"as release/{split}/<YYYY-MM>.parquet.")
         for asset, split in SPLITS.items()
@@ -177,7 +178,7 @@ def release_splits(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     """Non-toxic and toxic splits of the month's moderated conversations; excluded ones in neither."""
     store = warehouse.get()
     month = context.partition_key
-    moderated = store.read_table("moderated_conversations", month)
+    moderated = store.read_table(Stage.MODERATED_CONVERSATIONS, month)
     moderated_rows = moderated.to_pylist()
     nontoxic, toxic, excluded = split_release(moderated_rows)
     context.log.info(f"{month}: {len(moderated_rows)} moderated -> {len(nontoxic)} non-toxic, {len(toxic)} toxic, excluded {excluded}")
@@ -185,7 +186,7 @@ def release_splits(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     written: dict[str, list[dict]] = {}
     stored: dict[str, Path] = {}
     checks: dict[str, list[dg.AssetCheckResult]] = {}
-    for asset, rows in (("release_nontoxic", nontoxic), ("release_toxic", toxic)):
+    for asset, rows in ((Stage.RELEASE_NONTOXIC, nontoxic), (Stage.RELEASE_TOXIC, toxic)):
         stored[asset] = store.write_table(asset, month, release_table(rows))
         table = pq.read_table(stored[asset])
         written[asset] = table.to_pylist()
@@ -206,11 +207,11 @@ def release_splits(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         "pipeline_version": wildchat_dagster.__version__,
         "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "counts": {
-            "moderated_conversations": len(moderated_rows),
+            Stage.MODERATED_CONVERSATIONS: len(moderated_rows),
             "excluded": excluded,
             "nontoxic": len(nontoxic),
             "toxic": len(toxic),
-            "rejected_logs": store.read_table("rejected_logs", month).num_rows,
+            Stage.REJECTED_LOGS: store.read_table(Stage.REJECTED_LOGS, month).num_rows,
             **deduplication_counts(moderated),
         },
         "upstream": upstream_records(context.instance, month),
@@ -231,7 +232,7 @@ def release_splits(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             metadata={
                 "rows": len(rows),
                 "excluded": dg.MetadataValue.json(excluded),
-                "moderated_conversations": len(moderated_rows),
+                Stage.MODERATED_CONVERSATIONS: len(moderated_rows),
                 "published": published,
                 "warehouse_path": str(stored[asset]),
                 "schema": "allenai/WildChat-1M features",
@@ -242,15 +243,15 @@ def release_splits(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 
 
 def _stats_path(warehouse: Warehouse, month: str) -> Path:
-    return warehouse.root / "warehouse" / "monthly_stats" / f"{month}.json"
+    return warehouse.root / "warehouse" / Stage.MONTHLY_STATS / f"{month}.json"
 
 
 @dg.asset(
     partitions_def=monthly_partitions,
-    deps=["release_nontoxic", "release_toxic", "moderated_conversations"],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.MODERATED_CONVERSATIONS],
     group_name="release",
     kinds={"duckdb"},
-    check_specs=[no_raw_ips_spec("monthly_stats")],
+    check_specs=[no_raw_ips_spec(Stage.MONTHLY_STATS)],
     code_version="1",
 )
 def monthly_stats(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -271,7 +272,7 @@ def monthly_stats(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     text = json.dumps(record, indent=2)
     atomic_write_bytes(path, text.encode())
     # The figures are aggregates, but names (states, entities) are text: scan them like any stage.
-    ip_check = no_raw_ips_result(store, month, "monthly_stats", pa.table({"monthly_stats_json": [text]}))
+    ip_check = no_raw_ips_result(store, month, Stage.MONTHLY_STATS, pa.table({"monthly_stats_json": [text]}))
     summary = tables["summary"].iloc[0].to_dict() if not tables["summary"].empty else {}
     return dg.MaterializeResult(
         metadata={

@@ -7,11 +7,17 @@ import dagster as dg
 
 import wildchat_dagster
 from wildchat_dagster.assets.release import read_provenance, thresholds_from
-from wildchat_dagster.core.release import build_manifest, published_months
-from wildchat_dagster.core.report import markdown_table, overall, plots_markdown, write_report
-from wildchat_dagster.core.statistics import OVERALL, cl100k_token_counter, compute_statistics, release_sources
-from wildchat_dagster.core.warehouse import atomic_write_bytes
+from wildchat_dagster.core.release.splits import build_manifest, published_months
+from wildchat_dagster.core.reporting.report import markdown_table, overall, plots_markdown, write_report
+from wildchat_dagster.core.reporting.statistics import (
+    OVERALL,
+    cl100k_token_counter,
+    compute_statistics,
+    release_sources,
+)
+from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.stages import Stage
 
 
 def _release_systems(tokenizer: str) -> dict[str, str]:
@@ -20,7 +26,7 @@ def _release_systems(tokenizer: str) -> dict[str, str]:
 
 
 @dg.asset(
-    deps=["release_nontoxic", "release_toxic"],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC],
     group_name="publication",
     kinds={"json"},
     code_version="1",
@@ -43,7 +49,7 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "nontoxic_rows": totals["nontoxic"],
             "toxic_rows": totals["toxic"],
             "excluded": dg.MetadataValue.json(totals["excluded"]),
-            "rejected_logs": totals["rejected_logs"],
+            Stage.REJECTED_LOGS: totals[Stage.REJECTED_LOGS],
             "retries": totals["retries"],
             "absorbed_prefixes": totals["absorbed_prefixes"],
             "systems": dg.MetadataValue.json(manifest["systems"]),
@@ -53,7 +59,7 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 
 
 @dg.asset(
-    deps=["release_nontoxic", "release_toxic", "monthly_stats"],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.MONTHLY_STATS],
     group_name="publication",
     kinds={"html"},
     code_version="1",

@@ -20,7 +20,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from wildchat_dagster.core.moderation import (
+from wildchat_dagster.core.moderation.policy import (
     DEFAULT_DETOXIFY_THRESHOLD,
     DETOXIFY,
     LoadedModerator,

@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from wildchat_dagster.core.geo import GeoLocator, find_snapshots
-from wildchat_dagster.core.ip_hashing import KEY_ENV_VAR, IPHasher, key_file_path, load_ip_hasher
+from wildchat_dagster.core.geo.geolocation import GeoLocator, find_snapshots
+from wildchat_dagster.core.geo.ip_hashing import KEY_ENV_VAR, IPHasher, key_file_path, load_ip_hasher
 
 
 def embedded_database_path() -> str:

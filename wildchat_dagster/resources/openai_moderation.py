@@ -27,7 +27,7 @@ import openai
 import tenacity
 from pydantic import Field
 
-from wildchat_dagster.core.moderation import (
+from wildchat_dagster.core.moderation.policy import (
     OPENAI,
     LoadedModerator,
     combine_openai_results,

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from wildchat_dagster.core.redaction_policy import ENTITY_PRIORITY, RedactionPolicy
+from wildchat_dagster.core.redaction.policy import ENTITY_PRIORITY, RedactionPolicy
 from wildchat_dagster.resources.provenance import package_version
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class PIIRedactor(dg.ConfigurableResource):
             if self.tldextract_cache_dir:
                 Path(self.tldextract_cache_dir).mkdir(parents=True, exist_ok=True)
                 os.environ.setdefault("TLDEXTRACT_CACHE", self.tldextract_cache_dir)
-            from wildchat_dagster.core.redaction import PresidioRedactor, RedactorConfig, language_code
+            from wildchat_dagster.core.redaction.engine import PresidioRedactor, RedactorConfig, language_code
 
             models = tuple((language_code(lang), model) for lang, model in self.spacy_models.items())
             if not models:

@@ -19,7 +19,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from wildchat_dagster.core.moderation import PROFANITY, PROFANITY_THRESHOLD, LoadedModerator
+from wildchat_dagster.core.moderation.policy import PROFANITY, PROFANITY_THRESHOLD, LoadedModerator
 
 PACKAGE = "alt-profanity-check"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from wildchat_dagster.core.warehouse import file_sha256
+from wildchat_dagster.core.storage.warehouse import file_sha256
 
 __all__ = ["file_sha256", "package_version"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -11,8 +11,8 @@ import ipaddress
 import random
 import time
 
-from wildchat_dagster.core.geo import GeoLocator, geotag_conversations
-from wildchat_dagster.core.ip_hashing import IPHasher
+from wildchat_dagster.core.geo.geolocation import GeoLocator, geotag_conversations
+from wildchat_dagster.core.geo.ip_hashing import IPHasher
 from wildchat_dagster.resources.geoip import embedded_database_path
 
 

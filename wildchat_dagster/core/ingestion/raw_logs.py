@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from wildchat_dagster.core.months import month_of, shift_month
-from wildchat_dagster.core.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse
 
 REJECTION_REASONS: dict[str, str] = {
     "invalid_json": "the line is not valid JSON (NaN and Infinity included)",

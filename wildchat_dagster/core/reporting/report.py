@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from wildchat_dagster.core.statistics import OVERALL
-from wildchat_dagster.core.warehouse import atomic_write_bytes
+from wildchat_dagster.core.reporting.statistics import OVERALL
+from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 
 TOP_ROWS = 15
 

@@ -11,10 +11,9 @@ import json
 import time
 from pathlib import Path
 
-from wildchat_dagster.core.language import tag_languages
+from wildchat_dagster.core.language.detection import tag_languages
+from wildchat_dagster.kit.samples import REAL_WILDCHAT
 from wildchat_dagster.resources.language_detector import LanguageDetector
-
-REAL_WILDCHAT = Path(__file__).resolve().parents[2].parent / "shared" / "real-wildchat"
 
 
 def real_texts(folder: Path = REAL_WILDCHAT) -> list[str]:

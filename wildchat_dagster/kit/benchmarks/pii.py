@@ -15,16 +15,16 @@ import random
 import time
 from pathlib import Path
 
-from wildchat_dagster.core.redaction import (
+from wildchat_dagster.core.redaction.engine import (
     PresidioRedactor,
     RedactorConfig,
     TextToRedact,
     redact_texts,
     redact_texts_plain,
 )
+from wildchat_dagster.kit.samples import REAL_WILDCHAT
 from wildchat_dagster.resources.pii_redactor import installed_english_model
 
-REAL_WILDCHAT = Path(__file__).resolve().parents[2].parent / "shared" / "real-wildchat"
 PIECE_CHARS = 1200
 
 FIRST = ["Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Sofia", "Mateo", "Chloe", "Daniel"]

@@ -77,7 +77,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from wildchat_dagster.core.privacy import canonical_ip
+from wildchat_dagster.core.geo.client_ips import canonical_ip
+from wildchat_dagster.stages import Stage
 
 RETRY_WINDOW = dt.timedelta(seconds=60)
 
@@ -483,7 +484,7 @@ def _counts(month, ordered, linked, deduplicated, dispositions, linked_dispositi
         if fate != "absorbed_prefix":
             counts[f"linked_{fate}"] = sum(1 for d in linked_dispositions.values() if d.fate == fate)
     counts["conversations"] = len(deduplicated)
-    counts["linked_conversations"] = len(linked)
+    counts[Stage.LINKED_CONVERSATIONS] = len(linked)
     counts["ends_from_previous_month"] = sum(1 for r in deduplicated if r["conversation_id"] not in month_ids)
     counts["linked_ends_from_previous_month"] = sum(1 for r in linked if r["conversation_id"] not in month_ids)
     counts["prefixes_absorbed"] = sum(len(r["absorbed_conversation_ids"]) for r in deduplicated)
@@ -504,7 +505,7 @@ def conservation_identity_holds(counts: dict[str, int], stage: str = "deduplicat
         fates = [f"linked_{f}" for f in FATES if f != "absorbed_prefix"]
         return (
             counts["logs_in"] == sum(counts[f] for f in fates)
-            and counts["linked_conversations"] == counts["linked_ends_conversation"] + counts["linked_ends_from_previous_month"]
+            and counts[Stage.LINKED_CONVERSATIONS] == counts["linked_ends_conversation"] + counts["linked_ends_from_previous_month"]
         )
     return (
         counts["logs_in"] == sum(counts[f] for f in FATES)

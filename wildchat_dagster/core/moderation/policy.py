@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from wildchat_dagster.core.moderation_cache import ModerationCache
+from wildchat_dagster.core.moderation.cache import ModerationCache
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES
 
 OPENAI = "openai"

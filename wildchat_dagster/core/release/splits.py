@@ -36,8 +36,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from wildchat_dagster.core.warehouse import file_sha256
+from wildchat_dagster.core.storage.warehouse import file_sha256
 from wildchat_dagster.schema import WILDCHAT_1M
+from wildchat_dagster.stages import Stage
 
 RELEASE_SCHEMA = WILDCHAT_1M
 USER_ONLY_FIELDS = ("country", "hashed_ip", "header", "state")
@@ -247,7 +248,7 @@ def build_manifest(root: Path, provenance: dict[str, dict], pipeline_version: st
         "conversations": sum(f["rows"] for split in RELEASE_SPLITS for f in files[split].values()),
         "excluded": dict(sorted(excluded.items())),
         **{key: sum((c or {}).get(key, 0) for c in counts.values())
-           for key in ("moderated_conversations", "rejected_logs", "retries", "absorbed_prefixes")},
+           for key in (Stage.MODERATED_CONVERSATIONS, Stage.REJECTED_LOGS, "retries", "absorbed_prefixes")},
     }
     systems: dict[str, dict] = {"release": release_systems}
     settings: dict[str, dict] = {"release": RELEASE_POLICY}
@@ -258,7 +259,7 @@ def build_manifest(root: Path, provenance: dict[str, dict], pipeline_version: st
         for stage, values in t.items():
             settings.setdefault(stage, {}).update(values)
     # WildChat's sexual/minors exclusion rests on OpenAI's moderation: say plainly when it did not run.
-    screened = [m for m in months if provenance.get(m, {}).get("upstream", {}).get("moderated_conversations", {})
+    screened = [m for m in months if provenance.get(m, {}).get("upstream", {}).get(Stage.MODERATED_CONVERSATIONS, {})
                 .get("metadata", {}).get("openai_enabled") is True]
     return {
         "dataset": "WildChat-1M-shaped release",

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import regex
 
-from wildchat_dagster.core.language import LANGUAGE_NAMES
+from wildchat_dagster.core.language.detection import LANGUAGE_NAMES
 
 PLACEHOLDER = "<PRESIDIO_ANONYMIZED_{}>"
 

@@ -61,8 +61,7 @@ from presidio_anonymizer.entities import OperatorConfig  # noqa: E402
 from spacy.language import Language  # noqa: E402
 from spacy.tokens import Doc  # noqa: E402
 
-from wildchat_dagster.core.prefilter import Prefilter  # noqa: E402
-from wildchat_dagster.core.redaction_policy import (  # noqa: E402
+from wildchat_dagster.core.redaction.policy import (  # noqa: E402
     CARD,
     EMAIL,
     ENTITY_PRIORITY,
@@ -84,7 +83,8 @@ from wildchat_dagster.core.redaction_policy import (  # noqa: E402
     public_key,
     public_strings,
 )
-from wildchat_dagster.core.secrets import SECRET_KINDS, SecretKind, looks_like_placeholder  # noqa: E402
+from wildchat_dagster.core.redaction.prefilter import Prefilter  # noqa: E402
+from wildchat_dagster.core.redaction.secrets import SECRET_KINDS, SecretKind, looks_like_placeholder  # noqa: E402
 
 # Texts analysed with this code get pattern recognizers only (no NER model for their language).
 PATTERN_ONLY = "xx"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import regex
 
-from wildchat_dagster.core.redaction_policy import (
+from wildchat_dagster.core.redaction.policy import (
     CARD,
     EMAIL,
     IP,
@@ -33,7 +33,7 @@ from wildchat_dagster.core.redaction_policy import (
     RedactionPolicy,
     person_cues,
 )
-from wildchat_dagster.core.secrets import SECRET_TRIGGERS
+from wildchat_dagster.core.redaction.secrets import SECRET_TRIGGERS
 
 # Same `regex` engine and Unicode \d as the recognizers (phonenumbers also reads
 # non-ASCII digits, so ASCII-only tests would not be conservative).

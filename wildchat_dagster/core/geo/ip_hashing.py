@@ -15,7 +15,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from wildchat_dagster.core import privacy
+from wildchat_dagster.core.geo import client_ips as privacy
 
 KEY_ENV_VAR = "WILDCHAT_IP_HASH_KEY"
 KEY_FILE = Path("secrets") / "ip_hash.key"

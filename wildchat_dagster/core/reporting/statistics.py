@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from wildchat_dagster.schema import MODERATED_CONVERSATIONS, WILDCHAT_1M
+from wildchat_dagster.stages import Stage
 
 OVERALL = "all"
 # OpenAI categories counted once each (the underscore spellings repeat them).
@@ -349,7 +350,7 @@ def release_sources(root: Path, months: list[str]) -> StatisticsSources:
     return StatisticsSources(
         nontoxic=existing(root / "release" / "nontoxic" / f"{m}.parquet" for m in months),
         toxic=existing(root / "release" / "toxic" / f"{m}.parquet" for m in months),
-        moderated=existing(root / "warehouse" / "moderated_conversations" / f"{m}.parquet" for m in months),
+        moderated=existing(root / "warehouse" / Stage.MODERATED_CONVERSATIONS / f"{m}.parquet" for m in months),
     )
 
 

@@ -139,7 +139,7 @@ def bench_profanity(size: int) -> dict:
 
 
 def bench_openai(size: int) -> dict:
-    from wildchat_dagster.benchmarks.openai_stub import ModerationStub
+    from wildchat_dagster.kit.fakes.openai_server import ModerationStub
     from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
 
     texts = chat_like_texts(size, english_words(), seed=3)

@@ -14,7 +14,7 @@ import resource
 import time
 import tracemalloc
 
-from wildchat_dagster.core.linking import link_month
+from wildchat_dagster.core.linking.chains import link_month
 
 MONTHS = ("2023-04", "2023-05", "2023-06")
 START = dt.datetime(2023, 4, 1, tzinfo=dt.timezone.utc)

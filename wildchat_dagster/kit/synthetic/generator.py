@@ -26,8 +26,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wildchat_dagster.core import synthetic_text as text
 from wildchat_dagster.core.months import parse_month, shift_month
+from wildchat_dagster.kit.synthetic import text
 
 # Linking cases a conversation can exercise (ground truth `cases`).
 HARD_CASES = (

@@ -1,0 +1,1 @@
+"""Geography: GeoLite2 lookups, the keyed IP hash, and client IPs in text."""

@@ -1,0 +1,1 @@
+"""Ingestion: landing files → validated raw request logs and rejected lines."""

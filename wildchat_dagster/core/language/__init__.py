@@ -1,0 +1,1 @@
+"""Language identification per utterance (fastText lid.176)."""

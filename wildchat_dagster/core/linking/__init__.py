@@ -1,0 +1,1 @@
+"""Linking: request logs → conversations, retries and absorbed prefixes, month ownership."""

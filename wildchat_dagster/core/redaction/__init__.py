@@ -1,0 +1,1 @@
+"""PII and secret redaction (Presidio) under the WildChat policy."""

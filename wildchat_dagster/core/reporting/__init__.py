@@ -1,0 +1,1 @@
+"""Reporting: the paper's statistics and the dataset report."""

@@ -1,0 +1,1 @@
+"""Storage of stage partitions under the data root."""

@@ -1,0 +1,1 @@
+"""Synthetic request logs with ground truth, for the demo, tests and benchmarks."""
