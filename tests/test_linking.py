@@ -8,7 +8,9 @@ import random
 
 import pytest
 
-from wildchat_dagster.core.linking.chains import FATES, client_fingerprint, conservation_identity_holds, link_month
+from wildchat_dagster.core.linking.chains import link_month
+from wildchat_dagster.core.linking.conservation import FATES, conservation_identity_holds
+from wildchat_dagster.core.linking.logs import client_fingerprint
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2023, 4, 12, 9, 0, tzinfo=UTC)

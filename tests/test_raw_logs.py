@@ -12,14 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from wildchat_dagster.core.ingestion.raw_logs import (
-    REJECTION_REASONS,
-    ContractViolation,
-    parse_landing_file,
-    parse_month,
-    read_landing_file,
-    validate_record,
-)
+from wildchat_dagster.core.ingestion.contract import REJECTION_REASONS, ContractViolation, validate_record
+from wildchat_dagster.core.ingestion.raw_logs import parse_landing_file, parse_month, read_landing_file
 from wildchat_dagster.core.storage.warehouse import Warehouse
 
 MONTH = "2023-04"

@@ -525,7 +525,7 @@ def test_linking_finds_every_conversation_once_in_its_month(generated, linked):
 
 
 def test_linking_loses_no_log(generated, linked):
-    from wildchat_dagster.core.linking.chains import conservation_identity_holds
+    from wildchat_dagster.core.linking.conservation import conservation_identity_holds
 
     root, _ = generated
     parsed, links = linked

@@ -41,7 +41,7 @@ REJECTED_LOGS = pa.schema(
     [
         ("source_file", pa.string()),
         ("line_number", pa.int64()),
-        ("reason", pa.string()),  # a code from raw_logs.REJECTION_REASONS
+        ("reason", pa.string()),  # a code from ingestion.contract.REJECTION_REASONS
         ("detail", pa.string()),
         ("log_id", pa.string()),  # when it could be read
         ("raw_line", pa.string()),  # truncated

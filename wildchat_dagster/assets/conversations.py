@@ -11,13 +11,8 @@ import dagster as dg
 import duckdb
 import pyarrow as pa
 
-from wildchat_dagster.core.linking.chains import (
-    RETRY_WINDOW,
-    MonthLinks,
-    conservation_identity_holds,
-    link_month,
-    window_logs,
-)
+from wildchat_dagster.core.linking.chains import RETRY_WINDOW, MonthLinks, link_month, window_logs
+from wildchat_dagster.core.linking.conservation import cross_check_stored
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.partitions import monthly_partitions, neighbour_months
@@ -65,68 +60,9 @@ def _link(context: dg.AssetExecutionContext, store: Warehouse) -> tuple[MonthLin
 
 
 def conservation_result(store: Warehouse, month: str, asset: str, links: MonthLinks) -> dg.AssetCheckResult:
-    """Cross-checks link_month's dispositions against the stored table and the month's raw logs."""
-    linked = asset == Stage.LINKED_CONVERSATIONS
-    dispositions = links.linked_dispositions if linked else links.dispositions
-    fates = pa.table(
-        {
-            "log_id": list(dispositions),
-            "fate": [d.fate for d in dispositions.values()],
-            "conversation_id": [d.conversation_id for d in dispositions.values()],
-        },
-        schema=pa.schema([("log_id", pa.string()), ("fate", pa.string()), ("conversation_id", pa.string())]),
-    )
-    raw = store.read_table(Stage.RAW_LOGS, month).select(["log_id"])
-    stored = store.read_table(asset, month)
-    refs_sql = "SELECT conversation_id, unnest(log_ids) AS log_id FROM stored"
-    if not linked:
-        refs_sql += " UNION ALL SELECT conversation_id, unnest(retry_log_ids) AS log_id FROM stored"
-    # In linked_conversations a retry is not listed; it is counted in its kept log's conversation.
-    listed = "fate = 'retry' AND conversation_id IN (SELECT conversation_id FROM stored)" if linked else "FALSE"
-    con = duckdb.connect()
-    try:
-        con.register("fates", fates)
-        con.register("raw", raw)
-        con.register("stored", stored.select(["conversation_id", "log_ids"] + ([] if linked else ["retry_log_ids"])))
-        found = con.execute(
-            f"""
-            WITH refs AS ({refs_sql})
-            SELECT
-              (SELECT count(*) FROM raw) AS logs_in,
-              (SELECT count(*) FROM fates) AS logs_with_a_fate,
-              (SELECT count(*) FROM raw ANTI JOIN fates USING (log_id)) AS logs_without_fate,
-              (SELECT count(*) FROM fates f WHERE fate <> 'belongs_to_other_month' AND NOT ({listed})
-                 AND NOT EXISTS (SELECT 1 FROM refs WHERE refs.conversation_id = f.conversation_id AND refs.log_id = f.log_id)
-              ) AS logs_missing_from_their_conversation,
-              (SELECT count(*) FROM fates WHERE fate = 'belongs_to_other_month'
-                 AND conversation_id IN (SELECT conversation_id FROM stored)) AS other_month_logs_stored_here,
-              (SELECT count(*) FROM stored WHERE conversation_id IN (SELECT log_id FROM raw)) AS conversations_ending_on_month_logs
-            """
-        ).fetchone()
-    finally:
-        con.close()
-    names = ["logs_in", "logs_with_a_fate", "logs_without_fate", "logs_missing_from_their_conversation",
-             "other_month_logs_stored_here", "conversations_ending_on_month_logs"]
-    figures = dict(zip(names, (int(v) for v in found)))
-    prefix = "linked_" if linked else ""
-    ends = links.counts[f"{prefix}ends_conversation"]
-    passed = (
-        figures["logs_in"] == figures["logs_with_a_fate"] == links.counts["logs_in"]
-        and figures["logs_without_fate"] == 0
-        and figures["logs_missing_from_their_conversation"] == 0
-        and figures["other_month_logs_stored_here"] == 0
-        and figures["conversations_ending_on_month_logs"] == ends
-        and conservation_identity_holds(links.counts, "linked" if linked else "deduplicated")
-    )
-    fate_names = ["ends_conversation", "ancestor"] + ([] if linked else ["absorbed_prefix"]) + ["retry", "belongs_to_other_month"]
-    identity = f"logs_in {links.counts['logs_in']} = " + " + ".join(f"{f} {links.counts[prefix + f]}" for f in fate_names)
-    return dg.AssetCheckResult(
-        check_name=CONSERVATION,
-        asset_key=asset,
-        passed=passed,
-        metadata={**figures, "identity": identity, "ends_conversation": ends,
-                  "ends_from_previous_month": links.counts[f"{prefix}ends_from_previous_month"]},
-    )
+    """The conservation check of one stored table (core.linking.conservation does the counting)."""
+    found = cross_check_stored(store, month, asset, links)
+    return dg.AssetCheckResult(check_name=CONSERVATION, asset_key=asset, passed=found.passed, metadata=found.metadata)
 
 
 def _shape_checks(asset: str, rows: list[dict]) -> list[dg.AssetCheckResult]:

@@ -15,7 +15,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from wildchat_dagster.core.geo import client_ips as privacy
+from wildchat_dagster.core.geo.client_ips import canonical_ip
 
 KEY_ENV_VAR = "WILDCHAT_IP_HASH_KEY"
 KEY_FILE = Path("secrets") / "ip_hash.key"
@@ -24,12 +24,6 @@ MIN_KEY_LENGTH = 16  # bytes; a short key can be guessed
 
 class InsecureKeyFileError(PermissionError):
     """The key file exists but others can read or write it."""
-
-
-def canonical_ip(ip: str) -> str:
-    """One spelling per address ("2001:DB8::0:1" and "2001:db8::1" hash alike, and so do
-    ::ffff:203.0.113.5 and 203.0.113.5); strings that are not addresses are only stripped."""
-    return privacy.canonical_ip(ip) or ip.strip()
 
 
 class IPHasher:
@@ -44,7 +38,8 @@ class IPHasher:
         self.key_source = key_source
 
     def __call__(self, ip: str) -> str:
-        return hmac.new(self._key, canonical_ip(ip).encode(), hashlib.sha256).hexdigest()
+        # One spelling per address ("2001:DB8::0:1" and "2001:db8::1" hash alike); other strings are only stripped.
+        return hmac.new(self._key, (canonical_ip(ip) or ip.strip()).encode(), hashlib.sha256).hexdigest()
 
     @property
     def key_id(self) -> str:

@@ -1,10 +1,9 @@
-"""The raw request-log contract: landing files in, valid logs and rejections out.
+"""Landing files in, valid logs and rejections out.
 
-One JSON object per line, one line per chatbot request (see
-`raw_log.schema.json`, which states the same contract for other tools).
 Every line ends in exactly one place: a RAW_LOGS row, a REJECTED_LOGS row
-with a reason code, or (whitespace-only lines, which hold no record) the
-`blank_lines` count. A bad line never stops the month.
+with a reason code (see `contract.REJECTION_REASONS`), or (whitespace-only
+lines, which hold no record) the `blank_lines` count. A bad line never stops
+the month.
 
 Validation is plain Python, one pass per line, reading bytes so that a
 non-UTF-8 line is caught on its own and an oversized line is skipped without
@@ -13,9 +12,7 @@ ever being held in memory whole.
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
-import ipaddress
 import json
 import re
 import zlib
@@ -24,47 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from wildchat_dagster.core.months import month_of, shift_month
+from wildchat_dagster.core.ingestion.contract import ContractViolation, has_lone_surrogate, validate_record
 from wildchat_dagster.core.storage.warehouse import Warehouse
 
-REJECTION_REASONS: dict[str, str] = {
-    "invalid_json": "the line is not valid JSON (NaN and Infinity included)",
-    "not_an_object": "the line is valid JSON but not a JSON object",
-    "invalid_utf8": "the line is not valid UTF-8 (or a string escapes a lone surrogate)",
-    "missing_field": "a required field is absent",
-    "wrong_type": "a field has the wrong JSON type (null included), an empty log_id/model, or a non-string header value",
-    "invalid_timestamp": (
-        "a timestamp is not RFC 3339, has no time zone, the response precedes the request, "
-        "or the response falls more than one calendar month after the request's month"
-    ),
-    "invalid_ip": "ip is not an IPv4 or IPv6 address (zone ids not allowed)",
-    "invalid_history": (
-        "history is not a list of {role, content} objects alternating user/assistant "
-        "from user and ending with an assistant reply"
-    ),
-    "wrong_month": "the request timestamp's UTC month differs from the landing folder's month",
-    "too_large": "the line is longer than max_record_bytes",
-    "duplicate_log_id": "the log_id was already accepted earlier in this month's files (the first is kept)",
-}
-
-REQUIRED_FIELDS = ("log_id", "timestamp", "response_timestamp", "model", "ip", "headers", "history", "prompt", "response")
 DEFAULT_MAX_RECORD_BYTES = 1 << 20
 RAW_LINE_CHARS = 2000
 
-_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
-_NAIVE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _LOG_ID = re.compile(rb'"log_id"\s*:\s*"((?:[^"\\]|\\.){1,200})"')
-
-
-class ContractViolation(ValueError):
-    """A record that breaks the contract, with its reason code."""
-
-    def __init__(self, reason: str, detail: str):
-        assert reason in REJECTION_REASONS, reason
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass
@@ -82,112 +46,6 @@ class LandingFileParse:
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
-
-
-def parse_timestamp(value: str, name: str) -> dt.datetime:
-    """An RFC 3339 timestamp with a zone, as a UTC datetime (microsecond precision)."""
-    if not _RFC3339.fullmatch(value):
-        if _NAIVE.fullmatch(value):
-            raise ContractViolation("invalid_timestamp", f"{name} {value!r} has no time zone")
-        raise ContractViolation("invalid_timestamp", f"{name} {value!r} is not an RFC 3339 timestamp")
-    try:
-        parsed = dt.datetime.fromisoformat(value.upper())
-    except ValueError as error:
-        raise ContractViolation("invalid_timestamp", f"{name} {value!r}: {error}") from None
-    return parsed.astimezone(dt.timezone.utc)
-
-
-def _check_ip(value: str) -> None:
-    if "%" in value:
-        raise ContractViolation("invalid_ip", f"ip {value[:60]!r} carries a zone id")
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        raise ContractViolation("invalid_ip", f"ip {value[:60]!r} is not an IPv4 or IPv6 address") from None
-
-
-def _check_history(history: list) -> list[dict]:
-    for i, message in enumerate(history):
-        if not isinstance(message, dict) or set(message) != {"role", "content"}:
-            raise ContractViolation("invalid_history", f"history[{i}] is not an object with exactly role and content")
-        expected = "user" if i % 2 == 0 else "assistant"
-        if message["role"] != expected:
-            raise ContractViolation("invalid_history", f"history[{i}].role is {message['role']!r}, expected {expected!r}")
-        if not isinstance(message["content"], str):
-            raise ContractViolation("invalid_history", f"history[{i}].content is not a string")
-    if len(history) % 2:
-        raise ContractViolation("invalid_history", "history ends with a user message; the prompt must follow a reply")
-    return [{"role": m["role"], "content": m["content"]} for m in history]
-
-
-def _has_lone_surrogate(value) -> bool:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_lone_surrogate(v) for v in value)
-    return False
-
-
-def _type_name(value) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def validate_record(record, month: str) -> dict:
-    """The RAW_LOGS fields of one decoded JSON value, or ContractViolation."""
-    if not isinstance(record, dict):
-        raise ContractViolation("not_an_object", f"top-level JSON value is {_type_name(record)}, not an object")
-    missing = [name for name in REQUIRED_FIELDS if name not in record]
-    if missing:
-        raise ContractViolation("missing_field", "missing " + ", ".join(missing))
-    expected = {
-        "log_id": str, "timestamp": str, "response_timestamp": str, "model": str, "ip": str,
-        "headers": dict, "history": list, "prompt": str, "response": str,
-    }
-    for name, kind in expected.items():
-        if not isinstance(record[name], kind):
-            raise ContractViolation("wrong_type", f"{name} is {_type_name(record[name])}, expected {kind.__name__}")
-    for name in ("log_id", "model"):
-        if not record[name]:
-            raise ContractViolation("wrong_type", f"{name} is an empty string")
-    headers: dict[str, str] = {}
-    for name, value in record["headers"].items():
-        if not isinstance(value, str):
-            raise ContractViolation("wrong_type", f"header {name[:60]!r} is {_type_name(value)}, expected str")
-        headers[name.lower()] = value  # header names are case-insensitive; a repeated name keeps the last value
-
-    requested = parse_timestamp(record["timestamp"], "timestamp")
-    responded = parse_timestamp(record["response_timestamp"], "response_timestamp")
-    if responded < requested:
-        raise ContractViolation("invalid_timestamp", "response_timestamp precedes timestamp")
-    if month_of(responded) > shift_month(month_of(requested), 1):
-        # Linking reads one neighbour month either side; a later reply could never be linked.
-        raise ContractViolation("invalid_timestamp", "response_timestamp is more than one calendar month after the request's month")
-    _check_ip(record["ip"])
-    history = _check_history(record["history"])
-    if month_of(requested) != month:
-        raise ContractViolation("wrong_month", f"request timestamp is in {month_of(requested)}, the file is in landing/{month}")
-
-    extra = {k: v for k, v in record.items() if k not in REQUIRED_FIELDS}
-    return {
-        "log_id": record["log_id"],
-        "timestamp": requested,
-        "response_timestamp": responded,
-        "model": record["model"],
-        "ip": record["ip"],
-        "user_agent": headers.get("user-agent"),
-        "accept_language": headers.get("accept-language"),
-        "headers_json": json.dumps(headers, ensure_ascii=False, sort_keys=True),
-        "history": history,
-        "prompt": record["prompt"],
-        "response": record["response"],
-        "extra_json": json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None,
-    }
 
 
 def _readable_log_id(line: bytes) -> str | None:
@@ -288,7 +146,7 @@ def read_landing_file(
                     continue
                 log_id = record.get("log_id") if isinstance(record, dict) else None
                 log_id = log_id if isinstance(log_id, str) and log_id else None
-                if _SURROGATE_ESCAPE.search(line) and _has_lone_surrogate(record):
+                if _SURROGATE_ESCAPE.search(line) and has_lone_surrogate(record):
                     reject(line_number, line, "invalid_utf8", "a string escapes a lone UTF-16 surrogate", None)
                     continue
                 try:

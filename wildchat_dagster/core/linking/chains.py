@@ -66,30 +66,20 @@ One spanning three or more months keeps all its content (its last log
 carries the history) but has null metadata for turns two months back.
 """
 
+
 from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
-from bisect import bisect_left
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from wildchat_dagster.core.geo.client_ips import canonical_ip
-from wildchat_dagster.stages import Stage
+from wildchat_dagster.core.linking.conservation import Disposition, month_counts
+from wildchat_dagster.core.linking.logs import LinkLog, TimeIndex, log_order, utc_month
+from wildchat_dagster.core.linking.rows import conversation_row, logs_by_round, row_order
 
 RETRY_WINDOW = dt.timedelta(seconds=60)
-
-FATES = ("ends_conversation", "ancestor", "absorbed_prefix", "retry", "belongs_to_other_month")
-
-
-class Disposition(NamedTuple):
-    """What became of one log of the month: its fate and the conversation it is counted in."""
-
-    fate: str
-    conversation_id: str
 
 
 @dataclass
@@ -104,104 +94,10 @@ class MonthLinks:
     linked_dispositions: dict[str, Disposition] = field(default_factory=dict)  # before absorption
 
 
-def client_fingerprint(user_agent: str | None, accept_language: str | None) -> str:
-    """sha256 hex of user-agent + accept-language, as the WildChat authors hashed clients."""
-    return hashlib.sha256(((user_agent or "") + (accept_language or "")).encode("utf-8", "surrogatepass")).hexdigest()
 
-
-_ROLE_TAG = {"user": b"u", "assistant": b"a"}
-
-
-def _feed(digest, role: str, content: str) -> None:
-    """Append one message to a running content hash; length-framed, so no two message lists collide."""
-    data = content.encode("utf-8", "surrogatepass")
-    digest.update(_ROLE_TAG.get(role, b"?") + len(data).to_bytes(8, "little"))
-    digest.update(data)
-
-
-def _utc_month(ts: dt.datetime) -> str:
-    if ts.utcoffset():
-        ts = ts.astimezone(dt.timezone.utc)
-    return f"{ts.year:04d}-{ts.month:02d}"
-
-
-def _canonical_ip(ip: str | None) -> str:
-    return canonical_ip(ip or "") or ip or ""
-
-
-class _Log:
-    """One log with the keys linking needs; `index` is its rank in (timestamp, log_id) order."""
-
-    __slots__ = (
-        "row", "index", "ts", "rts", "month", "fp", "model", "ip", "round",
-        "hist_key", "full_key", "prefix_keys", "kept", "parent", "has_child", "home",
-    )
-
-    def __init__(self, row: dict, index: int, fingerprints: dict, ips: dict):
-        self.row = row
-        self.index = index
-        self.ts: dt.datetime = row["timestamp"]
-        self.rts: dt.datetime = row["response_timestamp"]
-        self.month = _utc_month(self.ts)
-        ua, al = row.get("user_agent"), row.get("accept_language")
-        fp = fingerprints.get((ua, al))
-        if fp is None:
-            fp = fingerprints[(ua, al)] = client_fingerprint(ua, al)
-        self.fp = fp
-        self.model = row["model"]
-        ip = ips.get(row["ip"])
-        if ip is None:
-            ip = ips[row["ip"]] = _canonical_ip(row["ip"])
-        self.ip = ip
-        history = row["history"] or []
-        self.round = len(history) // 2
-        # One running hash over the messages: the key of every even-length prefix
-        # (a possible parent's or absorbed conversation's content) falls out on the way.
-        digest, prefixes = hashlib.sha256(), []
-        for i, message in enumerate(history):
-            _feed(digest, message["role"], message["content"])
-            if i % 2:
-                prefixes.append(digest.digest())
-        self.hist_key = digest.digest()
-        _feed(digest, "user", row["prompt"])
-        _feed(digest, "assistant", row["response"])
-        self.full_key = digest.digest()
-        self.prefix_keys = prefixes  # strict prefixes of this log's full conversation, by rounds
-        self.kept: _Log | None = None  # set on retries
-        self.parent: _Log | None = None
-        self.has_child = False
-        self.home: _Log | None = None  # end log of its earliest-ending conversation
-
-
-class _TimeIndex:
-    """Logs in time order under one key, to find the latest one before a moment."""
-
-    __slots__ = ("times", "logs")
-
-    def __init__(self):
-        self.times: list[dt.datetime] = []
-        self.logs: list[_Log] = []
-
-    def add(self, time: dt.datetime, log: _Log) -> None:
-        self.times.append(time)
-        self.logs.append(log)
-
-    def latest_before(self, time: dt.datetime) -> _Log | None:
-        i = bisect_left(self.times, time)
-        return self.logs[i - 1] if i else None
-
-    def first_at_or_after(self, time: dt.datetime) -> _Log | None:
-        i = bisect_left(self.times, time)
-        return self.logs[i] if i < len(self.logs) else None
-
-
-def _sort_key(row: dict) -> tuple:
-    return (row["timestamp"], row["log_id"], row.get("source_file") or "", row.get("line_number") or 0)
-
-
-def _mark_retries(logs: list[_Log], retry_window: dt.timedelta) -> dict[int, list[_Log]]:
-    last_seen: dict[tuple, tuple[_Log, dt.datetime]] = {}
-    retries: dict[int, list[_Log]] = defaultdict(list)
+def _mark_retries(logs: list[LinkLog], retry_window: dt.timedelta) -> dict[int, list[LinkLog]]:
+    last_seen: dict[tuple, tuple[LinkLog, dt.datetime]] = {}
+    retries: dict[int, list[LinkLog]] = defaultdict(list)
     for log in logs:
         key = (log.fp, log.model, log.ip, log.full_key)
         previous = last_seen.get(key)
@@ -214,9 +110,9 @@ def _mark_retries(logs: list[_Log], retry_window: dt.timedelta) -> dict[int, lis
     return retries
 
 
-def _link_parents(logs: list[_Log]) -> None:
-    by_content: dict[tuple, _TimeIndex] = defaultdict(_TimeIndex)
-    by_content_ip: dict[tuple, _TimeIndex] = defaultdict(_TimeIndex)
+def _link_parents(logs: list[LinkLog]) -> None:
+    by_content: dict[tuple, TimeIndex] = defaultdict(TimeIndex)
+    by_content_ip: dict[tuple, TimeIndex] = defaultdict(TimeIndex)
     for log in logs:  # time order: every candidate parent is indexed before its children
         if log.kept is not None:
             continue
@@ -236,7 +132,7 @@ def _link_parents(logs: list[_Log]) -> None:
         by_content_ip[key + (log.ip,)].add(log.ts, log)
 
 
-def _own_lineage_is_newer(log: _Log, parent: _Log, by_content_ip: dict[tuple, _TimeIndex]) -> bool:
+def _own_lineage_is_newer(log: LinkLog, parent: LinkLog, by_content_ip: dict[tuple, TimeIndex]) -> bool:
     """Whether the request's own IP holds an earlier round of its history that is newer than the other-IP parent's.
 
     Then the other-IP candidate is another client with the same opening, not
@@ -249,16 +145,16 @@ def _own_lineage_is_newer(log: _Log, parent: _Log, by_content_ip: dict[tuple, _T
         mine = own.latest_before(log.ts) if own else None
         if mine is None:
             continue
-        theirs: _Log | None = parent
+        theirs: LinkLog | None = parent
         while theirs is not None and theirs.round > mine.round:
             theirs = theirs.parent
         return theirs is None or theirs.round != mine.round or mine.ts > theirs.ts
     return False
 
 
-def _chain(end: _Log) -> list[_Log]:
+def _chain(end: LinkLog) -> list[LinkLog]:
     chain = []
-    log: _Log | None = end
+    log: LinkLog | None = end
     while log is not None:
         chain.append(log)
         log = log.parent
@@ -266,11 +162,11 @@ def _chain(end: _Log) -> list[_Log]:
     return chain
 
 
-def _end_order(log: _Log) -> tuple:
+def _end_order(log: LinkLog) -> tuple:
     return (log.rts, log.row["log_id"], log.index)
 
 
-def _absorbers(ends: list[_Log], chains: dict[int, list[_Log]]) -> dict[int, _Log]:
+def _absorbers(ends: list[LinkLog], chains: dict[int, list[LinkLog]]) -> dict[int, LinkLog]:
     """For each absorbed end (by index), the end of the conversation that absorbs it, resolved transitively."""
     continuations: dict[tuple, list[tuple]] = defaultdict(list)
     for order, end in enumerate(ends):
@@ -281,8 +177,8 @@ def _absorbers(ends: list[_Log], chains: dict[int, list[_Log]]) -> dict[int, _Lo
             continuation = chain[max(0, rounds - chain[0].round)]
             for ip in ips:
                 continuations[(end.fp, end.model, ip, key)].append((continuation.ts, order, end))
-    indexes: dict[tuple, _TimeIndex] = {}
-    direct: dict[int, _Log] = {}
+    indexes: dict[tuple, TimeIndex] = {}
+    direct: dict[int, LinkLog] = {}
     for end in ends:
         key = (end.fp, end.model, end.ip, end.full_key)
         candidates = continuations.get(key)
@@ -290,70 +186,20 @@ def _absorbers(ends: list[_Log], chains: dict[int, list[_Log]]) -> dict[int, _Lo
             continue
         index = indexes.get(key)
         if index is None:
-            index = indexes[key] = _TimeIndex()
+            index = indexes[key] = TimeIndex()
             for continued_at, _, candidate in sorted(candidates, key=lambda c: c[:2]):
                 index.add(continued_at, candidate)
         # Only a request sent after this conversation's last reply can have continued it.
         absorber = index.first_at_or_after(end.rts)
         if absorber is not None:
             direct[end.index] = absorber
-    resolved: dict[int, _Log] = {}
+    resolved: dict[int, LinkLog] = {}
     for index, absorber in direct.items():
         while absorber.index in direct:
             absorber = direct[absorber.index]
         resolved[index] = absorber
     return resolved
 
-
-def _header(log: _Log) -> dict:
-    return {"accept-language": log.row.get("accept_language"), "user-agent": log.row.get("user_agent")}
-
-
-def _utterances(end: _Log, by_round: list[_Log | None]) -> list[dict]:
-    row = end.row
-    messages = list(row["history"] or []) + [
-        {"role": "user", "content": row["prompt"]},
-        {"role": "assistant", "content": row["response"]},
-    ]
-    utterances = []
-    for i, message in enumerate(messages):
-        log = by_round[i // 2]
-        user = message["role"] == "user"
-        utterances.append(
-            {
-                "role": message["role"],
-                "content": message["content"],
-                "log_id": log.row["log_id"] if log else None,
-                "timestamp": (log.ts if user else log.rts) if log else None,
-                "model": log.model if log else None,
-                "ip": log.row["ip"] if log and user else None,
-                "header": _header(log) if log and user else None,
-            }
-        )
-    return utterances
-
-
-def _by_round(end: _Log, chain: list[_Log]) -> list[_Log | None]:
-    by_round: list[_Log | None] = [None] * (end.round + 1)
-    for log in chain:
-        by_round[log.round] = log
-    return by_round
-
-
-def _conversation_row(end: _Log, by_round: list[_Log | None], logs: list[_Log]) -> dict:
-    return {
-        "conversation_id": end.row["log_id"],
-        "model": end.model,
-        "timestamp": end.rts,
-        "fingerprint": end.fp,
-        "turn": end.round + 1,
-        "conversation": _utterances(end, by_round),
-        "log_ids": [log.row["log_id"] for log in logs],
-    }
-
-
-def _row_order(row: dict) -> tuple:
-    return (row["timestamp"], row["conversation_id"])
 
 
 @contextmanager
@@ -399,7 +245,7 @@ def link_month(logs: list[dict], month: str, retry_window: dt.timedelta = RETRY_
 def _link_month(logs: list[dict], month: str, retry_window: dt.timedelta) -> MonthLinks:
     fingerprints: dict = {}
     ips: dict = {}
-    ordered = [_Log(row, i, fingerprints, ips) for i, row in enumerate(sorted(logs, key=_sort_key))]
+    ordered = [LinkLog(row, i, fingerprints, ips) for i, row in enumerate(sorted(logs, key=log_order))]
 
     retries = _mark_retries(ordered, retry_window)
     _link_parents(ordered)
@@ -412,41 +258,41 @@ def _link_month(logs: list[dict], month: str, retry_window: dt.timedelta) -> Mon
                 log.home = end
     absorbed_by = _absorbers(ends, chains)
 
-    def final(end: _Log) -> _Log:
+    def final(end: LinkLog) -> LinkLog:
         return absorbed_by.get(end.index, end)
 
     # linked_conversations: every chain end of the month, before deduplication.
     linked = []
     for end in ends:
-        if _utc_month(end.rts) == month:
+        if utc_month(end.rts) == month:
             chain = chains[end.index]
-            linked.append(_conversation_row(end, _by_round(end, chain), chain))
+            linked.append(conversation_row(end, logs_by_round(end, chain), chain))
 
     # deduplicated_conversations: the ends nobody absorbed, completed by what they absorbed.
-    absorbed_into: dict[int, list[_Log]] = defaultdict(list)
+    absorbed_into: dict[int, list[LinkLog]] = defaultdict(list)
     for end in ends:  # in _end_order, so absorbed lists are too
         if end.index in absorbed_by:
             absorbed_into[absorbed_by[end.index].index].append(end)
     deduplicated = []
     for end in ends:
-        if end.index in absorbed_by or _utc_month(end.rts) != month:
+        if end.index in absorbed_by or utc_month(end.rts) != month:
             continue
         absorbed = absorbed_into.get(end.index, [])
-        by_round = _by_round(end, chains[end.index])
+        by_round = logs_by_round(end, chains[end.index])
         members = {log.index: log for log in chains[end.index]}
         for prefix in absorbed:
-            for round_index, log in enumerate(_by_round(prefix, chains[prefix.index])):
+            for round_index, log in enumerate(logs_by_round(prefix, chains[prefix.index])):
                 if by_round[round_index] is None and log is not None:
                     by_round[round_index] = log
             members.update((log.index, log) for log in chains[prefix.index])
         member_logs = [members[i] for i in sorted(members)]
-        row = _conversation_row(end, by_round, member_logs)
+        row = conversation_row(end, by_round, member_logs)
         row["absorbed_conversation_ids"] = [prefix.row["log_id"] for prefix in absorbed]
         row["retry_log_ids"] = [r.row["log_id"] for r in sorted((r for log in member_logs for r in retries.get(log.index, [])), key=lambda r: r.index)]
         deduplicated.append(row)
 
-    linked.sort(key=_row_order)
-    deduplicated.sort(key=_row_order)
+    linked.sort(key=row_order)
+    deduplicated.sort(key=row_order)
 
     dispositions: dict[str, Disposition] = {}
     linked_dispositions: dict[str, Disposition] = {}
@@ -462,52 +308,13 @@ def _link_month(logs: list[dict], month: str, retry_window: dt.timedelta) -> Mon
             linked_fate = "ends_conversation"
             fate = "absorbed_prefix" if log.index in absorbed_by else "ends_conversation"
         linked_home, home = kept.home, final(kept.home)
-        if _utc_month(linked_home.rts) != month:
+        if utc_month(linked_home.rts) != month:
             linked_fate = "belongs_to_other_month"
-        if _utc_month(home.rts) != month:
+        if utc_month(home.rts) != month:
             fate = "belongs_to_other_month"
         log_id = log.row["log_id"]
         dispositions[log_id] = Disposition(fate, home.row["log_id"])
         linked_dispositions[log_id] = Disposition(linked_fate, linked_home.row["log_id"])
 
-    counts = _counts(month, ordered, linked, deduplicated, dispositions, linked_dispositions)
+    counts = month_counts(month, ordered, linked, deduplicated, dispositions, linked_dispositions)
     return MonthLinks(month, linked, deduplicated, counts, dispositions, linked_dispositions)
-
-
-def _counts(month, ordered, linked, deduplicated, dispositions, linked_dispositions) -> dict[str, int]:
-    month_of_log = {log.row["log_id"]: log.month for log in ordered}
-    month_ids = {log.row["log_id"] for log in ordered if log.month == month}
-    counts = {"window_logs": len(ordered), "logs_in": len(dispositions)}
-    for fate in FATES:
-        counts[fate] = sum(1 for d in dispositions.values() if d.fate == fate)
-    for fate in FATES:
-        if fate != "absorbed_prefix":
-            counts[f"linked_{fate}"] = sum(1 for d in linked_dispositions.values() if d.fate == fate)
-    counts["conversations"] = len(deduplicated)
-    counts[Stage.LINKED_CONVERSATIONS] = len(linked)
-    counts["ends_from_previous_month"] = sum(1 for r in deduplicated if r["conversation_id"] not in month_ids)
-    counts["linked_ends_from_previous_month"] = sum(1 for r in linked if r["conversation_id"] not in month_ids)
-    counts["prefixes_absorbed"] = sum(len(r["absorbed_conversation_ids"]) for r in deduplicated)
-    counts["retry_logs"] = sum(len(r["retry_log_ids"]) for r in deduplicated)
-    counts["cross_month_in"] = sum(
-        1 for r in deduplicated if any(month_of_log.get(i) != month for i in r["log_ids"] + r["retry_log_ids"])
-    )
-    counts["cross_month_out"] = counts["belongs_to_other_month"]
-    counts["conversations_with_lost_turns"] = sum(
-        1 for r in deduplicated if any(u["log_id"] is None for u in r["conversation"])
-    )
-    return counts
-
-
-def conservation_identity_holds(counts: dict[str, int], stage: str = "deduplicated") -> bool:
-    """The module docstring's identities on link_month's counts."""
-    if stage == "linked":
-        fates = [f"linked_{f}" for f in FATES if f != "absorbed_prefix"]
-        return (
-            counts["logs_in"] == sum(counts[f] for f in fates)
-            and counts[Stage.LINKED_CONVERSATIONS] == counts["linked_ends_conversation"] + counts["linked_ends_from_previous_month"]
-        )
-    return (
-        counts["logs_in"] == sum(counts[f] for f in FATES)
-        and counts["conversations"] == counts["ends_conversation"] + counts["ends_from_previous_month"]
-    )
