@@ -14,6 +14,7 @@ import pyarrow as pa
 from wildchat_dagster.core.linking.chains import RETRY_WINDOW, MonthLinks, link_month, window_logs
 from wildchat_dagster.core.linking.conservation import cross_check_stored
 from wildchat_dagster.core.months import month_window
+from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.partitions import monthly_partitions, neighbour_months
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -99,13 +100,11 @@ def _summary(stored: pa.Table) -> dict:
 def _preview(rows: list[dict], absorbed: bool) -> str:
     """The first conversations without their text: content is not redacted yet."""
     header = ["conversation_id", "timestamp", "model", "turn", "logs"] + (["absorbed", "retries"] if absorbed else [])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for r in rows[:10]:
-        values = [r["conversation_id"], r["timestamp"].isoformat(), r["model"], r["turn"], len(r["log_ids"])]
-        if absorbed:
-            values += [len(r["absorbed_conversation_ids"]), len(r["retry_log_ids"])]
-        lines.append("| " + " | ".join(str(v) for v in values) + " |")
-    return "\n".join(lines)
+    return markdown_table(header, [
+        [r["conversation_id"], r["timestamp"].isoformat(), r["model"], r["turn"], len(r["log_ids"])]
+        + ([len(r["absorbed_conversation_ids"]), len(r["retry_log_ids"])] if absorbed else [])
+        for r in rows[:10]
+    ])
 
 
 def _metadata(store: Warehouse, month: str, links: MonthLinks, window: dict[str, int], stage: str) -> dict:

@@ -7,9 +7,9 @@ import dagster as dg
 import pyarrow as pa
 
 from wildchat_dagster.assets.checks import month_client_ips, no_raw_ips_result, no_raw_ips_spec
-from wildchat_dagster.assets.metadata import counts_table
 from wildchat_dagster.core.geo.client_ips import scrub_client_ips
 from wildchat_dagster.core.geo.geolocation import geotag_conversations
+from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.geoip import GeoIPResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -24,11 +24,11 @@ MIN_LOCATED_SHARE = 0.9  # of public addresses; the 2018 default database misses
 
 
 def _preview(rows: list[dict], limit: int = 5) -> str:
-    lines = ["| conversation_id | turns | country | state | hashed_ip |", "|---|---:|---|---|---|"]
-    for row in rows[:limit]:
-        hashed = (row["hashed_ip"] or "")[:12] + ("…" if row["hashed_ip"] else "")
-        lines.append(f"| {row['conversation_id']} | {row['turn']} | {row['country']} | {row['state']} | {hashed} |")
-    return "\n".join(lines)
+    return markdown_table(["conversation_id", "turns", "country", "state", "hashed_ip"], [
+        [row["conversation_id"], row["turn"], row["country"], row["state"],
+         (row["hashed_ip"] or "")[:12] + ("…" if row["hashed_ip"] else "")]
+        for row in rows[:limit]
+    ])
 
 
 def _client_ips_hashed(source: list[dict], tagged: list[dict]) -> dg.AssetCheckResult:

@@ -7,8 +7,8 @@ import dagster as dg
 import pyarrow as pa
 
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
-from wildchat_dagster.assets.metadata import counts_table
 from wildchat_dagster.core.language.detection import NOLANG, tag_languages
+from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.language_detector import LanguageDetector
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -22,12 +22,11 @@ EVERY_UTTERANCE_HAS_LANGUAGE = "every_utterance_has_language"
 
 def _preview(rows: list[dict], limit: int = 5) -> str:
     # No text: this stage runs before PII redaction, and metadata lands in Dagster's event log.
-    lines = ["| conversation_id | language | turn languages | characters |", "|---|---|---|---:|"]
-    for row in rows[:limit]:
-        turns = ", ".join(u["language"] for u in row["conversation"])
-        chars = sum(len(u["content"] or "") for u in row["conversation"])
-        lines.append(f"| {row['conversation_id']} | {row['language']} | {turns} | {chars} |")
-    return "\n".join(lines)
+    return markdown_table(["conversation_id", "language", "turn languages", "characters"], [
+        [row["conversation_id"], row["language"], ", ".join(u["language"] for u in row["conversation"]),
+         sum(len(u["content"] or "") for u in row["conversation"])]
+        for row in rows[:limit]
+    ])
 
 
 def _every_utterance_has_language(rows: list[dict]) -> dg.AssetCheckResult:

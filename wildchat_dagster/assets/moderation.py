@@ -17,6 +17,7 @@ from wildchat_dagster.core.moderation.policy import (
     moderate_conversations,
     profanity_decision,
 )
+from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
@@ -159,20 +160,16 @@ def _metadata(
 
 
 def _preview(table: pa.Table) -> str:
-    lines = [
-        "| conversation_id | turns | toxic | excluded | openai flagged | max toxicity | max profanity |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    rows = []
     for row in table.slice(0, PREVIEW_ROWS).to_pylist():
         utterances = row["conversation"]
         flagged = sum(bool((u["openai_moderation"] or {}).get("flagged")) for u in utterances)
         toxicity = [u["detoxify_moderation"]["toxicity"] for u in utterances if u["detoxify_moderation"]]
         profanity = [u["profanity_score"] for u in utterances if u["profanity_score"] is not None]
-        lines.append(
-            f"| {row['conversation_id']} | {row['turn']} | {row['toxic']} | {row['excluded_reason'] or ''} | "
-            f"{flagged} | {_fmt(toxicity)} | {_fmt(profanity)} |"
-        )
-    return "\n".join(lines)
+        rows.append([row["conversation_id"], row["turn"], row["toxic"], row["excluded_reason"] or "",
+                     flagged, _fmt(toxicity), _fmt(profanity)])
+    header = ["conversation_id", "turns", "toxic", "excluded", "openai flagged", "max toxicity", "max profanity"]
+    return markdown_table(header, rows)
 
 
 def _fmt(values: list) -> str:

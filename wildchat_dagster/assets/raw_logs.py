@@ -4,9 +4,9 @@ from collections import Counter
 
 import dagster as dg
 
-from wildchat_dagster.assets.metadata import markdown_table
 from wildchat_dagster.core.ingestion.contract import REJECTION_REASONS
 from wildchat_dagster.core.ingestion.raw_logs import DEFAULT_MAX_RECORD_BYTES, read_landing_month
+from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage

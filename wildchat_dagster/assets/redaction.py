@@ -8,8 +8,8 @@ import dagster as dg
 import pyarrow as pa
 
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
-from wildchat_dagster.assets.metadata import counts_table
 from wildchat_dagster.core.redaction.policy import ENTITY_TYPES
+from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.pii_redactor import PIIRedactor
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -52,14 +52,9 @@ def placeholders_well_formed(rows: list[dict]) -> dg.AssetCheckResult:
 
 def _preview(rows: list[dict], limit: int = 8) -> str:
     # Which turns changed and how, never the values themselves.
-    lines = ["| conversation_id | turn | role | replacements |", "|---|---:|---|---|"]
-    shown = 0
-    for row in rows:
-        for i, u in enumerate(row["conversation"]):
-            if u["redacted"] and shown < limit:
-                lines.append(f"| {row['conversation_id']} | {i} | {u['role']} | {', '.join(u['redacted_entities'])} |")
-                shown += 1
-    return "\n".join(lines) if shown else "no turn redacted"
+    shown = [[row["conversation_id"], i, u["role"], ", ".join(u["redacted_entities"])]
+             for row in rows for i, u in enumerate(row["conversation"]) if u["redacted"]][:limit]
+    return markdown_table(["conversation_id", "turn", "role", "replacements"], shown) if shown else "no turn redacted"
 
 
 @dg.asset(

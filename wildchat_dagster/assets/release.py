@@ -20,7 +20,6 @@ from wildchat_dagster.core.release.splits import (
     split_release,
     to_release_row,
 )
-from wildchat_dagster.core.reporting.report import markdown_table
 from wildchat_dagster.core.reporting.statistics import (
     ModerationThresholds,
     cl100k_token_counter,
@@ -28,6 +27,7 @@ from wildchat_dagster.core.reporting.statistics import (
     month_tables,
     release_sources,
 )
+from wildchat_dagster.core.reporting.tables import frame_markdown
 from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -236,7 +236,7 @@ def release_splits(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                 "published": published,
                 "warehouse_path": str(stored[asset]),
                 "schema": "allenai/WildChat-1M features",
-                "preview": dg.MetadataValue.md(markdown_table(preview.to_pandas()) if rows else "(empty)"),
+                "preview": dg.MetadataValue.md(frame_markdown(preview.to_pandas()) if rows else "(empty)"),
             },
             check_results=checks[asset],
         )
@@ -283,7 +283,7 @@ def monthly_stats(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             "thresholds_source": threshold_source,
             "conversations": int(summary.get("conversations", 0)),
             "users": int(summary.get("users", 0)),
-            **{name: dg.MetadataValue.md(markdown_table(tables[name].head(15)))
+            **{name: dg.MetadataValue.md(frame_markdown(tables[name].head(15)))
                for name in ("summary", "turn_distribution", "model_families", "languages", "countries",
                             "moderation", "flagged_categories", "toxicity", "redaction", "redacted_entities")},
         },

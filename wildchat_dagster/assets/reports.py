@@ -8,13 +8,14 @@ import dagster as dg
 import wildchat_dagster
 from wildchat_dagster.assets.release import read_provenance, thresholds_from
 from wildchat_dagster.core.release.splits import build_manifest, published_months
-from wildchat_dagster.core.reporting.report import markdown_table, overall, plots_markdown, write_report
+from wildchat_dagster.core.reporting.report import overall, plots_markdown, write_report
 from wildchat_dagster.core.reporting.statistics import (
     OVERALL,
     cl100k_token_counter,
     compute_statistics,
     release_sources,
 )
+from wildchat_dagster.core.reporting.tables import frame_markdown
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
@@ -94,8 +95,8 @@ def dataset_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             "months": ", ".join(months) or "none",
             "tokenizer": tokens.name,
             "conversations": int(summary["conversations"].sum()),
-            "summary": dg.MetadataValue.md(markdown_table(tables["summary"])),
-            "moderation": dg.MetadataValue.md(markdown_table(tables["moderation"][tables["moderation"]["month"] == OVERALL])),
+            "summary": dg.MetadataValue.md(frame_markdown(tables["summary"])),
+            "moderation": dg.MetadataValue.md(frame_markdown(tables["moderation"][tables["moderation"]["month"] == OVERALL])),
             "plots": dg.MetadataValue.md(plots_markdown(files.plots)),
         }
     )

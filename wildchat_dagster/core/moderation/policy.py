@@ -31,7 +31,7 @@ DEFAULT_DETOXIFY_THRESHOLD = 0.1  # WildChat's toxicity cut-off
 # alt-profanity-check probability above which the offline moderator calls a text
 # toxic. Evaluated (tests/test_moderation_profanity.py) on 50 hand-written toxic
 # chat messages (tests/moderation_toxic_messages.txt) and 4,810 real WildChat
-# turns (../shared/real-wildchat, taken as clean: every sample there that
+# turns (kit/samples/real_wildchat, taken as clean: every sample there that
 # carries WildChat's toxic flag has it false):
 #   threshold  0.3     0.5     0.6     0.7     0.8     0.9
 #   toxic hit  48/50   47/50   47/50   47/50   46/50   44/50

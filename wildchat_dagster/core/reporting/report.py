@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from wildchat_dagster.core.reporting.statistics import OVERALL
+from wildchat_dagster.core.reporting.tables import frame_html, frame_markdown
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 
 TOP_ROWS = 15
@@ -37,49 +38,6 @@ class ReportFiles:
     index_html: Path
     report_md: Path
     plots: dict[str, Path]
-
-
-# --- formatting -------------------------------------------------------------
-
-
-def _cell(column: str, value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "–"
-    if "share" in column or column.endswith("%"):
-        return f"{100 * float(value):.1f}%"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
-def formatted(df: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as display text: shares as percentages, counts with separators."""
-    return pd.DataFrame({c: [_cell(str(c), v) for v in df[c].tolist()] for c in df.columns}, dtype=object)
-
-
-def _header(column) -> str:
-    return str(column).replace("_", " ")
-
-
-def markdown_table(df: pd.DataFrame) -> str:
-    text = formatted(df)
-    lines = ["| " + " | ".join(_header(c) for c in text.columns) + " |", "|" + "---|" * len(text.columns)]
-    lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in text.itertuples(index=False)]
-    return "\n".join(lines)
-
-
-def html_table(df: pd.DataFrame) -> str:
-    text = formatted(df)
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
-    head = "".join(f"<th>{html.escape(_header(c))}</th>" for c in text.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td class='{'num' if n else 'txt'}'>{html.escape(str(v))}</td>" for v, n in zip(row, numeric, strict=True))
-        + "</tr>"
-        for row in text.itertuples(index=False)
-    )
-    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 # --- tables side by side -----------------------------------------------------
@@ -243,8 +201,8 @@ def write_report(tables: dict[str, pd.DataFrame], reports_dir: Path, *, tokenize
     body = [f"<h1>{html.escape(title)}</h1>", "<ul>" + "".join(
         f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in facts.items()) + "</ul>"]
     for s in sections:
-        md += [f"## {s.title}", "", s.note, "", markdown_table(s.table), ""]
-        body += [f"<h2>{html.escape(s.title)}</h2>", f"<p class='note'>{html.escape(s.note)}</p>", html_table(s.table)]
+        md += [f"## {s.title}", "", s.note, "", frame_markdown(s.table), ""]
+        body += [f"<h2>{html.escape(s.title)}</h2>", f"<p class='note'>{html.escape(s.note)}</p>", frame_html(s.table)]
         if s.plot:
             md += [f"![{s.title}]({s.plot}.png)", ""]
             data = base64.b64encode(plots[s.plot]).decode("ascii")
