@@ -22,8 +22,9 @@ REJECTION_REASONS: dict[str, str] = {
     "missing_field": "a required field is absent",
     "wrong_type": "a field has the wrong JSON type (null included), an empty log_id/model, or a non-string header value",
     "invalid_timestamp": (
-        "a timestamp is not RFC 3339, has no time zone, the response precedes the request, "
-        "or the response falls more than one calendar month after the request's month"
+        "a timestamp is not RFC 3339, has no time zone, lies outside the plausible range (or the representable "
+        "one in UTC), the response precedes the request, or the response falls more than one calendar month "
+        "after the request's month"
     ),
     "invalid_ip": "ip is not an IPv4 or IPv6 address (zone ids not allowed)",
     "invalid_history": (
@@ -33,9 +34,16 @@ REJECTION_REASONS: dict[str, str] = {
     "wrong_month": "the request timestamp's UTC month differs from the landing folder's month",
     "too_large": "the line is longer than max_record_bytes",
     "duplicate_log_id": "the log_id was already accepted earlier in this month's files (the first is kept)",
+    "too_deep": "JSON nested deeper than raw_logs.MAX_JSON_DEPTH levels",
+    "unparsable": "parsing the line raised an unexpected error (its type is in the detail); the month goes on",
+    "truncated_file": "the file ends or breaks before its end (truncated or corrupt gzip): one row per file, "
+    "at the line of the cut, with the byte offset; every complete line before it is kept",
 }
 
 REQUIRED_FIELDS = ("log_id", "timestamp", "response_timestamp", "model", "ip", "headers", "history", "prompt", "response")
+
+# A chatbot log from before 2000 or after 2099 is a clock or encoding fault, not a request.
+PLAUSIBLE_TIMESTAMPS = (dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc))
 
 _RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
 _NAIVE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?")
@@ -44,12 +52,12 @@ _NAIVE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(
 class ContractViolation(ValueError):
     """A record that breaks the contract, with its reason code."""
 
-    def __init__(self, reason: str, detail: str):
+    def __init__(self, reason: str, detail: str, log_id: str | None = None):
         assert reason in REJECTION_REASONS, reason
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
-
+        self.log_id = log_id  # when the line's log_id could still be read
 
 
 def parse_timestamp(value: str, name: str) -> dt.datetime:
@@ -62,7 +70,16 @@ def parse_timestamp(value: str, name: str) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value.upper())
     except ValueError as error:
         raise ContractViolation("invalid_timestamp", f"{name} {value!r}: {error}") from None
-    return parsed.astimezone(dt.timezone.utc)
+    try:
+        utc = parsed.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise ContractViolation("invalid_timestamp", f"{name} {value!r} is outside the representable range in UTC") from None
+    earliest, latest = PLAUSIBLE_TIMESTAMPS
+    if not earliest <= utc < latest:
+        raise ContractViolation(
+            "invalid_timestamp", f"{name} {value!r} is outside the plausible range [{earliest:%Y-%m-%d}, {latest:%Y-%m-%d}) UTC"
+        )
+    return utc
 
 
 def _check_ip(value: str) -> None:

@@ -12,19 +12,19 @@ ever being held in memory whole.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from wildchat_dagster.core.ingestion.contract import ContractViolation, has_lone_surrogate, validate_record
+from wildchat_dagster.core.ingestion.gzip_stream import open_landing_file
 from wildchat_dagster.core.storage.warehouse import Warehouse
 
 DEFAULT_MAX_RECORD_BYTES = 1 << 20
+MAX_JSON_DEPTH = 64  # a request log nests 3 levels (history -> message); deeper is hostile
 RAW_LINE_CHARS = 2000
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -59,8 +59,8 @@ def _readable_log_id(line: bytes) -> str | None:
         return None
 
 
-def _physical_lines(stream: BinaryIO, max_record_bytes: int) -> Iterator[tuple[bytes, int, int]]:
-    """(line without its end, its length without the end, bytes consumed).
+def _physical_lines(stream: BinaryIO, max_record_bytes: int) -> Iterator[tuple[bytes, int, int, bool]]:
+    """(line without its end, its length without the end, bytes consumed, whether it ended with a newline).
 
     An oversized line yields only its start: it is skipped in bounded reads,
     never held in memory whole.
@@ -78,14 +78,57 @@ def _physical_lines(stream: BinaryIO, max_record_bytes: int) -> Iterator[tuple[b
                     break
                 consumed += len(line)
             ending = 2 if line.endswith(b"\r\n") else 1 if line.endswith(b"\n") else 0
-            yield head, consumed - ending, consumed
+            yield head, consumed - ending, consumed, ending > 0
             continue
         content = line.rstrip(b"\r\n")
-        yield content, len(content), consumed
+        yield content, len(content), consumed, line.endswith(b"\n")
 
 
-def _open(path: Path) -> BinaryIO:
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+def _json_depth_exceeds(value, limit: int) -> bool:
+    """Whether a decoded value nests deeper than `limit` (iterative: no recursion on hostile input)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _parse_line(line: bytes, length: int, month: str, max_record_bytes: int, seen: set[str]) -> dict | None:
+    """The RAW_LOGS row of one physical line, None for a blank line, or ContractViolation."""
+    if length > max_record_bytes:
+        raise ContractViolation("too_large", f"{length} bytes > max_record_bytes {max_record_bytes}", _readable_log_id(line))
+    if not line.strip():
+        return None
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ContractViolation("invalid_utf8", f"byte offset {error.start}: {error.reason}", _readable_log_id(line)) from None
+    # Every bracket opens at most one level: only a line with many brackets needs the exact depth.
+    deep = line.count(b"[") + line.count(b"{") > MAX_JSON_DEPTH
+    try:
+        record = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ContractViolation("too_deep", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", _readable_log_id(line)) from None
+    except ValueError as error:
+        raise ContractViolation("invalid_json", str(error)[:200], _readable_log_id(line)) from None
+    log_id = record.get("log_id") if isinstance(record, dict) else None
+    log_id = log_id if isinstance(log_id, str) and log_id else None
+    if deep and _json_depth_exceeds(record, MAX_JSON_DEPTH):
+        raise ContractViolation("too_deep", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", log_id)
+    if _SURROGATE_ESCAPE.search(line) and has_lone_surrogate(record):
+        raise ContractViolation("invalid_utf8", "a string escapes a lone UTF-16 surrogate")
+    try:
+        row = validate_record(record, month)
+    except ContractViolation as violation:
+        violation.log_id = log_id
+        raise
+    if row["log_id"] in seen:
+        raise ContractViolation("duplicate_log_id", f"log_id {log_id[:80]!r} already accepted this month", log_id)
+    return row
 
 
 def read_landing_file(
@@ -96,7 +139,7 @@ def read_landing_file(
     *,
     seen_log_ids: set[str] | None = None,
 ) -> LandingFileParse:
-    """Parse one .jsonl or .jsonl.gz landing file line by line.
+    """Parse one .jsonl or .jsonl.gz landing file line by line; nothing in it raises.
 
     `seen_log_ids` carries the accepted log_ids of earlier files of the same
     month, so a duplicate across files is rejected too (the first one wins).
@@ -121,49 +164,44 @@ def read_landing_file(
             }
         )
 
-    with _open(path) as stream:
-        try:
-            for line_number, (line, length, consumed) in enumerate(_physical_lines(stream, max_record_bytes), start=1):
-                result.lines = line_number
-                result.bytes_read += consumed
-                if line_number == 1 and line.startswith(b"\xef\xbb\xbf"):
-                    line, length = line[3:], length - 3
-                if length > max_record_bytes:
-                    reject(line_number, line, "too_large", f"{length} bytes > max_record_bytes {max_record_bytes}", _readable_log_id(line))
-                    continue
-                if not line.strip():
-                    result.blank_lines += 1
-                    continue
-                try:
-                    text = line.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    reject(line_number, line, "invalid_utf8", f"byte offset {error.start}: {error.reason}", _readable_log_id(line))
-                    continue
-                try:
-                    record = json.loads(text, parse_constant=_reject_constant)
-                except ValueError as error:
-                    reject(line_number, line, "invalid_json", str(error)[:200], _readable_log_id(line))
-                    continue
-                log_id = record.get("log_id") if isinstance(record, dict) else None
-                log_id = log_id if isinstance(log_id, str) and log_id else None
-                if _SURROGATE_ESCAPE.search(line) and has_lone_surrogate(record):
-                    reject(line_number, line, "invalid_utf8", "a string escapes a lone UTF-16 surrogate", None)
-                    continue
-                try:
-                    row = validate_record(record, month)
-                except ContractViolation as violation:
-                    reject(line_number, line, violation.reason, violation.detail, log_id)
-                    continue
-                if row["log_id"] in seen:
-                    reject(line_number, line, "duplicate_log_id", f"log_id {log_id[:80]!r} already accepted this month", log_id)
-                    continue
-                seen.add(row["log_id"])
-                row["source_file"] = source_file
-                row["line_number"] = line_number
-                result.valid.append(row)
-        except (OSError, EOFError, zlib.error) as error:
-            # A corrupt or truncated gzip member is a file-level fault, not a record's.
-            raise ValueError(f"landing file {source_file} is unreadable after line {result.lines}: {error}") from error
+    stream, gzip_reader = open_landing_file(path, gzipped=path.name.endswith(".gz"))
+    complete_bytes = 0  # uncompressed bytes of the lines read whole
+    cut: tuple[int, bytes] | None = None  # (line number, start) of a line the gzip data broke off
+    with stream:
+        for line_number, (line, length, consumed, ended) in enumerate(_physical_lines(stream, max_record_bytes), start=1):
+            result.lines = line_number
+            result.bytes_read += consumed
+            if not ended and gzip_reader is not None and gzip_reader.fault:
+                cut = (line_number, line)
+                break
+            complete_bytes += consumed
+            if line_number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line, length = line[3:], length - 3
+            try:
+                row = _parse_line(line, length, month, max_record_bytes, seen)
+            except ContractViolation as violation:
+                reject(line_number, line, violation.reason, violation.detail, violation.log_id)
+                continue
+            except RecursionError:
+                reject(line_number, line, "too_deep", "nesting exhausted the parser's recursion limit", None)
+                continue
+            except Exception as error:  # one line's surprise must not stop the month
+                reject(line_number, line, "unparsable", f"{type(error).__name__}: {str(error)[:200]}", _readable_log_id(line))
+                continue
+            if row is None:
+                result.blank_lines += 1
+                continue
+            seen.add(row["log_id"])
+            row["source_file"] = source_file
+            row["line_number"] = line_number
+            result.valid.append(row)
+    if gzip_reader is not None and gzip_reader.fault:
+        # The cut line (or, when the break fell on a line end, the line that would have followed) is
+        # the file-level rejection: everything from this uncompressed offset on is unreadable.
+        line_number, start = cut or (result.lines + 1, b"")
+        result.lines = max(result.lines, line_number)
+        detail = f"readable data stops at uncompressed byte offset {complete_bytes}: {gzip_reader.fault}"
+        reject(line_number, start, "truncated_file", detail, _readable_log_id(start))
     return result
 
 
