@@ -17,6 +17,7 @@ from wildchat_dagster.assets.release import monthly_stats, release_splits
 from wildchat_dagster.assets.reports import dataset_report, release_manifest
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
 MODERATION_METADATA = {
@@ -42,7 +43,8 @@ def published(tmp_path_factory):
     for month, rows in known_conversations().items():
         warehouse.write_records("moderated_conversations", month, rows)
     resources = {"warehouse": WarehouseResource(data_dir=str(data_dir)),
-                 "catalog": DuckDBResource(database=str(data_dir / "wildchat.duckdb"))}
+                 "catalog": DuckDBResource(database=str(data_dir / "wildchat.duckdb")),
+                 "moderation_policy": ModerationPolicyResource(detoxify_threshold=0.04, profanity_threshold=0.5)}
     instance = dg.DagsterInstance.ephemeral()
     dg.materialize([moderation_stand_in], partition_key=APRIL, instance=instance)
     for month in (APRIL, MAY):
@@ -74,16 +76,16 @@ def test_manifest_checksums_counts_and_provenance(published):
     assert manifest["months_without_provenance"] == []
 
 
-def test_monthly_stats_use_the_recorded_thresholds(published):
+def test_monthly_stats_use_the_configured_thresholds(published):
     root, _, _ = published
     april = json.loads((root / "warehouse" / "monthly_stats" / f"{APRIL}.json").read_text())
     assert april["thresholds"] == {"detoxify_toxicity": 0.04, "profanity": 0.5}
-    assert april["thresholds_source"] == "moderated_conversations metadata"
+    assert april["thresholds_source"] == "moderation_policy configuration"
     assert april["tables"]["summary"][0]["conversations"] == 3
     assistant = next(r for r in april["tables"]["moderation"] if r["role"] == "assistant")
     assert assistant["detoxify_flagged_share"] == pytest.approx(1 / 4)  # the 0.05 assistant turn: flagged at 0.04, not at the default 0.1
     may = json.loads((root / "warehouse" / "monthly_stats" / f"{MAY}.json").read_text())
-    assert may["thresholds_source"].startswith("defaults")  # no moderation metadata recorded for May
+    assert may["thresholds"] == april["thresholds"]  # one policy for every month, not each month's event log
     assert (root / "reports" / "index.html").exists()
 
 

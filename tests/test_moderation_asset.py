@@ -12,6 +12,7 @@ from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.kit.benchmarks.moderation import write_random_detoxify
 from wildchat_dagster.kit.fakes.openai_server import ModerationStub
 from wildchat_dagster.resources.detoxify import DetoxifyResource
+from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
 from wildchat_dagster.resources.profanity import ProfanityResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -62,10 +63,9 @@ def test_openai_and_detoxify_moderate_every_utterance_and_a_rerun_makes_no_reque
             "warehouse": WarehouseResource(data_dir=str(data_dir)),
             "openai_moderation": OpenAIModerationResource(api_key=dg.EnvVar("OPENAI_API_KEY"), base_url=stub.base_url),
             # Random weights score ~0.5; a high threshold keeps the toxic decision on OpenAI's flags.
-            "detoxify": DetoxifyResource(
-                checkpoint=str(checkpoint), huggingface_config_dir=str(config_dir), toxicity_threshold=0.99
-            ),
+            "detoxify": DetoxifyResource(checkpoint=str(checkpoint), huggingface_config_dir=str(config_dir)),
             "profanity": ProfanityResource(),
+            "moderation_policy": ModerationPolicyResource(detoxify_threshold=0.99),
         }
         metadata, checks = _materialize(resources)
         requests_after_first = stub.counters.requests
@@ -111,6 +111,7 @@ def test_without_key_or_weights_the_offline_moderator_runs_and_openai_is_reporte
         "openai_moderation": OpenAIModerationResource.from_defaults(),  # no OPENAI_API_KEY in the environment
         "detoxify": DetoxifyResource.from_defaults(),
         "profanity": ProfanityResource.from_defaults(),
+        "moderation_policy": ModerationPolicyResource(),
     }
     metadata, checks = _materialize(resources)
     assert not metadata["openai_enabled"] and "skipped" in metadata["openai_status"]

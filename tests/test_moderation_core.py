@@ -7,24 +7,25 @@ import json
 import pytest
 
 from wildchat_dagster.core.moderation.cache import ModerationCache
+from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, PROFANITY
 from wildchat_dagster.core.moderation.policy import (
-    DETOXIFY,
-    OPENAI,
-    PROFANITY,
     ToxicitySettings,
-    combine_openai_results,
     count_sexual_minors,
+    exclusion_reason,
+    profanity_decision,
+    utterance_toxic,
+)
+from wildchat_dagster.core.moderation.results import (
+    combine_openai_results,
     detoxify_struct,
     estimate_tokens,
-    exclusion_reason,
-    length_sorted_batches,
-    missing_results,
-    moderate_conversations,
     openai_struct,
-    profanity_decision,
-    split_at_token_windows,
     split_in_halves,
-    utterance_toxic,
+)
+from wildchat_dagster.core.moderation.run import missing_results, moderate_conversations
+from wildchat_dagster.core.moderation.windows import (
+    length_sorted_batches,
+    split_at_token_windows,
     windowed_batch_scores,
 )
 from wildchat_dagster.kit.fakes.openai_server import stub_result

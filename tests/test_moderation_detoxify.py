@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from wildchat_dagster.core.moderation.cache import ModerationCache
-from wildchat_dagster.core.moderation.policy import max_scores, moderate_texts, split_at_token_windows
+from wildchat_dagster.core.moderation.run import moderate_texts
+from wildchat_dagster.core.moderation.windows import max_scores, split_at_token_windows
 from wildchat_dagster.kit.benchmarks.moderation import write_random_detoxify
 from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.schema import DETOXIFY_SCORES

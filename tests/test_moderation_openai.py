@@ -10,9 +10,11 @@ import openai
 import pytest
 
 from wildchat_dagster.core.moderation.cache import ModerationCache
-from wildchat_dagster.core.moderation.policy import moderate_texts, openai_struct
+from wildchat_dagster.core.moderation.openai_client import MinuteBudget, retry_after_seconds
+from wildchat_dagster.core.moderation.results import openai_struct
+from wildchat_dagster.core.moderation.run import moderate_texts
 from wildchat_dagster.kit.fakes.openai_server import Fault, ModerationStub
-from wildchat_dagster.resources.openai_moderation import MinuteBudget, OpenAIModerationResource
+from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
 from wildchat_dagster.schema import OPENAI_CATEGORIES
 
 
@@ -197,7 +199,6 @@ def test_retry_after_is_read_in_seconds_milliseconds_or_as_a_date():
     from email.utils import formatdate
     from types import SimpleNamespace
 
-    from wildchat_dagster.resources.openai_moderation import retry_after_seconds
 
     def error(headers):
         return SimpleNamespace(response=SimpleNamespace(headers=headers))

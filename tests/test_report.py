@@ -14,6 +14,7 @@ from test_statistics import APRIL, MAY, build_known_release
 from wildchat_dagster.assets.reports import dataset_report
 from wildchat_dagster.core.reporting.report import write_report
 from wildchat_dagster.core.reporting.statistics import cl100k_token_counter, compute_statistics, release_sources
+from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
 from conftest import ARTIFACTS
@@ -52,7 +53,8 @@ def test_report_files_hold_the_known_figures(report):
 
 def test_dataset_report_asset_attaches_plots_to_metadata(data_dir):
     build_known_release(data_dir)
-    result = dg.materialize([dataset_report], resources={"warehouse": WarehouseResource(data_dir=str(data_dir))})
+    resources = {"warehouse": WarehouseResource(data_dir=str(data_dir)), "moderation_policy": ModerationPolicyResource()}
+    result = dg.materialize([dataset_report], resources=resources)
     assert result.success
     metadata = result.asset_materializations_for_node("dataset_report")[0].metadata
     assert metadata["index_html"].value == str(data_dir / "reports" / "index.html")

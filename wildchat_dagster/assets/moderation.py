@@ -5,21 +5,18 @@ import pyarrow as pa
 
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.moderation.cache import CACHE_FILE_NAME, ModerationCache
+from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, PROFANITY, LoadedModerator
 from wildchat_dagster.core.moderation.policy import (
-    DETOXIFY,
-    OPENAI,
-    PROFANITY,
     SEXUAL_MINORS,
-    LoadedModerator,
     ToxicitySettings,
     count_sexual_minors,
-    missing_results,
-    moderate_conversations,
     profanity_decision,
 )
+from wildchat_dagster.core.moderation.run import missing_results, moderate_conversations
 from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.detoxify import DetoxifyResource
+from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
 from wildchat_dagster.resources.profanity import ProfanityResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -60,6 +57,7 @@ def moderated_conversations(
     openai_moderation: OpenAIModerationResource,
     detoxify: DetoxifyResource,
     profanity: ProfanityResource,
+    moderation_policy: ModerationPolicyResource,
 ) -> dg.MaterializeResult:
     """Redacted conversations with OpenAI, Detoxify and offline-moderator results per
     utterance, WildChat's toxic flags, and the sexual/minors release exclusion."""
@@ -82,7 +80,7 @@ def moderated_conversations(
             context.log.warning(f"{name} not used: {status.reason}")
 
     moderators = [status.moderator for status in loaded.values() if status.available]
-    settings = ToxicitySettings(detoxify_threshold=detoxify.toxicity_threshold, profanity_threshold=profanity.threshold)
+    settings = moderation_policy.toxicity_settings()
     with ModerationCache.in_dir(store.cache_dir) as cache:
         moderated, counts = moderate_conversations(rows, moderators, cache, settings, log=context.log.info)
     store.write_records(ASSET, month, moderated)

@@ -21,7 +21,6 @@ from wildchat_dagster.core.release.splits import (
     to_release_row,
 )
 from wildchat_dagster.core.reporting.statistics import (
-    ModerationThresholds,
     cl100k_token_counter,
     compute_statistics,
     month_tables,
@@ -30,6 +29,8 @@ from wildchat_dagster.core.reporting.statistics import (
 from wildchat_dagster.core.reporting.tables import frame_markdown
 from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
 from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
+from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import STAGE_SCHEMAS
 from wildchat_dagster.stages import Stage
@@ -142,21 +143,6 @@ def upstream_records(instance: dg.DagsterInstance, month: str) -> dict[str, dict
     return records
 
 
-def thresholds_from(provenance: dict | None) -> tuple[ModerationThresholds, str]:
-    """The moderation thresholds the moderation stage recorded, else WildChat's defaults."""
-    metadata = ((provenance or {}).get("upstream", {}).get(Stage.MODERATED_CONVERSATIONS) or {}).get("metadata", {})
-    values = {}
-    for key, value in metadata.items():
-        k = key.lower()
-        if "threshold" in k and isinstance(value, int | float) and not isinstance(value, bool):
-            if "detoxify" in k or "toxicity" in k:
-                values["detoxify_toxicity"] = float(value)
-            elif "profanity" in k:
-                values["profanity"] = float(value)
-    source = "moderated_conversations metadata" if values else "defaults (no thresholds recorded upstream)"
-    return ModerationThresholds(**values), source
-
-
 def _publish(warehouse: Warehouse, split: str, month: str, stored: Path) -> Path:
     target = published_path(warehouse.root, split, month)
     atomic_write_bytes(target, stored.read_bytes())
@@ -254,11 +240,13 @@ def _stats_path(warehouse: Warehouse, month: str) -> Path:
     check_specs=[no_raw_ips_spec(Stage.MONTHLY_STATS)],
     code_version="1",
 )
-def monthly_stats(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def monthly_stats(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, moderation_policy: ModerationPolicyResource
+) -> dg.MaterializeResult:
     """The paper's figures (Tables 1, 3, 5, 6, turns, models, redaction) for one month of the release."""
     store = warehouse.get()
     month = context.partition_key
-    thresholds, threshold_source = thresholds_from(read_provenance(store, month))
+    thresholds, threshold_source = moderation_policy.thresholds(), POLICY_SOURCE
     tokens = cl100k_token_counter()
     tables = month_tables(compute_statistics(release_sources(store.root, [month]), tokens, thresholds), month)
     record = {

@@ -6,7 +6,7 @@ import json
 import dagster as dg
 
 import wildchat_dagster
-from wildchat_dagster.assets.release import read_provenance, thresholds_from
+from wildchat_dagster.assets.release import read_provenance
 from wildchat_dagster.core.release.splits import build_manifest, published_months
 from wildchat_dagster.core.reporting.report import overall, plots_markdown, write_report
 from wildchat_dagster.core.reporting.statistics import (
@@ -17,6 +17,8 @@ from wildchat_dagster.core.reporting.statistics import (
 )
 from wildchat_dagster.core.reporting.tables import frame_markdown
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
+from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
+from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
@@ -65,14 +67,13 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     kinds={"html"},
     code_version="1",
 )
-def dataset_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def dataset_report(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, moderation_policy: ModerationPolicyResource
+) -> dg.MaterializeResult:
     """reports/index.html and reports/report.md: the paper's tables and plots, per month and overall."""
     store = warehouse.get()
     months = published_months(store.root)
-    recorded = {thresholds_from(read_provenance(store, m)) for m in months}
-    if len(recorded) > 1:
-        context.log.warning(f"months were moderated with different thresholds {recorded}; using the first")
-    thresholds, threshold_source = sorted(recorded, key=str)[0] if recorded else thresholds_from(None)
+    thresholds, threshold_source = moderation_policy.thresholds(), POLICY_SOURCE
     tokens = cl100k_token_counter()
     tables = compute_statistics(release_sources(store.root, months), tokens, thresholds)
     files = write_report(

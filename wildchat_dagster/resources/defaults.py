@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.resources.geoip import GeoIPResource
 from wildchat_dagster.resources.language_detector import LanguageDetector
+from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
 from wildchat_dagster.resources.pii_redactor import PIIRedactor
 from wildchat_dagster.resources.profanity import ProfanityResource
@@ -25,4 +26,5 @@ def default_resources(root: Path) -> dict:
         "openai_moderation": OpenAIModerationResource.from_defaults(),
         "detoxify": DetoxifyResource.from_defaults(),
         "profanity": ProfanityResource.from_defaults(),
+        "moderation_policy": ModerationPolicyResource(),
     }

@@ -1,69 +1,21 @@
-"""The offline moderator: alt-profanity-check's linear model, shipped in its wheel.
-
-It needs no key and no download, so the embedded demo still has a meaningful
-toxic split. Its probabilities are stored in their own field (`profanity_score`),
-never in the OpenAI or Detoxify fields, and count in the toxic decision only
-when it is enabled: by default, only when neither OpenAI nor Detoxify can run.
-It is an English bag-of-words model: it finds profanity and insults, not
-threats or hate phrased politely, and not toxicity in other languages.
-"""
+"""The offline profanity moderator (alt-profanity-check) as a Dagster resource."""
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-from collections.abc import Iterator, Sequence
-from importlib import resources
 from typing import Any
 
 import dagster as dg
 from pydantic import Field
 
-from wildchat_dagster.core.moderation.policy import PROFANITY, PROFANITY_THRESHOLD, LoadedModerator
-
-PACKAGE = "alt-profanity-check"
-
-
-class ProfanityModerator:
-    """Profanity probabilities, always predicted in batches (one text at a time is ~30x slower)."""
-
-    name = PROFANITY
-
-    def __init__(self, predict_prob, version: str, batch_size: int):
-        self._predict_prob = predict_prob
-        self.version = version
-        self.batch_size = batch_size
-        self.model_runs = 0
-
-    def usage(self) -> dict[str, int]:
-        return {"model_runs": self.model_runs}
-
-    def moderate(self, texts: Sequence[str]) -> Iterator[tuple[list[int], list[float]]]:
-        for start in range(0, len(texts), self.batch_size):
-            batch = list(texts[start : start + self.batch_size])
-            probabilities = self._predict_prob(batch)
-            self.model_runs += 1
-            yield list(range(start, start + len(batch))), [float(p) for p in probabilities]
-
-
-def model_version() -> str:
-    """Package version plus a digest of the shipped model files: the cache key."""
-    digest = hashlib.sha256()
-    data = resources.files("profanity_check") / "data"
-    for name in ("vectorizer.joblib", "model.joblib"):
-        digest.update((data / name).read_bytes())
-    return f"{PACKAGE}=={importlib.metadata.version(PACKAGE)}+{digest.hexdigest()[:12]}"
+from wildchat_dagster.core.moderation.moderators import LoadedModerator
+from wildchat_dagster.core.moderation.profanity_model import load_profanity
 
 
 class ProfanityResource(dg.ConfigurableResource):
-    """alt-profanity-check as a third moderator with a documented threshold."""
+    """alt-profanity-check as a third moderator (its threshold is in the moderation policy)."""
 
     enabled: bool | None = Field(
         default=None, description="None: on only when neither OpenAI nor Detoxify is available."
-    )
-    threshold: float = Field(
-        default=PROFANITY_THRESHOLD,
-        description="Probability above which a text counts as toxic (evaluation in core/moderation.py).",
     )
     batch_size: int = 2048
 
@@ -72,12 +24,7 @@ class ProfanityResource(dg.ConfigurableResource):
         return cls()
 
     def configuration(self) -> dict[str, Any]:
-        return {"enabled": "auto" if self.enabled is None else self.enabled, "threshold": self.threshold}
+        return {"enabled": "auto" if self.enabled is None else self.enabled}
 
     def load(self) -> LoadedModerator:
-        try:
-            from profanity_check import predict_prob
-        except ImportError as error:
-            return LoadedModerator(None, f"{PACKAGE} not installed ({error.name})")
-        version = model_version()
-        return LoadedModerator(ProfanityModerator(predict_prob, version, self.batch_size), f"enabled ({version})")
+        return load_profanity(self.batch_size)

@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from wildchat_dagster.core.moderation.policy import DEFAULT_DETOXIFY_THRESHOLD, PROFANITY_THRESHOLD
 from wildchat_dagster.schema import MODERATED_CONVERSATIONS, WILDCHAT_1M
 from wildchat_dagster.stages import Stage
 
@@ -88,8 +89,8 @@ def cl100k_token_counter() -> TokenCounter:
 class ModerationThresholds:
     """A turn counts as flagged by Detoxify / the profanity model above these scores."""
 
-    detoxify_toxicity: float = 0.1  # WildChat's threshold
-    profanity: float = 0.5  # alt-profanity-check's own decision boundary
+    detoxify_toxicity: float = DEFAULT_DETOXIFY_THRESHOLD  # WildChat's threshold
+    profanity: float = PROFANITY_THRESHOLD
 
 
 @dataclass(frozen=True)

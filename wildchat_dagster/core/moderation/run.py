@@ -1,0 +1,174 @@
+"""Driving the moderators over a month: distinct texts, the cache, one row per conversation.
+
+The moderators are injected, so nothing here touches a network or a model:
+each distinct non-empty text is read from the cache or moderated and stored
+batch by batch as results return, then every utterance gets its fields and
+WildChat's toxic flag.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from wildchat_dagster.core.moderation.cache import ModerationCache
+from wildchat_dagster.core.moderation.moderators import (
+    DETOXIFY,
+    MODERATOR_NAMES,
+    OPENAI,
+    PROFANITY,
+    Moderator,
+    is_empty,
+)
+from wildchat_dagster.core.moderation.policy import ToxicitySettings, exclusion_reason, utterance_toxic
+from wildchat_dagster.core.moderation.results import detoxify_struct, openai_struct
+
+
+@dataclass
+class ModeratorRun:
+    """What one moderator did for one set of texts."""
+
+    name: str
+    version: str
+    texts: int = 0
+    cache_hits: int = 0
+    computed: int = 0
+
+
+def moderate_texts(
+    texts: Sequence[str],
+    moderator: Moderator,
+    cache: ModerationCache | None,
+    log: Callable[[str], None] | None = None,
+    log_every: int = 1000,
+) -> tuple[dict[str, Any], ModeratorRun]:
+    """{text: result} for distinct texts: cached ones read, the rest moderated and
+    stored batch by batch as they return."""
+    unique = list(dict.fromkeys(texts))
+    run = ModeratorRun(moderator.name, moderator.version, texts=len(unique))
+    results: dict[str, Any] = cache.get_many(moderator.name, moderator.version, unique) if cache else {}
+    run.cache_hits = len(results)
+    missing = [t for t in unique if t not in results]
+    if log:
+        log(f"{moderator.name} ({moderator.version}): {run.cache_hits} cached, {len(missing)} to moderate")
+    next_report = log_every
+    for indices, batch_results in moderator.moderate(missing):
+        if len(indices) != len(batch_results):
+            raise ValueError(f"{moderator.name} returned {len(batch_results)} results for {len(indices)} texts")
+        pairs = [(missing[i], r) for i, r in zip(indices, batch_results)]
+        if cache:
+            cache.put_many(moderator.name, moderator.version, pairs)
+        results.update(pairs)
+        run.computed += len(pairs)
+        if log and run.computed >= next_report:
+            log(f"{moderator.name}: {run.computed}/{len(missing)} texts moderated")
+            next_report += log_every
+    lost = [t for t in missing if t not in results]
+    if lost:
+        raise RuntimeError(f"{moderator.name} returned no result for {len(lost)} texts")
+    return results, run
+
+
+def moderate_conversations(
+    rows: Sequence[dict],
+    moderators: Sequence[Moderator],
+    cache: ModerationCache | None,
+    settings: ToxicitySettings = ToxicitySettings(),
+    log: Callable[[str], None] | None = None,
+) -> tuple[list[dict], dict[str, Any]]:
+    """MODERATED_CONVERSATIONS rows from REDACTED_CONVERSATIONS rows, and counts.
+
+    Every non-empty utterance (user and assistant) gets a result from every
+    moderator given; fields of moderators not given, and of empty utterances,
+    stay null.
+    """
+    names = [m.name for m in moderators]
+    unknown = set(names) - set(MODERATOR_NAMES)
+    if unknown or len(set(names)) != len(names):
+        raise ValueError(f"moderators must be distinct members of {MODERATOR_NAMES}, got {names}")
+    if not moderators:
+        raise ValueError(
+            "no moderator enabled: configure OpenAI or Detoxify, or enable the offline profanity moderator"
+        )
+
+    texts = [u["content"] for row in rows for u in row["conversation"] if not is_empty(u["content"])]
+    results: dict[str, dict[str, Any]] = {}
+    counts: dict[str, Any] = {}
+    for moderator in moderators:
+        results[moderator.name], run = moderate_texts(texts, moderator, cache, log)
+        counts[f"{moderator.name}_cache_hits"] = run.cache_hits
+        counts[f"{moderator.name}_cache_misses"] = run.computed
+        counts[f"{moderator.name}_flagged_utterances"] = 0
+
+    out_rows: list[dict] = []
+    utterances = empty = toxic_utterances = toxic_conversations = excluded = 0
+    for row in rows:
+        conversation = []
+        for utterance in row["conversation"]:
+            moderated = _moderate_utterance(utterance, results, settings, counts)
+            utterances += 1
+            empty += is_empty(utterance["content"])
+            toxic_utterances += moderated["toxic"]
+            conversation.append(moderated)
+        reason = exclusion_reason([u["openai_moderation"] for u in conversation])
+        toxic = any(u["toxic"] for u in conversation)
+        toxic_conversations += toxic
+        excluded += reason is not None
+        out_rows.append({**row, "conversation": conversation, "toxic": toxic, "excluded_reason": reason})
+
+    counts.update(
+        conversations=len(rows),
+        utterances=utterances,
+        empty_utterances=empty,
+        distinct_texts=len(set(texts)),
+        toxic_utterances=toxic_utterances,
+        toxic_conversations=toxic_conversations,
+        excluded_sexual_minors=excluded,
+    )
+    return out_rows, counts
+
+
+def _moderate_utterance(
+    utterance: dict, results: dict[str, dict[str, Any]], settings: ToxicitySettings, counts: dict[str, Any]
+) -> dict:
+    content = utterance["content"]
+    fields: dict[str, Any] = {
+        "openai_moderation": None,
+        "openai_moderation_raw": None,
+        "detoxify_moderation": None,
+        "profanity_score": None,
+    }
+    if not is_empty(content):
+        if OPENAI in results:
+            raw = results[OPENAI][content]
+            fields["openai_moderation"] = openai_struct(raw)
+            fields["openai_moderation_raw"] = json.dumps(raw, sort_keys=True)
+            counts[f"{OPENAI}_flagged_utterances"] += bool(raw.get("flagged"))
+        if DETOXIFY in results:
+            fields["detoxify_moderation"] = detoxify_struct(results[DETOXIFY][content])
+            toxicity = fields["detoxify_moderation"]["toxicity"]
+            counts[f"{DETOXIFY}_flagged_utterances"] += toxicity is not None and toxicity > settings.detoxify_threshold
+        if PROFANITY in results:
+            fields["profanity_score"] = float(results[PROFANITY][content])
+            counts[f"{PROFANITY}_flagged_utterances"] += fields["profanity_score"] > settings.profanity_threshold
+    toxic = utterance_toxic(
+        fields["openai_moderation"], fields["detoxify_moderation"], fields["profanity_score"], settings
+    )
+    return {**utterance, **fields, "toxic": toxic}
+
+
+RESULT_FIELDS = {OPENAI: "openai_moderation", DETOXIFY: "detoxify_moderation", PROFANITY: "profanity_score"}
+
+
+def missing_results(rows: Sequence[dict], enabled: Sequence[str]) -> dict[str, int]:
+    """Per enabled moderator, non-empty utterances that have no result from it."""
+    missing = {name: 0 for name in enabled}
+    for row in rows:
+        for utterance in row["conversation"]:
+            if is_empty(utterance["content"]):
+                continue
+            for name in enabled:
+                missing[name] += utterance[RESULT_FIELDS[name]] is None
+    return missing
