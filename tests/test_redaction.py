@@ -11,7 +11,6 @@ import dagster as dg
 import pytest
 
 from wildchat_dagster.core.redaction.policy import (
-    PLACEHOLDER,
     RedactionPolicy,
     accept_candidates,
     has_phone_cue,
@@ -24,6 +23,7 @@ from wildchat_dagster.core.redaction.secrets import SECRET_KINDS
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.resources.pii_redactor import PIIRedactor, installed_english_model
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.schema import placeholder
 
 from factories import conversation_record
 
@@ -44,7 +44,7 @@ def redactor(pii_redactor):
 
 
 def redact(redactor, texts, language="English", conversation_ids=None):
-    from wildchat_dagster.core.redaction.engine import TextToRedact, redact_texts
+    from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts
 
     ids = conversation_ids or [f"c{i}" for i in range(len(texts))]
     return redact_texts([TextToRedact(c, t, language) for c, t in zip(ids, texts)], redactor)
@@ -55,7 +55,7 @@ def one(redactor, text, language="English"):
 
 
 def ph(entity_type: str) -> str:
-    return PLACEHOLDER.format(entity_type)
+    return placeholder(entity_type)
 
 
 def test_default_model_is_installed_and_windowable(redactor):
@@ -268,7 +268,7 @@ def _mixed_texts(real_wildchat, n_real: int = 160) -> list[str]:
 
 
 def test_fast_path_equals_plain_presidio_loop(redactor, real_wildchat):
-    from wildchat_dagster.core.redaction.engine import TextToRedact, redact_texts, redact_texts_plain
+    from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts, redact_texts_plain
 
     texts = _mixed_texts(real_wildchat)
     items = [TextToRedact(f"c{i % 97}", t, "English") for i, t in enumerate(texts)]
@@ -309,7 +309,7 @@ def test_windowed_ner_needs_whole_text_when_a_name_runs_past_the_window(redactor
 
 
 def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
-    from wildchat_dagster.core.redaction.engine import EARLIER_PLACEHOLDER, redact_conversations
+    from wildchat_dagster.core.redaction.conversations import EARLIER_PLACEHOLDER, redact_conversations
 
     rows = []
     for line in (real_wildchat / "convotopo_wildchat1m_187_with_metadata.jsonl").read_text().splitlines():
@@ -423,7 +423,7 @@ def test_placeholders_check_fails_on_inconsistent_rows():
 
 
 def test_unknown_model_is_a_clear_error_without_download(tmp_path):
-    from wildchat_dagster.core.redaction.engine import ModelNotInstalledError
+    from wildchat_dagster.core.redaction.nlp import ModelNotInstalledError
 
     resource = PIIRedactor(spacy_models={"German": "de_core_news_sm_not_installed"}, tldextract_cache_dir=str(tmp_path))
     with pytest.raises(ModelNotInstalledError, match="never downloaded"):
@@ -431,7 +431,7 @@ def test_unknown_model_is_a_clear_error_without_download(tmp_path):
 
 
 def test_language_keys_accept_names_and_codes():
-    from wildchat_dagster.core.redaction.engine import language_code
+    from wildchat_dagster.core.redaction.nlp import language_code
 
     assert language_code("English") == "en" and language_code("Chinese") == "zh" and language_code("de") == "de"
     with pytest.raises(ValueError, match="unknown language"):
@@ -439,7 +439,7 @@ def test_language_keys_accept_names_and_codes():
 
 
 def test_worker_pool_gives_the_same_output(redactor):
-    from wildchat_dagster.core.redaction.engine import TextToRedact, redact_texts
+    from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts
 
     texts = [f"Case {i}: my name is Emily Watson, mail emily{i}@gmail.com, call me at 415-555-{2600 + i}." for i in range(40)]
     texts += ["Nothing personal here, just Python 3.11."] * 10
@@ -454,7 +454,7 @@ def test_worker_pool_gives_the_same_output(redactor):
 def test_a_model_per_language_enables_names_in_that_language(tmp_path):
     # The installed English model stands in for a French one (fr_core_news_* is not installed
     # here); what is tested is the routing: French turns get NER and French cues.
-    from wildchat_dagster.core.redaction.engine import TextToRedact, redact_texts
+    from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts
 
     model = installed_english_model()
     resource = PIIRedactor(spacy_models={"English": model, "fr": model}, tldextract_cache_dir=str(tmp_path))
@@ -482,7 +482,7 @@ def test_without_an_ner_model_patterns_still_run(tmp_path, monkeypatch):
 def test_no_planted_value_survives_in_synthetic_logs(redactor, tmp_path):
     # The project's log generator plants PII and secrets in 15 languages and look-alikes
     # (public figures, versions, dates, example.com) that must stay.
-    from wildchat_dagster.core.redaction.engine import TextToRedact, redact_texts
+    from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts
     from wildchat_dagster.kit.synthetic.generator import generate_landing
 
     generate_landing(tmp_path, [MONTH], 400, seed=1)

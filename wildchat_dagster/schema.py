@@ -8,6 +8,9 @@ release schema at the bottom is exactly WildChat-1M's.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import pyarrow as pa
 
 from wildchat_dagster.stages import Stage
@@ -122,6 +125,19 @@ GEOTAGGED_CONVERSATIONS = _stage(GEO_UTTERANCE_FIELDS, GEO_CONVERSATION_FIELDS)
 LANGUAGE_UTTERANCE_FIELDS = GEO_UTTERANCE_FIELDS + [("language", pa.string())]
 LANGUAGE_CONVERSATION_FIELDS = GEO_CONVERSATION_FIELDS + [("language", pa.string())]
 LANGUAGE_TAGGED_CONVERSATIONS = _stage(LANGUAGE_UTTERANCE_FIELDS, LANGUAGE_CONVERSATION_FIELDS)
+
+
+
+def placeholder(entity_type: str) -> str:
+    """What replaces a redacted value in the text, as in WildChat-1M: <PRESIDIO_ANONYMIZED_PERSON>."""
+    return f"<PRESIDIO_ANONYMIZED_{entity_type}>"
+
+
+def placeholder_regex(entity_types: Iterable[str] | None = None) -> re.Pattern:
+    """Finds placeholders; group 1 is the entity type (any upper-case name, or only the given ones)."""
+    types = "|".join(sorted(entity_types)) if entity_types is not None else "[A-Z_]+"
+    return re.compile(placeholder(f"({types})"))
+
 
 REDACTED_UTTERANCE_FIELDS = LANGUAGE_UTTERANCE_FIELDS + [
     ("redacted", pa.bool_()),

@@ -56,7 +56,7 @@ def _link(context: dg.AssetExecutionContext, store: Warehouse) -> tuple[MonthLin
         window["duplicate_log_ids_from_neighbours"] = duplicates
     context.log.info(f"linking {month} from {len(logs)} logs of {', '.join(f'{m} ({n})' for m, n in window.items())}")
     links = link_month(logs, month)
-    context.log.info(f"{month}: {links.counts['linked_conversations']} chain ends, {links.counts['conversations']} conversations")
+    context.log.info(f"{month}: {links.counts[Stage.LINKED_CONVERSATIONS]} chain ends, {links.counts['conversations']} conversations")
     return links, window
 
 

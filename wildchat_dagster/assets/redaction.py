@@ -1,7 +1,6 @@
 """Stage: redacted_conversations (Presidio PII and secret redaction, WildChat's placeholders)."""
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
-import re
 from collections import Counter
 
 import dagster as dg
@@ -13,13 +12,13 @@ from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.pii_redactor import PIIRedactor
 from wildchat_dagster.resources.warehouse import WarehouseResource
-from wildchat_dagster.schema import REDACTED_CONVERSATIONS
+from wildchat_dagster.schema import REDACTED_CONVERSATIONS, placeholder, placeholder_regex
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.REDACTED_CONVERSATIONS
 UPSTREAM = Stage.LANGUAGE_TAGGED_CONVERSATIONS
 PLACEHOLDERS_WELL_FORMED = "placeholders_well_formed"
-_PLACEHOLDER = re.compile(r"<PRESIDIO_ANONYMIZED_([A-Z_]+)>")
+_PLACEHOLDER = placeholder_regex()
 
 
 def placeholders_well_formed(rows: list[dict]) -> dg.AssetCheckResult:
@@ -65,7 +64,7 @@ def _preview(rows: list[dict], limit: int = 8) -> str:
         dg.AssetCheckSpec(
             PLACEHOLDERS_WELL_FORMED,
             asset=ASSET,
-            description="Replacements recorded per turn appear as <PRESIDIO_ANONYMIZED_TYPE> placeholders; flags agree.",
+            description=f"Replacements recorded per turn appear as {placeholder('TYPE')} placeholders; flags agree.",
         ),
     ],
     group_name="enrichment",
@@ -77,7 +76,7 @@ def redacted_conversations(
 ) -> dg.MaterializeResult:
     """Conversations with personal data and secrets replaced by WildChat's placeholders,
     so the release carries no e-mail, phone, card, IP, name after a cue, profile URL or key."""
-    from wildchat_dagster.core.redaction.engine import redact_conversations
+    from wildchat_dagster.core.redaction.conversations import redact_conversations
 
     month = context.partition_key
     store = warehouse.get()

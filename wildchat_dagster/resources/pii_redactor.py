@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import warnings
 from pathlib import Path
 
@@ -48,7 +47,9 @@ class PIIRedactor(dg.ConfigurableResource):
     parallel_min_texts: int = Field(
         default=20_000, description="Distinct texts passing the prefilter from which worker processes pay their start-up."
     )
-    tldextract_cache_dir: str | None = Field(default=None, description="tldextract's cache (never fetched).")
+    tldextract_cache_dir: str | None = Field(
+        default=None, description="Where tldextract caches its bundled public-suffix snapshot (never fetched)."
+    )
     ner_model_note: str = Field(default="", description="Why this NER configuration was chosen (recorded in metadata).")
 
     _redactor = PrivateAttr(default=None)
@@ -81,17 +82,16 @@ class PIIRedactor(dg.ConfigurableResource):
     def get_redactor(self):
         """The loaded `PresidioRedactor` (built once per resource instance)."""
         if self._redactor is None:
-            # Before Presidio (and tldextract, which reads these at import) is imported.
-            os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
-            if self.tldextract_cache_dir:
-                Path(self.tldextract_cache_dir).mkdir(parents=True, exist_ok=True)
-                os.environ.setdefault("TLDEXTRACT_CACHE", self.tldextract_cache_dir)
-            from wildchat_dagster.core.redaction.engine import PresidioRedactor, RedactorConfig, language_code
+            from wildchat_dagster.core.redaction.engine import PresidioRedactor, RedactorConfig
+            from wildchat_dagster.core.redaction.nlp import language_code
 
             models = tuple((language_code(lang), model) for lang, model in self.spacy_models.items())
             if not models:
                 log.warning(self.ner_model_note or NO_MODEL_NOTE)
-            self._redactor = PresidioRedactor(RedactorConfig(policy=self.policy(), spacy_models=models))
+            config = RedactorConfig(
+                policy=self.policy(), spacy_models=models, tldextract_cache_dir=self.tldextract_cache_dir
+            )
+            self._redactor = PresidioRedactor(config)
         return self._redactor
 
     def describe(self) -> dict:

@@ -16,10 +16,12 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
+from wildchat_dagster.schema import placeholder
+
 # IPv4 dotted quads, and IPv6-shaped runs (hex groups with at least two colons).
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f.]{0,4}){2,}(?:\d{1,3}(?:\.\d{1,3}){3})?")
-IP_PLACEHOLDER = "<PRESIDIO_ANONYMIZED_IP_ADDRESS>"
+IP_PLACEHOLDER = placeholder("IP_ADDRESS")
 
 
 def canonical_ip(text: str) -> str | None:

@@ -22,8 +22,6 @@ import regex
 
 from wildchat_dagster.core.language.detection import LANGUAGE_NAMES
 
-PLACEHOLDER = "<PRESIDIO_ANONYMIZED_{}>"
-
 EMAIL = "EMAIL_ADDRESS"
 PHONE = "PHONE_NUMBER"
 CARD = "CREDIT_CARD"

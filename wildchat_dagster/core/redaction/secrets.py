@@ -5,7 +5,7 @@ context name such as `aws_secret_access_key`) and the pattern around it;
 the recognizer regex is built from the trigger, so "the text contains a
 trigger" is a necessary condition for a match by construction, and the
 prefilter uses exactly that. All kinds are redacted as one entity type,
-SECRET (`<PRESIDIO_ANONYMIZED_SECRET>`): the kind is an attacker's hint
+SECRET (`schema.placeholder("SECRET")`): the kind is an attacker's hint
 and a reader needs only to know a secret was there. Kinds are counted by
 name in the stage's metadata, never their values.
 """

@@ -15,13 +15,8 @@ import random
 import time
 from pathlib import Path
 
-from wildchat_dagster.core.redaction.engine import (
-    PresidioRedactor,
-    RedactorConfig,
-    TextToRedact,
-    redact_texts,
-    redact_texts_plain,
-)
+from wildchat_dagster.core.redaction.engine import PresidioRedactor, RedactorConfig
+from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts, redact_texts_plain
 from wildchat_dagster.kit.samples import REAL_WILDCHAT
 from wildchat_dagster.resources.pii_redactor import installed_english_model
 

@@ -1,0 +1,147 @@
+"""A month of texts redacted in two passes, by the fast path or by the plain reference loop.
+
+Pass 1 collects the candidates the policy accepts in each text and counts,
+per detected string, the distinct conversations it occurs in (the
+allow-list); pass 2 drops public strings, resolves overlaps and anonymizes.
+The fast path analyses each distinct text once (retries, greetings and
+pasted templates repeat across a month) and spreads the work over
+processes (`pool`); the plain loop is Presidio as documented, text by text.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from wildchat_dagster.core.redaction.engine import PresidioRedactor, ProposalStats
+from wildchat_dagster.core.redaction.policy import (
+    SECRET,
+    Candidate,
+    accept_candidates,
+    choose_redactions,
+    public_key,
+    public_strings,
+)
+from wildchat_dagster.core.redaction.pool import ProgressFn, propose_distinct
+from wildchat_dagster.core.redaction.recognizers import secret_kind_of
+
+
+class TextToRedact(NamedTuple):
+    conversation_id: str
+    text: str | None
+    language: str | None  # WildChat language name, e.g. "English"
+
+
+class RedactedText(NamedTuple):
+    text: str | None
+    redacted: bool
+    entities: list[str]
+
+
+@dataclass
+class RedactionReport:
+    """What a redaction run did, for metadata and the benchmark (no redacted values)."""
+
+    texts: int = 0
+    distinct_texts: int = 0
+    cache_hits: int = 0
+    texts_redacted: int = 0
+    entities: Counter = field(default_factory=Counter)
+    secret_kinds: Counter = field(default_factory=Counter)
+    allow_listed_strings: Counter = field(default_factory=Counter)  # by type
+    allow_listed_occurrences: int = 0
+    proposals: ProposalStats = field(default_factory=ProposalStats)
+    workers_used: int = 1
+    seconds: float = 0.0
+
+    @property
+    def texts_per_second(self) -> float:
+        return self.texts / self.seconds if self.seconds else 0.0
+
+
+def redact_texts(
+    items: Sequence[TextToRedact],
+    redactor: PresidioRedactor,
+    *,
+    workers: int = 1,
+    parallel_min_texts: int = 20_000,
+    progress: ProgressFn | None = None,
+) -> tuple[list[RedactedText], RedactionReport]:
+    """The fast path over a month's texts."""
+    started = time.perf_counter()
+    report = RedactionReport(texts=len(items))
+    keys = [(it.text, redactor.analysis_code(it.language)) for it in items if it.text and not it.text.isspace()]
+    distinct = list(dict.fromkeys(keys))
+    report.distinct_texts = len(distinct)
+    report.cache_hits = len(keys) - len(distinct)
+    proposals, report.workers_used = propose_distinct(
+        distinct, redactor, workers, parallel_min_texts, report.proposals, progress
+    )
+    candidates = {
+        key: accept_candidates(key[0], key[1], props, redactor.policy) for key, props in zip(distinct, proposals)
+    }
+    outputs = _finish(items, lambda it: candidates.get(_key(it, redactor), []), redactor, report, cache=True)
+    report.seconds = time.perf_counter() - started
+    return outputs, report
+
+
+def redact_texts_plain(
+    items: Sequence[TextToRedact], redactor: PresidioRedactor
+) -> tuple[list[RedactedText], RedactionReport]:
+    """The reference: per text, Presidio over the whole text, the policy, the anonymizer; no shortcuts."""
+    started = time.perf_counter()
+    report = RedactionReport(texts=len(items), distinct_texts=len(items))
+    per_item = []
+    for it in items:
+        code = redactor.analysis_code(it.language)
+        props = redactor.propose_plain(it.text, code) if it.text else []
+        per_item.append(accept_candidates(it.text or "", code, props, redactor.policy))
+    by_position = iter(per_item)
+    outputs = _finish(items, lambda it: next(by_position), redactor, report, cache=False)
+    report.seconds = time.perf_counter() - started
+    return outputs, report
+
+
+def _key(item: TextToRedact, redactor: PresidioRedactor) -> tuple[str, str]:
+    return item.text, redactor.analysis_code(item.language)
+
+
+def _finish(
+    items: Sequence[TextToRedact],
+    candidates_of: Callable[[TextToRedact], list[Candidate]],
+    redactor: PresidioRedactor,
+    report: RedactionReport,
+    cache: bool,
+) -> list[RedactedText]:
+    """Pass 2: the allow-list from pass 1's counts, then overlaps and placeholders."""
+    item_candidates = [candidates_of(it) for it in items]
+    conversations: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for it, cands in zip(items, item_candidates):
+        for c in cands:
+            conversations[public_key(c, it.text)].add(it.conversation_id)
+    public = public_strings({k: len(v) for k, v in conversations.items()}, redactor.policy)
+    for entity_type, _ in public:
+        report.allow_listed_strings[entity_type] += 1
+    done: dict[tuple[str, str], tuple[str, list[str], int, list[str]]] = {}
+    outputs = []
+    for it, cands in zip(items, item_candidates):
+        if not cands:
+            outputs.append(RedactedText(it.text, False, []))
+            continue
+        key = (it.text, redactor.analysis_code(it.language))
+        if not cache or key not in done:
+            chosen = choose_redactions(it.text, cands, public)
+            new_text, types = redactor.anonymize(it.text, chosen)
+            allowed = sum(1 for c in cands if public_key(c, it.text) in public)
+            secrets = [secret_kind_of(it.text, c.start, c.end) for c in chosen if c.entity_type == SECRET]
+            done[key] = (new_text, types, allowed, secrets)
+        new_text, types, allowed, secrets = done[key]
+        report.allow_listed_occurrences += allowed
+        report.entities.update(types)
+        report.secret_kinds.update(secrets)
+        report.texts_redacted += bool(types)
+        outputs.append(RedactedText(new_text, bool(types), types))
+    return outputs

@@ -1,0 +1,108 @@
+"""The Presidio recognizers that propose candidates for the policy, one list per analysis language."""
+
+from __future__ import annotations
+
+import regex
+import tldextract
+from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IpRecognizer,
+    PhoneRecognizer,
+    SpacyRecognizer,
+)
+
+from wildchat_dagster.core.redaction.policy import (
+    CARD,
+    EMAIL,
+    IP,
+    PERSON,
+    PHONE,
+    SECRET,
+    URL,
+    RedactionPolicy,
+    profile_url_regex,
+)
+from wildchat_dagster.core.redaction.secrets import SECRET_KINDS, SecretKind, looks_like_placeholder
+
+# Presidio's e-mail regex bounds addresses with \b and Unicode \w, so in Chinese or Japanese
+# text it swallows the words around an address ("我的邮箱是a@b.com") or, with a character
+# after the TLD ("a@yahoo.co.jpです"), fails tldextract's check and loses the address. This one
+# is bounded by the ASCII characters an address can hold (its tldextract check is kept).
+EMAIL_REGEX = (
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9_%+\-](?:[A-Za-z0-9._%+\-]*[A-Za-z0-9_%+\-])?"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![A-Za-z0-9\-])"
+)
+
+
+def offline_domain_extractor(cache_dir: str | None = None) -> tldextract.TLDExtract:
+    """tldextract on the public-suffix snapshot it ships: no URLs, so it never fetches, whatever
+    the environment says (its module-level extractor would fetch over HTTP on first use)."""
+    return tldextract.TLDExtract(cache_dir=cache_dir, suffix_list_urls=(), fallback_to_snapshot=True)
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer with our regex and an explicitly offline domain check."""
+
+    def __init__(self, supported_language: str, extractor: tldextract.TLDExtract):
+        super().__init__(supported_language=supported_language, patterns=[Pattern("Email (ASCII)", EMAIL_REGEX, 0.5)])
+        self.extractor = extractor
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return self.extractor(pattern_text).fqdn != ""
+
+
+class SecretRecognizer(PatternRecognizer):
+    """One secret kind; documentation placeholders are not reported."""
+
+    def __init__(self, kind: SecretKind, supported_language: str):
+        self.kind = kind
+        super().__init__(
+            supported_entity=SECRET,
+            name=f"secret:{kind.name}",
+            supported_language=supported_language,
+            patterns=[Pattern(kind.name, kind.regex, 1.0)],
+            global_regex_flags=0,  # the patterns carry their own case rules
+        )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        return looks_like_placeholder(pattern_text, self.kind)
+
+
+_SECRET_REGEXES = [(kind.name, regex.compile(kind.regex)) for kind in SECRET_KINDS]
+
+
+def secret_kind_of(text: str, start: int, end: int) -> str:
+    """Which kind a redacted secret was, for counts (never stored with the value)."""
+    for name, pattern in _SECRET_REGEXES:
+        for m in pattern.finditer(text, max(0, start - 64), end):
+            if m.span() == (start, end):
+                return name
+    return "unknown"
+
+
+def build_recognizers(
+    policy: RedactionPolicy, language: str, with_ner: bool, extractor: tldextract.TLDExtract
+) -> list:
+    """The recognizers for the policy's entity types in one analysis language."""
+    wanted = set(policy.entities)
+    recognizers = []
+    if EMAIL in wanted:
+        recognizers.append(OfflineEmailRecognizer(language, extractor))
+    if PHONE in wanted:
+        recognizers.append(PhoneRecognizer(supported_language=language))
+    if CARD in wanted:
+        recognizers.append(CreditCardRecognizer(supported_language=language))
+    if IP in wanted:
+        recognizers.append(IpRecognizer(supported_language=language))
+    if URL in wanted and policy.profile_url_prefixes:
+        pattern = Pattern("profile url", profile_url_regex(policy.profile_url_prefixes), 0.9)
+        recognizers.append(
+            PatternRecognizer(URL, name="ProfileUrlRecognizer", supported_language=language, patterns=[pattern])
+        )
+    if SECRET in wanted:
+        recognizers.extend(SecretRecognizer(kind, language) for kind in SECRET_KINDS)
+    if PERSON in wanted and with_ner:
+        recognizers.append(SpacyRecognizer(supported_language=language, supported_entities=[PERSON]))
+    return recognizers
