@@ -47,10 +47,10 @@ def generated(tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory) -> tuple[Path, dict]:
-    """One month big enough for the shares to be measured."""
+    """One month big enough for the shares to be measured (short texts: the shares do not depend on lengths)."""
     root = tmp_path_factory.mktemp("synthetic_large")
     started = time.perf_counter()
-    summary = generate_landing(root, ["2023-07"], 4000, 5)
+    summary = generate_landing(root, ["2023-07"], 4000, 5, short=True)
     seconds = time.perf_counter() - started
     print(f"\n4000 conversations in {seconds:.2f}s: {4000 / seconds:,.0f} conversations/s")
     return root, summary
@@ -115,6 +115,31 @@ def test_same_seed_same_bytes_and_another_seed_differs(tmp_path: Path):
     # Regenerating into the same directory replaces the landing files, never appends.
     generate_landing(tmp_path / "a", ["2023-04", "2023-05"], 120, 3)
     assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+
+
+def _lengths(root: Path, role: str) -> list[int]:
+    return [
+        len(m["content"])
+        for r in read_truth(root, "conversations.jsonl")
+        for m in r["messages"]
+        if m["role"] == role
+    ]
+
+
+def test_realistic_lengths_by_default_short_on_request(generated, large):
+    """WildChat-1M: user turns ~620 characters on average with a long tail, replies ~1,300, nearly all distinct."""
+    root, summary = generated
+    assert summary["lengths"] == "realistic"
+    users, replies = _lengths(root, "user"), _lengths(root, "assistant")
+    assert 500 <= sum(users) / len(users) <= 760
+    assert 1100 <= sum(replies) / len(replies) <= 1500
+    assert max(users) > 4000  # pasted documents and code
+    texts = [m["content"] for r in read_truth(root, "conversations.jsonl") for m in r["messages"]]
+    assert len(set(texts)) / len(texts) > 0.9
+    short_root, short_summary = large
+    assert short_summary["lengths"] == "short"
+    short_users = _lengths(short_root, "user")
+    assert sum(short_users) / len(short_users) < 250
 
 
 def test_bad_arguments_are_refused(tmp_path: Path):

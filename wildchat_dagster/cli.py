@@ -46,13 +46,18 @@ def main() -> None:
 @click.option("--months", required=True, help="Month or range, e.g. 2023-04:2023-06.")
 @click.option("--conversations-per-month", default=2000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--short", is_flag=True, help="One-to-three-sentence messages (fast tests) instead of WildChat's lengths.")
 @data_dir_option
-def generate(months: str, conversations_per_month: int, seed: int, data_dir: str | None) -> None:
-    """Write realistic synthetic request logs (and their ground truth) into landing/."""
+def generate(months: str, conversations_per_month: int, seed: int, short: bool, data_dir: str | None) -> None:
+    """Write realistic synthetic request logs (and their ground truth) into landing/.
+
+    Texts have WildChat-1M's lengths by default: user turns ~620 characters on
+    average with a long tail of pasted documents and code, replies ~1,300.
+    """
     from wildchat_dagster.kit.synthetic.generator import generate_landing
 
     root = _use_data_dir(data_dir)
-    summary = generate_landing(root, _months(months), conversations_per_month, seed)
+    summary = generate_landing(root, _months(months), conversations_per_month, seed, short=short)
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
     click.echo(f"landing files: {root / 'landing'}")

@@ -34,8 +34,9 @@ class Generator(Identities, Writing, PlantedValues, HardCases, Junk):
     stream: output is a pure function of the seed) and `self.pool`.
     """
 
-    def __init__(self, seed: int, pool: GeoPool):
+    def __init__(self, seed: int, pool: GeoPool, realistic: bool = True):
         self.rng = random.Random(seed)
+        self.realistic = realistic
         self.pool = pool
         self.expected: list[Expected] = []
         self.logs: list[Log] = []
@@ -93,7 +94,9 @@ class Generator(Identities, Writing, PlantedValues, HardCases, Junk):
         free_rounds = [r for r in range(rounds) if r != empty_round and not (r == 0 and opening)]
         if "toxic" in features and bank.toxic and free_rounds:
             r = rng.choice(free_rounds)
-            messages[r][0] = rng.choice(bank.toxic) + bank.joiner + messages[r][0]
+            # An insult stays the point of its message (a long one would dilute a bag-of-words moderator).
+            rest = self.short_opening(bank) if self.realistic else messages[r][0]
+            messages[r][0] = rng.choice(bank.toxic) + bank.joiner + rest
             calm = bank.joiner.join(rng.sample(bank.calm_replies, k=min(2, len(bank.calm_replies))))
             messages[r][1] = calm + "\n\n" + messages[r][1]
             made.toxic = True

@@ -109,7 +109,9 @@ def _validated_months(months: list[str]) -> list[str]:
     return out
 
 
-def generate_landing(data_dir: Path, months: list[str], conversations_per_month: int, seed: int) -> dict:
+def generate_landing(
+    data_dir: Path, months: list[str], conversations_per_month: int, seed: int, short: bool = False
+) -> dict:
     """Write synthetic raw logs for `months` into `data_dir/landing` and the ground truth
     into `data_dir/ground_truth`; return a summary (also written as summary.json).
 
@@ -124,6 +126,10 @@ def generate_landing(data_dir: Path, months: list[str], conversations_per_month:
     a client's one-round chat whose identical opening the same client (same
     fingerprint, model and IP) sent again hours later and continued
     (`repeated_opening`). retries.jsonl lists every second copy of a request.
+
+    Texts have WildChat's lengths (user turns ~620 characters, replies ~1,300,
+    a long tail of pasted documents and code); `short` writes the demo's
+    one-to-three-sentence messages instead, for fast tests.
     """
     started = time.perf_counter()
     data_dir = Path(data_dir)
@@ -131,7 +137,7 @@ def generate_landing(data_dir: Path, months: list[str], conversations_per_month:
     if conversations_per_month < 0:
         raise ValueError("conversations_per_month must be >= 0")
     n = conversations_per_month
-    gen = Generator(seed, geo_pool())
+    gen = Generator(seed, geo_pool(), realistic=not short)
     base = 3 if n >= 300 else (1 if n >= 60 else 0)
 
     for i, month in enumerate(months):
@@ -200,6 +206,7 @@ def generate_landing(data_dir: Path, months: list[str], conversations_per_month:
         reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1
     summary = {
         "seed": seed,
+        "lengths": "short" if short else "realistic",
         "months": months,
         "conversations": len(records),
         "conversations_per_month": per_month,
