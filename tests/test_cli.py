@@ -36,10 +36,9 @@ def test_rejected_without_runs_says_what_to_do(data_dir):
 
 
 def test_run_exits_non_zero_when_a_step_fails(data_dir):
-    """A corrupt gzip file fails ingestion: the summary says FAILED and the exit code is 1."""
+    """A landing file that cannot be opened fails ingestion: the summary says FAILED and the exit code is 1."""
     landing = data_dir / "landing" / "2023-04"
-    landing.mkdir(parents=True)
-    (landing / "requests-000.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00 this is not gzip data")
+    (landing / "requests-000.jsonl.gz").mkdir(parents=True)  # a folder where a file should be
     result = CliRunner(env={"DAGSTER_HOME": str(data_dir / "dagster_home")}).invoke(
         main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs"]
     )
@@ -65,7 +64,7 @@ def test_a_month_whose_ingestion_failed_is_not_linked(data_dir):
     """No empty release for a month whose logs could not be read: its later stages are skipped."""
     runner = CliRunner(env={"DAGSTER_HOME": str(data_dir / "dagster_home")})
     assert runner.invoke(main, ["generate", "--months", "2023-04", "--conversations-per-month", "30"]).exit_code == 0
-    (data_dir / "landing" / "2023-04" / "requests-009.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00 corrupt")
+    (data_dir / "landing" / "2023-04" / "requests-009.jsonl.gz").mkdir()  # cannot be read
     result = runner.invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs,linked_conversations"])
     assert result.exit_code == 1, result.output
     assert "skipped: ingestion of 2023-04 failed" in result.output

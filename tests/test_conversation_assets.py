@@ -163,8 +163,14 @@ def test_conservation_check_fails_when_a_conversation_is_missing(two_months):
     assert failed.metadata["logs_missing_from_their_conversation"].value == 4  # apr-1..3 and the retry
 
 
-def test_a_month_without_landing_files_is_empty_not_an_error(data_dir):
-    result = run(data_dir, "2023-06")
+def test_a_month_without_landing_files_fails_before_writing(data_dir):
+    with pytest.raises(dg.Failure, match="no landing files"):
+        run(data_dir, "2023-06", selection=["raw_logs", "rejected_logs"])
+    assert not Warehouse(data_dir).has_partition("raw_logs", "2023-06")
+
+
+def test_an_empty_month_only_on_request(data_dir):
+    result = run(data_dir, "2023-06", run_config={"ops": {"ingest_landing_files": {"config": {"allow_empty_month": True}}}})
     assert result.success
     assert Warehouse(data_dir).read_table("deduplicated_conversations", "2023-06").num_rows == 0
     assert all(e.passed for e in result.get_asset_check_evaluations())

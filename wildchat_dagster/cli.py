@@ -73,10 +73,16 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     help="Dagster console log level (the instance records every event regardless).",
 )
+@click.option("--allow-empty", is_flag=True, help="Materialize months without landing files as empty months.")
+@click.option(
+    "--allow-shrink",
+    is_flag=True,
+    help="Let a republished month hold fewer conversations than its published version (deletion requests).",
+)
 @data_dir_option
-def run(months: str, select: str | None, log_level: str, data_dir: str | None) -> None:
+def run(months: str, select: str | None, log_level: str, allow_empty: bool, allow_shrink: bool, data_dir: str | None) -> None:
     """Materialize the assets for these months through Dagster (runs show in the UI)."""
-    from wildchat_dagster.runner import run_months
+    from wildchat_dagster.runner import RunRefused, run_months
 
     root = _use_data_dir(data_dir)
     selection = {s.strip() for s in select.split(",") if s.strip()} if select else None
@@ -93,7 +99,12 @@ def run(months: str, select: str | None, log_level: str, data_dir: str | None) -
             click.echo(f"   step failed: {step}")
 
     try:
-        outcomes = run_months(_months(months), selection, root, report=report, log_level=log_level.upper())
+        outcomes = run_months(
+            _months(months), selection, root, report=report, log_level=log_level.upper(),
+            allow_empty=allow_empty, allow_shrink=allow_shrink,
+        )
+    except RunRefused as error:
+        raise click.ClickException(str(error)) from None
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"warehouse: {root / 'warehouse'}")

@@ -89,14 +89,36 @@ def _summarise(label: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
     return outcome
 
 
+class RunRefused(Exception):
+    """The command was refused before any run started (nothing was written)."""
+
+
+def _op_config(assets: set[str], allow_empty: bool, allow_shrink: bool) -> dict:
+    """Run config of the selected ops: only ops in the run may be configured."""
+    ops = {}
+    if allow_empty and assets & INGESTION_ASSETS:
+        ops["ingest_landing_files"] = {"config": {"allow_empty_month": True}}
+    if allow_shrink and assets & {Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC}:
+        ops["release_splits"] = {"config": {"allow_shrink": True}}
+    return ops
+
+
 def run_months(
     months: list[str],
     selection: set[str] | None = None,
     data_dir: Path | None = None,
     report: Callable[[RunOutcome], None] = lambda outcome: None,
     log_level: str = "INFO",
+    *,
+    allow_empty: bool = False,
+    allow_shrink: bool = False,
 ) -> list[RunOutcome]:
-    """Materialize `selection` (asset names; all when None) for `months`."""
+    """Materialize `selection` (asset names; all when None) for `months`.
+
+    `allow_empty` materializes months without landing files as empty months (otherwise the
+    command is refused before anything runs); `allow_shrink` lets a republished month hold
+    fewer conversations than its published version (deletion requests).
+    """
     from wildchat_dagster import settings
 
     data_dir = data_dir or settings.data_dir()
@@ -114,11 +136,23 @@ def run_months(
     if unknown:
         raise ValueError(f"unknown assets: {', '.join(sorted(unknown))}")
 
+    warehouse = Warehouse(data_dir)
+    if wanted & INGESTION_ASSETS and not allow_empty:
+        if empty := [m for m in months if not warehouse.landing_files(m)]:
+            folders = ", ".join(str(warehouse.landing / m) for m in empty)
+            raise RunRefused(
+                f"no landing files (*.jsonl, *.jsonl.gz) in {folders}: nothing was run. "
+                "Pass --allow-empty to materialize empty months on purpose."
+            )
+
     outcomes: list[RunOutcome] = []
 
     def execute(job: dg.JobDefinition, assets: set[str], label: str, partition_key: str | None) -> RunOutcome:
         result = job.execute_in_process(
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": log_level}}},
+                "ops": _op_config(assets, allow_empty, allow_shrink),
+            },
             instance=instance,
             partition_key=partition_key,
             asset_selection=[dg.AssetKey(a) for a in sorted(assets)],
@@ -130,7 +164,6 @@ def run_months(
         report(outcome)
         return outcome
 
-    warehouse = Warehouse(data_dir)
     ingestion = wanted & INGESTION_ASSETS
     if ingestion:
         # Linking month M reads raw logs of M-1 and M+1: ingest neighbours that have landing files.
@@ -158,6 +191,12 @@ def run_months(
             execute(monthly, rest, month, month)
 
     publish = wanted & publication_assets
-    if publish:
+    if publish and (failed := [o.label for o in outcomes if not o.ok]):
+        # A failed month may have left the release half-updated: publish only from a clean state.
+        skipped = RunOutcome(label="publication", run_id="not run", success=False)
+        skipped.failed_steps.append(f"skipped: {', '.join(failed)} failed")
+        outcomes.append(skipped)
+        report(skipped)
+    elif publish:
         execute(defs.resolve_job_def("publication"), publish, "publication", None)
     return outcomes

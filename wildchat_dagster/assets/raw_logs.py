@@ -14,6 +14,9 @@ from wildchat_dagster.stages import Stage
 
 class RawLogsConfig(dg.Config):
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES  # longer lines are rejected as too_large
+    # A month without landing files is almost always a moved or unmounted folder, and writing it
+    # empty would replace a published month: only an explicit request makes an empty month.
+    allow_empty_month: bool = False
 
 
 @dg.multi_asset(
@@ -40,7 +43,12 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
     store = warehouse.get()
     files = store.landing_files(month)
     if not files:
-        context.log.warning(f"no landing files in {store.landing / month}; writing empty partitions")
+        if not config.allow_empty_month:
+            raise dg.Failure(
+                f"no landing files (*.jsonl, *.jsonl.gz) in {store.landing / month}: nothing was written. "
+                "To materialize an empty month on purpose, pass --allow-empty (run config allow_empty_month: true)."
+            )
+        context.log.warning(f"no landing files in {store.landing / month}; writing empty partitions (allow_empty_month)")
     parses = read_landing_month(
         store,
         month,

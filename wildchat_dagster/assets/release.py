@@ -39,6 +39,7 @@ SPLITS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic"}
 SCHEMA_CHECK = "schema_matches_wildchat_1m"
 SPLITS_CHECK = "splits_disjoint_and_complete"
 EXPECTATIONS_CHECK = "release_expectations"
+SHRINK_CHECK = "no_silent_shrink"
 # The pipeline's stages before the release, in order (their provenance goes into the manifest).
 UPSTREAM_STAGES = [stage for stage in STAGE_SCHEMAS if not stage.startswith("release_")]
 
@@ -53,10 +54,19 @@ def read_provenance(warehouse: Warehouse, month: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+class ReleaseConfig(dg.Config):
+    # A deletion request legitimately removes conversations; anything else that does is a fault upstream.
+    allow_shrink: bool = False
+    max_shrink_fraction: float = 0.02  # the share of a published month's conversations a republication may drop
+
+
 def _check_specs() -> list[dg.AssetCheckSpec]:
     specs = []
     for asset in SPLITS:
         specs += [
+            dg.AssetCheckSpec(SHRINK_CHECK, asset=asset, blocking=True,
+                              description="A republished month holds no fewer conversations than the published version "
+                                          "beyond max_shrink_fraction, unless allow_shrink (then the published files stay)."),
             no_raw_ips_spec(asset),
             dg.AssetCheckSpec(SCHEMA_CHECK, asset=asset, blocking=True,
                               description="The stored file's Arrow schema equals WildChat-1M's features exactly."),
@@ -94,6 +104,28 @@ def _splits_result(asset: str, written: dict[str, list[dict]], moderated_rows: l
             "missing": sum((expected - released).values()),
             "unexpected": sum((released - expected).values()),
             "rows_in_wrong_split": wrong_flags,
+        },
+    )
+
+
+def published_conversations(root: Path, month: str) -> int | None:
+    """Conversations of the month's published files (both splits), None when the month was never published."""
+    paths = [p for split in SPLITS.values() if (p := published_path(root, split, month)).exists()]
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in paths) if paths else None
+
+
+def _shrink_result(asset: str, published: int | None, new: int, config: ReleaseConfig) -> dg.AssetCheckResult:
+    drop = (published - new) / published if published else 0.0
+    return dg.AssetCheckResult(
+        check_name=SHRINK_CHECK,
+        asset_key=asset,
+        passed=config.allow_shrink or drop <= config.max_shrink_fraction,
+        metadata={
+            "published_conversations": -1 if published is None else published,
+            "new_conversations": new,
+            "drop_fraction": round(drop, 6),
+            "max_shrink_fraction": config.max_shrink_fraction,
+            "allow_shrink": config.allow_shrink,
         },
     )
 
@@ -160,10 +192,11 @@ def _publish(warehouse: Warehouse, split: str, month: str, stored: Path) -> Path
     check_specs=_check_specs(),
     code_version="1",
 )
-def release_splits(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, warehouse: WarehouseResource):
     """Non-toxic and toxic splits of the month's moderated conversations; excluded ones in neither."""
     store = warehouse.get()
     month = context.partition_key
+    published_before = published_conversations(store.root, month)
     moderated = store.read_table(Stage.MODERATED_CONVERSATIONS, month)
     moderated_rows = moderated.to_pylist()
     nontoxic, toxic, excluded = split_release(moderated_rows)
@@ -185,6 +218,14 @@ def release_splits(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         ]
     for asset in SPLITS:
         checks[asset].insert(2, _splits_result(asset, written, moderated_rows))
+        checks[asset].insert(0, _shrink_result(asset, published_before, len(nontoxic) + len(toxic), config))
+    shrunk = not checks[Stage.RELEASE_NONTOXIC][0].passed
+    if shrunk:
+        context.log.error(
+            f"{month}: the new release holds {len(nontoxic) + len(toxic)} conversations, the published one "
+            f"{published_before} (more than {config.max_shrink_fraction:.0%} fewer): the published files stay; "
+            "pass --allow-shrink (allow_shrink: true) if conversations were removed on purpose"
+        )
 
     blocking_failed = [f"{c.asset_key.to_user_string()}:{c.check_name}" for results in checks.values()
                        for c in results if not c.passed and c.check_name != EXPECTATIONS_CHECK]
@@ -202,10 +243,13 @@ def release_splits(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         },
         "upstream": upstream_records(context.instance, month),
     }
-    atomic_write_bytes(provenance_path(store, month), json.dumps(provenance, indent=2, default=str).encode())
+    if not shrunk:  # the provenance describes the published files
+        atomic_write_bytes(provenance_path(store, month), json.dumps(provenance, indent=2, default=str).encode())
 
     for asset, split in SPLITS.items():
-        if blocking_failed:
+        if shrunk:
+            published = f"kept the published version ({published_before} conversations): " + ", ".join(blocking_failed)
+        elif blocking_failed:
             # Never leave an unchecked or stale file where users download the release.
             published_path(store.root, split, month).unlink(missing_ok=True)
             published = "not published: " + ", ".join(blocking_failed)

@@ -38,6 +38,8 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     """release/manifest.json: every published file with its row count and sha256, and how the release was made."""
     store = warehouse.get()
     months = published_months(store.root)
+    if not months:
+        raise dg.Failure(f"no month is published under {store.release_dir}: the manifest was not written")
     provenance = {m: p for m in months if (p := read_provenance(store, m)) is not None}
     manifest = build_manifest(store.root, provenance, wildchat_dagster.__version__, _release_systems(cl100k_token_counter().name))
     path = store.release_dir / "manifest.json"
