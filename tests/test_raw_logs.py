@@ -244,13 +244,14 @@ def schema_validator():
 SCHEMA_EXPRESSIBLE = [
     {"log_id": ...}, {"prompt": None}, {"log_id": ""}, {"model": 3}, {"headers": {"user-agent": 1}},
     {"headers": "ua"}, {"history": "hi"}, {"timestamp": "2023-04-09T12:00:00"}, {"response_timestamp": "yesterday"},
-    {"ip": "300.1.2.3"}, {"ip": "fe80::1%eth0"}, {"ip": 5},
+    {"ip": "300.1.2.3"}, {"ip": "fe80::1%eth0"}, {"ip": 5}, {"ip": ...}, {"ip": ..., "hashed_ip": 5},
     {"history": [{"role": "system", "content": "a"}, {"role": "assistant", "content": "b"}]},
     {"history": [{"role": "user"}, {"role": "assistant", "content": "b"}]},
     {"history": [{"role": "user", "content": "a", "name": "x"}, {"role": "assistant", "content": "b"}]},
 ]
 SCHEMA_VALID = [
-    {}, {"ip": "2001:db8::1"}, {"history": [], "prompt": ""}, {"headers": {}}, {"anything_else": [1, 2]},
+    {}, {"ip": "2001:db8::1"}, {"ip": ..., "hashed_ip": "ab" * 32, "country": "France", "state": None},
+    {"ip": ..., "hashed_ip": None}, {"history": [], "prompt": ""}, {"headers": {}}, {"anything_else": [1, 2]},
     {"timestamp": "2023-04-09 12:00:00.5+05:30", "response_timestamp": "2023-04-09T07:00:00Z"},
 ]
 

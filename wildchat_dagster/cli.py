@@ -118,6 +118,46 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
         sys.exit(1)
 
 
+@main.command("import-release")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@data_dir_option
+def import_release(files: tuple[str, ...], data_dir: str | None) -> None:
+    """Turn published WildChat files (Parquet/JSONL, 1M or 4.8M schema) or the authors' proxy logs
+    into request logs in landing/<month>/import-<file>.jsonl, to re-run the pipeline over them."""
+    from wildchat_dagster.core.ingestion.import_release import SKIP_REASONS, import_files
+
+    root = _use_data_dir(data_dir)
+    summary = import_files([Path(f) for f in files], root)
+    click.echo(f"rows read: {summary.rows}, conversations imported: {summary.conversations}")
+    for month, logs in sorted(summary.logs_by_month.items()):
+        click.echo(f"  {month}: {logs} request logs")
+    for reason, count in summary.skipped.items():
+        click.echo(f"  skipped {count}: {reason} ({SKIP_REASONS[reason]})")
+    months = sorted(summary.logs_by_month)
+    if months:
+        click.echo(f"next: wildchat-dagster run --months {months[0]}:{months[-1]}")
+
+
+@main.command()
+@click.option("--real", is_flag=True, help="Use the real WildChat-1M rows shipped in the package, not synthetic logs.")
+@click.option("--months", default=None, help="Months to run (default: 2023-04:2023-06 synthetic; 2023-04 real).")
+@click.option("--conversations-per-month", default=2000, show_default=True, type=click.IntRange(min=1))
+@click.pass_context
+@data_dir_option
+def demo(ctx: click.Context, real: bool, months: str | None, conversations_per_month: int, data_dir: str | None) -> None:
+    """A demo month end to end: synthetic logs, or (--real) the real WildChat samples re-imported."""
+    if real:
+        from wildchat_dagster.kit.samples import REAL_WILDCHAT, REAL_WILDCHAT_IMPORTABLE
+
+        ctx.invoke(import_release, files=tuple(str(REAL_WILDCHAT / name) for name in REAL_WILDCHAT_IMPORTABLE),
+                   data_dir=data_dir)
+        months = months or "2023-04"
+    else:
+        months = months or "2023-04:2023-06"
+        ctx.invoke(generate, months=months, conversations_per_month=conversations_per_month, seed=0, data_dir=data_dir)
+    ctx.invoke(run, months=months, select=None, log_level="INFO", data_dir=data_dir)
+
+
 @main.command()
 @click.option("--port", default=3000, show_default=True, type=int)
 @data_dir_option

@@ -27,7 +27,10 @@ RAW_LOGS = pa.schema(
         ("timestamp", UTC_TIMESTAMP),
         ("response_timestamp", UTC_TIMESTAMP),
         ("model", pa.string()),
-        ("ip", pa.string()),
+        ("ip", pa.string()),  # null only for a log imported from a published release:
+        ("hashed_ip", pa.string()),  # ... which gives the release's keyed hash,
+        ("country", pa.string()),  # country
+        ("state", pa.string()),  # and state instead
         ("user_agent", pa.string()),
         ("accept_language", pa.string()),
         ("headers_json", pa.string()),  # every header, names lower-cased
@@ -69,6 +72,8 @@ LINKED_UTTERANCE_FIELDS = [
     ("model", pa.string()),
     ("ip", pa.string()),
     ("header", HEADER),
+    # Set on user utterances of logs imported from a published release (no raw IP).
+    ("given_location", pa.struct([("hashed_ip", pa.string()), ("country", pa.string()), ("state", pa.string())])),
 ]
 
 CONVERSATION_FIELDS = [
@@ -98,7 +103,7 @@ DEDUPLICATED_CONVERSATIONS = pa.schema(
 )
 
 # From geotagging on, no raw IP exists: `ip` is replaced by its keyed hash.
-GEO_UTTERANCE_FIELDS = [f for f in LINKED_UTTERANCE_FIELDS if f[0] != "ip"] + [
+GEO_UTTERANCE_FIELDS = [f for f in LINKED_UTTERANCE_FIELDS if f[0] not in ("ip", "given_location")] + [
     ("hashed_ip", pa.string()),
     ("country", pa.string()),
     ("state", pa.string()),

@@ -115,6 +115,8 @@ def geotagged_conversations(
         "conversations": counts["conversations"],
         "user_turns_processed": counts["user_turns"],
         "user_turns_with_ip": counts["user_turns_with_ip"],
+        # Provenance: turns whose hash and place came from an imported release, kept as given.
+        "user_turns_with_given_location": counts["user_turns_with_given_location"],
         "distinct_ips": counts["distinct_ips"],
         "located": counts["located"],
         "unknown_or_private": counts["non_public"] + counts["not_in_database"] + counts["no_country"],

@@ -7,6 +7,7 @@ import dagster as dg
 
 import wildchat_dagster
 from wildchat_dagster.assets.release import read_provenance
+from wildchat_dagster.core.ingestion.import_release import import_provenance
 from wildchat_dagster.core.release.splits import build_manifest, published_months
 from wildchat_dagster.core.reporting.report import overall, plots_markdown, write_report
 from wildchat_dagster.core.reporting.statistics import (
@@ -42,6 +43,8 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         raise dg.Failure(f"no month is published under {store.release_dir}: the manifest was not written")
     provenance = {m: p for m in months if (p := read_provenance(store, m)) is not None}
     manifest = build_manifest(store.root, provenance, wildchat_dagster.__version__, _release_systems(cl100k_token_counter().name))
+    # Re-processed published data says so: which files were imported (hashes and places kept as given).
+    manifest["imported_from"] = import_provenance(store.root)
     path = store.release_dir / "manifest.json"
     atomic_write_bytes(path, json.dumps(manifest, indent=2, default=str).encode())
     if manifest["months_without_provenance"]:

@@ -257,7 +257,8 @@ def geotag_conversations(
     countries: Counter = Counter()
     conversation_countries: Counter = Counter()
     snapshot_use: Counter = Counter()
-    counts = {"conversations": 0, "user_turns": 0, "user_turns_with_ip": 0, "turns_before_oldest_snapshot": 0}
+    counts = {"conversations": 0, "user_turns": 0, "user_turns_with_ip": 0, "user_turns_with_given_location": 0,
+              "turns_before_oldest_snapshot": 0}
     out = []
     for row in rows:
         counts["conversations"] += 1
@@ -281,6 +282,13 @@ def geotag_conversations(
                     counts["turns_before_oldest_snapshot"] += found.before_oldest_snapshot
                     if found.country:
                         countries[found.country] += 1
+                elif given := utterance.get("given_location"):
+                    # Imported from a published release: its hash and place are kept as given.
+                    counts["user_turns_with_given_location"] += 1
+                    tagged["hashed_ip"], tagged["country"], tagged["state"] = (
+                        given.get("hashed_ip"), given.get("country"), given.get("state"))
+                    if tagged["country"]:
+                        countries[tagged["country"]] += 1
                 places.append((tagged["country"], tagged["state"]) if tagged["country"] else None)
                 hashed_ips.append(tagged["hashed_ip"])
                 headers.append(_freeze(tagged.get("header")))

@@ -41,6 +41,9 @@ REJECTION_REASONS: dict[str, str] = {
 }
 
 REQUIRED_FIELDS = ("log_id", "timestamp", "response_timestamp", "model", "ip", "headers", "history", "prompt", "response")
+# A log re-made from a published release has no raw IP: it gives the release's keyed
+# hash and place instead (`hashed_ip` present, string or null, replaces `ip`).
+GIVEN_LOCATION_FIELDS = ("hashed_ip", "country", "state")
 
 # A chatbot log from before 2000 or after 2099 is a clock or encoding fault, not a request.
 PLAUSIBLE_TIMESTAMPS = (dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc))
@@ -127,13 +130,19 @@ def validate_record(record, month: str) -> dict:
     """The RAW_LOGS fields of one decoded JSON value, or ContractViolation."""
     if not isinstance(record, dict):
         raise ContractViolation("not_an_object", f"top-level JSON value is {_type_name(record)}, not an object")
-    missing = [name for name in REQUIRED_FIELDS if name not in record]
+    released = "hashed_ip" in record and "ip" not in record
+    missing = [name for name in REQUIRED_FIELDS if name not in record and not (released and name == "ip")]
     if missing:
         raise ContractViolation("missing_field", "missing " + ", ".join(missing))
     expected = {
         "log_id": str, "timestamp": str, "response_timestamp": str, "model": str, "ip": str,
         "headers": dict, "history": list, "prompt": str, "response": str,
     }
+    if released:
+        del expected["ip"]
+        for name in GIVEN_LOCATION_FIELDS:
+            if record.get(name) is not None and not isinstance(record[name], str):
+                raise ContractViolation("wrong_type", f"{name} is {_type_name(record[name])}, expected str or null")
     for name, kind in expected.items():
         if not isinstance(record[name], kind):
             raise ContractViolation("wrong_type", f"{name} is {_type_name(record[name])}, expected {kind.__name__}")
@@ -153,18 +162,20 @@ def validate_record(record, month: str) -> dict:
     if month_of(responded) > shift_month(month_of(requested), 1):
         # Linking reads one neighbour month either side; a later reply could never be linked.
         raise ContractViolation("invalid_timestamp", "response_timestamp is more than one calendar month after the request's month")
-    _check_ip(record["ip"])
+    if not released:
+        _check_ip(record["ip"])
     history = _check_history(record["history"])
     if month_of(requested) != month:
         raise ContractViolation("wrong_month", f"request timestamp is in {month_of(requested)}, the file is in landing/{month}")
 
-    extra = {k: v for k, v in record.items() if k not in REQUIRED_FIELDS}
+    extra = {k: v for k, v in record.items() if k not in REQUIRED_FIELDS and not (released and k in GIVEN_LOCATION_FIELDS)}
     return {
         "log_id": record["log_id"],
         "timestamp": requested,
         "response_timestamp": responded,
         "model": record["model"],
-        "ip": record["ip"],
+        "ip": None if released else record["ip"],
+        **{name: record.get(name) if released else None for name in GIVEN_LOCATION_FIELDS},
         "user_agent": headers.get("user-agent"),
         "accept_language": headers.get("accept-language"),
         "headers_json": json.dumps(headers, ensure_ascii=False, sort_keys=True),

@@ -56,9 +56,11 @@ class LinkLog:
             fp = fingerprints[(ua, al)] = client_fingerprint(ua, al)
         self.fp = fp
         self.model = row["model"]
-        ip = ips.get(row["ip"])
+        # A log imported from a release has no IP; its keyed hash plays that part here.
+        raw_ip = row["ip"] if row["ip"] is not None else f"hashed:{row.get('hashed_ip') or ''}"
+        ip = ips.get(raw_ip)
         if ip is None:
-            ip = ips[row["ip"]] = canonical_ip(row["ip"] or "") or row["ip"] or ""
+            ip = ips[raw_ip] = canonical_ip(raw_ip) or raw_ip
         self.ip = ip
         history = row["history"] or []
         self.round = len(history) // 2

@@ -9,6 +9,13 @@ def _header(log: LinkLog) -> dict:
     return {"accept-language": log.row.get("accept_language"), "user-agent": log.row.get("user_agent")}
 
 
+def _given_location(row: dict) -> dict | None:
+    """The hashed IP and place a published release gave (imported logs only)."""
+    if row["ip"] is not None:
+        return None
+    return {"hashed_ip": row.get("hashed_ip"), "country": row.get("country"), "state": row.get("state")}
+
+
 def _utterances(end: LinkLog, by_round: list[LinkLog | None]) -> list[dict]:
     row = end.row
     messages = list(row["history"] or []) + [
@@ -28,6 +35,7 @@ def _utterances(end: LinkLog, by_round: list[LinkLog | None]) -> list[dict]:
                 "model": log.model if log else None,
                 "ip": log.row["ip"] if log and user else None,
                 "header": _header(log) if log and user else None,
+                "given_location": _given_location(log.row) if log and user else None,
             }
         )
     return utterances

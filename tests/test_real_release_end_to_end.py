@@ -1,0 +1,64 @@
+"""The five full-schema WildChat-1M rows, imported and re-released through Dagster, come back intact."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from wildchat_dagster.core.ingestion.import_release import import_files
+from wildchat_dagster.runner import run_months
+
+FULL_SCHEMA = "wildchat1m_fullschema_5rows.jsonl"
+MONTH = "2023-04"
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory, real_wildchat):
+    root = tmp_path_factory.mktemp("real") / "data"
+    root.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WILDCHAT_DATA_DIR", str(root))
+        mp.setenv("WILDCHAT_IP_HASH_KEY", "test-ip-hash-key-not-secret")
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        mp.delenv("OPENAI_API_KEY", raising=False)
+        import_files([real_wildchat / FULL_SCHEMA], root)
+        outcomes = run_months([MONTH], None, root)
+    return root, outcomes
+
+
+def _published(root):
+    rows = []
+    for split in ("nontoxic", "toxic"):
+        path = root / "release" / split / f"{MONTH}.parquet"
+        rows += pq.read_table(path).to_pylist()
+    return {row["conversation_hash"]: row for row in rows}
+
+
+@pytest.mark.slow
+def test_round_trip_keeps_content_roles_hash_model_and_timestamps(released, real_wildchat):
+    root, outcomes = released
+    assert all(o.ok for o in outcomes), [(o.label, o.failed_checks, o.failed_steps) for o in outcomes]
+    published = _published(root)
+    originals = [json.loads(line) for line in (real_wildchat / FULL_SCHEMA).read_text().splitlines()]
+    assert set(published) == {o["conversation_hash"] for o in originals}
+    for original in originals:
+        row = published[original["conversation_hash"]]
+        assert row["model"] == original["model"]
+        assert row["timestamp"] == dt.datetime.fromisoformat(original["timestamp"])
+        assert (row["hashed_ip"], row["country"], row["state"]) == (original["hashed_ip"], original["country"], original["state"])
+        for mine, theirs in zip(row["conversation"], original["conversation"], strict=True):
+            assert (mine["role"], mine["content"]) == (theirs["role"], theirs["content"])
+            expected = dt.datetime.fromisoformat(theirs["timestamp"]) if theirs["timestamp"] else None
+            assert mine["timestamp"] == expected
+            assert mine["hashed_ip"] == theirs["hashed_ip"]
+
+
+@pytest.mark.slow
+def test_manifest_records_the_import(released):
+    root, _ = released
+    manifest = json.loads((root / "release" / "manifest.json").read_text())
+    (imported,) = manifest["imported_from"]
+    assert imported["source"] == FULL_SCHEMA and imported["logs_by_month"] == {MONTH: 6}
