@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import stat
 
 import dagster as dg
 import duckdb
 import pytest
+from click.testing import CliRunner
 from dagster_duckdb import DuckDBResource
 from test_statistics import APRIL, MAY, known_conversations
 
 from wildchat_dagster.assets.catalog import duckdb_catalog
 from wildchat_dagster.assets.release import monthly_stats, release_splits
 from wildchat_dagster.assets.reports import dataset_report, release_manifest
-from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.cli import main
+from wildchat_dagster.core.storage.catalog import open_catalog
+from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -91,7 +96,7 @@ def test_monthly_stats_use_the_configured_thresholds(published):
 
 def test_catalog_views_over_the_warehouse_and_the_release(published):
     root, result, _ = published
-    with duckdb.connect(str(root / "wildchat.duckdb"), read_only=True) as con:
+    with open_catalog(root / "wildchat.duckdb") as con:
         views = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
         assert views == {"moderated_conversations", "release_nontoxic", "release_toxic", "release_all"}
         assert con.execute("SELECT count(*) FROM moderated_conversations").fetchone() == (5,)
@@ -112,7 +117,59 @@ def test_catalog_follows_the_stored_files(published, tmp_path):
         path.unlink()
     Warehouse(root).write_records("rejected_logs", APRIL, [{"source_file": "landing/x.jsonl", "line_number": 1, "reason": "invalid_json"}])
     assert dg.materialize([duckdb_catalog], resources=resources).success
-    with duckdb.connect(str(root / "wildchat.duckdb"), read_only=True) as con:
+    with open_catalog(root / "wildchat.duckdb") as con:
         views = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
         assert "moderated_conversations" not in views and "rejected_logs" in views
         assert con.execute("SELECT reason FROM rejected_logs").fetchall() == [("invalid_json",)]
+
+
+def test_the_data_folder_moves_with_its_catalog(published, tmp_path, monkeypatch):
+    """Views name their files relative to the catalog: a moved copy answers from its own files."""
+    moved = tmp_path / "elsewhere" / "shared data"
+    shutil.copytree(published[0], moved)
+    with open_catalog(moved / "wildchat.duckdb") as con:
+        definitions = [sql for (sql,) in con.execute("SELECT sql FROM duckdb_views() WHERE NOT internal").fetchall()]
+        assert definitions and not any(str(published[0]) in sql for sql in definitions)
+        assert con.execute("SELECT count(*) FROM release_all").fetchone() == (4,)
+    # The DuckDB CLI's way: started in the data folder, plain connect.
+    monkeypatch.chdir(moved)
+    with duckdb.connect("wildchat.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM moderated_conversations").fetchone() == (5,)
+
+
+def test_sql_command_queries_the_catalog(published, tmp_path):
+    runner = CliRunner()
+    root = published[0]
+    query = "SELECT split, count(*) AS n FROM release_all GROUP BY split ORDER BY split"
+    result = runner.invoke(main, ["sql", "--data-dir", str(root), "--csv", query])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["split,n", "nontoxic,2", "toxic,2"]
+    table = runner.invoke(main, ["sql", "--data-dir", str(root)], input="SELECT count(*) AS conversations FROM release_toxic;")
+    assert table.exit_code == 0 and "conversations" in table.output and "2" in table.output
+    bad = runner.invoke(main, ["sql", "--data-dir", str(root), "SELECT * FROM no_such_view"])
+    assert bad.exit_code == 1 and "no_such_view" in bad.output
+    missing = runner.invoke(main, ["sql", "--data-dir", str(tmp_path / "empty"), "SELECT 1"])
+    assert missing.exit_code == 1 and "no catalog" in missing.output
+
+
+def test_published_files_are_shareable_and_stages_owner_only(published):
+    root = published[0]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    shared = 0o666 & ~umask
+    published_files = [*(root / "release").rglob("*.parquet"), root / "release" / "manifest.json",
+                       *(root / "reports").iterdir()]
+    assert published_files and {p: stat.S_IMODE(p.stat().st_mode) for p in published_files} == dict.fromkeys(published_files, shared)
+    private = [p for p in (root / "warehouse").rglob("*") if p.is_file()]
+    assert private and {stat.S_IMODE(p.stat().st_mode) for p in private} == {0o600}
+
+
+def test_shared_files_follow_the_umask(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        atomic_write_bytes(tmp_path / "shared.txt", b"x", shared=True)
+        atomic_write_bytes(tmp_path / "private.txt", b"x")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "shared.txt").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "private.txt").stat().st_mode) == 0o600

@@ -175,6 +175,41 @@ def ui(port: int, data_dir: str | None) -> None:
 
 
 @main.command()
+@click.argument("query", required=False)
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (for pipes) instead of a table.")
+@data_dir_option
+def sql(query: str | None, as_csv: bool, data_dir: str | None) -> None:
+    """Query the DuckDB catalog (read-only): QUERY, or SQL read from stdin.
+
+    \b
+    wildchat-dagster sql "SELECT split, count(*) FROM release_all GROUP BY split"
+    """
+    import duckdb
+
+    from wildchat_dagster.core.storage.catalog import open_catalog
+    from wildchat_dagster.core.storage.warehouse import Warehouse
+
+    text = query if query is not None else sys.stdin.read()
+    if not text.strip():
+        raise click.UsageError("no SQL given (pass QUERY or pipe it on stdin)")
+    try:
+        con = open_catalog(Warehouse(_use_data_dir(data_dir)).catalog_path)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    with con:
+        try:
+            relation = con.sql(text)
+        except duckdb.Error as error:
+            raise click.ClickException(str(error)) from None
+        if relation is None:  # a statement without a result (SET, PRAGMA ...)
+            return
+        if as_csv:
+            click.echo(relation.df().to_csv(index=False), nl=False)
+        else:
+            click.echo(str(relation))
+
+
+@main.command()
 @click.argument("name", type=click.Choice(sorted(BENCHMARKS)))
 @click.option("--size", default=None, type=click.IntRange(min=1), help="Workload size (each benchmark has its default).")
 def bench(name: str, size: int | None) -> None:

@@ -6,26 +6,23 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from wildchat_dagster.core.release.splits import RELEASE_SPLITS
+from wildchat_dagster.core.storage.catalog import parquet_view, resolve_relative_to
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
 
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def catalog_views(root: Path) -> dict[str, str]:
-    """View name -> SQL over the Parquet files that exist now (union_by_name across months)."""
+def catalog_views(root: Path, base: Path) -> dict[str, str]:
+    """View name -> SQL over the Parquet files that exist now, their paths relative to `base`."""
     views: dict[str, str] = {}
     warehouse_dir = root / "warehouse"
     for folder in sorted(p for p in warehouse_dir.iterdir() if p.is_dir()) if warehouse_dir.is_dir() else []:
         if any(folder.glob("*.parquet")):
-            views[folder.name] = f"SELECT * FROM read_parquet({_quoted(folder / '*.parquet')}, union_by_name = true)"
+            views[folder.name] = parquet_view(folder, base)
     published = []
     for split in RELEASE_SPLITS:
         folder = root / "release" / split
         if any(folder.glob("*.parquet")):
-            views[f"release_{split}"] = f"SELECT * FROM read_parquet({_quoted(folder / '*.parquet')}, union_by_name = true)"
+            views[f"release_{split}"] = parquet_view(folder, base)
             published.append(f"SELECT *, '{split}' AS split FROM release_{split}")
     if published:
         views["release_all"] = " UNION ALL ".join(published)
@@ -39,11 +36,13 @@ def catalog_views(root: Path) -> dict[str, str]:
     code_version="1",
 )
 def duckdb_catalog(context: dg.AssetExecutionContext, warehouse: WarehouseResource, catalog: DuckDBResource) -> dg.MaterializeResult:
-    """wildchat.duckdb: one view per stored asset, plus release_nontoxic/_toxic/_all over the published files."""
+    """wildchat.duckdb: one view per stored asset, plus release_nontoxic/_toxic/_all over the published files;
+    file paths relative to the catalog, so the data folder can move (open it with `wildchat-dagster sql`)."""
     root = warehouse.get().root
-    views = catalog_views(root)
+    views = catalog_views(root, Path(catalog.database).resolve().parent)
     rows = {}
     with catalog.get_connection() as con:
+        resolve_relative_to(con, Path(catalog.database))
         existing = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
         for stale in sorted(existing - set(views)):
             con.execute(f'DROP VIEW "{stale}"')

@@ -177,7 +177,7 @@ def upstream_records(instance: dg.DagsterInstance, month: str) -> dict[str, dict
 
 def _publish(warehouse: Warehouse, split: str, month: str, stored: Path) -> Path:
     target = published_path(warehouse.root, split, month)
-    atomic_write_bytes(target, stored.read_bytes())
+    atomic_write_bytes(target, stored.read_bytes(), shared=True)
     return target
 
 

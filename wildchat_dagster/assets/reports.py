@@ -46,7 +46,7 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     # Re-processed published data says so: which files were imported (hashes and places kept as given).
     manifest["imported_from"] = import_provenance(store.root)
     path = store.release_dir / "manifest.json"
-    atomic_write_bytes(path, json.dumps(manifest, indent=2, default=str).encode())
+    atomic_write_bytes(path, json.dumps(manifest, indent=2, default=str).encode(), shared=True)
     if manifest["months_without_provenance"]:
         context.log.warning(f"no provenance record for {manifest['months_without_provenance']}: re-materialize the splits")
     totals = manifest["totals"]

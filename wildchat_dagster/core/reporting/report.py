@@ -193,7 +193,7 @@ def write_report(tables: dict[str, pd.DataFrame], reports_dir: Path, *, tokenize
     plot_paths = {}
     for name, png in plots.items():
         plot_paths[name] = reports_dir / f"{name}.png"
-        atomic_write_bytes(plot_paths[name], png)
+        atomic_write_bytes(plot_paths[name], png, shared=True)
     facts = {"generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "tokenizer": tokenizer, **(facts or {})}
     title = "WildChat-style release: dataset report"
 
@@ -210,8 +210,8 @@ def write_report(tables: dict[str, pd.DataFrame], reports_dir: Path, *, tokenize
     page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>")
     index_html, report_md = reports_dir / "index.html", reports_dir / "report.md"
-    atomic_write_bytes(index_html, page.encode("utf-8"))
-    atomic_write_bytes(report_md, "\n".join(md).encode("utf-8"))
+    atomic_write_bytes(index_html, page.encode("utf-8"), shared=True)
+    atomic_write_bytes(report_md, "\n".join(md).encode("utf-8"), shared=True)
     return ReportFiles(index_html=index_html, report_md=report_md, plots=plot_paths)
 
 
