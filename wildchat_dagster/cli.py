@@ -159,19 +159,20 @@ def demo(ctx: click.Context, real: bool, months: str | None, conversations_per_m
 
 
 @main.command()
-@click.option("--port", default=3000, show_default=True, type=int)
+@click.option("--port", "-p", default=3000, show_default=True, type=int, help="Webserver port: the UI is at http://HOST:PORT.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 exposes the UI to the network).")
 @data_dir_option
-def ui(port: int, data_dir: str | None) -> None:
-    """Open the Dagster UI (webserver + daemon) on 127.0.0.1 over this project's runs."""
+def ui(port: int, host: str, data_dir: str | None) -> None:
+    """Open the Dagster UI (`dg dev`: webserver, daemon, code server) over this project's runs.
+
+    Ctrl-C or SIGTERM stops it and everything it started.
+    """
+    from wildchat_dagster.dev_server import dg_dev_command, run_until_stopped, venv_environment
     from wildchat_dagster.runner import ensure_dagster_home
 
-    root = _use_data_dir(data_dir)
-    ensure_dagster_home(root)
-    workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
-    # This interpreter's dagster, so the command works without an activated virtualenv.
-    args = [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)]
-    args += ["-w", str(workspace)] if workspace.exists() else ["-m", "wildchat_dagster.definitions"]
-    os.execv(args[0], args)
+    ensure_dagster_home(_use_data_dir(data_dir))
+    click.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C stops it)")
+    sys.exit(run_until_stopped(dg_dev_command(port, host), env=venv_environment()))
 
 
 @main.command()

@@ -1,0 +1,82 @@
+"""`wildchat-dagster ui`: Dagster's `dg dev` (webserver + daemon + code server), stopped as one.
+
+`dg dev` runs in a session of its own, so its webserver, daemon, code server
+and the runs they launch share one process group. Ctrl-C or SIGTERM to the
+`wildchat-dagster ui` process is passed on to that whole group; whatever is
+still alive after a grace period is killed, so no server or run outlives the UI.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STOP_GRACE_S = 20.0  # dagster dev shuts its children down in a few seconds
+
+
+def dg_dev_command(port: int, host: str) -> list[str]:
+    """`dg dev` of this interpreter's environment, on the project when run from a checkout."""
+    dg = Path(sys.executable).parent / "dg"
+    args = [str(dg), "dev", "--host", host, "--port", str(port)]
+    if (REPO / "pyproject.toml").exists():
+        # The project's [tool.dg] table names the code location; this venv runs it.
+        return [*args, "--target-path", str(REPO), "--use-active-venv"]
+    return [*args, "--module-name", "wildchat_dagster.definitions"]  # an installed wheel, no checkout
+
+
+def stop_group(process: subprocess.Popen, grace_s: float | None = None) -> None:
+    """SIGTERM the process group led by `process`, then SIGKILL whatever is left after `grace_s`."""
+    grace_s = STOP_GRACE_S if grace_s is None else grace_s
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        process.poll()  # reap the leader, or it stays in the group as a zombie
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def run_until_stopped(args: list[str], env: dict[str, str] | None = None) -> int:
+    """Run `args` in a new session until it exits or this process gets SIGINT/SIGTERM; then stop its whole group."""
+    process = subprocess.Popen(args, env=env, start_new_session=True)
+    stopping: list[int] = []
+
+    def on_signal(signum, _frame) -> None:
+        stopping.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        returncode = process.wait()
+    except KeyboardInterrupt:
+        returncode = 128 + (stopping[0] if stopping else signal.SIGINT)
+    finally:
+        for s in previous:
+            signal.signal(s, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        stop_group(process)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return returncode
+
+
+def venv_environment() -> dict[str, str]:
+    """This environment with its virtualenv marked active, as `dg dev --use-active-venv` expects."""
+    env = dict(os.environ)
+    env["VIRTUAL_ENV"] = sys.prefix
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
