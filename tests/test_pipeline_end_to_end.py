@@ -14,6 +14,7 @@ from wildchat_dagster.cli import main
 from wildchat_dagster.core.geo.client_ips import canonical_ips, find_raw_ips
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.schema import WILDCHAT_1M
+from wildchat_dagster.stages import all_stages
 
 MONTHS = ["2023-04", "2023-05"]
 
@@ -41,6 +42,14 @@ def test_run_succeeds_and_prints_where_outputs_are(pipeline_run):
     assert "FAILED" not in ran.output
     assert f"release:   {root / 'release'}" in ran.output
     assert f"report:    {root / 'reports' / 'index.html'}" in ran.output
+
+
+def test_run_summary_lists_stages_in_pipeline_order(pipeline_run):
+    _, ran = pipeline_run
+    month = ran.output.split("== 2023-04: ok", 1)[1].split("==", 1)[0]
+    listed = [line.split()[0].rstrip(":") for line in month.splitlines() if line.startswith("   ")]
+    monthly = [s for s in all_stages() if s in listed]
+    assert listed == monthly and listed[0] == "linked_conversations" and listed[-1] == "monthly_stats", month
 
 
 def test_every_stage_stored_for_every_month(pipeline_run):

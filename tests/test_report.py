@@ -8,11 +8,12 @@ import shutil
 import threading
 
 import dagster as dg
+import pandas as pd
 import pytest
 from test_statistics import APRIL, MAY, build_known_release
 
 from wildchat_dagster.assets.reports import dataset_report
-from wildchat_dagster.core.reporting.report import write_report
+from wildchat_dagster.core.reporting.report import known_states, openai_categories_note, report_sections, write_report
 from wildchat_dagster.core.reporting.statistics import cl100k_token_counter, compute_statistics, release_sources
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -43,12 +44,36 @@ def test_report_files_hold_the_known_figures(report):
     assert "src='http" not in page and "<link" not in page  # self-contained
     for text in (page, markdown):
         assert "Table 1: basic statistics" in text and "Table 6: moderation" in text
-        assert "85.7%" in text  # English share of user turns, 6 of 7
+        assert "85.7%" in text  # English share of user utterances, 6 of 7
         assert "1.75" in text  # mean rounds per conversation overall
         assert "66.7%" in text  # April's toxic share, 2 of 3
         assert "cl100k_base" in text
         assert "EMAIL_ADDRESS" in text and "harassment/threatening" in text
     assert "| all | 4 | 2 | 2 | 7 | 3 | 1.75 | 50.0% |" in markdown
+    assert "| month | conversations | nontoxic | toxic | rounds | users | mean rounds |" in markdown
+    assert "| month | conversations | redacted conversations | utterances | redacted utterances |" in markdown
+
+
+def test_report_says_why_a_table_is_empty_and_how_much_is_unknown(data_dir):
+    build_known_release(data_dir)
+    tables = compute_statistics(release_sources(data_dir, [APRIL, MAY]))
+    sections = {s.title: s for s in report_sections(tables)}
+    states = sections["Top states"]
+    # 4 conversations with a country; the known release has no unknown state.
+    assert "known for 100.0% and unknown for 0.0%" in states.note
+    assert "(unknown)" not in set(states.table["state"])
+    assert sections["Flagged user utterances by OpenAI category"].note.startswith("Share of OpenAI-flagged")
+
+    no_state = tables["states"].assign(state="(unknown)")
+    unknown = known_states(pd.concat([tables["states"], no_state], ignore_index=True))
+    assert "known for 50.0% and unknown for 50.0%" in unknown[1]
+    assert unknown[0]["share_of_known_states"].sum() == pytest.approx(1.0)
+
+    no_openai = {**tables, "moderation": tables["moderation"].assign(openai_scored=0),
+                 "flagged_categories": tables["flagged_categories"].iloc[0:0]}
+    assert openai_categories_note(no_openai).startswith("OpenAI moderation did not run for these months")
+    ran_clean = {**tables, "flagged_categories": tables["flagged_categories"].iloc[0:0]}
+    assert openai_categories_note(ran_clean) == "OpenAI moderation ran and flagged no user utterance."
 
 
 def test_dataset_report_asset_attaches_plots_to_metadata(data_dir):

@@ -113,9 +113,9 @@ def test_the_tokenizer_is_the_real_cl100k_base():
 
 def test_table_1_per_month_and_overall(tables):
     overall = row(tables["summary"], month=OVERALL)
-    assert (overall["conversations"], overall["nontoxic"], overall["toxic"], overall["turns"], overall["users"]) == (4, 2, 2, 7, 3)
-    assert overall["mean_turns"] == pytest.approx(1.75)
-    assert overall["multi_turn_share"] == pytest.approx(0.5)
+    assert (overall["conversations"], overall["nontoxic"], overall["toxic"], overall["rounds"], overall["users"]) == (4, 2, 2, 7, 3)
+    assert overall["mean_rounds"] == pytest.approx(1.75)
+    assert overall["multi_round_share"] == pytest.approx(0.5)
     assert overall["gpt4_share"] == pytest.approx(0.25)
     assert overall["languages"] == 2
     user_tokens = [2, 2, 1, 1, 1, 1, 1]
@@ -125,9 +125,9 @@ def test_table_1_per_month_and_overall(tables):
     assert overall["user_tokens_std"] == pytest.approx(math.sqrt(sum((t - mean) ** 2 for t in user_tokens) / 6))
     assert overall["assistant_tokens_mean"] == pytest.approx(sum(assistant_tokens) / 7)
     april = row(tables["summary"], month=APRIL)
-    assert (april["conversations"], april["turns"], april["users"], april["toxic"]) == (3, 4, 3, 2)
+    assert (april["conversations"], april["rounds"], april["users"], april["toxic"]) == (3, 4, 3, 2)
     may = row(tables["summary"], month=MAY)
-    assert (may["conversations"], may["turns"], may["users"], may["mean_turns"]) == (1, 3, 1, 3.0)
+    assert (may["conversations"], may["rounds"], may["users"], may["mean_rounds"]) == (1, 3, 1, 3.0)
     assert list(tables["summary"]["month"]) == [APRIL, MAY, OVERALL]
 
 
@@ -140,7 +140,7 @@ def test_turns_models_languages_countries(tables):
     assert row(families, month=OVERALL, family="GPT-3.5")["conversations"] == 3
     languages = tables["languages"]
     assert row(languages, month=OVERALL, language="English")["share"] == pytest.approx(6 / 7)
-    assert row(languages, month=APRIL, language="Chinese")["user_turns"] == 1
+    assert row(languages, month=APRIL, language="Chinese")["user_utterances"] == 1
     countries = tables["countries"]
     assert row(countries, month=OVERALL, country="United States")["share"] == pytest.approx(0.75)
     assert row(countries, month=OVERALL, country="United States")["users"] == 2
@@ -152,7 +152,7 @@ def test_turns_models_languages_countries(tables):
 
 def test_table_6_moderation_by_role_and_moderator(tables):
     user = row(tables["moderation"], month=OVERALL, role="user")
-    assert user["turns"] == 7
+    assert user["utterances"] == 7
     assert (user["openai_scored"], user["detoxify_scored"], user["profanity_scored"]) == (4, 4, 7)
     assert user["openai_flagged_share"] == pytest.approx(1 / 4)
     assert user["detoxify_flagged_share"] == pytest.approx(1 / 4)
@@ -162,7 +162,7 @@ def test_table_6_moderation_by_role_and_moderator(tables):
     assert user["any_moderator_share"] == pytest.approx(2 / 7)
     assert user["toxic_share"] == pytest.approx(2 / 7)
     assistant = row(tables["moderation"], month=OVERALL, role="assistant")
-    assert assistant["turns"] == 7 and assistant["any_moderator_share"] == 0
+    assert assistant["utterances"] == 7 and assistant["any_moderator_share"] == 0
     may_user = row(tables["moderation"], month=MAY, role="user")
     assert may_user["openai_scored"] == 0 and math.isnan(may_user["openai_flagged_share"])
     categories = tables["flagged_categories"]
@@ -183,7 +183,7 @@ def test_toxicity_and_redaction(tables):
         "month": 0, "released": 3, "toxic": 2, "toxic_share": pytest.approx(2 / 3), "excluded": 1}
     assert row(tables["toxicity"], month=OVERALL)["excluded"] == 1
     redaction = row(tables["redaction"], month=OVERALL)
-    assert (redaction["conversations"], redaction["redacted_conversations"], redaction["turns"], redaction["redacted_turns"]) == (4, 2, 14, 2)
+    assert (redaction["conversations"], redaction["redacted_conversations"], redaction["utterances"], redaction["redacted_utterances"]) == (4, 2, 14, 2)
     entities = tables["redacted_entities"]
     assert row(entities, month=OVERALL, entity_type="PERSON")["replacements"] == 2
     assert row(entities, month=APRIL, entity_type="EMAIL_ADDRESS")["replacements"] == 1

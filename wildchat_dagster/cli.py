@@ -90,7 +90,7 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
     def report(outcome) -> None:
         status = "ok" if outcome.ok else "FAILED"
         click.echo(f"== {outcome.label}: {status} (run {outcome.run_id[:8]})")
-        for asset, values in sorted(outcome.materialized.items()):
+        for asset, values in outcome.materialized.items():  # pipeline order
             figures = ", ".join(f"{k}={v}" for k, v in values.items())
             click.echo(f"   {asset}" + (f": {figures}" if figures else ""))
         for asset, check, blocking in outcome.failed_checks:

@@ -17,7 +17,7 @@ import dagster as dg
 
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.stages import Stage
+from wildchat_dagster.stages import Stage, all_stages
 
 INGESTION_ASSETS = {Stage.RAW_LOGS, Stage.REJECTED_LOGS}
 # Materialization metadata worth a line in the CLI's per-month summary.
@@ -81,6 +81,9 @@ def _summarise(label: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
         values = {k: getattr(v, "value", v) for k, v in mat.metadata.items() if k in SUMMARY_KEYS}
         values = {k: v for k, v in values.items() if isinstance(v, int | float) or (isinstance(v, str) and "\n" not in v)}
         outcome.materialized[mat.asset_key.to_user_string()] = values
+    # Events arrive in completion order; the summary reads in pipeline order.
+    order = {stage: i for i, stage in enumerate(all_stages())}
+    outcome.materialized = dict(sorted(outcome.materialized.items(), key=lambda item: order.get(item[0], len(order))))
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
             blocking = evaluation.severity == dg.AssetCheckSeverity.ERROR

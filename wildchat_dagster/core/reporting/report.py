@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from wildchat_dagster.core.reporting.statistics import OVERALL
+from wildchat_dagster.core.reporting.statistics import OVERALL, UNKNOWN_STATE
 from wildchat_dagster.core.reporting.tables import frame_html, frame_markdown
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 
@@ -60,34 +60,67 @@ def overall(df: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     return block.head(top) if top else block
 
 
+def known_states(states: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The known states (top rows, overall) with their share of all and of known states, and a note
+    giving the known and the unknown share: GeoLite2 has no subdivision for many addresses."""
+    block = overall(states)
+    total = int(block["conversations"].sum())
+    unknown = block["state"] == UNKNOWN_STATE
+    known = block[~unknown].head(TOP_ROWS)
+    known_total = int(block.loc[~unknown, "conversations"].sum())
+    table = pd.DataFrame({
+        "country": known["country"], "state": known["state"], "conversations": known["conversations"],
+        "share_of_known_states": known["conversations"] / known_total if known_total else known["conversations"] * 0.0,
+        "share_of_all": known["share"],
+    })
+    if not total:
+        return table, "No conversation with a located country."
+    note = (f"Of {total:,} conversations with a located country, the state (GeoLite2 subdivision) is known for "
+            f"{known_total / total:.1%} and unknown for {(total - known_total) / total:.1%}; "
+            "the table lists the known states, overall.")
+    return table, note
+
+
+def openai_categories_note(tables: dict[str, pd.DataFrame]) -> str:
+    """Why the OpenAI category table is empty when it is."""
+    moderation = overall(tables["moderation"])
+    if moderation.empty or int(moderation["openai_scored"].sum()) == 0:
+        return ("OpenAI moderation did not run for these months (no OPENAI_API_KEY, or no answer recorded): "
+                "no category breakdown.")
+    if overall(tables["flagged_categories"]).empty:
+        return "OpenAI moderation ran and flagged no user utterance."
+    return "Share of OpenAI-flagged user utterances in each category, overall."
+
+
 def report_sections(tables: dict[str, pd.DataFrame]) -> list[Section]:
     """The report's sections in the paper's order, from `statistics.compute_statistics` tables."""
-    turns = tables["turn_distribution"].assign(turn=lambda d: d["turn"].astype(int))
+    rounds = tables["turn_distribution"].assign(turn=lambda d: d["turn"].astype(int)).rename(columns={"turn": "rounds"})
+    states, states_note = known_states(tables["states"])
     return [
-        Section("Table 1: basic statistics", "Per month and overall. Turns are user-assistant rounds; users are "
-                "distinct hashed IPs of user turns; tokens are cl100k_base tokens (mean and standard deviation); "
-                "languages are distinct languages of user turns.", tables["summary"]),
+        Section("Table 1: basic statistics", "Per month and overall. Rounds are user-assistant exchanges (WildChat's "
+                "`turn`); an utterance is one message. Users are distinct hashed IPs of user utterances; tokens are "
+                "cl100k_base tokens (mean and standard deviation); languages are distinct languages of user "
+                "utterances.", tables["summary"]),
         Section("Monthly volume", "Conversations per month in each split.", tables["summary"][
-            ["month", "conversations", "nontoxic", "toxic", "turns", "users"]], plot="monthly_volume"),
-        Section("Turns per conversation", "Share of conversations by number of rounds.",
-                side_by_side(turns, "turn", top=30), plot="turn_histogram"),
+            ["month", "conversations", "nontoxic", "toxic", "rounds", "users"]], plot="monthly_volume"),
+        Section("Rounds per conversation", "Share of conversations by number of user-assistant rounds.",
+                side_by_side(rounds, "rounds", top=30), plot="turn_histogram"),
         Section("Models", "Share of conversations by model family and by model.",
                 pd.concat([side_by_side(tables["model_families"], "family").rename(columns={"family": "model"}),
                            side_by_side(tables["models"], "model")], ignore_index=True), plot="model_shares"),
-        Section("Table 5: languages", "Share of user turns by detected language.",
+        Section("Table 5: languages", "Share of user utterances by detected language.",
                 side_by_side(tables["languages"], "language"), plot="languages"),
         Section("Table 3: countries", "Share of conversations by country of the conversation's most common IP.",
                 side_by_side(tables["countries"], "country"), plot="countries"),
-        Section("Top states", "Share of conversations by state (GeoLite2 subdivision), overall.",
-                overall(tables["states"], TOP_ROWS)),
-        Section("Table 6: moderation", "Share of user and assistant turns flagged by each moderator "
-                "(of the turns it scored), by OpenAI or Detoxify, by both, by any moderator, and the pipeline's "
+        Section("Top states", states_note, states),
+        Section("Table 6: moderation", "Share of user and assistant utterances flagged by each moderator "
+                "(of the utterances it scored), by OpenAI or Detoxify, by both, by any moderator, and the pipeline's "
                 "toxic decision. Released conversations only.", tables["moderation"]),
-        Section("Flagged user turns by OpenAI category", "Share of OpenAI-flagged user turns in each category, overall.",
+        Section("Flagged user utterances by OpenAI category", openai_categories_note(tables),
                 overall(tables["flagged_categories"])),
         Section("Toxicity by month", "Released conversations, toxic ones, and conversations excluded from "
                 "every release (sexual/minors).", tables["toxicity"], plot="monthly_toxicity"),
-        Section("Redaction", "Conversations and turns with PII replaced.", tables["redaction"]),
+        Section("Redaction", "Conversations and utterances (single messages) with PII replaced.", tables["redaction"]),
         Section("Redacted entities", "Replacements by entity type, overall.", overall(tables["redacted_entities"])),
     ]
 
@@ -160,7 +193,7 @@ def render_plots(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
     models_png = _png(fig)
 
     return {
-        "languages": _bars("Languages (share of user turns)", languages["language"].tolist(), languages["share"].tolist(), "% of user turns"),
+        "languages": _bars("Languages (share of user utterances)", languages["language"].tolist(), languages["share"].tolist(), "% of user utterances"),
         "countries": _bars("Countries (share of conversations)", countries["country"].tolist(), countries["share"].tolist(), "% of conversations"),
         "turn_histogram": turn_png,
         "model_shares": models_png,
@@ -169,8 +202,8 @@ def render_plots(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
         }, "conversations"),
         "monthly_toxicity": _lines("Toxicity per month", toxicity["month"].tolist(), {
             "toxic conversations": toxicity["toxic_share"].tolist(),
-            "user turns flagged (OpenAI or Detoxify)": user_moderation["openai_or_detoxify_share"].fillna(0).tolist(),
-            "user turns flagged (any moderator)": user_moderation["any_moderator_share"].fillna(0).tolist(),
+            "user utterances flagged (OpenAI or Detoxify)": user_moderation["openai_or_detoxify_share"].fillna(0).tolist(),
+            "user utterances flagged (any moderator)": user_moderation["any_moderator_share"].fillna(0).tolist(),
         }, "%", percent=True),
     }
 

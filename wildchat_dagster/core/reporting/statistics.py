@@ -33,6 +33,7 @@ from wildchat_dagster.schema import MODERATED_CONVERSATIONS, WILDCHAT_1M
 from wildchat_dagster.stages import Stage
 
 OVERALL = "all"
+UNKNOWN_STATE = "(unknown)"  # a located country whose GeoLite2 record has no subdivision
 # OpenAI categories counted once each (the underscore spellings repeat them).
 CATEGORY_BREAKDOWN = [
     "harassment",
@@ -188,9 +189,9 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             """count(*) AS conversations,
                count(*) FILTER (split = 'nontoxic') AS nontoxic,
                count(*) FILTER (split = 'toxic') AS toxic,
-               sum(turn)::BIGINT AS turns,
-               avg(turn) AS mean_turns,
-               avg(CASE WHEN turn > 1 THEN 1 ELSE 0 END) AS multi_turn_share,
+               sum(turn)::BIGINT AS rounds,
+               avg(turn) AS mean_rounds,
+               avg(CASE WHEN turn > 1 THEN 1 ELSE 0 END) AS multi_round_share,
                avg(CASE WHEN model LIKE 'gpt-4%' THEN 1 ELSE 0 END) AS gpt4_share
             FROM conversations"""
         )
@@ -208,7 +209,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     )
     summary = conv.merge(utt, on="month", how="left")
     summary = summary[
-        ["month", "conversations", "nontoxic", "toxic", "turns", "users", "mean_turns", "multi_turn_share",
+        ["month", "conversations", "nontoxic", "toxic", "rounds", "users", "mean_rounds", "multi_round_share",
          "user_tokens_mean", "user_tokens_std", "assistant_tokens_mean", "assistant_tokens_std", "languages", "gpt4_share"]
     ]
     tables = {"summary": _order(summary)}
@@ -235,10 +236,10 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     )
     tables["languages"] = _order(
         _shares(
-            q(_per_month("language, count(*) AS user_turns FROM utterances WHERE role = 'user'", "language")),
-            "user_turns",
+            q(_per_month("language, count(*) AS user_utterances FROM utterances WHERE role = 'user'", "language")),
+            "user_utterances",
         ),
-        "user_turns", descending="user_turns",
+        "user_utterances", descending="user_utterances",
     )
     tables["countries"] = _order(
         _shares(
@@ -255,7 +256,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         _shares(
             q(
                 _per_month(
-                    "country, coalesce(state, '(unknown)') AS state, count(*) AS conversations "
+                    f"country, coalesce(state, '{UNKNOWN_STATE}') AS state, count(*) AS conversations "
                     "FROM conversations WHERE country IS NOT NULL",
                     "country, state",
                 )
@@ -265,7 +266,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         "conversations", descending="conversations",
     )
     tables["moderation"] = _order(_moderation_table(q), "role", descending="role")
-    tables["flagged_categories"] = _order(_category_table(q), "flagged_user_turns", descending="flagged_user_turns")
+    tables["flagged_categories"] = _order(_category_table(q), "flagged_user_utterances", descending="flagged_user_utterances")
     tables["toxicity"] = _order(
         q(
             _per_month(
@@ -283,8 +284,8 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             _per_month(
                 """count(DISTINCT conversation_id) AS conversations,
                    count(DISTINCT conversation_id) FILTER (redacted) AS redacted_conversations,
-                   count(*) AS turns,
-                   count(*) FILTER (u_redacted) AS redacted_turns
+                   count(*) AS utterances,
+                   count(*) FILTER (u_redacted) AS redacted_utterances
                 FROM (SELECT month, conversation_id, redacted, u.redacted AS u_redacted
                       FROM (SELECT month, conversation_id, redacted, unnest(conversation) AS u
                             FROM moderated WHERE excluded_reason IS NULL))"""
@@ -311,10 +312,10 @@ def _shares(df: pd.DataFrame, count: str) -> pd.DataFrame:
 
 
 def _moderation_table(q) -> pd.DataFrame:
-    """Table 6: shares of user and assistant turns each moderator flagged (share of the turns it scored)."""
+    """Table 6: shares of user and assistant utterances each moderator flagged (of the utterances it scored)."""
     return q(
         _per_month(
-            """role, count(*) AS turns,
+            """role, count(*) AS utterances,
                count(*) FILTER (openai_scored) AS openai_scored,
                count(*) FILTER (openai_flagged) / nullif(count(*) FILTER (openai_scored), 0) AS openai_flagged_share,
                count(*) FILTER (detoxify_scored) AS detoxify_scored,
@@ -332,15 +333,15 @@ def _moderation_table(q) -> pd.DataFrame:
 
 
 def _category_table(q) -> pd.DataFrame:
-    """OpenAI categories of the user turns OpenAI flagged: count and share of flagged user turns."""
+    """OpenAI categories of the user utterances OpenAI flagged: count and share of flagged user utterances."""
     unpivot = " UNION ALL ".join(
         f"SELECT month, '{c}' AS category, coalesce(categories.\"{c}\", false) AS hit "
         f"FROM moderated_utterances WHERE role = 'user' AND openai_flagged"
         for c in CATEGORY_BREAKDOWN
     )
-    df = q(_per_month(f"category, count(*) FILTER (hit) AS flagged_user_turns, count(*) AS flagged FROM ({unpivot})", "category"))
-    df = df.assign(share=df["flagged_user_turns"] / df["flagged"].where(df["flagged"] > 0)).drop(columns="flagged")
-    return df[df["flagged_user_turns"] > 0]
+    df = q(_per_month(f"category, count(*) FILTER (hit) AS flagged_user_utterances, count(*) AS flagged FROM ({unpivot})", "category"))
+    df = df.assign(share=df["flagged_user_utterances"] / df["flagged"].where(df["flagged"] > 0)).drop(columns="flagged")
+    return df[df["flagged_user_utterances"] > 0]
 
 
 def release_sources(root: Path, months: list[str]) -> StatisticsSources:
