@@ -197,9 +197,11 @@ def test_geotagging_counts_snapshot_use(tmp_path):
         for start in (dt.datetime(2023, 4, 4, 23, 59, tzinfo=UTC), dt.datetime(2023, 2, 1, tzinfo=UTC))
     ]
     with GeoLocator.from_path(folder) as locator:
-        _, counts = geotag_conversations(rows, locator, IPHasher(KEY.encode(), "test"))
+        tagged, counts = geotag_conversations(rows, locator, IPHasher(KEY.encode(), "test"))
     # The first conversation's second user turn, two minutes later, is on the snapshot's day.
     assert counts["snapshot_use"] == {"2023-03-01": 3, "2023-04-05": 1}
+    # Each user turn records the snapshot that placed it (for `explain`); replies have none.
+    assert [u["geoip_snapshot"] for u in tagged[0]["conversation"]] == ["2023-03-01", None, "2023-04-05", None]
     assert counts["turns_before_oldest_snapshot"] == 2
 
 

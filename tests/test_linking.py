@@ -403,3 +403,41 @@ def test_window_keeps_one_row_per_log_id_preferring_the_month():
     logs, dropped = window_logs({"2023-04": april, "2023-05": may, "2023-06": june}, "2023-05")
     assert dropped == 2
     assert sorted((r["log_id"], r["m"]) for r in logs) == [("a", "2023-04"), ("b", "2023-05"), ("x", "2023-05")]
+
+
+# --- link decisions: why each log is where it is (stored for `explain`) ---
+
+
+def decisions(conv):
+    return {d["log_id"]: (d["link"], d["parent_log_id"], d["absorbed_from"]) for d in conv["link_decisions"]}
+
+
+def test_link_decisions_name_same_ip_other_ip_and_retry():
+    logs = chat("m", ROUNDS[:2], ip=HOME_IP) + [
+        raw_log("m1-again", [], *ROUNDS[0], at=dt.timedelta(seconds=5) + T0),
+        raw_log("m3", ROUNDS[:2], *ROUNDS[2], at=4, ip=PHONE_IP),
+    ]
+    (conv,) = link_month(logs, "2023-04").deduplicated
+    assert decisions(conv) == {
+        "m1": ("first_request", None, None),
+        "m2": ("same_ip", "m1", None),
+        "m3": ("other_ip", "m2", None),
+        "m1-again": ("retry", "m1", None),
+    }
+
+
+def test_link_decisions_name_a_lost_log_and_the_absorbed_prefix():
+    first, _lost, last = chat("lost", ROUNDS)
+    (conv,) = link_month([first, last], "2023-04").deduplicated
+    assert decisions(conv) == {
+        "lost1": ("first_request", None, "lost1"),
+        "lost3": ("history_only", None, None),
+    }
+
+
+def test_link_decisions_name_the_refused_other_client():
+    other = chat("other", ROUNDS[:2], ip=OFFICE_IP)
+    first, _lost, last = chat("mine", ROUNDS, start=3 * 24 * 60, ip=HOME_IP)
+    convs = by_id(link_month(other + [first, last], "2023-04").deduplicated)
+    assert decisions(convs["mine3"])["mine3"] == ("other_client_refused", "other2", None)
+    assert decisions(convs["other2"])["other2"] == ("same_ip", "other1", None)

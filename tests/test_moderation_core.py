@@ -13,6 +13,7 @@ from wildchat_dagster.core.moderation.policy import (
     count_sexual_minors,
     exclusion_reason,
     profanity_decision,
+    toxic_reasons,
     utterance_toxic,
 )
 from wildchat_dagster.core.moderation.results import (
@@ -166,6 +167,10 @@ def test_toxic_decision():
     assert utterance_toxic(None, None, 0.71, settings)
     assert not utterance_toxic(None, None, 0.69, settings)
     assert not utterance_toxic(None, None, None, settings)
+    # The rules that fired are named with their thresholds (stored per turn for `explain`).
+    assert toxic_reasons({"flagged": True}, {**calm, "toxicity": 0.5}, 0.9, settings) == [
+        "openai_flagged", "detoxify_toxicity>0.1", "profanity>0.7"]
+    assert toxic_reasons(None, calm, 0.69, settings) == []
 
 
 def test_sexual_minors_flag_excludes_in_either_spelling():

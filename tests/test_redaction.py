@@ -393,6 +393,15 @@ def test_materialize_redacted_conversations(data_dir, pii_redactor):
         f"Hi, my name is {ph('PERSON')}, mail {ph('EMAIL_ADDRESS')}, my IP is {ph('IP_ADDRESS')}."
     )
     assert turns[0]["redacted_entities"] == ["PERSON", "EMAIL_ADDRESS", "IP_ADDRESS"]
+    # Where each placeholder is and which rule put it there (for `explain`), never the value.
+    spans = turns[0]["redactions"]
+    assert [(s["entity_type"], s["rule"]) for s in spans] == [
+        ("PERSON", "name_after_cue"), ("EMAIL_ADDRESS", "email_address_not_role_or_placeholder"),
+        ("IP_ADDRESS", "personal_ip_address"),
+    ]
+    assert all(turns[0]["content"][s["start"] : s["end"]] == ph(s["entity_type"]) for s in spans)
+    assert [(s["entity_type"], s["rule"]) for s in turns[2]["redactions"]] == [("SECRET", "secret_openai_api_key")]
+    assert turns[1]["redactions"] == []
     assert turns[2]["content"] == f"Here is my key {ph('SECRET')}, is it valid?"
     assert not turns[1]["redacted"] and turns[1]["redacted_entities"] == []  # "Hello Emily!" has no cue
     assert turns[0]["country"] == "United States" and turns[0]["language"] == "English"  # upstream fields kept
@@ -500,3 +509,22 @@ def test_no_planted_value_survives_in_synthetic_logs(redactor, tmp_path):
     untouched = [r for r in rows if not r["planted"]]
     assert not [r for r in untouched if any("<PRESIDIO_ANONYMIZED_" in t for t in texts[r["conversation_id"]])]
 
+
+
+def test_merged_placeholders_keep_every_rule_and_earlier_ones_are_named():
+    from wildchat_dagster.core.redaction.policy import Candidate
+    from wildchat_dagster.core.redaction.spans import EARLIER, align_rules, placeholder_spans
+
+    text = "sk-a sk-b and bob@example.org"
+    chosen = [Candidate("SECRET", 0, 4), Candidate("SECRET", 5, 9), Candidate("EMAIL_ADDRESS", 14, 29)]
+    rules = ["secret_openai_api_key", "secret_github_token", "email_address_not_role_or_placeholder"]
+    # Presidio merged the two blank-separated secrets into one placeholder.
+    assert align_rules(text, chosen, rules, ["SECRET", "EMAIL_ADDRESS"]) == [
+        "secret_openai_api_key+secret_github_token", "email_address_not_role_or_placeholder"]
+    assert align_rules(text, chosen, rules, ["SECRET", "SECRET", "EMAIL_ADDRESS"]) == rules
+    redacted = f"{ph('IP_ADDRESS')} then {ph('PERSON')}"
+    start = len(ph("IP_ADDRESS")) + 6
+    spans = placeholder_spans(redacted, [("PERSON", start, start + len(ph("PERSON")), "name_after_cue")])
+    assert [(s["entity_type"], s["rule"]) for s in spans] == [("IP_ADDRESS", EARLIER), ("PERSON", "name_after_cue")]
+    with pytest.raises(ValueError):
+        placeholder_spans(redacted, [("PERSON", 0, 5, "name_after_cue")])

@@ -93,12 +93,25 @@ LINKED_CONVERSATIONS = pa.schema(
     ]
 )
 
+# Why each log of a conversation is where it is (read by `explain`): `link` is a
+# code from linking.chains.LINKS; parent_log_id the log it continues (for a
+# retry: the kept copy); absorbed_from the absorbed prefix it came with, if any.
+LINK_DECISION = pa.struct(
+    [
+        ("log_id", pa.string()),
+        ("link", pa.string()),
+        ("parent_log_id", pa.string()),
+        ("absorbed_from", pa.string()),
+    ]
+)
+
 DEDUPLICATED_CONVERSATIONS = pa.schema(
     list(LINKED_CONVERSATIONS)
     + [
         # What this conversation stands for besides itself, so nothing is lost:
         ("absorbed_conversation_ids", pa.list_(pa.string())),  # strict prefixes it absorbed
         ("retry_log_ids", pa.list_(pa.string())),  # duplicate requests counted once
+        ("link_decisions", pa.list_(LINK_DECISION)),  # one per log and retry; not carried further
     ]
 )
 
@@ -107,6 +120,7 @@ GEO_UTTERANCE_FIELDS = [f for f in LINKED_UTTERANCE_FIELDS if f[0] not in ("ip",
     ("hashed_ip", pa.string()),
     ("country", pa.string()),
     ("state", pa.string()),
+    ("geoip_snapshot", pa.string()),  # the GeoIP snapshot that placed the turn (its date, or file name)
 ]
 GEO_CONVERSATION_FIELDS = [
     ("hashed_ip", pa.string()),
@@ -117,7 +131,7 @@ GEO_CONVERSATION_FIELDS = [
 
 
 def _stage(utterance_fields: list, conversation_fields: list) -> pa.Schema:
-    base = [f for f in DEDUPLICATED_CONVERSATIONS if f.name != "conversation"]
+    base = [f for f in DEDUPLICATED_CONVERSATIONS if f.name not in ("conversation", "link_decisions")]
     return pa.schema(
         base
         + [pa.field("conversation", pa.list_(pa.struct(utterance_fields)))]
@@ -132,7 +146,6 @@ LANGUAGE_CONVERSATION_FIELDS = GEO_CONVERSATION_FIELDS + [("language", pa.string
 LANGUAGE_TAGGED_CONVERSATIONS = _stage(LANGUAGE_UTTERANCE_FIELDS, LANGUAGE_CONVERSATION_FIELDS)
 
 
-
 def placeholder(entity_type: str) -> str:
     """What replaces a redacted value in the text, as in WildChat-1M: <PRESIDIO_ANONYMIZED_PERSON>."""
     return f"<PRESIDIO_ANONYMIZED_{entity_type}>"
@@ -144,9 +157,14 @@ def placeholder_regex(entity_types: Iterable[str] | None = None) -> re.Pattern:
     return re.compile(placeholder(f"({types})"))
 
 
+# Where each placeholder sits in the redacted content and the rule that put it there (never the value).
+REDACTION = pa.struct(
+    [("entity_type", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("rule", pa.string())]
+)
 REDACTED_UTTERANCE_FIELDS = LANGUAGE_UTTERANCE_FIELDS + [
     ("redacted", pa.bool_()),
     ("redacted_entities", pa.list_(pa.string())),  # entity type of every replacement
+    ("redactions", pa.list_(REDACTION)),  # the same replacements, in text order, with offsets and rule
 ]
 REDACTED_CONVERSATION_FIELDS = LANGUAGE_CONVERSATION_FIELDS + [("redacted", pa.bool_())]
 REDACTED_CONVERSATIONS = _stage(REDACTED_UTTERANCE_FIELDS, REDACTED_CONVERSATION_FIELDS)
@@ -201,6 +219,7 @@ MODERATED_UTTERANCE_FIELDS = REDACTED_UTTERANCE_FIELDS + [
     ("detoxify_moderation", DETOXIFY_MODERATION),
     ("profanity_score", pa.float64()),  # the offline moderator (alt-profanity-check)
     ("toxic", pa.bool_()),
+    ("toxic_reasons", pa.list_(pa.string())),  # each moderator rule that made the turn toxic
 ]
 MODERATED_CONVERSATION_FIELDS = REDACTED_CONVERSATION_FIELDS + [
     ("toxic", pa.bool_()),
@@ -243,6 +262,22 @@ WILDCHAT_1M = pa.schema(
         ("country", pa.string()),
         ("hashed_ip", pa.string()),
         ("header", HEADER),
+    ]
+)
+
+# --- lineage: the release's keys back to the stored stages ------------------
+
+# One row per round of every moderated conversation of the month. Not in
+# STAGE_SCHEMAS (the stages the release is built from): it is built after the release.
+LINEAGE_INDEX = pa.schema(
+    [
+        ("conversation_hash", pa.string()),
+        ("turn_identifier", pa.int64()),
+        ("conversation_id", pa.string()),  # the key of every stage from linked_conversations on
+        ("round", pa.int64()),  # 0-based
+        ("log_id", pa.string()),  # the round's request log; null when it was lost
+        ("split", pa.string()),  # nontoxic, toxic or excluded
+        ("excluded_reason", pa.string()),
     ]
 )
 

@@ -19,6 +19,7 @@ class Stage:
     MODERATED_CONVERSATIONS = "moderated_conversations"
     RELEASE_NONTOXIC = "release_nontoxic"
     RELEASE_TOXIC = "release_toxic"
+    LINEAGE_INDEX = "lineage_index"
     MONTHLY_STATS = "monthly_stats"
     RELEASE_MANIFEST = "release_manifest"
     DATASET_REPORT = "dataset_report"

@@ -266,7 +266,7 @@ def geotag_conversations(
         places, hashed_ips, headers = [], [], []
         for utterance in row["conversation"] or []:
             tagged = {name: utterance.get(name) for name in _UTTERANCE_NAMES}
-            tagged["hashed_ip"] = tagged["country"] = tagged["state"] = None
+            tagged["hashed_ip"] = tagged["country"] = tagged["state"] = tagged["geoip_snapshot"] = None
             ip = utterance.get("ip")
             if utterance.get("role") == "user":
                 counts["user_turns"] += 1
@@ -277,6 +277,7 @@ def geotag_conversations(
                         hashed = hashes[ip] = hasher(ip)
                     found = lookup(ip, _day(utterance.get("timestamp") or row.get("timestamp")))
                     tagged["hashed_ip"], tagged["country"], tagged["state"] = hashed, found.country, found.state
+                    tagged["geoip_snapshot"] = found.snapshot
                     statuses[found.status] += 1
                     snapshot_use[found.snapshot] += 1
                     counts["turns_before_oldest_snapshot"] += found.before_oldest_snapshot

@@ -76,6 +76,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from wildchat_dagster.core.linking.conservation import Disposition, month_counts
+from wildchat_dagster.core.linking.decisions import conversation_decisions
 from wildchat_dagster.core.linking.logs import LinkLog, TimeIndex, log_order, utc_month
 from wildchat_dagster.core.linking.rows import conversation_row, logs_by_round, row_order
 
@@ -123,7 +124,7 @@ def _link_parents(logs: list[LinkLog]) -> None:
             if parent is None and (any_ip := by_content.get(key)):
                 parent = any_ip.latest_before(log.ts)
                 if parent is not None and _own_lineage_is_newer(log, parent, by_content_ip):
-                    parent = None
+                    log.refused, parent = parent, None
             if parent is not None:
                 log.parent = parent
                 parent.has_child = True
@@ -289,6 +290,8 @@ def _link_month(logs: list[dict], month: str, retry_window: dt.timedelta) -> Mon
         row = conversation_row(end, by_round, member_logs)
         row["absorbed_conversation_ids"] = [prefix.row["log_id"] for prefix in absorbed]
         row["retry_log_ids"] = [r.row["log_id"] for r in sorted((r for log in member_logs for r in retries.get(log.index, [])), key=lambda r: r.index)]
+        came_with = {log.index: prefix for prefix in absorbed for log in chains[prefix.index]}
+        row["link_decisions"] = conversation_decisions(chains[end.index], came_with, member_logs, retries)
         deduplicated.append(row)
 
     linked.sort(key=row_order)

@@ -41,7 +41,7 @@ class LinkLog:
 
     __slots__ = (
         "row", "index", "ts", "rts", "month", "fp", "model", "ip", "round",
-        "hist_key", "full_key", "prefix_keys", "kept", "parent", "has_child", "home",
+        "hist_key", "full_key", "prefix_keys", "kept", "parent", "has_child", "home", "refused",
     )
 
     def __init__(self, row: dict, index: int, fingerprints: dict, ips: dict):
@@ -79,6 +79,7 @@ class LinkLog:
         self.kept: LinkLog | None = None  # set on retries
         self.parent: LinkLog | None = None
         self.has_child = False
+        self.refused: LinkLog | None = None  # an other-IP candidate parent turned down (rule 2)
         self.home: LinkLog | None = None  # end log of its earliest-ending conversation
 
 

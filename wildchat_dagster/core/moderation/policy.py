@@ -41,12 +41,22 @@ def utterance_toxic(
 ) -> bool:
     """OpenAI flagged, or Detoxify toxicity over its threshold, or (when the offline
     moderator ran) a profanity probability over its threshold."""
+    return bool(toxic_reasons(openai, detoxify, profanity_score, settings))
+
+
+def toxic_reasons(
+    openai: dict | None, detoxify: dict | None, profanity_score: float | None, settings: ToxicitySettings
+) -> list[str]:
+    """Each rule of `utterance_toxic` that fires, named with its threshold (stored per turn for `explain`)."""
+    reasons = []
     if openai is not None and openai.get("flagged"):
-        return True
+        reasons.append("openai_flagged")
     toxicity = (detoxify or {}).get("toxicity")
     if toxicity is not None and toxicity > settings.detoxify_threshold:
-        return True
-    return profanity_score is not None and profanity_score > settings.profanity_threshold
+        reasons.append(f"detoxify_toxicity>{settings.detoxify_threshold:g}")
+    if profanity_score is not None and profanity_score > settings.profanity_threshold:
+        reasons.append(f"profanity>{settings.profanity_threshold:g}")
+    return reasons
 
 
 def exclusion_reason(openai_results: Sequence[dict | None]) -> str | None:

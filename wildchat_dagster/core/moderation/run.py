@@ -22,7 +22,7 @@ from wildchat_dagster.core.moderation.moderators import (
     Moderator,
     is_empty,
 )
-from wildchat_dagster.core.moderation.policy import ToxicitySettings, exclusion_reason, utterance_toxic
+from wildchat_dagster.core.moderation.policy import ToxicitySettings, exclusion_reason, toxic_reasons
 from wildchat_dagster.core.moderation.results import detoxify_struct, openai_struct
 
 
@@ -153,10 +153,8 @@ def _moderate_utterance(
         if PROFANITY in results:
             fields["profanity_score"] = float(results[PROFANITY][content])
             counts[f"{PROFANITY}_flagged_utterances"] += fields["profanity_score"] > settings.profanity_threshold
-    toxic = utterance_toxic(
-        fields["openai_moderation"], fields["detoxify_moderation"], fields["profanity_score"], settings
-    )
-    return {**utterance, **fields, "toxic": toxic}
+    reasons = toxic_reasons(fields["openai_moderation"], fields["detoxify_moderation"], fields["profanity_score"], settings)
+    return {**utterance, **fields, "toxic": bool(reasons), "toxic_reasons": reasons}
 
 
 RESULT_FIELDS = {OPENAI: "openai_moderation", DETOXIFY: "detoxify_moderation", PROFANITY: "profanity_score"}

@@ -8,6 +8,7 @@ from wildchat_dagster.core.redaction.engine import PresidioRedactor
 from wildchat_dagster.core.redaction.month import RedactionReport, TextToRedact, redact_texts
 from wildchat_dagster.core.redaction.policy import ENTITY_TYPES
 from wildchat_dagster.core.redaction.pool import ProgressFn
+from wildchat_dagster.core.redaction.spans import placeholder_spans
 from wildchat_dagster.schema import placeholder_regex
 
 # Placeholders already in the input: earlier redactions (client IPs scrubbed at geotagging,
@@ -47,6 +48,7 @@ def redact_conversations(
                     "content": out.text,
                     "redacted": out.redacted or bool(earlier),
                     "redacted_entities": earlier + out.entities,
+                    "redactions": placeholder_spans(out.text, out.spans),
                 }
             )
         redacted_rows.append({**row, "conversation": turns, "redacted": any(t["redacted"] for t in turns)})

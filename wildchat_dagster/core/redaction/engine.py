@@ -206,8 +206,13 @@ class PresidioRedactor:
 
     def anonymize(self, text: str, chosen: Sequence[Candidate]) -> tuple[str, list[str]]:
         """Replace the chosen spans with placeholders; returns the text and each replacement's type."""
+        new_text, items = self.anonymize_spans(text, chosen)
+        return new_text, [entity_type for entity_type, _, _ in items]
+
+    def anonymize_spans(self, text: str, chosen: Sequence[Candidate]) -> tuple[str, list[tuple[str, int, int]]]:
+        """Like `anonymize`, with each placeholder's (type, start, end) in the new text."""
         if not chosen:
             return text, []
         results = [RecognizerResult(c.entity_type, c.start, c.end, 1.0) for c in chosen]
         out = self.anonymizer.anonymize(text=text, analyzer_results=results, operators=self.operators)
-        return out.text, [item.entity_type for item in sorted(out.items, key=lambda item: item.start)]
+        return out.text, [(item.entity_type, item.start, item.end) for item in sorted(out.items, key=lambda item: item.start)]

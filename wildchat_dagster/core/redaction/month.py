@@ -27,6 +27,7 @@ from wildchat_dagster.core.redaction.policy import (
 )
 from wildchat_dagster.core.redaction.pool import ProgressFn, propose_distinct
 from wildchat_dagster.core.redaction.recognizers import secret_kind_of
+from wildchat_dagster.core.redaction.spans import align_rules, rule_of
 
 
 class TextToRedact(NamedTuple):
@@ -39,6 +40,7 @@ class RedactedText(NamedTuple):
     text: str | None
     redacted: bool
     entities: list[str]
+    spans: list[tuple[str, int, int, str]] = []  # (type, start, end in `text`, rule) of each replacement
 
 
 @dataclass
@@ -125,7 +127,7 @@ def _finish(
     public = public_strings({k: len(v) for k, v in conversations.items()}, redactor.policy)
     for entity_type, _ in public:
         report.allow_listed_strings[entity_type] += 1
-    done: dict[tuple[str, str], tuple[str, list[str], int, list[str]]] = {}
+    done: dict[tuple[str, str], tuple[str, list[str], int, list[str], list]] = {}
     outputs = []
     for it, cands in zip(items, item_candidates):
         if not cands:
@@ -134,14 +136,18 @@ def _finish(
         key = (it.text, redactor.analysis_code(it.language))
         if not cache or key not in done:
             chosen = choose_redactions(it.text, cands, public)
-            new_text, types = redactor.anonymize(it.text, chosen)
+            new_text, items = redactor.anonymize_spans(it.text, chosen)
+            types = [entity_type for entity_type, _, _ in items]
             allowed = sum(1 for c in cands if public_key(c, it.text) in public)
-            secrets = [secret_kind_of(it.text, c.start, c.end) for c in chosen if c.entity_type == SECRET]
-            done[key] = (new_text, types, allowed, secrets)
-        new_text, types, allowed, secrets = done[key]
+            kinds = [secret_kind_of(it.text, c.start, c.end) if c.entity_type == SECRET else None for c in chosen]
+            secrets = [kind for kind in kinds if kind is not None]
+            rules = align_rules(it.text, chosen, [rule_of(c, k) for c, k in zip(chosen, kinds)], types)
+            spans = [(t, start, end, rule) for (t, start, end), rule in zip(items, rules)]
+            done[key] = (new_text, types, allowed, secrets, spans)
+        new_text, types, allowed, secrets, spans = done[key]
         report.allow_listed_occurrences += allowed
         report.entities.update(types)
         report.secret_kinds.update(secrets)
         report.texts_redacted += bool(types)
-        outputs.append(RedactedText(new_text, bool(types), types))
+        outputs.append(RedactedText(new_text, bool(types), types, spans))
     return outputs
