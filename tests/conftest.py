@@ -25,6 +25,7 @@ MONTHLY_ASSETS = [
     "release_nontoxic",
     "release_toxic",
     "monthly_stats",
+    "lineage_index",
 ]
 PUBLICATION_ASSETS = ["release_manifest", "dataset_report", "duckdb_catalog"]
 

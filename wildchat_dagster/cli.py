@@ -243,5 +243,28 @@ def rejected(months: str, limit: int, data_dir: str | None) -> None:
         click.echo(f"{source_file}:{line}  {reason}  {detail}")
 
 
+@main.command()
+@click.argument("key")
+@click.option("--json", "as_json", is_flag=True, help="Print the account as JSON (for tools).")
+@data_dir_option
+def explain(key: str, as_json: bool, data_dir: str | None) -> None:
+    """What happened to one record, stage by stage, from the stored stages.
+
+    KEY is a release conversation_hash, a turn_identifier, a raw log_id (or
+    conversation_id) or a landing file:line. Prints no message text, raw IP,
+    redacted value or IP-hash key; whoever can read the warehouse can run it.
+    """
+    import json
+
+    from wildchat_dagster.core.lineage.explain import explain as explain_key
+    from wildchat_dagster.core.lineage.render import render_text
+    from wildchat_dagster.core.storage.warehouse import Warehouse
+
+    result = explain_key(Warehouse(_use_data_dir(data_dir)), key)
+    click.echo(json.dumps(result.to_dict(), indent=2) if as_json else render_text(result))
+    if not result.conversations and not result.landing:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

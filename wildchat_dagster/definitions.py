@@ -12,6 +12,7 @@ from wildchat_dagster.assets import (
     conversations,
     geotagging,
     language,
+    lineage,
     moderation,
     raw_logs,
     redaction,
@@ -21,13 +22,13 @@ from wildchat_dagster.assets import (
 from wildchat_dagster.jobs import monthly_pipeline, publication, schedules
 from wildchat_dagster.resources.defaults import default_resources
 
-ASSET_MODULES = [raw_logs, conversations, geotagging, language, redaction, moderation, release, reports, catalog]
+ASSET_MODULES = [raw_logs, conversations, geotagging, language, redaction, moderation, release, lineage, reports, catalog]
 
 
 def build_definitions(data_dir: Path) -> dg.Definitions:
     """The code location over one data root (the CLI builds it for --data-dir)."""
     return dg.Definitions(
-        assets=dg.load_assets_from_modules(ASSET_MODULES),
+        assets=dg.map_asset_specs(lineage.with_column_lineage, dg.load_assets_from_modules(ASSET_MODULES)),
         asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
         jobs=[monthly_pipeline, publication],
         schedules=schedules,

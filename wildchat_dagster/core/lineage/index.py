@@ -1,0 +1,53 @@
+"""The month's lookup from the release's keys back to the stored stages.
+
+A release row carries `conversation_hash` and per-round `turn_identifier`s
+but not the `conversation_id` every stored stage is keyed by; this index
+(one row per round) joins them, with the split each conversation went to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from wildchat_dagster.core.release.splits import to_release_row
+from wildchat_dagster.schema import LINEAGE_INDEX
+
+EXCLUDED = "excluded"
+
+
+def split_of(row: dict) -> str:
+    """Where release.split_release puts a moderated row."""
+    if row.get("excluded_reason"):
+        return EXCLUDED
+    return "toxic" if row.get("toxic") else "nontoxic"
+
+
+def lineage_index_rows(moderated_rows: Iterable[dict]) -> list[dict]:
+    """One LINEAGE_INDEX row per round of every moderated conversation (excluded ones included)."""
+    out = []
+    for row in moderated_rows:
+        released = to_release_row(row)
+        turns = row["conversation"]
+        # As the release numbers rounds: a round's log is its first utterance's with one.
+        round_logs = [turns[i]["log_id"] or (turns[i + 1]["log_id"] if i + 1 < len(turns) else None)
+                      for i in range(0, len(turns), 2)]
+        identifiers = [u["turn_identifier"] for u in released["conversation"] if u["role"] == "user"]
+        for round_index, (identifier, log_id) in enumerate(zip(identifiers, round_logs, strict=True)):
+            out.append(
+                {
+                    "conversation_hash": released["conversation_hash"],
+                    "turn_identifier": identifier,
+                    "conversation_id": row["conversation_id"],
+                    "round": round_index,
+                    "log_id": log_id,
+                    "split": split_of(row),
+                    "excluded_reason": row.get("excluded_reason"),
+                }
+            )
+    return out
+
+
+def lineage_index_table(moderated_rows: Iterable[dict]) -> pa.Table:
+    return pa.Table.from_pylist(lineage_index_rows(moderated_rows), schema=LINEAGE_INDEX)
