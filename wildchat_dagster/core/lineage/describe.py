@@ -6,7 +6,7 @@ languages, entity types, offsets, rule names and scores, never content or IPs.
 
 from __future__ import annotations
 
-from wildchat_dagster.core.linking.chains import LINKS
+from wildchat_dagster.core.linking.decisions import LINKS
 from wildchat_dagster.stages import Stage
 
 
