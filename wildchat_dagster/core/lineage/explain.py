@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from wildchat_dagster.core.ingestion.raw_logs import REJECTION_REASONS
+from wildchat_dagster.core.ingestion.contract import REJECTION_REASONS
 from wildchat_dagster.core.lineage.describe import describe_conversation
 from wildchat_dagster.core.lineage.index import lineage_index_table
 from wildchat_dagster.core.months import shift_month
