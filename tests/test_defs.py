@@ -90,3 +90,19 @@ def test_month_arithmetic():
     assert month_range("2023-11:2024-02") == ["2023-11", "2023-12", "2024-01", "2024-02"]
     with pytest.raises(ValueError):
         month_range("2023-06:2023-04")
+
+
+def test_backfills_run_a_month_per_run_and_openai_steps_retry(defs):
+    graph = defs.resolve_asset_graph()
+    for name in PIPELINE:
+        policy = graph.get(dg.AssetKey(name)).backfill_policy
+        assert policy == dg.BackfillPolicy.multi_run(max_partitions_per_run=1), (name, policy)
+    moderation = defs.resolve_assets_def(dg.AssetKey("moderated_conversations"))
+    retry = moderation.op.retry_policy
+    assert retry is not None and retry.max_retries >= 2 and retry.backoff == dg.Backoff.EXPONENTIAL
+
+
+def test_the_landing_sensor_targets_the_monthly_pipeline(defs):
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    assert sensor.job_name == "monthly_pipeline"
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED  # a deployment turns it on

@@ -21,6 +21,7 @@ from wildchat_dagster.assets import (
 )
 from wildchat_dagster.jobs import monthly_pipeline, publication, schedules
 from wildchat_dagster.resources.defaults import default_resources
+from wildchat_dagster.sensors import sensors
 
 ASSET_MODULES = [raw_logs, conversations, geotagging, language, redaction, moderation, release, lineage, reports, catalog]
 
@@ -32,6 +33,7 @@ def build_definitions(data_dir: Path) -> dg.Definitions:
         asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
         jobs=[monthly_pipeline, publication],
         schedules=schedules,
+        sensors=sensors,
         resources=default_resources(data_dir),
         # A month's stages form one chain, so a process per step buys no parallelism and
         # re-imports the code location and reloads the models at every step (a UI backfill

@@ -13,9 +13,12 @@ import dagster as dg
 
 from wildchat_dagster.core.months import shift_month
 from wildchat_dagster.partitions import monthly_partitions
-from wildchat_dagster.stages import Stage
+from wildchat_dagster.stages import Stage, all_stages
 
 INGESTION = [dg.AssetKey(Stage.RAW_LOGS), dg.AssetKey(Stage.REJECTED_LOGS)]
+PUBLICATION_STAGES = {Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT, Stage.DUCKDB_CATALOG}
+# Everything monthly after ingestion: linking through the release splits and stats.
+PROCESSING = [dg.AssetKey(s) for s in all_stages() if s not in PUBLICATION_STAGES and dg.AssetKey(s) not in INGESTION]
 
 # Every monthly-partitioned asset, from raw logs to the release splits and stats.
 monthly_pipeline = dg.define_asset_job(

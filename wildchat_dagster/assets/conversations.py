@@ -16,7 +16,7 @@ from wildchat_dagster.core.linking.conservation import cross_check_stored
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.partitions import monthly_partitions, neighbour_months
+from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions, neighbour_months
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
@@ -152,6 +152,7 @@ RAW_LOGS_WINDOW = dg.AssetDep(Stage.RAW_LOGS, partition_mapping=neighbour_months
 
 @dg.multi_asset(
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     specs=[
         dg.AssetSpec(
             Stage.LINKED_CONVERSATIONS,

@@ -10,7 +10,7 @@ from wildchat_dagster.assets.checks import month_client_ips, no_raw_ips_result, 
 from wildchat_dagster.core.geo.client_ips import scrub_client_ips
 from wildchat_dagster.core.geo.geolocation import geotag_conversations
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
-from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.geoip import GeoIPResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import GEOTAGGED_CONVERSATIONS
@@ -66,6 +66,7 @@ def _located_share(counts: dict) -> dg.AssetCheckResult:
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     deps=[UPSTREAM],
     check_specs=[
         no_raw_ips_spec(ASSET),

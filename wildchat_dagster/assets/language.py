@@ -9,7 +9,7 @@ import pyarrow as pa
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.language.detection import NOLANG, tag_languages
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
-from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.language_detector import LanguageDetector
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import LANGUAGE_TAGGED_CONVERSATIONS
@@ -47,6 +47,7 @@ def _every_utterance_has_language(rows: list[dict]) -> dg.AssetCheckResult:
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     deps=[UPSTREAM],
     check_specs=[
         no_raw_ips_spec(ASSET),

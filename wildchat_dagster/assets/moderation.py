@@ -14,7 +14,7 @@ from wildchat_dagster.core.moderation.policy import (
 )
 from wildchat_dagster.core.moderation.run import missing_results, moderate_conversations
 from wildchat_dagster.core.reporting.tables import markdown_table
-from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
@@ -27,10 +27,12 @@ UPSTREAM = Stage.REDACTED_CONVERSATIONS
 RESULTS_COMPLETE = "moderation_results_complete"
 EXCLUDED_COUNTED = "excluded_counted"
 PREVIEW_ROWS = 10
+OPENAI_OUTAGE_RETRY = dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     deps=[UPSTREAM],
     check_specs=[
         no_raw_ips_spec(ASSET),
@@ -49,6 +51,9 @@ PREVIEW_ROWS = 10
     group_name="moderation",
     kinds={"openai", "pytorch", "parquet"},
     pool="openai_moderation",  # parallel months share one API budget
+    # The OpenAI client retries each request itself; this covers an outage or a rate limit that
+    # outlasts those retries. A retried step resumes from the moderation cache, paying nothing twice.
+    retry_policy=OPENAI_OUTAGE_RETRY,
     code_version="1",
 )
 def moderated_conversations(

@@ -7,7 +7,7 @@ import dagster as dg
 from wildchat_dagster.core.ingestion.contract import REJECTION_REASONS
 from wildchat_dagster.core.ingestion.raw_logs import DEFAULT_MAX_RECORD_BYTES, read_landing_month
 from wildchat_dagster.core.reporting.tables import markdown_table
-from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
@@ -35,6 +35,7 @@ class RawLogsConfig(dg.Config):
         ),
     ],
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     code_version="1",
 )
 def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfig, warehouse: WarehouseResource):

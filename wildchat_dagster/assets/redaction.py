@@ -9,7 +9,7 @@ import pyarrow as pa
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.redaction.policy import ENTITY_TYPES
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
-from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.pii_redactor import PIIRedactor
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import REDACTED_CONVERSATIONS, placeholder, placeholder_regex
@@ -58,6 +58,7 @@ def _preview(rows: list[dict], limit: int = 8) -> str:
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     deps=[UPSTREAM],
     check_specs=[
         no_raw_ips_spec(ASSET),

@@ -28,7 +28,7 @@ from wildchat_dagster.core.reporting.statistics import (
 )
 from wildchat_dagster.core.reporting.tables import frame_markdown
 from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
-from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -189,6 +189,7 @@ def _publish(warehouse: Warehouse, split: str, month: str, stored: Path) -> Path
         for asset, split in SPLITS.items()
     ],
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     check_specs=_check_specs(),
     code_version="1",
 )
@@ -278,6 +279,7 @@ def _stats_path(warehouse: Warehouse, month: str) -> Path:
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.MODERATED_CONVERSATIONS],
     group_name="release",
     kinds={"duckdb"},

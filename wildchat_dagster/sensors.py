@@ -1,0 +1,78 @@
+"""The landing sensor: ingest a month once its files stop changing, then rebuild the months that read it.
+
+Two steps, because linking a month reads the raw logs of its neighbours:
+1. files of month M were added, changed or removed, and every file of M kept
+   its size and mtime across two evaluations -> one run ingests M (tagged
+   with the version of M's files);
+2. once that run has materialized raw_logs for M, the rest of the pipeline
+   runs for every month whose conversations read M's logs: M-1 (its
+   conversations may continue into M), M and M+1 (its conversations may
+   start in M), those that have landing files.
+Run keys carry the version, so a restart or a repeated evaluation never
+requests the same work twice. The cursor is `LandingWatch` as JSON.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from wildchat_dagster.core.ingestion.landing_watch import LandingWatch, landing_snapshot, month_of_file
+from wildchat_dagster.core.months import month_window
+from wildchat_dagster.jobs import INGESTION, PROCESSING, monthly_pipeline
+from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.stages import Stage
+
+LANDING_VERSION_TAG = "wildchat/landing_version"
+EVALUATION_INTERVAL_S = 60
+
+
+def _ingested_version(instance: dg.DagsterInstance, month: str) -> str | None:
+    """The landing version of the run that last materialized raw_logs for `month`."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(Stage.RAW_LOGS), asset_partitions=[month]), limit=1
+    ).records
+    if not records:
+        return None
+    run = instance.get_run_by_id(records[0].run_id)
+    return run.tags.get(LANDING_VERSION_TAG) if run else None
+
+
+@dg.sensor(
+    job=monthly_pipeline,
+    minimum_interval_seconds=EVALUATION_INTERVAL_S,
+    default_status=dg.DefaultSensorStatus.STOPPED,  # turn on in the UI (Automation) for a live deployment
+)
+def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    """Ingest each month of landing/ once its files are stable, then rebuild it and its neighbour months."""
+    watch = LandingWatch.from_cursor(context.cursor)
+    now = landing_snapshot(warehouse.get().landing)
+    valid = set(monthly_partitions.get_partition_keys())
+    landed = {month_of_file(k) for k in now}
+    requests: list[dg.RunRequest] = []
+
+    for month, version in watch.ready_months(now).items():
+        if month not in valid:
+            context.log.warning(f"landing/{month}/ is outside the monthly partitions; not ingested")
+            continue
+        context.log.info(f"landing/{month}/ changed and is stable (version {version}): ingesting")
+        watch.pending[month] = version
+        requests.append(dg.RunRequest(
+            run_key=f"ingest {month} {version}", partition_key=month, asset_selection=INGESTION,
+            tags={LANDING_VERSION_TAG: version},
+        ))
+
+    for month, version in sorted(watch.pending.items()):
+        if _ingested_version(context.instance, month) != version:
+            continue  # not ingested yet (or a newer version is on its way)
+        del watch.pending[month]
+        for affected in month_window(month):
+            if affected in landed and affected in valid:
+                requests.append(dg.RunRequest(
+                    run_key=f"process {affected} after {month} {version}", partition_key=affected,
+                    asset_selection=PROCESSING,
+                ))
+    return dg.SensorResult(run_requests=requests, cursor=watch.to_cursor())
+
+
+sensors = [landing_sensor]
