@@ -84,7 +84,8 @@ def test_openai_and_detoxify_moderate_every_utterance_and_a_rerun_makes_no_reque
         empty = stored[2]["conversation"][1]
         assert empty["openai_moderation"] is None and empty["detoxify_moderation"] is None and not empty["toxic"]
 
-        assert checks == {"no_raw_client_ips": True, "moderation_results_complete": True, "excluded_counted": True}
+        assert checks == {"no_raw_client_ips": True, "moderation_results_complete": True, "excluded_counted": True,
+                          "toxicity_screening_complete": True}
         assert metadata["openai_enabled"] and metadata["detoxify_enabled"] and not metadata["profanity_enabled"]
         assert metadata["distinct_texts"] == 6 and metadata["openai_cache_misses"] == 6
         assert metadata["openai_requests"] == requests_after_first == 1
@@ -125,3 +126,38 @@ def test_without_key_or_weights_the_offline_moderator_runs_and_openai_is_reporte
     assert stored[1]["conversation"][0]["profanity_score"] > metadata["profanity_threshold"]
     assert metadata["excluded_sexual_minors"] == 0  # only OpenAI can flag sexual/minors
     assert checks["moderation_results_complete"] and checks["excluded_counted"]
+
+
+def test_on_embedded_defaults_benign_german_and_russian_turns_are_never_flagged_by_the_english_model(
+    data_dir, tmp_path, monkeypatch
+):
+    """Real WildChat turns alt-profanity-check scored 0.945 and 0.803: not English, so not its to judge."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-torch-home"))
+    monkeypatch.delenv("WILDCHAT_DETOXIFY_CHECKPOINT", raising=False)
+    rows = [
+        conversation_record(STAGE, [("user", "kann ich die Klasse in system/auth/ldap erweitern?"),
+                                    ("assistant", "Ja, die Klasse kann erweitert werden.")]),
+        conversation_record(STAGE, [("user", "mom son переведи на китайский"), ("assistant", "妈妈 儿子")]),
+        conversation_record(STAGE, [("user", "you are a fucking idiot"), ("assistant", "I can't help with that.")]),
+    ]
+    for row, languages in zip(rows, [("German", "German"), ("Russian", "Chinese"), ("English", "English")]):
+        for utterance, language in zip(row["conversation"], languages):
+            utterance["language"] = language
+    Warehouse(data_dir).write_records(STAGE, MONTH, rows)
+    resources = {
+        "warehouse": WarehouseResource(data_dir=str(data_dir)),
+        "openai_moderation": OpenAIModerationResource.from_defaults(),
+        "detoxify": DetoxifyResource.from_defaults(),
+        "profanity": ProfanityResource.from_defaults(),
+        "moderation_policy": ModerationPolicyResource(),
+    }
+    metadata, checks = _materialize(resources)
+    stored = Warehouse(data_dir).read_records("moderated_conversations", MONTH)
+    assert [r["toxic"] for r in stored] == [False, False, True]
+    assert all(u["profanity_score"] is None for r in stored[:2] for u in r["conversation"])
+    assert metadata["profanity_languages"] == "English"
+    assert metadata["unscreened_turns"] == 4 and metadata["unscreened_turn_share"] == pytest.approx(4 / 6, abs=1e-4)
+    assert metadata["unscreened_languages"] == {"German": 2, "Chinese": 1, "Russian": 1}
+    assert "not screened by any moderator" in metadata["screening_summary"]
+    assert "| German | user | 1 |" in metadata["screening_by_language"]
+    assert checks["moderation_results_complete"] and not checks["toxicity_screening_complete"]

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from wildchat_dagster.core.moderation.cache import ModerationCache
+from wildchat_dagster.core.moderation.coverage import coverage_summary, missing_results, unscreened_languages
 from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, PROFANITY
 from wildchat_dagster.core.moderation.policy import (
     ToxicitySettings,
@@ -23,7 +24,7 @@ from wildchat_dagster.core.moderation.results import (
     openai_struct,
     split_in_halves,
 )
-from wildchat_dagster.core.moderation.run import missing_results, moderate_conversations
+from wildchat_dagster.core.moderation.run import moderate_conversations
 from wildchat_dagster.core.moderation.windows import (
     length_sorted_batches,
     split_at_token_windows,
@@ -191,8 +192,9 @@ def test_offline_moderator_is_on_by_default_only_without_the_others():
 class ListModerator:
     """A test double: scores by rule and records what it was asked."""
 
-    def __init__(self, name, score, version="v1", batch_size=2):
+    def __init__(self, name, score, version="v1", batch_size=2, languages=None):
         self.name, self.version, self.score, self.batch_size = name, version, score, batch_size
+        self.languages = languages
         self.asked: list[str] = []
 
     def usage(self):
@@ -236,8 +238,9 @@ def test_moderate_conversations_fills_every_field_and_counts(tmp_path):
     first = rows[0]["conversation"][0]
     assert json.loads(first["openai_moderation_raw"])["categories"]["illicit"] is False  # extras kept in raw
     assert first["profanity_score"] is None  # not enabled: no invented score
-    assert missing_results(rows, [OPENAI, DETOXIFY]) == {OPENAI: 0, DETOXIFY: 0}
-    assert missing_results(rows, [PROFANITY]) == {PROFANITY: 6}
+    assert missing_results(rows, {OPENAI: None, DETOXIFY: None}) == {OPENAI: 0, DETOXIFY: 0}
+    assert missing_results(rows, {PROFANITY: None}) == {PROFANITY: 6}
+    assert counts["coverage"]["turns"] == 6 and counts["coverage"]["unscreened"] == 0
     assert count_sexual_minors(rows) == 1
 
 
@@ -275,3 +278,38 @@ def test_batches_hold_at_most_max_batch_tokens_padded_tokens():
         assert len(batch) <= 4
         assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= 1000
     assert [len(b) for b in batches] == [2, 3, 4, 1]
+
+
+def _multilingual_rows():
+    rows = [
+        conversation_record("redacted_conversations", [("user", "Kannst du die Klasse erweitern?"), ("assistant", "Ja, die Klasse")]),
+        conversation_record("redacted_conversations", [("user", "mom son переведи на китайский"), ("assistant", "妈妈 儿子")]),
+        conversation_record("redacted_conversations", [("user", "you stupid idiot"), ("assistant", "I can't.")]),
+    ]
+    languages = [["German", "German"], ["Russian", "Chinese"], ["English", "English"]]
+    for row, langs in zip(rows, languages):
+        for utterance, language in zip(row["conversation"], langs):
+            utterance["language"] = language
+    return rows
+
+
+def test_a_turn_is_scored_only_by_moderators_that_support_its_language(tmp_path):
+    """An English word model that calls everything toxic never sees German, Russian or Chinese turns."""
+    english_only = ListModerator(PROFANITY, lambda t: 0.99, languages=frozenset({"English"}))
+    seven = ListModerator(DETOXIFY, lambda t: {s: 0.01 for s in DETOXIFY_SCORES}, languages=frozenset({"English", "Russian"}))
+    rows, counts = moderate_conversations(_multilingual_rows(), [seven, english_only], None)
+    assert sorted(english_only.asked) == sorted(["you stupid idiot", "I can't."])
+    assert "mom son переведи на китайский" in seven.asked and "Kannst du die Klasse erweitern?" not in seven.asked
+    assert [r["toxic"] for r in rows] == [False, False, True]
+    german = rows[0]["conversation"][0]
+    assert german["profanity_score"] is None and german["detoxify_moderation"] is None and german["toxic"] is False
+    coverage = counts["coverage"]
+    assert (coverage["turns"], coverage["unscreened"]) == (6, 3)
+    assert coverage["screened_by"] == {DETOXIFY: 3, PROFANITY: 2}
+    assert unscreened_languages(coverage) == {"German": 2, "Chinese": 1}
+    summary = coverage_summary(coverage)
+    assert summary.startswith("50% of 6 non-empty turns (3) were not screened") and "German 2, Chinese 1" in summary
+    # The completeness check asks only for turns a moderator supports.
+    enabled = {DETOXIFY: seven.languages, PROFANITY: english_only.languages}
+    assert missing_results(rows, enabled) == {DETOXIFY: 0, PROFANITY: 0}
+    assert missing_results(rows, {OPENAI: None}) == {OPENAI: 6}

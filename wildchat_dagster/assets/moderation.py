@@ -5,14 +5,15 @@ import pyarrow as pa
 
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.moderation.cache import CACHE_FILE_NAME, ModerationCache
-from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, PROFANITY, LoadedModerator
+from wildchat_dagster.core.moderation.coverage import coverage_summary, missing_results, unscreened_languages
+from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, PROFANITY, LoadedModerator, describe_languages
 from wildchat_dagster.core.moderation.policy import (
     SEXUAL_MINORS,
     ToxicitySettings,
     count_sexual_minors,
     profanity_decision,
 )
-from wildchat_dagster.core.moderation.run import missing_results, moderate_conversations
+from wildchat_dagster.core.moderation.run import moderate_conversations
 from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.detoxify import DetoxifyResource
@@ -26,6 +27,7 @@ ASSET = Stage.MODERATED_CONVERSATIONS
 UPSTREAM = Stage.REDACTED_CONVERSATIONS
 RESULTS_COMPLETE = "moderation_results_complete"
 EXCLUDED_COUNTED = "excluded_counted"
+SCREENED = "toxicity_screening_complete"
 PREVIEW_ROWS = 10
 OPENAI_OUTAGE_RETRY = dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
@@ -39,7 +41,13 @@ OPENAI_OUTAGE_RETRY = dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff
         dg.AssetCheckSpec(
             RESULTS_COMPLETE,
             asset=ASSET,
-            description="Every non-empty utterance has a result from every enabled moderator.",
+            description="Every non-empty utterance has a result from every enabled moderator that supports its language.",
+        ),
+        dg.AssetCheckSpec(
+            SCREENED,
+            asset=ASSET,
+            description="Every non-empty utterance was screened by at least one moderator (warns: turns in languages "
+            "no enabled moderator supports land in the non-toxic split unscreened).",
         ),
         dg.AssetCheckSpec(
             EXCLUDED_COUNTED,
@@ -92,8 +100,10 @@ def moderated_conversations(
 
     table = store.read_table(ASSET, month)
     stored = table.to_pylist()
-    enabled = [name for name, status in loaded.items() if status.available]
+    enabled = {name: status.moderator.languages for name, status in loaded.items() if status.moderator}
     missing = missing_results(stored, enabled)
+    coverage = counts["coverage"]
+    (context.log.warning if coverage["unscreened"] else context.log.info)(f"screening: {coverage_summary(coverage)}")
     flagged_minors = count_sexual_minors(stored)
     excluded = sum(row["excluded_reason"] == SEXUAL_MINORS for row in stored)
     checks = [
@@ -102,7 +112,14 @@ def moderated_conversations(
             check_name=RESULTS_COMPLETE,
             asset_key=ASSET,
             passed=not any(missing.values()),
-            metadata={"enabled_moderators": enabled or ["none"], **{f"{n}_missing": c for n, c in missing.items()}},
+            metadata={"enabled_moderators": list(enabled) or ["none"], **{f"{n}_missing": c for n, c in missing.items()}},
+        ),
+        dg.AssetCheckResult(
+            check_name=SCREENED,
+            asset_key=ASSET,
+            passed=coverage["unscreened"] == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"unscreened_turns": coverage["unscreened"], "summary": coverage_summary(coverage)},
         ),
         dg.AssetCheckResult(
             check_name=EXCLUDED_COUNTED,
@@ -153,13 +170,35 @@ def _metadata(
         metadata[f"{name}_status"] = status.reason
         if status.moderator is not None:
             metadata[f"{name}_version"] = status.moderator.version
+            metadata[f"{name}_languages"] = describe_languages(status.moderator.languages)
             metadata[f"{name}_cache_hits"] = counts[f"{name}_cache_hits"]
             metadata[f"{name}_cache_misses"] = counts[f"{name}_cache_misses"]
             metadata[f"{name}_flagged_utterances"] = counts[f"{name}_flagged_utterances"]
             for key, value in status.moderator.usage().items():
                 metadata[f"{name}_{key}"] = value
+    metadata.update(_coverage_metadata(counts["coverage"]))
     metadata["preview"] = dg.MetadataValue.md(_preview(table))
     return metadata
+
+
+def _coverage_metadata(coverage: dict) -> dict:
+    """Which turns each moderator screened, by language and role: the screening is data, not assumed."""
+    turns = coverage["turns"] or 1
+    names = list(coverage["screened_by"])
+    rows = [
+        [g["language"], g["role"], g["turns"], *(f"{g[m] / g['turns']:.0%}" for m in names), g["unscreened"]]
+        for g in coverage["by_language"][:20]
+    ]
+    return {
+        "screening_summary": coverage_summary(coverage),
+        "unscreened_turns": coverage["unscreened"],
+        "unscreened_turn_share": round(coverage["unscreened"] / turns, 4),
+        "unscreened_languages": dg.MetadataValue.json(unscreened_languages(coverage)),
+        **{f"{m}_screened_turn_share": round(k / turns, 4) for m, k in coverage["screened_by"].items()},
+        "screening_by_language": dg.MetadataValue.md(
+            markdown_table(["language", "role", "turns", *(f"{m} screened" for m in names), "unscreened"], rows)
+        ),
+    }
 
 
 def _preview(table: pa.Table) -> str:

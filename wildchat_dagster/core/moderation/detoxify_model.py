@@ -17,7 +17,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from wildchat_dagster.core.moderation.moderators import DETOXIFY, LoadedModerator
+from wildchat_dagster.core.moderation.moderators import (
+    DETOXIFY,
+    DETOXIFY_MULTILINGUAL_LANGUAGES,
+    ENGLISH,
+    LoadedModerator,
+)
 from wildchat_dagster.core.moderation.windows import windowed_batch_scores
 from wildchat_dagster.core.storage.warehouse import file_sha256
 
@@ -87,8 +92,16 @@ class DetoxifyModerator:
 
     name = DETOXIFY
 
-    def __init__(self, detoxify: Any, version: str, batch_size: int, max_batch_tokens: int | None = None):
+    def __init__(
+        self,
+        detoxify: Any,
+        version: str,
+        batch_size: int,
+        max_batch_tokens: int | None = None,
+        languages: frozenset[str] | None = ENGLISH,
+    ):
         self.detoxify = detoxify
+        self.languages = languages
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
         tokenizer = detoxify.tokenizer
@@ -123,6 +136,11 @@ class DetoxifyModerator:
         self.windows_scored += len(texts)
         columns = {name: (values if isinstance(values, list) else [values]) for name, values in scores.items()}
         return [{name: float(values[i]) for name, values in columns.items()} for i in range(len(texts))]
+
+
+def model_languages(model_type: str) -> frozenset[str]:
+    """Detoxify's README: `multilingual` for its seven training languages, the others English only."""
+    return DETOXIFY_MULTILINGUAL_LANGUAGES if model_type == "multilingual" else ENGLISH
 
 
 def load_detoxify(
@@ -180,6 +198,6 @@ def load_detoxify(
     # 12.7 texts/s at 1024 padded tokens per batch, 11.4 at 2048, 9.3 at 4096.
     max_batch_tokens = max_batch_tokens or (CPU_BATCH_TOKENS if device == "cpu" else GPU_BATCH_TOKENS)
     moderator = DetoxifyModerator(
-        model, f"{model_type}:{file_sha256(checkpoint)[:16]}", batch_size, max_batch_tokens
+        model, f"{model_type}:{file_sha256(checkpoint)[:16]}", batch_size, max_batch_tokens, model_languages(model_type)
     )
     return LoadedModerator(moderator, f"enabled ({moderator.version} on {device}){note}")

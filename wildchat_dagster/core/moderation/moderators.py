@@ -1,4 +1,11 @@
-"""What the moderation stage drives: the moderator protocol and its load outcome."""
+"""What the moderation stage drives: the moderator protocol, its languages and its load outcome.
+
+Every moderator declares the languages it was built for (WildChat's English
+names, as the language stage writes them; None: any language). A turn is
+scored only by moderators that support its language, so an English word model
+never calls a German "die" toxic, and a turn no moderator supports is counted
+as unscreened rather than silently passed as clean.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +18,28 @@ DETOXIFY = "detoxify"
 PROFANITY = "profanity"
 MODERATOR_NAMES = (OPENAI, DETOXIFY, PROFANITY)
 
+ENGLISH = frozenset({"English"})
+# Detoxify's README: `multilingual` was trained on these seven languages and should only be used on them.
+DETOXIFY_MULTILINGUAL_LANGUAGES = frozenset(
+    {"English", "French", "Spanish", "Italian", "Portuguese", "Turkish", "Russian"}
+)
+
+
+def supports(languages: frozenset[str] | None, language: str | None) -> bool:
+    """Whether a moderator with these languages may score a turn in `language`."""
+    return languages is None or language in languages
+
+
+def describe_languages(languages: frozenset[str] | None) -> str:
+    return "any language" if languages is None else ", ".join(sorted(languages))
+
 
 class Moderator(Protocol):
     """A moderation system the core can drive; results must be JSON-serialisable."""
 
     name: str  # one of MODERATOR_NAMES
     version: str  # model and version: part of the cache key
+    languages: frozenset[str] | None  # languages it may score; None: any
 
     def moderate(self, texts: Sequence[str]) -> Iterator[tuple[list[int], list[Any]]]:
         """Yield (indices into texts, results) as each batch returns, in any order."""

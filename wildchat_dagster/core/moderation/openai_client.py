@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import openai
 import tenacity
 
-from wildchat_dagster.core.moderation.moderators import OPENAI
+from wildchat_dagster.core.moderation.moderators import ENGLISH, OPENAI
 from wildchat_dagster.core.moderation.results import (
     combine_openai_results,
     estimate_tokens,
@@ -170,6 +170,12 @@ class OpenAIStats:
         }
 
 
+def model_languages(model: str) -> frozenset[str] | None:
+    """omni-moderation is documented as multilingual (evaluated in 40 languages, no list
+    published): every language is sent. The older text-moderation models are English."""
+    return None if model.startswith("omni-moderation") else ENGLISH
+
+
 class OpenAIModerator:
     """Moderates texts through the API; a core `Moderator`."""
 
@@ -181,6 +187,7 @@ class OpenAIModerator:
         self.client = client
         self.model = settings.model
         self.version = settings.model
+        self.languages = model_languages(settings.model)
         self.inputs_per_request = settings.inputs_per_request
         self.max_concurrency = settings.max_concurrency
         self.budget = budget

@@ -15,7 +15,7 @@ import importlib.metadata
 from collections.abc import Iterator, Sequence
 from importlib import resources
 
-from wildchat_dagster.core.moderation.moderators import PROFANITY, LoadedModerator
+from wildchat_dagster.core.moderation.moderators import ENGLISH, PROFANITY, LoadedModerator
 
 PACKAGE = "alt-profanity-check"
 
@@ -24,6 +24,7 @@ class ProfanityModerator:
     """Profanity probabilities, always predicted in batches (one text at a time is ~30x slower)."""
 
     name = PROFANITY
+    languages = ENGLISH  # an English bag-of-words model: German "die" reads as a threat
 
     def __init__(self, predict_prob, version: str, batch_size: int):
         self._predict_prob = predict_prob

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wildchat_dagster.core.moderation.cache import ModerationCache
+from wildchat_dagster.core.moderation.coverage import screening_coverage
 from wildchat_dagster.core.moderation.moderators import (
     DETOXIFY,
     MODERATOR_NAMES,
@@ -21,6 +22,7 @@ from wildchat_dagster.core.moderation.moderators import (
     PROFANITY,
     Moderator,
     is_empty,
+    supports,
 )
 from wildchat_dagster.core.moderation.policy import ToxicitySettings, exclusion_reason, toxic_reasons
 from wildchat_dagster.core.moderation.results import detoxify_struct, openai_struct
@@ -81,8 +83,8 @@ def moderate_conversations(
     """MODERATED_CONVERSATIONS rows from REDACTED_CONVERSATIONS rows, and counts.
 
     Every non-empty utterance (user and assistant) gets a result from every
-    moderator given; fields of moderators not given, and of empty utterances,
-    stay null.
+    moderator given that supports its language; fields of other moderators,
+    and of empty utterances, stay null (the coverage counts say how many).
     """
     names = [m.name for m in moderators]
     unknown = set(names) - set(MODERATOR_NAMES)
@@ -93,11 +95,14 @@ def moderate_conversations(
             "no moderator enabled: configure OpenAI or Detoxify, or enable the offline profanity moderator"
         )
 
-    texts = [u["content"] for row in rows for u in row["conversation"] if not is_empty(u["content"])]
+    utterances_to_screen = [u for row in rows for u in row["conversation"] if not is_empty(u["content"])]
+    texts = [u["content"] for u in utterances_to_screen]
     results: dict[str, dict[str, Any]] = {}
     counts: dict[str, Any] = {}
+    languages = {m.name: m.languages for m in moderators}
     for moderator in moderators:
-        results[moderator.name], run = moderate_texts(texts, moderator, cache, log)
+        own = [u["content"] for u in utterances_to_screen if supports(moderator.languages, u.get("language"))]
+        results[moderator.name], run = moderate_texts(own, moderator, cache, log)
         counts[f"{moderator.name}_cache_hits"] = run.cache_hits
         counts[f"{moderator.name}_cache_misses"] = run.computed
         counts[f"{moderator.name}_flagged_utterances"] = 0
@@ -107,7 +112,7 @@ def moderate_conversations(
     for row in rows:
         conversation = []
         for utterance in row["conversation"]:
-            moderated = _moderate_utterance(utterance, results, settings, counts)
+            moderated = _moderate_utterance(utterance, results, languages, settings, counts)
             utterances += 1
             empty += is_empty(utterance["content"])
             toxic_utterances += moderated["toxic"]
@@ -126,14 +131,21 @@ def moderate_conversations(
         toxic_utterances=toxic_utterances,
         toxic_conversations=toxic_conversations,
         excluded_sexual_minors=excluded,
+        coverage=screening_coverage(out_rows, [m.name for m in moderators]),
     )
     return out_rows, counts
 
 
 def _moderate_utterance(
-    utterance: dict, results: dict[str, dict[str, Any]], settings: ToxicitySettings, counts: dict[str, Any]
+    utterance: dict,
+    results: dict[str, dict[str, Any]],
+    languages: dict[str, frozenset[str] | None],
+    settings: ToxicitySettings,
+    counts: dict[str, Any],
 ) -> dict:
     content = utterance["content"]
+    language = utterance.get("language")
+    results = {name: found for name, found in results.items() if supports(languages[name], language)}
     fields: dict[str, Any] = {
         "openai_moderation": None,
         "openai_moderation_raw": None,
@@ -155,18 +167,3 @@ def _moderate_utterance(
             counts[f"{PROFANITY}_flagged_utterances"] += fields["profanity_score"] > settings.profanity_threshold
     reasons = toxic_reasons(fields["openai_moderation"], fields["detoxify_moderation"], fields["profanity_score"], settings)
     return {**utterance, **fields, "toxic": bool(reasons), "toxic_reasons": reasons}
-
-
-RESULT_FIELDS = {OPENAI: "openai_moderation", DETOXIFY: "detoxify_moderation", PROFANITY: "profanity_score"}
-
-
-def missing_results(rows: Sequence[dict], enabled: Sequence[str]) -> dict[str, int]:
-    """Per enabled moderator, non-empty utterances that have no result from it."""
-    missing = {name: 0 for name in enabled}
-    for row in rows:
-        for utterance in row["conversation"]:
-            if is_empty(utterance["content"]):
-                continue
-            for name in enabled:
-                missing[name] += utterance[RESULT_FIELDS[name]] is None
-    return missing

@@ -1,0 +1,93 @@
+"""Screening coverage: which turns each moderator scored, by role and language, read from the rows.
+
+A moderator's field is non-null exactly when it scored the turn, so coverage is
+data: the same function counts it for the moderation stage's metadata and for
+the release provenance behind the manifest. A turn no moderator supports is
+unscreened (its `toxic` is false for want of a verdict, not because it was
+found clean), and the summary names those languages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from wildchat_dagster.core.moderation.moderators import (
+    DETOXIFY,
+    MODERATOR_NAMES,
+    OPENAI,
+    PROFANITY,
+    is_empty,
+    supports,
+)
+
+RESULT_FIELDS = {OPENAI: "openai_moderation", DETOXIFY: "detoxify_moderation", PROFANITY: "profanity_score"}
+UNKNOWN_LANGUAGE = "unknown"
+
+
+def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] = MODERATOR_NAMES) -> dict:
+    """Non-empty turns, and those each moderator scored, per (language, role); plus totals.
+
+    {"turns": n, "unscreened": k, "screened_by": {moderator: k}, "by_language":
+    [{"language", "role", "turns", "unscreened", <moderator>: k, ...}, ...]}, the
+    largest groups first.
+    """
+    groups: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        for utterance in row["conversation"]:
+            if is_empty(utterance["content"]):
+                continue
+            key = (utterance.get("language") or UNKNOWN_LANGUAGE, utterance["role"])
+            group = groups.setdefault(
+                key, {"language": key[0], "role": key[1], "turns": 0, "unscreened": 0} | {m: 0 for m in moderators}
+            )
+            group["turns"] += 1
+            screened = [m for m in moderators if utterance.get(RESULT_FIELDS[m]) is not None]
+            for name in screened:
+                group[name] += 1
+            group["unscreened"] += not screened
+    by_language = sorted(groups.values(), key=lambda g: (-g["turns"], g["language"], g["role"]))
+    return {
+        "turns": sum(g["turns"] for g in by_language),
+        "unscreened": sum(g["unscreened"] for g in by_language),
+        "screened_by": {m: sum(g[m] for g in by_language) for m in moderators},
+        "by_language": by_language,
+    }
+
+
+def unscreened_languages(coverage: dict) -> dict[str, int]:
+    """Unscreened turns per language, most first."""
+    totals: dict[str, int] = {}
+    for group in coverage["by_language"]:
+        if group["unscreened"]:
+            totals[group["language"]] = totals.get(group["language"], 0) + group["unscreened"]
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+
+def coverage_summary(coverage: dict, top: int = 8) -> str:
+    """One sentence for logs, metadata, manifest and report."""
+    turns, unscreened = coverage["turns"], coverage["unscreened"]
+    if not turns:
+        return "no non-empty turns to screen"
+    shares = ", ".join(f"{m} {k / turns:.0%}" for m, k in coverage["screened_by"].items() if k)
+    if not unscreened:
+        return f"every one of {turns:,} non-empty turns was screened ({shares})"
+    languages = unscreened_languages(coverage)
+    named = ", ".join(f"{language} {count:,}" for language, count in list(languages.items())[:top])
+    more = f" and {len(languages) - top} more" if len(languages) > top else ""
+    return (
+        f"{unscreened / turns:.0%} of {turns:,} non-empty turns ({unscreened:,}) were not screened by any "
+        f"moderator: languages {named}{more}" + (f"; screened by {shares}" if shares else "")
+    )
+
+
+def missing_results(rows: Sequence[dict], enabled: dict[str, frozenset[str] | None]) -> dict[str, int]:
+    """Per enabled moderator, non-empty turns in a language it supports that have no result from it."""
+    missing = {name: 0 for name in enabled}
+    for row in rows:
+        for utterance in row["conversation"]:
+            if is_empty(utterance["content"]):
+                continue
+            for name, languages in enabled.items():
+                if supports(languages, utterance.get("language")):
+                    missing[name] += utterance[RESULT_FIELDS[name]] is None
+    return missing
