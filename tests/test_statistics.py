@@ -16,6 +16,7 @@ from wildchat_dagster.core.reporting.statistics import (
     compute_statistics,
     month_tables,
     release_sources,
+    screening_sentence,
 )
 from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_parquet
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES
@@ -196,3 +197,24 @@ def test_one_month_alone_and_an_empty_release(data_dir):
     empty = compute_statistics(release_sources(data_dir, ["2023-09"]))
     assert row(empty["summary"], month=OVERALL)["conversations"] == 0
     assert empty["languages"].empty
+
+
+def test_screening_coverage_by_language_names_the_unscreened_languages(data_dir):
+    months = known_conversations()
+    for utterance in months[APRIL][2]["conversation"]:  # the Chinese conversation: no moderator supported it
+        utterance |= {"openai_moderation": None, "detoxify_moderation": None, "profanity_score": None}
+    warehouse = Warehouse(data_dir)
+    for month, rows in months.items():
+        warehouse.write_records("moderated_conversations", month, rows)
+        nontoxic, toxic, _ = split_release(warehouse.read_records("moderated_conversations", month))
+        atomic_write_parquet(release_table(nontoxic), published_path(data_dir, "nontoxic", month))
+        atomic_write_parquet(release_table(toxic), published_path(data_dir, "toxic", month))
+    screening = compute_statistics(release_sources(data_dir, [APRIL, MAY]))["screening"]
+    chinese = row(screening, month=APRIL, role="user", language="Chinese")
+    assert chinese["utterances"] == 1 and chinese["unscreened_utterances"] == 1 and chinese["profanity_screened_share"] == 0
+    english = row(screening, month=APRIL, role="user", language="English")
+    assert english["unscreened_utterances"] == 0 and english["openai_screened_share"] == 1
+    assert row(screening, month=MAY, role="user", language="English")["openai_screened_share"] == 0
+    # 2 of 14 released utterances unscreened (8 in April, 6 in May; the excluded conversation is not released).
+    assert screening_sentence(screening) == (
+        "14% of 14 non-empty utterances were not screened by any moderator: languages Chinese 2")

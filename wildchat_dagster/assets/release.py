@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 import wildchat_dagster
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.core.moderation.coverage import screening_coverage
 from wildchat_dagster.core.release.expectations import release_expectations, release_frame, run_expectations
 from wildchat_dagster.core.release.splits import (
     deduplication_counts,
@@ -242,6 +243,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
             Stage.REJECTED_LOGS: store.read_table(Stage.REJECTED_LOGS, month).num_rows,
             **deduplication_counts(moderated),
         },
+        "screening": screening_coverage(moderated_rows),
         "upstream": upstream_records(context.instance, month),
     }
     if not shrunk:  # the provenance describes the published files

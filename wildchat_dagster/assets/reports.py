@@ -15,6 +15,7 @@ from wildchat_dagster.core.reporting.statistics import (
     cl100k_token_counter,
     compute_statistics,
     release_sources,
+    screening_sentence,
 )
 from wildchat_dagster.core.reporting.tables import frame_markdown
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
@@ -90,6 +91,7 @@ def dataset_report(
             "pipeline version": wildchat_dagster.__version__,
             "Detoxify threshold": f"{thresholds.detoxify_toxicity} ({threshold_source})",
             "profanity threshold": f"{thresholds.profanity} ({threshold_source})",
+            "toxicity screening": screening_sentence(tables["screening"]),
         },
     )
     summary = overall(tables["summary"])
@@ -103,6 +105,7 @@ def dataset_report(
             "conversations": int(summary["conversations"].sum()),
             "summary": dg.MetadataValue.md(frame_markdown(tables["summary"])),
             "moderation": dg.MetadataValue.md(frame_markdown(tables["moderation"][tables["moderation"]["month"] == OVERALL])),
+            "toxicity_screening": screening_sentence(tables["screening"]),
             "plots": dg.MetadataValue.md(plots_markdown(files.plots)),
         }
     )

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from wildchat_dagster.core.moderation.coverage import coverage_summary
 from wildchat_dagster.core.storage.warehouse import file_sha256
 from wildchat_dagster.schema import WILDCHAT_1M
 from wildchat_dagster.stages import Stage
@@ -222,6 +223,19 @@ def systems_and_settings(upstream: dict[str, dict]) -> tuple[dict[str, dict], di
     return systems, settings
 
 
+def toxicity_screening(months: list[str], provenance: dict[str, dict]) -> dict:
+    """Per month, the turns each moderator screened by language, and the months where some turns
+    were screened by no moderator (their languages unsupported): they are named, not assumed clean."""
+    by_month = {m: provenance.get(m, {}).get("screening") for m in months}
+    recorded = {m: c for m, c in by_month.items() if c is not None}
+    return {
+        "months_fully_screened": [m for m, c in recorded.items() if c["unscreened"] == 0],
+        "months_partly_screened": {m: coverage_summary(c) for m, c in recorded.items() if c["unscreened"]},
+        "months_without_record": [m for m in months if m not in recorded],
+        "by_month": recorded,
+    }
+
+
 def build_manifest(root: Path, provenance: dict[str, dict], pipeline_version: str, release_systems: dict[str, str]) -> dict:
     """The release manifest: every published file with rows and sha256, totals, systems, settings, counts."""
     import pyarrow.parquet as pq
@@ -264,6 +278,7 @@ def build_manifest(root: Path, provenance: dict[str, dict], pipeline_version: st
     return {
         "dataset": "WildChat-1M-shaped release",
         "sexual_minors_screening": {"months_screened": screened, "months_not_screened": [m for m in months if m not in screened]},
+        "toxicity_screening": toxicity_screening(months, provenance),
         "pipeline_version": pipeline_version,
         "schema": "allenai/WildChat-1M features (wildchat_dagster.schema.WILDCHAT_1M)",
         "months": months,

@@ -116,6 +116,9 @@ def report_sections(tables: dict[str, pd.DataFrame]) -> list[Section]:
         Section("Table 6: moderation", "Share of user and assistant utterances flagged by each moderator "
                 "(of the utterances it scored), by OpenAI or Detoxify, by both, by any moderator, and the pipeline's "
                 "toxic decision. Released conversations only.", tables["moderation"]),
+        Section("Screening coverage", "Share of non-empty user and assistant utterances each moderator screened, "
+                "by language. A moderator scores only the languages it supports; unscreened utterances were judged "
+                "by no moderator and count as non-toxic for want of a verdict.", tables["screening"]),
         Section("Flagged user utterances by OpenAI category", openai_categories_note(tables),
                 overall(tables["flagged_categories"])),
         Section("Toxicity by month", "Released conversations, toxic ones, and conversations excluded from "

@@ -164,7 +164,8 @@ def compute_statistics(
         )
         con.execute(
             f"""CREATE TABLE moderated_utterances AS
-            SELECT month, u.role AS role,
+            SELECT month, u.role AS role, coalesce(u.language, 'unknown') AS language,
+                   trim(coalesce(u.content, '')) <> '' AS non_empty,
                    u.openai_moderation IS NOT NULL AS openai_scored,
                    coalesce(u.openai_moderation.flagged, false) AS openai_flagged,
                    u.openai_moderation.categories AS categories,
@@ -266,6 +267,8 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         "conversations", descending="conversations",
     )
     tables["moderation"] = _order(_moderation_table(q), "role", descending="role")
+    screening = _screening_table(q).sort_values("utterances", ascending=False, kind="stable")  # largest first
+    tables["screening"] = _order(screening, "role", descending="role")
     tables["flagged_categories"] = _order(_category_table(q), "flagged_user_utterances", descending="flagged_user_utterances")
     tables["toxicity"] = _order(
         q(
@@ -330,6 +333,36 @@ def _moderation_table(q) -> pd.DataFrame:
             "role",
         )
     )
+
+
+def _screening_table(q) -> pd.DataFrame:
+    """Share of non-empty utterances each moderator screened, by role and language: an utterance in a
+    language no enabled moderator supports is unscreened, and its `toxic` false for want of a verdict."""
+    return q(
+        _per_month(
+            """role, language, count(*) AS utterances,
+               avg(CASE WHEN openai_scored THEN 1 ELSE 0 END) AS openai_screened_share,
+               avg(CASE WHEN detoxify_scored THEN 1 ELSE 0 END) AS detoxify_screened_share,
+               avg(CASE WHEN profanity_scored THEN 1 ELSE 0 END) AS profanity_screened_share,
+               count(*) FILTER (NOT (openai_scored OR detoxify_scored OR profanity_scored)) AS unscreened_utterances
+            FROM moderated_utterances WHERE non_empty""",
+            "role, language",
+        )
+    )
+
+
+def screening_sentence(screening: pd.DataFrame, top: int = 8) -> str:
+    """The overall screening in one sentence: unscreened share and its languages."""
+    overall = screening[screening["month"] == OVERALL]
+    total, unscreened = int(overall["utterances"].sum()), int(overall["unscreened_utterances"].sum())
+    if not total:
+        return "no non-empty utterances"
+    if not unscreened:
+        return f"every one of {total:,} non-empty utterances was screened by at least one moderator"
+    by_language = overall.groupby("language")["unscreened_utterances"].sum().sort_values(ascending=False)
+    named = ", ".join(f"{language} {int(n):,}" for language, n in by_language[by_language > 0].head(top).items())
+    return (f"{unscreened / total:.0%} of {total:,} non-empty utterances were not screened by any moderator: "
+            f"languages {named}")
 
 
 def _category_table(q) -> pd.DataFrame:
