@@ -82,9 +82,9 @@ def test_manifest_checksums_counts_and_provenance(published):
     screening = manifest["toxicity_screening"]
     # April's excluded conversation has a reply no moderator scored: the month is named, the language too.
     assert screening["months_fully_screened"] == [MAY]
-    assert screening["months_partly_screened"][APRIL].startswith("10% of 10 non-empty turns (1) were not screened")
+    assert screening["months_partly_screened"][APRIL].startswith("10% of 10 non-empty utterances (1) were not screened")
     april = screening["by_month"][APRIL]
-    assert (april["turns"], april["unscreened"], april["screened_by"]["profanity"]) == (10, 1, 8)
+    assert (april["utterances"], april["unscreened"], april["screened_by"]["profanity"]) == (10, 1, 8)
     assert {(g["language"], g["role"]) for g in april["by_language"]} >= {("Chinese", "user"), ("English", "assistant")}
 
 

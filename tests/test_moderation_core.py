@@ -240,7 +240,7 @@ def test_moderate_conversations_fills_every_field_and_counts(tmp_path):
     assert first["profanity_score"] is None  # not enabled: no invented score
     assert missing_results(rows, {OPENAI: None, DETOXIFY: None}) == {OPENAI: 0, DETOXIFY: 0}
     assert missing_results(rows, {PROFANITY: None}) == {PROFANITY: 6}
-    assert counts["coverage"]["turns"] == 6 and counts["coverage"]["unscreened"] == 0
+    assert counts["coverage"]["utterances"] == 6 and counts["coverage"]["unscreened"] == 0
     assert count_sexual_minors(rows) == 1
 
 
@@ -304,11 +304,11 @@ def test_a_turn_is_scored_only_by_moderators_that_support_its_language(tmp_path)
     german = rows[0]["conversation"][0]
     assert german["profanity_score"] is None and german["detoxify_moderation"] is None and german["toxic"] is False
     coverage = counts["coverage"]
-    assert (coverage["turns"], coverage["unscreened"]) == (6, 3)
+    assert (coverage["utterances"], coverage["unscreened"]) == (6, 3)
     assert coverage["screened_by"] == {DETOXIFY: 3, PROFANITY: 2}
     assert unscreened_languages(coverage) == {"German": 2, "Chinese": 1}
     summary = coverage_summary(coverage)
-    assert summary.startswith("50% of 6 non-empty turns (3) were not screened") and "German 2, Chinese 1" in summary
+    assert summary.startswith("50% of 6 non-empty utterances (3) were not screened") and "German 2, Chinese 1" in summary
     # The completeness check asks only for turns a moderator supports.
     enabled = {DETOXIFY: seven.languages, PROFANITY: english_only.languages}
     assert missing_results(rows, enabled) == {DETOXIFY: 0, PROFANITY: 0}

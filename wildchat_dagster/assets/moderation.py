@@ -46,7 +46,7 @@ OPENAI_OUTAGE_RETRY = dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff
         dg.AssetCheckSpec(
             SCREENED,
             asset=ASSET,
-            description="Every non-empty utterance was screened by at least one moderator (warns: turns in languages "
+            description="Every non-empty utterance was screened by at least one moderator (warns: utterances in languages "
             "no enabled moderator supports land in the non-toxic split unscreened).",
         ),
         dg.AssetCheckSpec(
@@ -119,7 +119,7 @@ def moderated_conversations(
             asset_key=ASSET,
             passed=coverage["unscreened"] == 0,
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"unscreened_turns": coverage["unscreened"], "summary": coverage_summary(coverage)},
+            metadata={"unscreened_utterances": coverage["unscreened"], "summary": coverage_summary(coverage)},
         ),
         dg.AssetCheckResult(
             check_name=EXCLUDED_COUNTED,
@@ -182,21 +182,21 @@ def _metadata(
 
 
 def _coverage_metadata(coverage: dict) -> dict:
-    """Which turns each moderator screened, by language and role: the screening is data, not assumed."""
-    turns = coverage["turns"] or 1
+    """Which utterances each moderator screened, by language and role: the screening is data, not assumed."""
+    total = coverage["utterances"] or 1
     names = list(coverage["screened_by"])
     rows = [
-        [g["language"], g["role"], g["turns"], *(f"{g[m] / g['turns']:.0%}" for m in names), g["unscreened"]]
+        [g["language"], g["role"], g["utterances"], *(f"{g[m] / g['utterances']:.0%}" for m in names), g["unscreened"]]
         for g in coverage["by_language"][:20]
     ]
     return {
         "screening_summary": coverage_summary(coverage),
-        "unscreened_turns": coverage["unscreened"],
-        "unscreened_turn_share": round(coverage["unscreened"] / turns, 4),
+        "unscreened_utterances": coverage["unscreened"],
+        "unscreened_utterance_share": round(coverage["unscreened"] / total, 4),
         "unscreened_languages": dg.MetadataValue.json(unscreened_languages(coverage)),
-        **{f"{m}_screened_turn_share": round(k / turns, 4) for m, k in coverage["screened_by"].items()},
+        **{f"{m}_screened_utterance_share": round(k / total, 4) for m, k in coverage["screened_by"].items()},
         "screening_by_language": dg.MetadataValue.md(
-            markdown_table(["language", "role", "turns", *(f"{m} screened" for m in names), "unscreened"], rows)
+            markdown_table(["language", "role", "utterances", *(f"{m} screened" for m in names), "unscreened"], rows)
         ),
     }
 

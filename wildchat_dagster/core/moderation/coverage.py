@@ -1,4 +1,4 @@
-"""Screening coverage: which turns each moderator scored, by role and language, read from the rows.
+"""Screening coverage: which utterances each moderator scored, by role and language, read from the rows.
 
 A moderator's field is non-null exactly when it scored the turn, so coverage is
 data: the same function counts it for the moderation stage's metadata and for
@@ -25,10 +25,10 @@ UNKNOWN_LANGUAGE = "unknown"
 
 
 def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] = MODERATOR_NAMES) -> dict:
-    """Non-empty turns, and those each moderator scored, per (language, role); plus totals.
+    """Non-empty utterances, and those each moderator scored, per (language, role); plus totals.
 
-    {"turns": n, "unscreened": k, "screened_by": {moderator: k}, "by_language":
-    [{"language", "role", "turns", "unscreened", <moderator>: k, ...}, ...]}, the
+    {"utterances": n, "unscreened": k, "screened_by": {moderator: k}, "by_language":
+    [{"language", "role", "utterances", "unscreened", <moderator>: k, ...}, ...]}, the
     largest groups first.
     """
     groups: dict[tuple[str, str], dict] = {}
@@ -38,16 +38,16 @@ def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] = MODERAT
                 continue
             key = (utterance.get("language") or UNKNOWN_LANGUAGE, utterance["role"])
             group = groups.setdefault(
-                key, {"language": key[0], "role": key[1], "turns": 0, "unscreened": 0} | {m: 0 for m in moderators}
+                key, {"language": key[0], "role": key[1], "utterances": 0, "unscreened": 0} | {m: 0 for m in moderators}
             )
-            group["turns"] += 1
+            group["utterances"] += 1
             screened = [m for m in moderators if utterance.get(RESULT_FIELDS[m]) is not None]
             for name in screened:
                 group[name] += 1
             group["unscreened"] += not screened
-    by_language = sorted(groups.values(), key=lambda g: (-g["turns"], g["language"], g["role"]))
+    by_language = sorted(groups.values(), key=lambda g: (-g["utterances"], g["language"], g["role"]))
     return {
-        "turns": sum(g["turns"] for g in by_language),
+        "utterances": sum(g["utterances"] for g in by_language),
         "unscreened": sum(g["unscreened"] for g in by_language),
         "screened_by": {m: sum(g[m] for g in by_language) for m in moderators},
         "by_language": by_language,
@@ -55,7 +55,7 @@ def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] = MODERAT
 
 
 def unscreened_languages(coverage: dict) -> dict[str, int]:
-    """Unscreened turns per language, most first."""
+    """Unscreened utterances per language, most first."""
     totals: dict[str, int] = {}
     for group in coverage["by_language"]:
         if group["unscreened"]:
@@ -65,23 +65,23 @@ def unscreened_languages(coverage: dict) -> dict[str, int]:
 
 def coverage_summary(coverage: dict, top: int = 8) -> str:
     """One sentence for logs, metadata, manifest and report."""
-    turns, unscreened = coverage["turns"], coverage["unscreened"]
-    if not turns:
-        return "no non-empty turns to screen"
-    shares = ", ".join(f"{m} {k / turns:.0%}" for m, k in coverage["screened_by"].items() if k)
+    total, unscreened = coverage["utterances"], coverage["unscreened"]
+    if not total:
+        return "no non-empty utterances to screen"
+    shares = ", ".join(f"{m} {k / total:.0%}" for m, k in coverage["screened_by"].items() if k)
     if not unscreened:
-        return f"every one of {turns:,} non-empty turns was screened ({shares})"
+        return f"every one of {total:,} non-empty utterances was screened ({shares})"
     languages = unscreened_languages(coverage)
     named = ", ".join(f"{language} {count:,}" for language, count in list(languages.items())[:top])
     more = f" and {len(languages) - top} more" if len(languages) > top else ""
     return (
-        f"{unscreened / turns:.0%} of {turns:,} non-empty turns ({unscreened:,}) were not screened by any "
+        f"{unscreened / total:.0%} of {total:,} non-empty utterances ({unscreened:,}) were not screened by any "
         f"moderator: languages {named}{more}" + (f"; screened by {shares}" if shares else "")
     )
 
 
 def missing_results(rows: Sequence[dict], enabled: dict[str, frozenset[str] | None]) -> dict[str, int]:
-    """Per enabled moderator, non-empty turns in a language it supports that have no result from it."""
+    """Per enabled moderator, non-empty utterances in a language it supports that have no result from it."""
     missing = {name: 0 for name in enabled}
     for row in rows:
         for utterance in row["conversation"]:
