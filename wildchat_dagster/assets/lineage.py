@@ -11,7 +11,7 @@ from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.lineage.columns import UPSTREAM, column_sources
 from wildchat_dagster.core.lineage.index import lineage_index_table
 from wildchat_dagster.core.release.splits import RELEASE_SPLITS, published_path
-from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
@@ -40,6 +40,7 @@ def with_column_lineage(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     deps=[Stage.MODERATED_CONVERSATIONS, Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC],
     group_name="release",
     kinds={"parquet"},
