@@ -15,6 +15,7 @@ from test_statistics import APRIL, MAY, build_known_release
 from wildchat_dagster.assets.reports import dataset_report
 from wildchat_dagster.core.reporting.report import known_states, openai_categories_note, report_sections, write_report
 from wildchat_dagster.core.reporting.statistics import cl100k_token_counter, compute_statistics, release_sources
+from wildchat_dagster.core.reporting.tables import bar_chart
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
@@ -84,6 +85,11 @@ def test_dataset_report_asset_attaches_plots_to_metadata(data_dir):
     metadata = result.asset_materializations_for_node("dataset_report")[0].metadata
     assert metadata["index_html"].value == str(data_dir / "reports" / "index.html")
     assert metadata["plots"].value.count("](data:image/png;base64,") == len(PLOTS)
+    # Each plot also as a chart short enough for the asset page to show inline, without a click.
+    charts = {k.removeprefix("plot: "): v.value for k, v in metadata.items() if k.startswith("plot: ")}
+    assert set(charts) == PLOTS
+    assert all(len(chart) < 1000 and "█" in chart for chart in charts.values())
+    assert "| English | ████████████████████ | 85.7% |" in charts["languages"]  # the largest bar is full width
     assert metadata["months"].value == "2023-04, 2023-05"
     assert metadata["conversations"].value == 4
     assert (data_dir / "reports" / "report.md").exists()
@@ -116,3 +122,12 @@ def test_report_renders_in_headless_chromium(report):
     assert "85.7%" in cells and "United States" in cells
     assert "Table 3: countries" in headings and "Table 5: languages" in headings
     assert (ARTIFACTS / "report.png").stat().st_size > 50_000
+
+
+def test_bar_charts_fit_the_inline_limit_by_dropping_the_smallest_rows():
+    rows = [(f"language {i}", 1 / (i + 1)) for i in range(40)]
+    chart = bar_chart(("language", "share"), rows, max_chars=999)
+    assert len(chart) <= 999 and "| language 0 | ████████████████████ | 100.0% |" in chart
+    assert "language 39" not in chart
+    assert bar_chart(("month", "conversations"), [("2023-04", 1200), ("2023-05", 600)], percent=False).splitlines()[2:] == [
+        "| 2023-04 | ████████████████████ | 1,200 |", "| 2023-05 | ██████████ | 600 |"]

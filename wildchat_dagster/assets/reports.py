@@ -9,7 +9,7 @@ import wildchat_dagster
 from wildchat_dagster.assets.release import read_provenance
 from wildchat_dagster.core.ingestion.import_release import import_provenance
 from wildchat_dagster.core.release.splits import build_manifest, published_months
-from wildchat_dagster.core.reporting.report import overall, plots_markdown, write_report
+from wildchat_dagster.core.reporting.report import overall, plots_markdown, text_charts, write_report
 from wildchat_dagster.core.reporting.statistics import (
     OVERALL,
     cl100k_token_counter,
@@ -23,6 +23,10 @@ from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
+
+# The asset page shows a Markdown entry inline when it is shorter than this (ui-core MetadataEntry.tsx);
+# longer ones hide behind "[Show Markdown]".
+INLINE_MARKDOWN_CHARS = 999
 
 
 def _release_systems(tokenizer: str) -> dict[str, str]:
@@ -106,6 +110,9 @@ def dataset_report(
             "summary": dg.MetadataValue.md(frame_markdown(tables["summary"])),
             "moderation": dg.MetadataValue.md(frame_markdown(tables["moderation"][tables["moderation"]["month"] == OVERALL])),
             "toxicity_screening": screening_sentence(tables["screening"]),
+            # One short chart per plot, which the asset page shows inline; the PNGs behind "plots".
+            **{f"plot: {name}": dg.MetadataValue.md(chart)
+               for name, chart in text_charts(tables, max_chars=INLINE_MARKDOWN_CHARS).items()},
             "plots": dg.MetadataValue.md(plots_markdown(files.plots)),
         }
     )

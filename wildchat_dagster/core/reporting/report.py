@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from wildchat_dagster.core.reporting.statistics import OVERALL, UNKNOWN_STATE
-from wildchat_dagster.core.reporting.tables import frame_html, frame_markdown
+from wildchat_dagster.core.reporting.tables import bar_chart, frame_html, frame_markdown
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 
 TOP_ROWS = 15
@@ -208,6 +208,28 @@ def render_plots(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
             "user utterances flagged (OpenAI or Detoxify)": user_moderation["openai_or_detoxify_share"].fillna(0).tolist(),
             "user utterances flagged (any moderator)": user_moderation["any_moderator_share"].fillna(0).tolist(),
         }, "%", percent=True),
+    }
+
+
+def text_charts(tables: dict[str, pd.DataFrame], max_chars: int | None = None) -> dict[str, str]:
+    """The plots' figures as Markdown bar charts, by plot name: readable where images are not shown."""
+    def shares(name: str, key: str) -> list[tuple[str, float]]:
+        block = overall(tables[name], TOP_ROWS).fillna({key: UNKNOWN_STATE})
+        return list(zip(block[key].astype(str), block["share"].fillna(0), strict=True))
+
+    monthly = tables["summary"][tables["summary"]["month"] != OVERALL]
+    toxicity = tables["toxicity"][tables["toxicity"]["month"] != OVERALL]
+    rounds = overall(tables["turn_distribution"])
+    return {
+        "languages": bar_chart(("language", "user utterances"), shares("languages", "language"), max_chars=max_chars),
+        "countries": bar_chart(("country", "conversations"), shares("countries", "country"), max_chars=max_chars),
+        "turn_histogram": bar_chart(("rounds", "conversations"), list(zip(
+            rounds["turn"].astype(int).astype(str), rounds["share"], strict=True)), max_chars=max_chars),
+        "model_shares": bar_chart(("model family", "conversations"), shares("model_families", "family"), max_chars=max_chars),
+        "monthly_volume": bar_chart(("month", "conversations"), list(zip(
+            monthly["month"], monthly["conversations"], strict=True)), percent=False, max_chars=max_chars),
+        "monthly_toxicity": bar_chart(("month", "toxic conversations"), list(zip(
+            toxicity["month"], toxicity["toxic_share"], strict=True)), max_chars=max_chars),
     }
 
 

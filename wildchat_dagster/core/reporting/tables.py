@@ -93,3 +93,26 @@ def frame_markdown(df: pd.DataFrame) -> str:
 
 def frame_html(df: pd.DataFrame) -> str:
     return html_table(*frame_rows(df))
+
+
+# --- charts as text -------------------------------------------------------------
+
+BAR_WIDTH = 20
+
+
+def bar_chart(header: tuple[str, str], rows: Sequence[tuple[str, float]], percent: bool = True,
+              max_chars: int | None = None) -> str:
+    """A horizontal bar chart as a Markdown table of Unicode blocks, bars scaled to the largest value.
+    With `max_chars`, the last rows are dropped until the table fits (Dagster shows short Markdown inline)."""
+    rows = list(rows)
+    top = max((value for _, value in rows), default=0) or 1
+
+    def row(label: str, value: float) -> list:
+        bar = "█" * round(BAR_WIDTH * value / top) or ("▏" if value > 0 else "")
+        return [label, bar, f"{100 * value:.1f}%" if percent else f"{value:,.0f}"]
+
+    while True:
+        text = markdown_table([header[0], "", header[1]], [row(str(k), v) for k, v in rows], numeric=[False, False, True])
+        if max_chars is None or len(text) <= max_chars or len(rows) <= 1:
+            return text
+        rows = rows[:-1]
