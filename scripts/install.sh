@@ -19,7 +19,7 @@ pip=(.venv/bin/python -m pip install --disable-pip-version-check --progress-bar 
 step 2 "torch 2.13.0, CPU build (the largest download)"
 "${pip[@]}" "torch==2.13.0"
 extras="ml"
-if [ "${WILDCHAT_INSTALL_TEST:-0}" = 1 ]; then extras="ml,test"; fi
+if [ "${WILDCHAT_INSTALL_TEST:-0}" = 1 ]; then extras="ml,cloud,test"; fi
 step 3 "wildchat-dagster and its dependencies (.[${extras}]): Dagster, Presidio, spaCy, Detoxify, DuckDB, ..."
 "${pip[@]}" -e ".[${extras}]"
 step 4 "spaCy's English model (hash-pinned)"

@@ -144,9 +144,9 @@ def test_rejected_logs_and_ingestion_metadata(two_months):
 def test_rematerializing_gives_identical_files(two_months):
     materialize_both(two_months)
     store = Warehouse(two_months)
-    first = {(a, m): store.partition_path(a, m).read_bytes() for a in STORED for m in ("2023-04", "2023-05")}
+    first = {(a, m): store.layout.partition(a, m).read_bytes() for a in STORED for m in ("2023-04", "2023-05")}
     materialize_both(two_months)
-    second = {(a, m): store.partition_path(a, m).read_bytes() for a in STORED for m in ("2023-04", "2023-05")}
+    second = {(a, m): store.layout.partition(a, m).read_bytes() for a in STORED for m in ("2023-04", "2023-05")}
     assert first == second
 
 

@@ -422,7 +422,7 @@ def test_materialize_geotagged_conversations(data_dir):
     assert metadata["ip_hash_key_source"].value == "environment variable WILDCHAT_IP_HASH_KEY"
 
     # The key is nowhere: not in the stored file, the metadata, or any event of the run.
-    assert KEY.encode() not in warehouse.partition_path("geotagged_conversations", MONTH).read_bytes()
+    assert KEY.encode() not in warehouse.layout.partition("geotagged_conversations", MONTH).read_bytes()
     assert KEY not in str({k: v.value for k, v in metadata.items()})
     assert not any(KEY in str(event) for event in result.all_events)
 
@@ -482,9 +482,9 @@ def test_materialize_with_key_file_and_snapshot_directory(data_dir, tmp_path, mo
     dg.materialize([geotagged_conversations], partition_key=MONTH, resources=resources)
     assert [r["hashed_ip"] for r in warehouse.read_records("geotagged_conversations", MONTH)] == hashes
     key_text = key_file_path(data_dir).read_text().strip()
-    assert key_text.encode() not in warehouse.partition_path("geotagged_conversations", MONTH).read_bytes()
+    assert key_text.encode() not in warehouse.layout.partition("geotagged_conversations", MONTH).read_bytes()
     assert not any(key_text in str(event) for event in first.all_events)
-    assert "ip" not in pq.read_schema(warehouse.partition_path("geotagged_conversations", MONTH)).names
+    assert "ip" not in pq.read_schema(warehouse.layout.partition("geotagged_conversations", MONTH)).names
 
 
 def test_ipv4_mapped_address_hashes_like_its_ipv4():

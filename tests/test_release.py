@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from wildchat_dagster.assets.release import provenance_path, release_splits
+from wildchat_dagster.assets.release import release_splits
 from wildchat_dagster.core.release.splits import (
     RELEASE_SCHEMA,
     conversation_hash,
@@ -282,7 +282,7 @@ def test_release_assets_publish_checked_splits(data_dir):
         assert path.read_bytes() == (data_dir / "warehouse" / f"release_{split}" / f"{MONTH}.parquet").read_bytes()
         assert pq.read_schema(path).equals(RELEASE_SCHEMA, check_metadata=False)
     assert pq.read_table(published["nontoxic"]).num_rows == 3 and pq.read_table(published["toxic"]).num_rows == 1
-    provenance = json.loads(provenance_path(Warehouse(data_dir), MONTH).read_text())
+    provenance = json.loads(Warehouse(data_dir).layout.provenance(MONTH).read_text())
     assert provenance["counts"] | {"upstream": 1} == {
         "moderated_conversations": 5, "excluded": {"sexual/minors": 1}, "nontoxic": 3, "toxic": 1,
         "rejected_logs": 0, "retries": 0, "absorbed_prefixes": 0, "upstream": 1}

@@ -16,6 +16,7 @@ from wildchat_dagster.assets.reports import dataset_report
 from wildchat_dagster.core.reporting.report import known_states, openai_categories_note, report_sections, write_report
 from wildchat_dagster.core.reporting.statistics import cl100k_token_counter, compute_statistics, release_sources
 from wildchat_dagster.core.reporting.tables import bar_chart
+from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
@@ -30,7 +31,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 @pytest.fixture
 def report(data_dir):
     build_known_release(data_dir)
-    tables = compute_statistics(release_sources(data_dir, [APRIL, MAY]))
+    tables = compute_statistics(release_sources(Warehouse(data_dir).layout, [APRIL, MAY]))
     return write_report(tables, data_dir / "reports", tokenizer=cl100k_token_counter().name, facts={"months": "2023-04, 2023-05"})
 
 
@@ -57,7 +58,7 @@ def test_report_files_hold_the_known_figures(report):
 
 def test_report_says_why_a_table_is_empty_and_how_much_is_unknown(data_dir):
     build_known_release(data_dir)
-    tables = compute_statistics(release_sources(data_dir, [APRIL, MAY]))
+    tables = compute_statistics(release_sources(Warehouse(data_dir).layout, [APRIL, MAY]))
     sections = {s.title: s for s in report_sections(tables)}
     states = sections["Top states"]
     # 4 conversations with a country; the known release has no unknown state.

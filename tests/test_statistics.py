@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wildchat_dagster.core.release.splits import published_path, release_table, split_release
+from wildchat_dagster.core.release.splits import release_table, split_release
 from wildchat_dagster.core.reporting.statistics import (
     OVERALL,
     ModerationThresholds,
@@ -86,15 +86,15 @@ def build_known_release(root: Path) -> dict[str, list[dict]]:
     for month, rows in months.items():
         warehouse.write_records("moderated_conversations", month, rows)
         nontoxic, toxic, _ = split_release(warehouse.read_records("moderated_conversations", month))
-        atomic_write_parquet(release_table(nontoxic), published_path(root, "nontoxic", month))
-        atomic_write_parquet(release_table(toxic), published_path(root, "toxic", month))
+        atomic_write_parquet(release_table(nontoxic), warehouse.layout.published("nontoxic", month))
+        atomic_write_parquet(release_table(toxic), warehouse.layout.published("toxic", month))
     return months
 
 
 @pytest.fixture
 def tables(data_dir):
     build_known_release(data_dir)
-    return compute_statistics(release_sources(data_dir, [APRIL, MAY]))
+    return compute_statistics(release_sources(Warehouse(data_dir).layout, [APRIL, MAY]))
 
 
 def row(df, **where) -> dict:
@@ -173,7 +173,7 @@ def test_table_6_moderation_by_role_and_moderator(tables):
 
 def test_thresholds_change_who_is_flagged(data_dir):
     build_known_release(data_dir)
-    strict = compute_statistics(release_sources(data_dir, [APRIL, MAY]), thresholds=ModerationThresholds(0.04, 0.95))
+    strict = compute_statistics(release_sources(Warehouse(data_dir).layout, [APRIL, MAY]), thresholds=ModerationThresholds(0.04, 0.95))
     assistant = row(strict["moderation"], month=OVERALL, role="assistant")
     assert assistant["detoxify_flagged_share"] == pytest.approx(1 / 4)  # the 0.05 assistant turn
     assert row(strict["moderation"], month=OVERALL, role="user")["profanity_flagged_share"] == 0
@@ -192,9 +192,9 @@ def test_toxicity_and_redaction(tables):
 
 def test_one_month_alone_and_an_empty_release(data_dir):
     build_known_release(data_dir)
-    may = month_tables(compute_statistics(release_sources(data_dir, [MAY])), MAY)
+    may = month_tables(compute_statistics(release_sources(Warehouse(data_dir).layout, [MAY])), MAY)
     assert may["summary"]["conversations"].tolist() == [1]
-    empty = compute_statistics(release_sources(data_dir, ["2023-09"]))
+    empty = compute_statistics(release_sources(Warehouse(data_dir).layout, ["2023-09"]))
     assert row(empty["summary"], month=OVERALL)["conversations"] == 0
     assert empty["languages"].empty
 
@@ -207,9 +207,9 @@ def test_screening_coverage_by_language_names_the_unscreened_languages(data_dir)
     for month, rows in months.items():
         warehouse.write_records("moderated_conversations", month, rows)
         nontoxic, toxic, _ = split_release(warehouse.read_records("moderated_conversations", month))
-        atomic_write_parquet(release_table(nontoxic), published_path(data_dir, "nontoxic", month))
-        atomic_write_parquet(release_table(toxic), published_path(data_dir, "toxic", month))
-    screening = compute_statistics(release_sources(data_dir, [APRIL, MAY]))["screening"]
+        atomic_write_parquet(release_table(nontoxic), warehouse.layout.published("nontoxic", month))
+        atomic_write_parquet(release_table(toxic), warehouse.layout.published("toxic", month))
+    screening = compute_statistics(release_sources(warehouse.layout, [APRIL, MAY]))["screening"]
     chinese = row(screening, month=APRIL, role="user", language="Chinese")
     assert chinese["utterances"] == 1 and chinese["unscreened_utterances"] == 1 and chinese["profanity_screened_share"] == 0
     english = row(screening, month=APRIL, role="user", language="English")

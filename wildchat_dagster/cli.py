@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 
 from wildchat_dagster.core.months import month_range
+from wildchat_dagster.core.storage.layout import DataLayout, is_remote
+from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.stages import Stage
 
 # Benchmark -> default size (conversations for linking, texts for the others).
@@ -23,16 +25,18 @@ def _months(spec: str) -> list[str]:
         raise click.BadParameter(f"{spec!r}: expected YYYY-MM or YYYY-MM:YYYY-MM ({error})") from None
 
 
-def _use_data_dir(data_dir: str | None) -> Path:
-    if data_dir:
-        os.environ["WILDCHAT_DATA_DIR"] = str(Path(data_dir).resolve())
+def _use_data_dir(data_dir: str | None) -> DataLayout:
     from wildchat_dagster import settings
 
-    return settings.data_dir()
+    if data_dir:
+        os.environ[settings.DATA_DIR_ENV] = data_dir if is_remote(data_dir) else str(Path(data_dir).resolve())
+    return settings.layout()
 
 
 data_dir_option = click.option(
-    "--data-dir", type=click.Path(file_okay=False), default=None, help="Data root (default: $WILDCHAT_DATA_DIR or ./data)."
+    "--data-dir",
+    default=None,
+    help="Data root: a folder or an object-store URL such as s3://bucket/prefix (default: $WILDCHAT_DATA_DIR or ./data).",
 )
 
 
@@ -56,11 +60,13 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
     """
     from wildchat_dagster.kit.synthetic.generator import generate_landing
 
-    root = _use_data_dir(data_dir)
-    summary = generate_landing(root, _months(months), conversations_per_month, seed, short=short)
+    layout = _use_data_dir(data_dir)
+    if layout.remote:
+        raise click.UsageError("generate writes to a local folder; copy its landing/ to the object store")
+    summary = generate_landing(layout.root, _months(months), conversations_per_month, seed, short=short)
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
-    click.echo(f"landing files: {root / 'landing'}")
+    click.echo(f"landing files: {layout.landing_dir}")
 
 
 @main.command()
@@ -84,7 +90,7 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
     """Materialize the assets for these months through Dagster (runs show in the UI)."""
     from wildchat_dagster.runner import RunRefused, run_months
 
-    root = _use_data_dir(data_dir)
+    layout = _use_data_dir(data_dir)
     selection = {s.strip() for s in select.split(",") if s.strip()} if select else None
 
     def report(outcome) -> None:
@@ -100,19 +106,19 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
 
     try:
         outcomes = run_months(
-            _months(months), selection, root, report=report, log_level=log_level.upper(),
+            _months(months), selection, layout, report=report, log_level=log_level.upper(),
             allow_empty=allow_empty, allow_shrink=allow_shrink,
         )
     except RunRefused as error:
         raise click.ClickException(str(error)) from None
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    click.echo(f"warehouse: {root / 'warehouse'}")
-    if (root / "release").is_dir():
-        click.echo(f"release:   {root / 'release'}")
-    if (root / "reports" / "index.html").exists():
-        click.echo(f"report:    {root / 'reports' / 'index.html'}")
-    click.echo(f"catalog:   {root / 'wildchat.duckdb'}")
+    click.echo(f"warehouse: {layout.warehouse_dir}")
+    if layout.release_dir.is_dir():
+        click.echo(f"release:   {layout.release_dir}")
+    if (report_index := layout.report_file("index.html")).exists():
+        click.echo(f"report:    {report_index}")
+    click.echo(f"catalog:   {layout.catalog}")
     click.echo(f"runs are recorded in DAGSTER_HOME={os.environ['DAGSTER_HOME']}")
     if not all(o.ok for o in outcomes):
         sys.exit(1)
@@ -126,8 +132,7 @@ def import_release(files: tuple[str, ...], data_dir: str | None) -> None:
     into request logs in landing/<month>/import-<file>.jsonl, to re-run the pipeline over them."""
     from wildchat_dagster.core.ingestion.import_release import SKIP_REASONS, import_files
 
-    root = _use_data_dir(data_dir)
-    summary = import_files([Path(f) for f in files], root)
+    summary = import_files([Path(f) for f in files], _use_data_dir(data_dir))
     click.echo(f"rows read: {summary.rows}, conversations imported: {summary.conversations}")
     for month, logs in sorted(summary.logs_by_month.items()):
         click.echo(f"  {month}: {logs} request logs")
@@ -188,15 +193,16 @@ def sql(query: str | None, as_csv: bool, data_dir: str | None) -> None:
     import duckdb
 
     from wildchat_dagster.core.storage.catalog import open_catalog
-    from wildchat_dagster.core.storage.warehouse import Warehouse
 
     text = query if query is not None else sys.stdin.read()
     if not text.strip():
         raise click.UsageError("no SQL given (pass QUERY or pipe it on stdin)")
+    layout = _use_data_dir(data_dir)
     try:
-        con = open_catalog(Warehouse(_use_data_dir(data_dir)).catalog_path)
+        con = open_catalog(layout.catalog)
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from None
+    duckdb_readable(con, [layout.root])  # views over an object store read it through fsspec
     with con:
         try:
             relation = con.sql(text)
@@ -227,13 +233,13 @@ def rejected(months: str, limit: int, data_dir: str | None) -> None:
     """Show the rejected log lines of these months: counts by reason, then examples."""
     import duckdb
 
-    root = _use_data_dir(data_dir)
-    files = [root / "warehouse" / Stage.REJECTED_LOGS / f"{m}.parquet" for m in _months(months)]
-    files = [str(f) for f in files if f.exists()]
+    layout = _use_data_dir(data_dir)
+    files = [layout.partition(Stage.REJECTED_LOGS, m) for m in _months(months)]
+    files = [f for f in files if f.exists()]
     if not files:
         raise click.ClickException("no rejected_logs partitions stored for those months; run them first")
     con = duckdb.connect()
-    con.read_parquet(files).create_view("rejected")
+    con.read_parquet(duckdb_readable(con, files)).create_view("rejected")
     for reason, n in con.execute("select reason, count(*) from rejected group by 1 order by 2 desc").fetchall():
         click.echo(f"{n:8d}  {reason}")
     rows = con.execute(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import dagster as dg
 
 from wildchat_dagster import settings
@@ -19,6 +17,7 @@ from wildchat_dagster.assets import (
     release,
     reports,
 )
+from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.jobs import monthly_pipeline, publication, schedules
 from wildchat_dagster.resources.defaults import default_resources
 from wildchat_dagster.sensors import sensors
@@ -26,7 +25,7 @@ from wildchat_dagster.sensors import sensors
 ASSET_MODULES = [raw_logs, conversations, geotagging, language, redaction, moderation, release, lineage, reports, catalog]
 
 
-def build_definitions(data_dir: Path) -> dg.Definitions:
+def build_definitions(layout: DataLayout) -> dg.Definitions:
     """The code location over one data root (the CLI builds it for --data-dir)."""
     return dg.Definitions(
         assets=dg.map_asset_specs(lineage.with_column_lineage, dg.load_assets_from_modules(ASSET_MODULES)),
@@ -34,7 +33,7 @@ def build_definitions(data_dir: Path) -> dg.Definitions:
         jobs=[monthly_pipeline, publication],
         schedules=schedules,
         sensors=sensors,
-        resources=default_resources(data_dir),
+        resources=default_resources(layout),
         # A month's stages form one chain, so a process per step buys no parallelism and
         # re-imports the code location and reloads the models at every step (a UI backfill
         # of two small months: 200 s instead of 85 s). Months still run in parallel as runs.
@@ -42,4 +41,4 @@ def build_definitions(data_dir: Path) -> dg.Definitions:
     )
 
 
-defs = build_definitions(settings.data_dir())
+defs = build_definitions(settings.layout())

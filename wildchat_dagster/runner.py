@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from wildchat_dagster.core.months import month_window
+from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.stages import Stage, all_stages
 
@@ -49,9 +50,9 @@ concurrency:
 """
 
 
-def ensure_dagster_home(data_dir: Path) -> Path:
-    """Use $DAGSTER_HOME, or <data_dir>/dagster_home with telemetry off and pools limited."""
-    home = Path(os.environ.get("DAGSTER_HOME") or data_dir / "dagster_home")
+def ensure_dagster_home(layout: DataLayout) -> Path:
+    """Use $DAGSTER_HOME, or <local dir>/dagster_home with telemetry off and pools limited."""
+    home = Path(os.environ.get("DAGSTER_HOME") or layout.dagster_home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -109,7 +110,7 @@ def _op_config(assets: set[str], allow_empty: bool, allow_shrink: bool) -> dict:
 def run_months(
     months: list[str],
     selection: set[str] | None = None,
-    data_dir: Path | None = None,
+    layout: DataLayout | str | Path | None = None,
     report: Callable[[RunOutcome], None] = lambda outcome: None,
     log_level: str = "INFO",
     *,
@@ -124,11 +125,11 @@ def run_months(
     """
     from wildchat_dagster import settings
 
-    data_dir = data_dir or settings.data_dir()
-    ensure_dagster_home(data_dir)
+    layout = settings.layout() if layout is None else layout if isinstance(layout, DataLayout) else DataLayout(layout)
+    ensure_dagster_home(layout)
     from wildchat_dagster.definitions import build_definitions
 
-    defs = build_definitions(data_dir)
+    defs = build_definitions(layout)
 
     instance = dg.DagsterInstance.get()
     monthly = defs.resolve_job_def("monthly_pipeline")
@@ -139,10 +140,10 @@ def run_months(
     if unknown:
         raise ValueError(f"unknown assets: {', '.join(sorted(unknown))}")
 
-    warehouse = Warehouse(data_dir)
+    warehouse = Warehouse(layout)
     if wanted & INGESTION_ASSETS and not allow_empty:
         if empty := [m for m in months if not warehouse.landing_files(m)]:
-            folders = ", ".join(str(warehouse.landing / m) for m in empty)
+            folders = ", ".join(str(warehouse.layout.landing_month_dir(m)) for m in empty)
             raise RunRefused(
                 f"no landing files (*.jsonl, *.jsonl.gz) in {folders}: nothing was run. "
                 "Pass --allow-empty to materialize empty months on purpose."

@@ -46,7 +46,7 @@ def _ingested_version(instance: dg.DagsterInstance, month: str) -> str | None:
 def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """Ingest each month of landing/ once its files are stable, then rebuild it and its neighbour months."""
     watch = LandingWatch.from_cursor(context.cursor)
-    now = landing_snapshot(warehouse.get().landing)
+    now = landing_snapshot(warehouse.get().layout.landing_dir)
     valid = set(monthly_partitions.get_partition_keys())
     landed = {month_of_file(k) for k in now}
     requests: list[dg.RunRequest] = []

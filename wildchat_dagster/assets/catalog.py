@@ -7,21 +7,27 @@ from dagster_duckdb import DuckDBResource
 
 from wildchat_dagster.core.release.splits import RELEASE_SPLITS
 from wildchat_dagster.core.storage.catalog import parquet_view, resolve_relative_to
+from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
+from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
 
-def catalog_views(root: Path, base: Path) -> dict[str, str]:
+def _has_parquet(folder: StoragePath) -> bool:
+    return folder.is_dir() and any(folder.glob("*.parquet"))
+
+
+def catalog_views(layout: DataLayout, base: Path) -> dict[str, str]:
     """View name -> SQL over the Parquet files that exist now, their paths relative to `base`."""
     views: dict[str, str] = {}
-    warehouse_dir = root / "warehouse"
-    for folder in sorted(p for p in warehouse_dir.iterdir() if p.is_dir()) if warehouse_dir.is_dir() else []:
-        if any(folder.glob("*.parquet")):
+    warehouse_dir = layout.warehouse_dir
+    for folder in sorted((p for p in warehouse_dir.iterdir() if p.is_dir()), key=lambda p: p.name) if warehouse_dir.is_dir() else []:
+        if _has_parquet(folder):
             views[folder.name] = parquet_view(folder, base)
     published = []
     for split in RELEASE_SPLITS:
-        folder = root / "release" / split
-        if any(folder.glob("*.parquet")):
+        folder = layout.release_split_dir(split)
+        if _has_parquet(folder):
             views[f"release_{split}"] = parquet_view(folder, base)
             published.append(f"SELECT *, '{split}' AS split FROM release_{split}")
     if published:
@@ -38,11 +44,14 @@ def catalog_views(root: Path, base: Path) -> dict[str, str]:
 def duckdb_catalog(context: dg.AssetExecutionContext, warehouse: WarehouseResource, catalog: DuckDBResource) -> dg.MaterializeResult:
     """wildchat.duckdb: one view per stored asset, plus release_nontoxic/_toxic/_all over the published files;
     file paths relative to the catalog, so the data folder can move (open it with `wildchat-dagster sql`)."""
-    root = warehouse.get().root
-    views = catalog_views(root, Path(catalog.database).resolve().parent)
+    layout = warehouse.get().layout
+    database = Path(catalog.database)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    views = catalog_views(layout, database.resolve().parent)
     rows = {}
     with catalog.get_connection() as con:
-        resolve_relative_to(con, Path(catalog.database))
+        resolve_relative_to(con, database)
+        duckdb_readable(con, [layout.root])  # an object-store root: this connection reads it through fsspec
         existing = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
         for stale in sorted(existing - set(views)):
             con.execute(f'DROP VIEW "{stale}"')

@@ -10,7 +10,8 @@ import duckdb
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.lineage.columns import UPSTREAM, column_sources
 from wildchat_dagster.core.lineage.index import lineage_index_table
-from wildchat_dagster.core.release.splits import RELEASE_SPLITS, published_path
+from wildchat_dagster.core.release.splits import RELEASE_SPLITS
+from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
@@ -66,12 +67,12 @@ def lineage_index(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         splits = dict(con.execute("SELECT split, count(DISTINCT conversation_id) FROM ix GROUP BY 1 ORDER BY 1").fetchall())
         unindexed = 0
         for split in RELEASE_SPLITS:
-            file = published_path(store.root, split, month)
+            file = store.layout.published(split, month)
             if file.exists():
                 (missing,) = con.execute(
                     "SELECT count(*) FROM read_parquet(?) r WHERE NOT EXISTS "
                     "(SELECT 1 FROM ix WHERE ix.conversation_hash = r.conversation_hash AND ix.split = ?)",
-                    [str(file), split],
+                    [duckdb_readable(con, [file])[0], split],
                 ).fetchone()
                 unindexed += missing
     finally:

@@ -79,7 +79,7 @@ def moderated_conversations(
     rows = store.read_records(UPSTREAM, month)
     context.log.info(f"{len(rows)} conversations to moderate for {month}")
 
-    loaded = {OPENAI: openai_moderation.load(), DETOXIFY: detoxify.load(store.cache_dir)}
+    loaded = {OPENAI: openai_moderation.load(), DETOXIFY: detoxify.load(store.layout.cache_dir)}
     use_profanity, why = profanity_decision(profanity.enabled, loaded[OPENAI].available, loaded[DETOXIFY].available)
     if use_profanity:
         offline = profanity.load()
@@ -94,7 +94,7 @@ def moderated_conversations(
 
     moderators = [status.moderator for status in loaded.values() if status.available]
     settings = moderation_policy.toxicity_settings()
-    with ModerationCache.in_dir(store.cache_dir) as cache:
+    with ModerationCache(store.layout.cache(CACHE_FILE_NAME)) as cache:
         moderated, counts = moderate_conversations(rows, moderators, cache, settings, log=context.log.info)
     store.write_records(ASSET, month, moderated)
 
@@ -160,7 +160,7 @@ def _metadata(
         "excluded_sexual_minors": counts["excluded_sexual_minors"],
         "detoxify_toxicity_threshold": settings.detoxify_threshold,
         "profanity_threshold": settings.profanity_threshold,
-        "moderation_cache": f"<data_dir>/cache/{CACHE_FILE_NAME}",
+        "moderation_cache": f"<local_dir>/cache/{CACHE_FILE_NAME}",
         "openai_config": dg.MetadataValue.json(openai_moderation.configuration()),
         "detoxify_config": dg.MetadataValue.json(detoxify.configuration()),
         "profanity_config": dg.MetadataValue.json(profanity.configuration()),

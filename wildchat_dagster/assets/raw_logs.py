@@ -46,10 +46,10 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
     if not files:
         if not config.allow_empty_month:
             raise dg.Failure(
-                f"no landing files (*.jsonl, *.jsonl.gz) in {store.landing / month}: nothing was written. "
+                f"no landing files (*.jsonl, *.jsonl.gz) in {store.layout.landing_month_dir(month)}: nothing was written. "
                 "To materialize an empty month on purpose, pass --allow-empty (run config allow_empty_month: true)."
             )
-        context.log.warning(f"no landing files in {store.landing / month}; writing empty partitions (allow_empty_month)")
+        context.log.warning(f"no landing files in {store.layout.landing_month_dir(month)}; writing empty partitions (allow_empty_month)")
     parses = read_landing_month(
         store,
         month,

@@ -3,11 +3,9 @@
 import datetime as dt
 import json
 from collections import Counter
-from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 import wildchat_dagster
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
@@ -15,7 +13,6 @@ from wildchat_dagster.core.moderation.coverage import screening_coverage
 from wildchat_dagster.core.release.expectations import release_expectations, release_frame, run_expectations
 from wildchat_dagster.core.release.splits import (
     deduplication_counts,
-    published_path,
     release_table,
     schema_differences,
     split_release,
@@ -28,7 +25,15 @@ from wildchat_dagster.core.reporting.statistics import (
     release_sources,
 )
 from wildchat_dagster.core.reporting.tables import frame_markdown
-from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
+from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
+from wildchat_dagster.core.storage.warehouse import (
+    Warehouse,
+    atomic_copy,
+    atomic_write_bytes,
+    parquet_rows,
+    read_parquet,
+    read_parquet_schema,
+)
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
@@ -45,9 +50,9 @@ SHRINK_CHECK = "no_silent_shrink"
 UPSTREAM_STAGES = [stage for stage in STAGE_SCHEMAS if not stage.startswith("release_")]
 
 
-def provenance_path(warehouse: Warehouse, month: str) -> Path:
+def provenance_path(warehouse: Warehouse, month: str) -> StoragePath:
     """Per-month record of counts and the upstream runs' configuration, read by the manifest."""
-    return warehouse.root / "warehouse" / "release_provenance" / f"{month}.json"
+    return warehouse.layout.provenance(month)
 
 
 def read_provenance(warehouse: Warehouse, month: str) -> dict | None:
@@ -109,10 +114,10 @@ def _splits_result(asset: str, written: dict[str, list[dict]], moderated_rows: l
     )
 
 
-def published_conversations(root: Path, month: str) -> int | None:
+def published_conversations(layout: DataLayout, month: str) -> int | None:
     """Conversations of the month's published files (both splits), None when the month was never published."""
-    paths = [p for split in SPLITS.values() if (p := published_path(root, split, month)).exists()]
-    return sum(pq.ParquetFile(p).metadata.num_rows for p in paths) if paths else None
+    paths = [p for split in SPLITS.values() if (p := layout.published(split, month)).exists()]
+    return sum(parquet_rows(p) for p in paths) if paths else None
 
 
 def _shrink_result(asset: str, published: int | None, new: int, config: ReleaseConfig) -> dg.AssetCheckResult:
@@ -176,9 +181,9 @@ def upstream_records(instance: dg.DagsterInstance, month: str) -> dict[str, dict
     return records
 
 
-def _publish(warehouse: Warehouse, split: str, month: str, stored: Path) -> Path:
-    target = published_path(warehouse.root, split, month)
-    atomic_write_bytes(target, stored.read_bytes(), shared=True)
+def _publish(warehouse: Warehouse, split: str, month: str, stored: StoragePath) -> StoragePath:
+    target = warehouse.layout.published(split, month)
+    atomic_copy(stored, target, shared=True)
     return target
 
 
@@ -198,20 +203,20 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     """Non-toxic and toxic splits of the month's moderated conversations; excluded ones in neither."""
     store = warehouse.get()
     month = context.partition_key
-    published_before = published_conversations(store.root, month)
+    published_before = published_conversations(store.layout, month)
     moderated = store.read_table(Stage.MODERATED_CONVERSATIONS, month)
     moderated_rows = moderated.to_pylist()
     nontoxic, toxic, excluded = split_release(moderated_rows)
     context.log.info(f"{month}: {len(moderated_rows)} moderated -> {len(nontoxic)} non-toxic, {len(toxic)} toxic, excluded {excluded}")
 
     written: dict[str, list[dict]] = {}
-    stored: dict[str, Path] = {}
+    stored: dict[str, StoragePath] = {}
     checks: dict[str, list[dg.AssetCheckResult]] = {}
     for asset, rows in ((Stage.RELEASE_NONTOXIC, nontoxic), (Stage.RELEASE_TOXIC, toxic)):
         stored[asset] = store.write_table(asset, month, release_table(rows))
-        table = pq.read_table(stored[asset])
+        table = read_parquet(stored[asset])
         written[asset] = table.to_pylist()
-        differences = schema_differences(pq.read_schema(stored[asset]))
+        differences = schema_differences(read_parquet_schema(stored[asset]))
         checks[asset] = [
             no_raw_ips_result(store, month, asset, table),
             dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
@@ -254,7 +259,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
             published = f"kept the published version ({published_before} conversations): " + ", ".join(blocking_failed)
         elif blocking_failed:
             # Never leave an unchecked or stale file where users download the release.
-            published_path(store.root, split, month).unlink(missing_ok=True)
+            store.layout.published(split, month).unlink(missing_ok=True)
             published = "not published: " + ", ".join(blocking_failed)
         else:
             published = str(_publish(store, split, month, stored[asset]))
@@ -275,8 +280,8 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         )
 
 
-def _stats_path(warehouse: Warehouse, month: str) -> Path:
-    return warehouse.root / "warehouse" / Stage.MONTHLY_STATS / f"{month}.json"
+def _stats_path(warehouse: Warehouse, month: str) -> StoragePath:
+    return warehouse.layout.partition(Stage.MONTHLY_STATS, month, ".json")
 
 
 @dg.asset(
@@ -296,7 +301,7 @@ def monthly_stats(
     month = context.partition_key
     thresholds, threshold_source = moderation_policy.thresholds(), POLICY_SOURCE
     tokens = cl100k_token_counter()
-    tables = month_tables(compute_statistics(release_sources(store.root, [month]), tokens, thresholds), month)
+    tables = month_tables(compute_statistics(release_sources(store.layout, [month]), tokens, thresholds), month)
     record = {
         "month": month,
         "tokenizer": tokens.name,

@@ -43,14 +43,14 @@ def _release_systems(tokenizer: str) -> dict[str, str]:
 def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """release/manifest.json: every published file with its row count and sha256, and how the release was made."""
     store = warehouse.get()
-    months = published_months(store.root)
+    months = published_months(store.layout)
     if not months:
-        raise dg.Failure(f"no month is published under {store.release_dir}: the manifest was not written")
+        raise dg.Failure(f"no month is published under {store.layout.release_dir}: the manifest was not written")
     provenance = {m: p for m in months if (p := read_provenance(store, m)) is not None}
-    manifest = build_manifest(store.root, provenance, wildchat_dagster.__version__, _release_systems(cl100k_token_counter().name))
+    manifest = build_manifest(store.layout, provenance, wildchat_dagster.__version__, _release_systems(cl100k_token_counter().name))
     # Re-processed published data says so: which files were imported (hashes and places kept as given).
-    manifest["imported_from"] = import_provenance(store.root)
-    path = store.release_dir / "manifest.json"
+    manifest["imported_from"] = import_provenance(store.layout)
+    path = store.layout.manifest
     atomic_write_bytes(path, json.dumps(manifest, indent=2, default=str).encode(), shared=True)
     if manifest["months_without_provenance"]:
         context.log.warning(f"no provenance record for {manifest['months_without_provenance']}: re-materialize the splits")
@@ -82,13 +82,13 @@ def dataset_report(
 ) -> dg.MaterializeResult:
     """reports/index.html and reports/report.md: the paper's tables and plots, per month and overall."""
     store = warehouse.get()
-    months = published_months(store.root)
+    months = published_months(store.layout)
     thresholds, threshold_source = moderation_policy.thresholds(), POLICY_SOURCE
     tokens = cl100k_token_counter()
-    tables = compute_statistics(release_sources(store.root, months), tokens, thresholds)
+    tables = compute_statistics(release_sources(store.layout, months), tokens, thresholds)
     files = write_report(
         tables,
-        store.reports_dir,
+        store.layout.reports_dir,
         tokenizer=tokens.name,
         facts={
             "months": ", ".join(months) or "none",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dagster_duckdb import DuckDBResource
 
+from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.resources.geoip import GeoIPResource
 from wildchat_dagster.resources.language_detector import LanguageDetector
@@ -16,13 +15,14 @@ from wildchat_dagster.resources.profanity import ProfanityResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
 
-def default_resources(root: Path) -> dict:
+def default_resources(layout: DataLayout) -> dict:
+    local = None if layout.local == layout.root else str(layout.local)
     return {
-        "warehouse": WarehouseResource(data_dir=str(root)),
-        "catalog": DuckDBResource(database=str(root / "wildchat.duckdb")),
-        "geoip": GeoIPResource.from_defaults(root),
+        "warehouse": WarehouseResource(data_dir=str(layout.root), local_dir=local),
+        "catalog": DuckDBResource(database=str(layout.catalog)),
+        "geoip": GeoIPResource.from_defaults(layout.local),
         "language_detector": LanguageDetector.from_defaults(),
-        "pii_redactor": PIIRedactor.from_defaults(root),
+        "pii_redactor": PIIRedactor.from_defaults(layout.local),
         "openai_moderation": OpenAIModerationResource.from_defaults(),
         "detoxify": DetoxifyResource.from_defaults(),
         "profanity": ProfanityResource.from_defaults(),

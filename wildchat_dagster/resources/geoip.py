@@ -27,7 +27,7 @@ class GeoIPResource(dg.ConfigurableResource):
         description="A GeoLite2/GeoIP2 City .mmdb file, or a directory of dated snapshots "
         "(*_YYYYMMDD.mmdb files or GeoLite2-City_YYYYMMDD/ folders)."
     )
-    data_dir: str = Field(description="Data root; holds secrets/ip_hash.key when no key is set.")
+    data_dir: str = Field(description="Local data folder; holds secrets/ip_hash.key when no key is set.")
     ip_hash_key: str | None = Field(
         default=None,
         repr=False,

@@ -11,6 +11,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from wildchat_dagster.core.redaction.policy import ENTITY_PRIORITY, RedactionPolicy
+from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.resources.provenance import package_version
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class PIIRedactor(dg.ConfigurableResource):
             note = f"official spaCy model {model}"
         return cls(
             spacy_models={"en": model} if model else {},
-            tldextract_cache_dir=str(Path(data_dir) / "cache" / "tldextract"),
+            tldextract_cache_dir=str(DataLayout(data_dir).cache("tldextract")),
             ner_model_note=note,
         )
 

@@ -16,9 +16,9 @@ import stat
 from pathlib import Path
 
 from wildchat_dagster.core.geo.client_ips import canonical_ip
+from wildchat_dagster.core.storage.layout import DataLayout
 
 KEY_ENV_VAR = "WILDCHAT_IP_HASH_KEY"
-KEY_FILE = Path("secrets") / "ip_hash.key"
 MIN_KEY_LENGTH = 16  # bytes; a short key can be guessed
 
 
@@ -58,7 +58,8 @@ class IPHasher:
 
 
 def key_file_path(data_dir: str | Path) -> Path:
-    return Path(data_dir) / KEY_FILE
+    """The key file of a local data folder (see DataLayout.ip_hash_key)."""
+    return DataLayout(data_dir).ip_hash_key
 
 
 def load_ip_hasher(data_dir: str | Path, env_key: str | None = None) -> IPHasher:

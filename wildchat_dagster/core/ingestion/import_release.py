@@ -33,6 +33,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from wildchat_dagster.core.months import month_of
+from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes, file_sha256
 
 # The WildChat-4.8M card's per-turn request fields beyond WildChat-1M's.
@@ -205,9 +206,10 @@ def row_logs(row: dict, source_id: str) -> list[dict]:
     raise ImportSkip("unknown_shape")
 
 
-def import_files(paths: list[Path], data_root: Path) -> ImportSummary:
+def import_files(paths: list[Path], data_root: str | Path | DataLayout) -> ImportSummary:
     """Write landing/<month>/import-<file>.jsonl for every month the files' logs fall in,
     and imports/<file>.json with the provenance (source sha256, counts, skips)."""
+    layout = data_root if isinstance(data_root, DataLayout) else DataLayout(data_root)
     summary = ImportSummary()
     for path in paths:
         path = Path(path)
@@ -226,7 +228,7 @@ def import_files(paths: list[Path], data_root: Path) -> ImportSummary:
                 by_month[month_of(_utc(log["timestamp"]))].append(log)
         stem = path.name.split(".")[0]
         for month, logs in sorted(by_month.items()):
-            target = data_root / "landing" / month / f"{IMPORT_PREFIX}{stem}.jsonl"
+            target = layout.landing_month_dir(month) / f"{IMPORT_PREFIX}{stem}.jsonl"
             text = "".join(json.dumps(log, ensure_ascii=False) + "\n" for log in logs)
             atomic_write_bytes(target, text.encode("utf-8"))
             summary.written.append(str(target))
@@ -239,14 +241,14 @@ def import_files(paths: list[Path], data_root: Path) -> ImportSummary:
             "skipped": {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]},
             "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
-        atomic_write_bytes(data_root / "imports" / f"{stem}.json", json.dumps(record, indent=2).encode())
+        atomic_write_bytes(layout.imports_dir / f"{stem}.json", json.dumps(record, indent=2).encode())
         summary.files.append(record)
         summary.rows += rows
         summary.skipped.update(skipped)
     return summary
 
 
-def import_provenance(data_root: Path) -> list[dict]:
+def import_provenance(layout: DataLayout) -> list[dict]:
     """Every import record under data_root/imports (for the manifest)."""
-    folder = Path(data_root) / "imports"
-    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    folder = layout.imports_dir
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"), key=lambda p: p.name)] if folder.is_dir() else []

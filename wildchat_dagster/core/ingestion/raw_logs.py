@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from wildchat_dagster.core.ingestion.contract import ContractViolation, has_lone_surrogate, validate_record
 from wildchat_dagster.core.ingestion.gzip_stream import open_landing_file
+from wildchat_dagster.core.storage.layout import StoragePath, relative_name, storage_path
 from wildchat_dagster.core.storage.warehouse import Warehouse
 
 DEFAULT_MAX_RECORD_BYTES = 1 << 20
@@ -132,9 +133,9 @@ def _parse_line(line: bytes, length: int, month: str, max_record_bytes: int, see
 
 
 def read_landing_file(
-    path: Path,
+    path: StoragePath,
     month: str,
-    data_root: Path,
+    data_root: str | Path,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     *,
     seen_log_ids: set[str] | None = None,
@@ -144,11 +145,8 @@ def read_landing_file(
     `seen_log_ids` carries the accepted log_ids of earlier files of the same
     month, so a duplicate across files is rejected too (the first one wins).
     """
-    path = Path(path)
-    try:
-        source_file = path.resolve().relative_to(Path(data_root).resolve()).as_posix()
-    except ValueError:
-        source_file = path.as_posix()
+    path = storage_path(path) if isinstance(path, str) else path
+    source_file = relative_name(data_root, path)
     seen = set() if seen_log_ids is None else seen_log_ids
     result = LandingFileParse(source_file=source_file, bytes_on_disk=path.stat().st_size)
 
@@ -206,7 +204,7 @@ def read_landing_file(
 
 
 def parse_landing_file(
-    path: Path, month: str, data_root: Path, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    path: StoragePath, month: str, data_root: str | Path, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 ) -> tuple[list[dict], list[dict]]:
     """RAW_LOGS rows and REJECTED_LOGS rows of one landing file."""
     parsed = read_landing_file(path, month, data_root, max_record_bytes)
@@ -225,7 +223,7 @@ def read_landing_month(
     files = warehouse.landing_files(month)
     parses = []
     for number, path in enumerate(files, start=1):
-        parses.append(read_landing_file(path, month, warehouse.root, max_record_bytes, seen_log_ids=seen))
+        parses.append(read_landing_file(path, month, str(warehouse.root), max_record_bytes, seen_log_ids=seen))
         if progress:
             progress(number, len(files), parses[-1])
     return parses

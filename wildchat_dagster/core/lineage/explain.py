@@ -27,7 +27,7 @@ from wildchat_dagster.core.ingestion.contract import REJECTION_REASONS
 from wildchat_dagster.core.lineage.describe import describe_conversation
 from wildchat_dagster.core.lineage.index import lineage_index_table
 from wildchat_dagster.core.months import shift_month
-from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse, duckdb_readable
 from wildchat_dagster.stages import Stage
 
 _HASH = re.compile(r"[0-9a-f]{32}")
@@ -73,7 +73,7 @@ class Lineage:
 
     def _rows(self, stage: str, where: str, params: list, columns: str = "*", months: list[str] | None = None) -> list[dict]:
         stored = self.store.stored_months(stage)
-        files = [str(self.store.partition_path(stage, m)) for m in stored if months is None or m in months]
+        files = duckdb_readable(self.con, [self.store.layout.partition(stage, m) for m in stored if months is None or m in months])
         if not files:
             return []
         sql = f"SELECT {columns}, filename FROM read_parquet(?, union_by_name = true, filename = true) WHERE {where}"
@@ -186,7 +186,7 @@ class Lineage:
             ORDER BY conversation_id LIMIT 20
             """,
             [dedup["log_ids"], dedup["fingerprint"], first.get("ip"),
-             str(self.store.partition_path(Stage.DEDUPLICATED_CONVERSATIONS, month)),
+             duckdb_readable(self.con, [self.store.layout.partition(Stage.DEDUPLICATED_CONVERSATIONS, month)])[0],
              dedup["conversation_id"], dedup["log_ids"], first["content"]],
         ).fetchall()
         return [{"conversation_id": c, "shared_logs": int(n), "same_fingerprint": bool(fp), "same_ip": bool(ip)}
@@ -197,13 +197,14 @@ class Lineage:
         mine = [r for r in index if r["month"] == month]
         if not mine or mine[0]["split"] not in ("nontoxic", "toxic"):
             return None
-        path = self.store.release_dir / mine[0]["split"] / f"{month}.parquet"
+        path = self.store.layout.published(mine[0]["split"], month)
         if not path.exists():
-            return {"file": str(path.relative_to(self.store.root)), "found": False}
+            return {"file": self.store.layout.relative(path), "found": False}
         (n,) = self.con.execute(
-            "SELECT count(*) FROM read_parquet(?) WHERE conversation_hash = ?", [str(path), mine[0]["conversation_hash"]]
+            "SELECT count(*) FROM read_parquet(?) WHERE conversation_hash = ?",
+            [duckdb_readable(self.con, [path])[0], mine[0]["conversation_hash"]],
         ).fetchone()
-        return {"file": str(path.relative_to(self.store.root)), "found": n > 0}
+        return {"file": self.store.layout.relative(path), "found": n > 0}
 
 
 def _index_table(store: Warehouse, month: str):
@@ -212,7 +213,7 @@ def _index_table(store: Warehouse, month: str):
 
 def _provenance(store: Warehouse, month: str) -> dict:
     """The settings in force when the month's stages ran (the release's provenance record), if published."""
-    path = store.root / "warehouse" / "release_provenance" / f"{month}.json"
+    path = store.layout.provenance(month)
     if not path.exists():
         return {}
     upstream = json.loads(path.read_text()).get("upstream", {})

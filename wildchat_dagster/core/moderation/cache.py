@@ -55,10 +55,6 @@ class ModerationCache:
         self._db.execute("PRAGMA synchronous = FULL")
         self._with_retry(lambda: self._db.execute(_SCHEMA))
 
-    @classmethod
-    def in_dir(cls, cache_dir: str | Path) -> ModerationCache:
-        return cls(Path(cache_dir) / CACHE_FILE_NAME)
-
     def get_many(self, moderator: str, version: str, texts: Sequence[str]) -> dict[str, Any]:
         """{text: result} for the texts already moderated by this moderator version."""
         by_hash: dict[str, list[str]] = {}

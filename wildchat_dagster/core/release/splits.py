@@ -37,7 +37,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from wildchat_dagster.core.moderation.coverage import coverage_summary
-from wildchat_dagster.core.storage.warehouse import file_sha256
+from wildchat_dagster.core.storage.layout import DataLayout
+from wildchat_dagster.core.storage.warehouse import file_sha256, parquet_rows
 from wildchat_dagster.schema import WILDCHAT_1M
 from wildchat_dagster.stages import Stage
 
@@ -181,13 +182,9 @@ SYSTEM_KEY = re.compile(r"model|version|database|checkpoint|encoding|snapshot|da
 SETTING_KEY = re.compile(r"threshold|policy|enabled|budget|per_minute|batch_size|max_")
 
 
-def published_path(root: Path, split: str, month: str) -> Path:
-    return Path(root) / "release" / split / f"{month}.parquet"
-
-
-def published_months(root: Path) -> list[str]:
+def published_months(layout: DataLayout) -> list[str]:
     """Months with a published file in either split."""
-    return sorted({p.stem for split in RELEASE_SPLITS for p in (Path(root) / "release" / split).glob("*.parquet")})
+    return sorted({p.stem for split in RELEASE_SPLITS for p in layout.release_split_dir(split).glob("*.parquet")})
 
 
 def deduplication_counts(moderated: pa.Table) -> dict[str, int]:
@@ -236,20 +233,17 @@ def toxicity_screening(months: list[str], provenance: dict[str, dict]) -> dict:
     }
 
 
-def build_manifest(root: Path, provenance: dict[str, dict], pipeline_version: str, release_systems: dict[str, str]) -> dict:
+def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_version: str, release_systems: dict[str, str]) -> dict:
     """The release manifest: every published file with rows and sha256, totals, systems, settings, counts."""
-    import pyarrow.parquet as pq
-
-    root = Path(root)
-    months = published_months(root)
+    months = published_months(layout)
     files: dict[str, dict[str, dict]] = {split: {} for split in RELEASE_SPLITS}
     for split in RELEASE_SPLITS:
         for month in months:
-            path = published_path(root, split, month)
+            path = layout.published(split, month)
             if path.exists():
                 files[split][month] = {
-                    "path": str(path.relative_to(root)),
-                    "rows": pq.ParquetFile(path).metadata.num_rows,
+                    "path": layout.published_relative(split, month),
+                    "rows": parquet_rows(path),
                     "bytes": path.stat().st_size,
                     "sha256": file_sha256(path),
                 }

@@ -245,7 +245,6 @@ img{max-width:100%;display:block;margin:.5rem 0}
 
 def write_report(tables: dict[str, pd.DataFrame], reports_dir: Path, *, tokenizer: str, facts: dict[str, str] | None = None) -> ReportFiles:
     """Write index.html (self-contained), report.md and the PNGs into `reports_dir`; atomic per file."""
-    reports_dir.mkdir(parents=True, exist_ok=True)
     sections = report_sections(tables)
     plots = render_plots(tables)
     plot_paths = {}

@@ -29,6 +29,8 @@ import pandas as pd
 import pyarrow as pa
 
 from wildchat_dagster.core.moderation.policy import DEFAULT_DETOXIFY_THRESHOLD, PROFANITY_THRESHOLD
+from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
+from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.schema import MODERATED_CONVERSATIONS, WILDCHAT_1M
 from wildchat_dagster.stages import Stage
 
@@ -98,14 +100,14 @@ class ModerationThresholds:
 class StatisticsSources:
     """Parquet files to read: the two release splits and the moderated conversations."""
 
-    nontoxic: list[Path]
-    toxic: list[Path]
-    moderated: list[Path]
+    nontoxic: list[StoragePath]
+    toxic: list[StoragePath]
+    moderated: list[StoragePath]
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], schema: pa.Schema) -> None:
+def _register(con: duckdb.DuckDBPyConnection, name: str, files: list[StoragePath], schema: pa.Schema) -> None:
     if files:
-        paths = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+        paths = ", ".join("'" + p.replace("'", "''") + "'" for p in duckdb_readable(con, files))
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{paths}], union_by_name = true)")
     else:
         con.register(name, schema.empty_table())
@@ -377,15 +379,15 @@ def _category_table(q) -> pd.DataFrame:
     return df[df["flagged_user_utterances"] > 0]
 
 
-def release_sources(root: Path, months: list[str]) -> StatisticsSources:
+def release_sources(layout: DataLayout, months: list[str]) -> StatisticsSources:
     """The published split files and stored moderated partitions of `months` that exist."""
     def existing(paths):
         return [p for p in paths if p.exists()]
 
     return StatisticsSources(
-        nontoxic=existing(root / "release" / "nontoxic" / f"{m}.parquet" for m in months),
-        toxic=existing(root / "release" / "toxic" / f"{m}.parquet" for m in months),
-        moderated=existing(root / "warehouse" / Stage.MODERATED_CONVERSATIONS / f"{m}.parquet" for m in months),
+        nontoxic=existing(layout.published("nontoxic", m) for m in months),
+        toxic=existing(layout.published("toxic", m) for m in months),
+        moderated=existing(layout.partition(Stage.MODERATED_CONVERSATIONS, m) for m in months),
     )
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from wildchat_dagster.core.storage.layout import StoragePath, is_remote
+
 
 def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -33,7 +35,11 @@ def open_catalog(catalog_path: Path, read_only: bool = True) -> duckdb.DuckDBPyC
     return con
 
 
-def parquet_view(folder: Path, base: Path) -> str:
-    """SQL over every month's Parquet file in `folder`, named relative to `base` (union_by_name across months)."""
-    pattern = Path(os.path.relpath(folder, base)) / "*.parquet"
-    return f"SELECT * FROM read_parquet({sql_string(pattern.as_posix())}, union_by_name = true)"
+def parquet_view(folder: StoragePath, base: Path) -> str:
+    """SQL over every month's Parquet file in `folder`, named relative to `base` (union_by_name across months).
+
+    On an object store the view names the full URL (s3://…): a DuckDB that opens the
+    catalog then needs the store's filesystem (`duckdb_readable`, or the httpfs extension).
+    """
+    pattern = str(folder / "*.parquet") if is_remote(folder) else (Path(os.path.relpath(folder, base)) / "*.parquet").as_posix()
+    return f"SELECT * FROM read_parquet({sql_string(pattern)}, union_by_name = true)"

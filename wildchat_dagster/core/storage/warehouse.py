@@ -1,7 +1,11 @@
-"""The data root on disk: landing files in, one Parquet file per asset and month out.
+"""The data root's files: landing files in, one Parquet file per asset and month out.
 
-Every write is atomic (temp file + rename) so parallel month runs and readers
-never see a half-written partition.
+Every write is atomic, so parallel month runs and readers never see a half-written
+file. On a local disk: a temp file in the same folder, then `os.replace`. On an
+object store: the bytes are prepared locally and sent in one PUT (a multipart
+upload for big files); S3, GCS and Azure Blob make an object visible only when
+its upload completes, and since 2020 S3 gives strong read-after-write
+consistency, so a reader sees the old object or the new one, never a part.
 """
 
 from __future__ import annotations
@@ -14,21 +18,38 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from wildchat_dagster.core.storage.layout import LANDING_SUFFIXES, DataLayout, StoragePath
 from wildchat_dagster.schema import STAGE_SCHEMAS
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: StoragePath) -> str:
     """sha256 of a (possibly large) file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
-    with Path(path).open("rb") as f:
+    with path.open("rb") if hasattr(path, "open") else open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, shared: bool = False) -> None:
-    """Write `data` to `path` atomically. Files are owner-only (0600) unless `shared`: the
-    published release and report get the usual mode the umask allows (0644 under umask 022)."""
+def _is_local(path: StoragePath) -> bool:
+    return type(path).__module__.startswith("pathlib") or getattr(path, "protocol", "file") in ("", "file", "local")
+
+
+def _upload(local_file: str, path: StoragePath) -> None:
+    """One atomic PUT of a local file to an object-store path."""
+    path.fs.put_file(local_file, path.path)
+    path.fs.invalidate_cache(path.parent.path)
+
+
+def atomic_write_bytes(path: StoragePath, data: bytes, *, shared: bool = False) -> None:
+    """Write `data` to `path` atomically. Local files are owner-only (0600) unless `shared`: the
+    published release and report get the usual mode the umask allows (0644 under umask 022).
+    On an object store access is the bucket's policy, not a file mode."""
+    if not _is_local(path):
+        path.fs.pipe_file(path.path, data)  # one PUT: visible whole or not at all
+        path.fs.invalidate_cache(path.parent.path)
+        return
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -55,87 +76,120 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_parquet(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def atomic_write_parquet(table: pa.Table, path: StoragePath) -> None:
+    local = _is_local(path)
+    folder = Path(path).parent if local else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
+        if local:
+            os.replace(tmp, path)
+        else:
+            _upload(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def atomic_copy(source: StoragePath, target: StoragePath, *, shared: bool = False) -> None:
+    """Publish a copy of `source` at `target`: a server-side copy (S3 CopyObject, atomic
+    like a PUT) on one object store, else bytes through this process."""
+    if not _is_local(source) and not _is_local(target) and source.fs is target.fs:
+        target.fs.copy(source.path, target.path)
+        target.fs.invalidate_cache(target.parent.path)
+    else:
+        atomic_write_bytes(target, source.read_bytes(), shared=shared)
+
+
+def read_parquet(path: StoragePath, columns: list[str] | None = None) -> pa.Table:
+    if _is_local(path):
+        return pq.read_table(path, columns=columns)
+    return pq.read_table(path.path, columns=columns, filesystem=path.fs)
+
+
+def read_parquet_schema(path: StoragePath) -> pa.Schema:
+    if _is_local(path):
+        return pq.read_schema(path)
+    with path.open("rb") as f:
+        return pq.read_schema(f)
+
+
+def parquet_rows(path: StoragePath) -> int:
+    with path.open("rb") as f:
+        return pq.ParquetFile(f).metadata.num_rows
 
 
 class Warehouse:
-    """Paths and typed reads/writes under one data root."""
+    """Typed reads and writes of the files of one data root (paths from its DataLayout)."""
 
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
-
-    @property
-    def landing(self) -> Path:
-        return self.root / "landing"
+    def __init__(self, root: str | os.PathLike | DataLayout, local_dir: str | os.PathLike | None = None):
+        self.layout = root if isinstance(root, DataLayout) else DataLayout(root, local_dir)
 
     @property
-    def release_dir(self) -> Path:
-        return self.root / "release"
+    def root(self) -> StoragePath:
+        return self.layout.root
 
-    @property
-    def reports_dir(self) -> Path:
-        return self.root / "reports"
-
-    @property
-    def cache_dir(self) -> Path:
-        return self.root / "cache"
+    def partition_path(self, asset: str, month: str) -> StoragePath:
+        return self.layout.partition(asset, month)
 
     @property
     def catalog_path(self) -> Path:
-        return self.root / "wildchat.duckdb"
+        return self.layout.catalog
 
-    def landing_files(self, month: str) -> list[Path]:
-        folder = self.landing / month
+    def landing_files(self, month: str) -> list[StoragePath]:
+        folder = self.layout.landing_month_dir(month)
         if not folder.is_dir():
             return []
-        return sorted(p for p in folder.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
+        return sorted((p for p in folder.iterdir() if p.name.endswith(LANDING_SUFFIXES)), key=lambda p: p.name)
 
     def landing_months(self) -> list[str]:
-        if not self.landing.is_dir():
+        landing = self.layout.landing_dir
+        if not landing.is_dir():
             return []
-        return sorted(p.name for p in self.landing.iterdir() if p.is_dir() and any(self.landing_files(p.name)))
-
-    def partition_path(self, asset: str, month: str) -> Path:
-        return self.root / "warehouse" / asset / f"{month}.parquet"
+        return sorted(p.name for p in landing.iterdir() if p.is_dir() and any(self.landing_files(p.name)))
 
     def has_partition(self, asset: str, month: str) -> bool:
-        return self.partition_path(asset, month).exists()
+        return self.layout.partition(asset, month).exists()
 
-    def stored_months(self, asset: str) -> list[str]:
-        folder = self.root / "warehouse" / asset
-        return sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
+    def stored_months(self, asset: str, suffix: str = ".parquet") -> list[str]:
+        folder = self.layout.asset_dir(asset)
+        return sorted(p.name.removesuffix(suffix) for p in folder.iterdir() if p.name.endswith(suffix)) if folder.is_dir() else []
 
-    def write_table(self, asset: str, month: str, table: pa.Table) -> Path:
+    def write_table(self, asset: str, month: str, table: pa.Table) -> StoragePath:
         schema = STAGE_SCHEMAS.get(asset)
         if schema is not None:
             table = table.select(schema.names).cast(schema)
-        path = self.partition_path(asset, month)
+        path = self.layout.partition(asset, month)
         atomic_write_parquet(table, path)
         return path
 
-    def write_records(self, asset: str, month: str, records: list[dict]) -> Path:
+    def write_records(self, asset: str, month: str, records: list[dict]) -> StoragePath:
         """Write plain dict rows with the asset's declared schema."""
         table = pa.Table.from_pylist(records, schema=STAGE_SCHEMAS[asset])
         return self.write_table(asset, month, table)
 
     def read_table(self, asset: str, month: str, columns: list[str] | None = None) -> pa.Table:
         """The stored partition (or some of its columns); empty, with the schema, when it does not exist."""
-        path = self.partition_path(asset, month)
+        path = self.layout.partition(asset, month)
         if not path.exists():
             schema = STAGE_SCHEMAS.get(asset)
             if schema is None:
                 raise FileNotFoundError(path)
             return schema.empty_table().select(columns or schema.names)
-        return pq.read_table(path, columns=columns)
+        return read_parquet(path, columns)
 
     def read_records(self, asset: str, month: str) -> list[dict]:
         return self.read_table(asset, month).to_pylist()
+
+
+def duckdb_readable(con, paths: list[StoragePath]) -> list[str]:
+    """The paths as DuckDB reads them; object-store filesystems are registered on `con`
+    through fsspec, so no DuckDB extension is needed."""
+    for path in paths:
+        if not _is_local(path):
+            protocols = {path.fs.protocol} if isinstance(path.fs.protocol, str) else set(path.fs.protocol)
+            if not protocols & set(con.list_filesystems()):
+                con.register_filesystem(path.fs)
+    return [str(p) for p in paths]

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from wildchat_dagster.core.months import parse_month, shift_month
+from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.kit.synthetic.conversations import Generator
 from wildchat_dagster.kit.synthetic.geo_pool import geo_pool
 from wildchat_dagster.kit.synthetic.records import Log, format_time, utc_month
@@ -57,7 +58,7 @@ def _write_month(gen: Generator, data_dir: Path, month: str, logs: list[Log], re
         logs.insert(i + 1, logs[i])
     for reason, line in gen.junk.get(month, []):
         entries.insert(rng.randrange(len(entries) + 1), (reason, line))
-    folder = data_dir / "landing" / month
+    folder = DataLayout(data_dir).landing_month_dir(month)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("requests-*.jsonl*"):
         stale.unlink()
@@ -179,7 +180,7 @@ def generate_landing(
         files += f
         size += b
 
-    truth = data_dir / "ground_truth"
+    truth = DataLayout(data_dir).ground_truth_dir
     truth.mkdir(parents=True, exist_ok=True)
     records = sorted((e.record() for e in gen.expected), key=lambda r: (r["month"], r["conversation_id"]))
     _write_jsonl(truth / "conversations.jsonl", records)
