@@ -419,13 +419,13 @@ def test_materialize_redacted_conversations(data_dir, pii_redactor):
 
 
 def test_placeholders_check_fails_on_inconsistent_rows():
-    from wildchat_dagster.assets.redaction import placeholders_well_formed
+    from wildchat_dagster.assets.redaction import PLACEHOLDERS_CHECK, placeholders_well_formed
 
     row = conversation_record("redacted_conversations", [("user", "no placeholder here")])
     row["conversation"][0].update(redacted=True, redacted_entities=["EMAIL_ADDRESS"])
     row["redacted"] = True
-    result = placeholders_well_formed([row])
-    assert not result.passed and result.metadata["missing_placeholders"].value == 1
+    totals = placeholders_well_formed([row])
+    assert not PLACEHOLDERS_CHECK.passed(totals) and totals["missing_placeholders"] == 1
 
 
 # --- the resource ----------------------------------------------------------------

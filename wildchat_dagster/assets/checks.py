@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pyarrow as pa
 
+from wildchat_dagster.assets.stage import Batch, BatchCheck
 from wildchat_dagster.core.geo.client_ips import canonical_ips, find_raw_ips
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.warehouse import Warehouse
@@ -39,3 +40,14 @@ def no_raw_ips_result(warehouse: Warehouse, month: str, asset: str, table: pa.Ta
         passed=not found,
         metadata={"occurrences_found": len(found), "columns": sorted({c for c, _ in found}) or ["none"]},
     )
+
+
+def no_raw_ips_check(warehouse: Warehouse, month: str, ips: set[str] | None = None) -> BatchCheck:
+    """`no_raw_client_ips` batch by batch for streamed stages (the month's raw IPs are read once)."""
+    raw_ips = month_client_ips(warehouse, month) if ips is None else ips
+
+    def count(batch: Batch) -> dict:
+        found = find_raw_ips(batch.table, raw_ips)
+        return {"occurrences_found": len(found), "columns": {c for c, _ in found}}
+
+    return BatchCheck(NO_RAW_IPS, count, passed=lambda totals: totals["occurrences_found"] == 0)

@@ -1,19 +1,17 @@
 """Stage: geotagged_conversations (GeoLite2 country/state, keyed IP hash; raw IPs end here)."""
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
-import time
 
 import dagster as dg
-import pyarrow as pa
 
-from wildchat_dagster.assets.checks import month_client_ips, no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.assets.checks import month_client_ips, no_raw_ips_check, no_raw_ips_spec
+from wildchat_dagster.assets.stage import Batch, BatchCheck, run_stage
 from wildchat_dagster.core.geo.client_ips import scrub_client_ips
 from wildchat_dagster.core.geo.geolocation import geotag_conversations
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.geoip import GeoIPResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
-from wildchat_dagster.schema import GEOTAGGED_CONVERSATIONS
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.GEOTAGGED_CONVERSATIONS
@@ -31,21 +29,16 @@ def _preview(rows: list[dict], limit: int = 5) -> str:
     ])
 
 
-def _client_ips_hashed(source: list[dict], tagged: list[dict]) -> dg.AssetCheckResult:
+def _client_ips_hashed(batch: Batch) -> dict:
     """Every user turn that had an IP has a hash, no assistant turn has one."""
     missing = extra = 0
-    for before, after in zip(source, tagged, strict=True):
+    for before, after in zip(batch.source, batch.rows, strict=True):
         for u, v in zip(before["conversation"] or [], after["conversation"], strict=True):
             if u.get("role") == "user" and u.get("ip") and not v["hashed_ip"]:
                 missing += 1
             if u.get("role") != "user" and (v["hashed_ip"] or v["country"] or v["state"]):
                 extra += 1
-    return dg.AssetCheckResult(
-        check_name=CLIENT_IPS_HASHED,
-        asset_key=ASSET,
-        passed=missing == 0 and extra == 0,
-        metadata={"user_turns_with_ip_but_no_hash": missing, "assistant_turns_with_geo_fields": extra},
-    )
+    return {"user_turns_with_ip_but_no_hash": missing, "assistant_turns_with_geo_fields": extra}
 
 
 def _located_share(counts: dict) -> dg.AssetCheckResult:
@@ -94,24 +87,26 @@ def geotagged_conversations(
     of its raw IP, so that no later asset holds a client address."""
     month = context.partition_key
     store = warehouse.get()
-    source = store.read_records(UPSTREAM, month)
-    context.log.info(f"geotagging {len(source)} conversations of {month}")
-    hasher = geoip.hasher()
-    started = time.perf_counter()
-    rows, counts = geotag_conversations(
-        source, geoip.locator(), hasher, progress=lambda done: context.log.info(f"{done}/{len(source)} conversations")
-    )
-    # Users sometimes type their own address into a message: it goes here, not at redaction.
-    typed_client_ips = scrub_client_ips(rows, month_client_ips(store, month))
-    seconds = time.perf_counter() - started
-    configuration = geoip.describe()
+    client_ips = month_client_ips(store, month)
+    hasher, locator = geoip.hasher(), geoip.locator()
+    hashes: dict[str, str] = {}  # ip -> keyed hash, over the whole month
 
-    table = pa.Table.from_pylist(rows, schema=GEOTAGGED_CONVERSATIONS)
-    store.write_table(ASSET, month, table)
+    def process(source: list[dict]) -> tuple[list[dict], dict]:
+        rows, counts = geotag_conversations(source, locator, hasher, hashes=hashes)
+        # Users sometimes type their own address into a message: it goes here, not at redaction.
+        counts["client_ips_scrubbed_from_text"] = scrub_client_ips(rows, client_ips)
+        return rows, counts
+
+    checks = [no_raw_ips_check(store, month, client_ips), BatchCheck(CLIENT_IPS_HASHED, _client_ips_hashed)]
+    run = run_stage(store, ASSET, UPSTREAM, month, process, checks, log=context.log.info)
+    counts, seconds = run.counts, run.seconds
+    counts["distinct_ips"] = len(set(hashes.values()))
+    typed_client_ips = counts["client_ips_scrubbed_from_text"]
     context.log.info(
         f"{counts['user_turns']} user turns, {counts['distinct_ips']} distinct IPs, "
         f"{counts['located']} located, in {seconds:.1f} s"
     )
+    configuration = geoip.describe()
     metadata = {
         "conversations": counts["conversations"],
         "user_turns_processed": counts["user_turns"],
@@ -135,13 +130,7 @@ def geotagged_conversations(
         "ip_hash_key_source": configuration["ip_hash_key_source"],
         "ip_hash_key_id": configuration["ip_hash_key_id"],
         "turns_per_second": round(counts["user_turns"] / seconds, 1) if seconds > 0 else None,
-        "preview": dg.MetadataValue.md(_preview(rows)),
+        "batches": run.batches,
+        "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
     }
-    return dg.MaterializeResult(
-        metadata=metadata,
-        check_results=[
-            no_raw_ips_result(store, month, ASSET, table),
-            _client_ips_hashed(source, rows),
-            _located_share(counts),
-        ],
-    )
+    return dg.MaterializeResult(metadata=metadata, check_results=[*run.check_results(ASSET, checks), _located_share(counts)])

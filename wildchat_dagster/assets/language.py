@@ -1,18 +1,16 @@
 """Stage: language_tagged_conversations (fastText lid.176, WildChat's language names)."""
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
-import time
 
 import dagster as dg
-import pyarrow as pa
 
-from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
+from wildchat_dagster.assets.stage import Batch, BatchCheck, run_stage
 from wildchat_dagster.core.language.detection import NOLANG, tag_languages
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.language_detector import LanguageDetector
 from wildchat_dagster.resources.warehouse import WarehouseResource
-from wildchat_dagster.schema import LANGUAGE_TAGGED_CONVERSATIONS
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.LANGUAGE_TAGGED_CONVERSATIONS
@@ -29,20 +27,15 @@ def _preview(rows: list[dict], limit: int = 5) -> str:
     ])
 
 
-def _every_utterance_has_language(rows: list[dict]) -> dg.AssetCheckResult:
+def _every_utterance_has_language(batch: Batch) -> dict:
     """Languages are never null; an empty turn is "Nolang", a non-empty one never is."""
     missing = wrong_nolang = 0
-    for row in rows:
+    for row in batch.rows:
         missing += not row["language"]
         for u in row["conversation"]:
             missing += not u["language"]
             wrong_nolang += u["language"] == NOLANG and any(c.isalpha() for c in u["content"] or "")
-    return dg.AssetCheckResult(
-        check_name=EVERY_UTTERANCE_HAS_LANGUAGE,
-        asset_key=ASSET,
-        passed=missing == 0 and wrong_nolang == 0,
-        metadata={"missing_languages": missing, "nolang_with_letters": wrong_nolang},
-    )
+    return {"missing_languages": missing, "nolang_with_letters": wrong_nolang}
 
 
 @dg.asset(
@@ -69,18 +62,12 @@ def language_tagged_conversations(
     so redaction can pick a per-language NER model and users can filter by language."""
     month = context.partition_key
     store = warehouse.get()
-    source = store.read_records(UPSTREAM, month)
-    context.log.info(f"identifying languages in {len(source)} conversations of {month}")
-    started = time.perf_counter()
-    rows, counts = tag_languages(
-        source,
-        language_detector.predict,
-        progress=lambda done, total: context.log.info(f"{done}/{total} distinct texts identified"),
+    checks = [no_raw_ips_check(store, month), BatchCheck(EVERY_UTTERANCE_HAS_LANGUAGE, _every_utterance_has_language)]
+    run = run_stage(
+        store, ASSET, UPSTREAM, month, lambda rows: tag_languages(rows, language_detector.predict), checks,
+        log=context.log.info,
     )
-    seconds = time.perf_counter() - started
-
-    table = pa.Table.from_pylist(rows, schema=LANGUAGE_TAGGED_CONVERSATIONS)
-    store.write_table(ASSET, month, table)
+    counts, seconds = run.counts, run.seconds
     context.log.info(f"{counts['utterances']} utterances in {seconds:.1f} s: {len(counts['languages'])} languages")
     model = language_detector.describe()
     metadata = {
@@ -92,6 +79,7 @@ def language_tagged_conversations(
         "top_conversation_languages": dg.MetadataValue.md(
             counts_table(("language", "conversations"), counts["conversation_languages"])
         ),
+        # Identical samples are predicted once per batch.
         "distinct_samples_predicted": counts["distinct_samples_predicted"],
         "code_stripped_utterances": counts["code_stripped_utterances"],
         "script_overrides": counts["script_overrides"],
@@ -101,12 +89,7 @@ def language_tagged_conversations(
         "model_sha256": model["model_sha256"],
         "fasttext_predict_version": model["fasttext_predict_version"],
         "turns_per_second": round(counts["utterances"] / seconds, 1) if seconds > 0 else None,
-        "preview": dg.MetadataValue.md(_preview(rows)),
+        "batches": run.batches,
+        "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
     }
-    return dg.MaterializeResult(
-        metadata=metadata,
-        check_results=[
-            no_raw_ips_result(store, month, ASSET, table),
-            _every_utterance_has_language(rows),
-        ],
-    )
+    return dg.MaterializeResult(metadata=metadata, check_results=run.check_results(ASSET, checks))

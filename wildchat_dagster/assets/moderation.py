@@ -1,11 +1,16 @@
 """moderated_conversations: every utterance moderated, turns and conversations marked toxic."""
 
 import dagster as dg
-import pyarrow as pa
 
-from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
+from wildchat_dagster.assets.stage import Batch, BatchCheck, run_stage
 from wildchat_dagster.core.moderation.cache import CACHE_FILE_NAME, ModerationCache
-from wildchat_dagster.core.moderation.coverage import coverage_summary, missing_results, unscreened_languages
+from wildchat_dagster.core.moderation.coverage import (
+    coverage_summary,
+    merge_coverage,
+    missing_results,
+    unscreened_languages,
+)
 from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, PROFANITY, LoadedModerator, describe_languages
 from wildchat_dagster.core.moderation.policy import (
     SEXUAL_MINORS,
@@ -76,8 +81,7 @@ def moderated_conversations(
     utterance, WildChat's toxic flags, and the sexual/minors release exclusion."""
     store = warehouse.get()
     month = context.partition_key
-    rows = store.read_records(UPSTREAM, month)
-    context.log.info(f"{len(rows)} conversations to moderate for {month}")
+    context.log.info(f"{store.partition_rows(UPSTREAM, month)} conversations to moderate for {month}")
 
     loaded = {OPENAI: openai_moderation.load(), DETOXIFY: detoxify.load(store.layout.cache_dir)}
     use_profanity, why = profanity_decision(profanity.enabled, loaded[OPENAI].available, loaded[DETOXIFY].available)
@@ -93,21 +97,34 @@ def moderated_conversations(
             context.log.warning(f"{name} not used: {status.reason}")
 
     moderators = [status.moderator for status in loaded.values() if status.available]
-    settings = moderation_policy.toxicity_settings()
-    with ModerationCache(store.layout.cache(CACHE_FILE_NAME)) as cache:
-        moderated, counts = moderate_conversations(rows, moderators, cache, settings, log=context.log.info)
-    store.write_records(ASSET, month, moderated)
-
-    table = store.read_table(ASSET, month)
-    stored = table.to_pylist()
     enabled = {name: status.moderator.languages for name, status in loaded.items() if status.moderator}
-    missing = missing_results(stored, enabled)
-    coverage = counts["coverage"]
+    settings = moderation_policy.toxicity_settings()
+    coverages: list[dict] = []
+
+    def process(rows: list[dict]) -> tuple[list[dict], dict]:
+        moderated, counts = moderate_conversations(rows, moderators, cache, settings, log=context.log.info)
+        coverages.append(counts.pop("coverage"))  # per (language, role) groups: merged below
+        return moderated, counts
+
+    def stored_counts(batch: Batch) -> dict:
+        # From the rows as stored, independently of the counts kept while moderating.
+        stored = batch.table.to_pylist()
+        return {
+            "missing": missing_results(stored, enabled),
+            "flagged_minors": count_sexual_minors(stored),
+            "excluded": sum(row["excluded_reason"] == SEXUAL_MINORS for row in stored),
+        }
+
+    checks = [no_raw_ips_check(store, month), BatchCheck("counts_from_stored_rows", stored_counts)]
+    with ModerationCache(store.layout.cache(CACHE_FILE_NAME)) as cache:
+        run = run_stage(store, ASSET, UPSTREAM, month, process, checks, log=context.log.info)
+    counts, stored = run.counts, run.check_totals["counts_from_stored_rows"]
+    counts["coverage"] = coverage = merge_coverage(coverages)
+    missing = {name: stored["missing"].get(name, 0) for name in enabled}
+    excluded = stored["excluded"]
     (context.log.warning if coverage["unscreened"] else context.log.info)(f"screening: {coverage_summary(coverage)}")
-    flagged_minors = count_sexual_minors(stored)
-    excluded = sum(row["excluded_reason"] == SEXUAL_MINORS for row in stored)
-    checks = [
-        no_raw_ips_result(store, month, ASSET, table),
+    check_results = [
+        *run.check_results(ASSET, checks[:1]),
         dg.AssetCheckResult(
             check_name=RESULTS_COMPLETE,
             asset_key=ASSET,
@@ -124,21 +141,18 @@ def moderated_conversations(
         dg.AssetCheckResult(
             check_name=EXCLUDED_COUNTED,
             asset_key=ASSET,
-            passed=excluded == flagged_minors == counts["excluded_sexual_minors"],
+            passed=excluded == stored["flagged_minors"] == counts["excluded_sexual_minors"],
             metadata={
                 "excluded_sexual_minors": excluded,
-                "flagged_sexual_minors": flagged_minors,
+                "flagged_sexual_minors": stored["flagged_minors"],
                 "counted_while_moderating": counts["excluded_sexual_minors"],
             },
         ),
     ]
-    context.log.info(
-        f"{counts['toxic_conversations']} toxic and {excluded} excluded of {len(stored)} conversations"
-    )
-    return dg.MaterializeResult(
-        metadata=_metadata(loaded, counts, settings, openai_moderation, detoxify, profanity, table),
-        check_results=checks,
-    )
+    context.log.info(f"{counts['toxic_conversations']} toxic and {excluded} excluded of {run.conversations} conversations")
+    metadata = _metadata(loaded, counts, settings, openai_moderation, detoxify, profanity, run.preview_rows)
+    metadata["batches"] = run.batches
+    return dg.MaterializeResult(metadata=metadata, check_results=check_results)
 
 
 def _metadata(
@@ -148,7 +162,7 @@ def _metadata(
     openai_moderation: OpenAIModerationResource,
     detoxify: DetoxifyResource,
     profanity: ProfanityResource,
-    table: pa.Table,
+    preview_rows: list[dict],
 ) -> dict:
     metadata: dict = {
         "conversations": counts["conversations"],
@@ -177,7 +191,7 @@ def _metadata(
             for key, value in status.moderator.usage().items():
                 metadata[f"{name}_{key}"] = value
     metadata.update(_coverage_metadata(counts["coverage"]))
-    metadata["preview"] = dg.MetadataValue.md(_preview(table))
+    metadata["preview"] = dg.MetadataValue.md(_preview(preview_rows))
     return metadata
 
 
@@ -201,9 +215,9 @@ def _coverage_metadata(coverage: dict) -> dict:
     }
 
 
-def _preview(table: pa.Table) -> str:
+def _preview(preview_rows: list[dict]) -> str:
     rows = []
-    for row in table.slice(0, PREVIEW_ROWS).to_pylist():
+    for row in preview_rows[:PREVIEW_ROWS]:
         utterances = row["conversation"]
         flagged = sum(bool((u["openai_moderation"] or {}).get("flagged")) for u in utterances)
         toxicity = [u["detoxify_moderation"]["toxicity"] for u in utterances if u["detoxify_moderation"]]

@@ -4,15 +4,15 @@
 from collections import Counter
 
 import dagster as dg
-import pyarrow as pa
 
-from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
+from wildchat_dagster.assets.stage import BatchCheck, run_stage
 from wildchat_dagster.core.redaction.policy import ENTITY_TYPES
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.pii_redactor import PIIRedactor
 from wildchat_dagster.resources.warehouse import WarehouseResource
-from wildchat_dagster.schema import REDACTED_CONVERSATIONS, placeholder, placeholder_regex
+from wildchat_dagster.schema import placeholder, placeholder_regex
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.REDACTED_CONVERSATIONS
@@ -21,7 +21,7 @@ PLACEHOLDERS_WELL_FORMED = "placeholders_well_formed"
 _PLACEHOLDER = placeholder_regex()
 
 
-def placeholders_well_formed(rows: list[dict]) -> dg.AssetCheckResult:
+def placeholders_well_formed(rows: list[dict]) -> dict[str, int]:
     """Every recorded replacement is in the text as a known placeholder, and the flags agree.
 
     Texts may already hold placeholders (users paste WildChat data), so a turn
@@ -36,17 +36,15 @@ def placeholders_well_formed(rows: list[dict]) -> dg.AssetCheckResult:
             found = Counter(_PLACEHOLDER.findall(u["content"] or ""))
             missing_placeholders += sum(max(0, n - found[t]) for t, n in Counter(entities).items())
         conversation_mismatches += bool(row["redacted"]) != any(u["redacted"] for u in row["conversation"])
-    return dg.AssetCheckResult(
-        check_name=PLACEHOLDERS_WELL_FORMED,
-        asset_key=ASSET,
-        passed=not (flag_mismatches or missing_placeholders or unknown_types or conversation_mismatches),
-        metadata={
-            "turn_flag_mismatches": flag_mismatches,
-            "missing_placeholders": missing_placeholders,
-            "unknown_entity_types": unknown_types,
-            "conversation_flag_mismatches": conversation_mismatches,
-        },
-    )
+    return {
+        "turn_flag_mismatches": flag_mismatches,
+        "missing_placeholders": missing_placeholders,
+        "unknown_entity_types": unknown_types,
+        "conversation_flag_mismatches": conversation_mismatches,
+    }
+
+
+PLACEHOLDERS_CHECK = BatchCheck(PLACEHOLDERS_WELL_FORMED, lambda batch: placeholders_well_formed(batch.rows))
 
 
 def _preview(rows: list[dict], limit: int = 8) -> str:
@@ -81,27 +79,35 @@ def redacted_conversations(
 
     month = context.partition_key
     store = warehouse.get()
-    source = store.read_records(UPSTREAM, month)
-    utterances = sum(len(row["conversation"]) for row in source)
-    context.log.info(f"redacting {utterances} utterances of {len(source)} conversations of {month}")
     redactor = pii_redactor.get_redactor()
-    rows, report = redact_conversations(
-        source,
-        redactor,
-        workers=pii_redactor.workers,
-        parallel_min_texts=pii_redactor.parallel_min_texts,
-        progress=context.log.info,
-    )
-    table = pa.Table.from_pylist(rows, schema=REDACTED_CONVERSATIONS)
-    store.write_table(ASSET, month, table)
+    reports, previews = [], []
+
+    def process(source: list[dict]) -> tuple[list[dict], dict]:
+        utterances = sum(len(row["conversation"]) for row in source)
+        context.log.info(f"redacting {utterances} utterances of {len(source)} conversations of {month}")
+        rows, report = redact_conversations(
+            source,
+            redactor,
+            workers=pii_redactor.workers,
+            parallel_min_texts=pii_redactor.parallel_min_texts,
+            progress=context.log.info,
+        )
+        reports.append(report)
+        previews.append(_preview(rows))
+        return rows, {"conversations_redacted": sum(1 for row in rows if row["redacted"])}
+
+    checks = [no_raw_ips_check(store, month), PLACEHOLDERS_CHECK]
+    # One batch: the allow-list counts each detected string's conversations over the whole month.
+    run = run_stage(store, ASSET, UPSTREAM, month, process, checks, batch_rows=None)
+    (report,) = reports
     context.log.info(
         f"{report.texts} utterances in {report.seconds:.1f} s ({report.texts_per_second:,.0f}/s): "
         f"{report.texts_redacted} redacted, {sum(report.entities.values())} replacements"
     )
     config = pii_redactor.describe()
     metadata = {
-        "conversations": len(rows),
-        "conversations_redacted": sum(1 for row in rows if row["redacted"]),
+        "conversations": run.conversations,
+        "conversations_redacted": run.counts["conversations_redacted"],
         "utterances_processed": report.texts,
         "utterances_redacted": report.texts_redacted,
         "distinct_texts": report.distinct_texts,
@@ -124,9 +130,6 @@ def redacted_conversations(
         "ner_models": dg.MetadataValue.json(config["ner_models"]),
         "ner_model_note": config["ner_model_note"],
         "redactor_configuration": dg.MetadataValue.json(config),
-        "preview": dg.MetadataValue.md(_preview(rows)),
+        "preview": dg.MetadataValue.md(previews[0]),
     }
-    return dg.MaterializeResult(
-        metadata=metadata,
-        check_results=[no_raw_ips_result(store, month, ASSET, table), placeholders_well_formed(rows)],
-    )
+    return dg.MaterializeResult(metadata=metadata, check_results=run.check_results(ASSET, checks))

@@ -243,6 +243,7 @@ def geotag_conversations(
     hasher: Callable[[str], str],
     progress: Callable[[int], None] | None = None,
     progress_every: int = 20_000,
+    hashes: dict[str, str] | None = None,
 ) -> tuple[list[dict], dict]:
     """DEDUPLICATED_CONVERSATIONS rows -> GEOTAGGED_CONVERSATIONS rows, and counts.
 
@@ -250,9 +251,10 @@ def geotag_conversations(
     and turns whose request log was lost: null); `ip` is dropped. The
     conversation gets the most frequent (country, state) pair, hashed_ip and
     header of its user turns. `progress(conversations_done)` is called every
-    `progress_every` conversations.
+    `progress_every` conversations. `hashes` (ip -> keyed hash) carries the
+    hashes over from earlier batches of the month; `distinct_ips` counts it.
     """
-    hashes: dict[str, str] = {}
+    hashes = {} if hashes is None else hashes
     statuses: Counter = Counter()
     countries: Counter = Counter()
     conversation_countries: Counter = Counter()

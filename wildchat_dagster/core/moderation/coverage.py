@@ -45,7 +45,28 @@ def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] = MODERAT
             for name in screened:
                 group[name] += 1
             group["unscreened"] += not screened
-    by_language = sorted(groups.values(), key=lambda g: (-g["utterances"], g["language"], g["role"]))
+    return _totals(list(groups.values()), moderators)
+
+
+def merge_coverage(coverages: Sequence[dict]) -> dict:
+    """The coverage of several batches of rows, as `screening_coverage` of all of them would count it."""
+    if not coverages:
+        return screening_coverage([])
+    moderators = list(coverages[0]["screened_by"])
+    groups: dict[tuple[str, str], dict] = {}
+    for coverage in coverages:
+        for group in coverage["by_language"]:
+            key = (group["language"], group["role"])
+            if key not in groups:
+                groups[key] = dict(group)
+            else:
+                for name in ("utterances", "unscreened", *moderators):
+                    groups[key][name] += group[name]
+    return _totals(list(groups.values()), moderators)
+
+
+def _totals(groups: list[dict], moderators: Sequence[str]) -> dict:
+    by_language = sorted(groups, key=lambda g: (-g["utterances"], g["language"], g["role"]))
     return {
         "utterances": sum(g["utterances"] for g in by_language),
         "unscreened": sum(g["unscreened"] for g in by_language),

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -182,6 +184,53 @@ class Warehouse:
 
     def read_records(self, asset: str, month: str) -> list[dict]:
         return self.read_table(asset, month).to_pylist()
+
+    def partition_rows(self, asset: str, month: str) -> int:
+        """Rows of the stored partition (0 when missing), from the Parquet footer."""
+        path = self.layout.partition(asset, month)
+        return parquet_rows(path) if path.exists() else 0
+
+    def iter_records(self, asset: str, month: str, batch_rows: int | None) -> Iterator[list[dict]]:
+        """The partition's rows, `batch_rows` at a time (the whole month for None); always at
+        least one batch, empty for an empty or missing partition."""
+        path = self.layout.partition(asset, month)
+        if batch_rows is None or not path.exists():
+            yield self.read_records(asset, month)
+            return
+        with open(path, "rb") if _is_local(path) else path.open("rb") as f:
+            empty = True
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=batch_rows):
+                empty = False
+                yield batch.to_pylist()
+        if empty:
+            yield []
+
+    @contextmanager
+    def partition_writer(self, asset: str, month: str) -> Iterator[Callable[[pa.Table], None]]:
+        """Write a partition table by table (one row group each, the asset's schema), published
+        atomically (rename, or one PUT) when the block ends without error; a partition nobody
+        wrote to is stored empty."""
+        schema = STAGE_SCHEMAS[asset]
+        path = self.layout.partition(asset, month)
+        local = _is_local(path)
+        folder = Path(path).parent if local else None
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+
+                def write(table: pa.Table) -> None:
+                    writer.write_table(table.select(schema.names).cast(schema))
+
+                yield write
+            if local:
+                os.replace(tmp, path)
+            else:
+                _upload(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def duckdb_readable(con, paths: list[StoragePath]) -> list[str]:
