@@ -15,7 +15,7 @@ from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.stages import Stage
 
 # Benchmark -> default size (conversations for linking, texts for the others).
-BENCHMARKS = {"linking": 100_000, "geo": 200_000, "language": 50_000, "pii": 2_000, "moderation": 200}
+BENCHMARKS = {"pipeline": 2_000, "linking": 100_000, "geo": 200_000, "language": 50_000, "pii": 2_000, "moderation": 200}
 
 
 def _months(spec: str) -> list[str]:
@@ -219,10 +219,19 @@ def sql(query: str | None, as_csv: bool, data_dir: str | None) -> None:
 @main.command()
 @click.argument("name", type=click.Choice(sorted(BENCHMARKS)))
 @click.option("--size", default=None, type=click.IntRange(min=1), help="Workload size (each benchmark has its default).")
-def bench(name: str, size: int | None) -> None:
+@click.option("--conversations", default=None, type=click.IntRange(min=1), help="pipeline: conversations in the month (= --size).")
+@click.option("--compare", is_flag=True, help="pipeline: also run the plain baselines on samples of the same data.")
+@click.option("--json", "as_json", is_flag=True, help="pipeline: print the figures as JSON (for tracking across commits).")
+def bench(name: str, size: int | None, conversations: int | None, compare: bool, as_json: bool) -> None:
     """Run a benchmark and print its figures."""
     module = importlib.import_module(f"wildchat_dagster.kit.benchmarks.{name}")
-    module.run(size or BENCHMARKS[name])
+    size = conversations or size or BENCHMARKS[name]
+    if name == "pipeline":
+        module.run(size, compare=compare, as_json=as_json)
+    elif conversations or compare or as_json:
+        raise click.UsageError("--conversations, --compare and --json are options of the pipeline benchmark")
+    else:
+        module.run(size)
 
 
 @main.command()

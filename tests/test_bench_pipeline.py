@@ -1,0 +1,67 @@
+"""The pipeline benchmark's measuring parts (the benchmark itself runs minutes: `wildchat-dagster bench pipeline`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from click.testing import CliRunner
+
+from wildchat_dagster.cli import main
+from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.kit.benchmarks.pipeline import RssSampler, output_size
+from wildchat_dagster.kit.benchmarks.pipeline_baselines import authors_linking
+from wildchat_dagster.stages import Stage
+
+from factories import conversation_record
+
+T0 = dt.datetime(2023, 4, 9, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def _log(log_id: str, minutes: int, history: list[tuple[str, str]], prompt: str, response: str) -> dict:
+    return {
+        "log_id": log_id,
+        "timestamp": T0 + dt.timedelta(minutes=minutes),
+        "history": [{"role": r, "content": c} for r, c in history],
+        "prompt": prompt,
+        "response": response,
+    }
+
+
+def test_authors_linking_follows_histories_by_dict_lookup():
+    logs = [
+        _log("a1", 0, [], "hi", "hello"),
+        _log("b1", 1, [], "translate this", "done"),
+        _log("a2", 2, [("user", "hi"), ("assistant", "hello")], "more", "sure"),
+        _log("a3", 3, [("user", "hi"), ("assistant", "hello"), ("user", "more"), ("assistant", "sure")], "end", "bye"),
+    ]
+    assert authors_linking(logs) == {"a1": "a1", "b1": "b1", "a2": "a1", "a3": "a1"}
+
+
+def test_output_size_counts_rows_utterances_and_text_bytes(tmp_path):
+    store = Warehouse(tmp_path)
+    rows = [conversation_record(Stage.GEOTAGGED_CONVERSATIONS, [("user", "héllo"), ("assistant", "hi there")])] * 3
+    store.write_records(Stage.GEOTAGGED_CONVERSATIONS, "2023-04", rows)
+    assert output_size(tmp_path, (Stage.GEOTAGGED_CONVERSATIONS,), "2023-04") == (3, 6, 3 * (6 + 8))
+    assert output_size(tmp_path, (Stage.MODERATED_CONVERSATIONS,), "2023-04") == (0, 0, 0)
+
+
+def test_rss_sampler_sees_memory_and_cpu_of_this_process():
+    sampler = RssSampler(interval=0.02)
+    sampler.start()
+    started = time.time()
+    block = bytearray(64 << 20)  # 64 MiB, touched
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    cpu = time.process_time()
+    while time.process_time() - cpu < 0.4:  # CPU time, not wall: the machine may be busy
+        sum(range(10_000))
+    time.sleep(0.1)
+    sampler.stop()
+    assert sampler.peak(started, time.time()) > 64 << 20
+    assert 0.2 < sampler.cpu_seconds(started, time.time()) < 5
+
+
+def test_pipeline_options_belong_to_the_pipeline_benchmark():
+    result = CliRunner().invoke(main, ["bench", "linking", "--compare"])
+    assert result.exit_code == 2 and "pipeline benchmark" in result.output

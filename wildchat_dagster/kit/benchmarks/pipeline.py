@@ -1,0 +1,215 @@
+"""A month of realistic logs through every stage, through Dagster: per stage records/s, MB of text/s,
+wall time, peak RSS (the process and its children, e.g. redaction workers) and cache hits.
+
+`wildchat-dagster bench pipeline --conversations N [--compare] [--json]` generates N conversations
+of WildChat-length text (kit/synthetic, the default lengths) for one month into a temporary data
+root, runs `run_months` on it (the CLI's `run`: every asset, one Dagster run per job), reads the
+step windows from the Dagster event log and a 4 Hz RSS sampler, then reruns the unchanged month.
+`--compare` adds the plain baselines of `pipeline_baselines.py` on samples of the same data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from wildchat_dagster.stages import Stage
+
+MONTH = "2023-05"
+# Step -> the stored assets whose rows and text it produced.
+STEP_OUTPUT = {
+    "ingest_landing_files": (Stage.RAW_LOGS,),
+    "link_conversations": (Stage.DEDUPLICATED_CONVERSATIONS,),
+    Stage.GEOTAGGED_CONVERSATIONS: (Stage.GEOTAGGED_CONVERSATIONS,),
+    Stage.LANGUAGE_TAGGED_CONVERSATIONS: (Stage.LANGUAGE_TAGGED_CONVERSATIONS,),
+    Stage.REDACTED_CONVERSATIONS: (Stage.REDACTED_CONVERSATIONS,),
+    Stage.MODERATED_CONVERSATIONS: (Stage.MODERATED_CONVERSATIONS,),
+    "release_splits": (Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC),
+}
+
+
+class RssSampler(threading.Thread):
+    """Samples the RSS and the CPU seconds of this process plus all its children, four times a second.
+
+    CPU seconds say what a stage costs when the machine is shared (wall time then includes waiting)."""
+
+    def __init__(self, interval: float = 0.25):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.samples: list[tuple[float, int, float]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        me = psutil.Process()
+        while not self._stop_event.is_set():
+            total = 0
+            times = me.cpu_times()
+            cpu = times.user + times.system + times.children_user + times.children_system
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                    if proc.pid != me.pid:
+                        child = proc.cpu_times()
+                        cpu += child.user + child.system
+                except psutil.Error:
+                    pass
+            self.samples.append((time.time(), total, cpu))
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+    def peak(self, start: float, end: float) -> int:
+        return max((rss for t, rss, _ in self.samples if start <= t <= end), default=0)
+
+    def cpu_seconds(self, start: float, end: float) -> float:
+        inside = [cpu for t, _, cpu in self.samples if start <= t <= end]
+        return max(inside) - min(inside) if inside else 0.0
+
+
+def _step_windows(run_ids: list[str]) -> dict[str, tuple[float, float]]:
+    """Step key -> (start, end) epoch seconds, from the instance's event log."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    windows: dict[str, tuple[float, float]] = {}
+    kinds = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+    for run_id in run_ids:
+        starts: dict[str, float] = {}
+        for entry in instance.all_logs(run_id, of_type=kinds):
+            key = entry.step_key
+            if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START:
+                starts[key] = entry.timestamp
+            elif key in starts:
+                windows[key] = (starts[key], entry.timestamp)
+    return windows
+
+
+def _materialized_metadata(run_ids: list[str]) -> dict[str, dict]:
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    out: dict[str, dict] = {}
+    for run_id in run_ids:
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+            mat = entry.dagster_event.event_specific_data.materialization
+            out[mat.asset_key.to_user_string()] = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+    return out
+
+
+def output_size(root: Path, assets: tuple[str, ...], month: str) -> tuple[int, int, int]:
+    """(rows, utterances or logs, UTF-8 bytes of text) of stored partitions."""
+    sizes = [_one_output_size(root, asset, month) for asset in assets]
+    return tuple(sum(s[i] for s in sizes) for i in range(3))  # type: ignore[return-value]
+
+
+def _one_output_size(root: Path, asset: str, month: str) -> tuple[int, int, int]:
+    path = root / "warehouse" / asset / f"{month}.parquet"
+    if not path.exists():
+        return 0, 0, 0
+    if asset == Stage.RAW_LOGS:
+        table = pq.read_table(path, columns=["prompt", "response"])
+        text = sum(pc.sum(pc.binary_length(table[c].cast("binary"))).as_py() or 0 for c in ("prompt", "response"))
+        return table.num_rows, table.num_rows, text
+    table = pq.read_table(path, columns=["conversation"])
+    contents = pc.struct_field(pc.list_flatten(table["conversation"]), "content")
+    text = pc.sum(pc.binary_length(contents.cast("binary"))).as_py() or 0
+    return table.num_rows, len(contents), text
+
+
+def _cache_hits(metadata: dict) -> int | None:
+    hits = [v for k, v in metadata.items() if k.endswith("cache_hits") and isinstance(v, int)]
+    return sum(hits) if hits else None
+
+
+def measure_run(root: Path, label: str) -> dict:
+    """Run every asset of MONTH through Dagster; per step figures and the total."""
+    from wildchat_dagster.runner import run_months
+
+    sampler = RssSampler()
+    sampler.start()
+    started = time.time()
+    outcomes = run_months([MONTH], None, root, log_level="WARNING")
+    ended = time.time()
+    sampler.stop()
+    run_ids = [o.run_id for o in outcomes if o.run_id != "not run"]
+    windows = _step_windows(run_ids)
+    metadata = _materialized_metadata(run_ids)
+    steps = []
+    for step, (start, end) in sorted(windows.items(), key=lambda kv: kv[1][0]):
+        seconds = end - start
+        assets = STEP_OUTPUT.get(step, (step,))
+        rows, units, text = output_size(root, assets, MONTH) if step in STEP_OUTPUT else (None, None, None)
+        steps.append({
+            "step": step,
+            "seconds": round(seconds, 2),
+            "cpu_s": round(sampler.cpu_seconds(start, end), 1),
+            "records": rows,
+            "utterances": units,
+            "records_per_s": round(rows / seconds, 1) if rows and seconds > 0 else None,
+            "text_mb_per_s": round(text / 1e6 / seconds, 2) if text and seconds > 0 else None,
+            "peak_rss_mb": round(sampler.peak(start, end) / 2**20),
+            "cache_hits": _cache_hits(metadata.get(assets[0], {})),
+        })
+    return {
+        "label": label,
+        "ok": all(o.ok for o in outcomes),
+        "wall_s": round(ended - started, 1),
+        "cpu_s": round(sampler.cpu_seconds(started, ended), 1),
+        "peak_rss_mb": round(sampler.peak(started, ended) / 2**20),
+        "steps": steps,
+    }
+
+
+def print_run(run: dict) -> None:
+    print(f"\n{run['label']}: {'ok' if run['ok'] else 'FAILED'}, {run['wall_s']} s wall, {run['cpu_s']} CPU s, "
+          f"peak RSS {run['peak_rss_mb']} MB")
+    print(f"{'step':30} {'wall s':>7} {'CPU s':>7} {'records':>8} {'records/s':>9} {'text MB/s':>9} {'peak MB':>7} {'cache hits':>10}")
+    for s in run["steps"]:
+        cells = [s["seconds"], s["cpu_s"], s["records"], s["records_per_s"], s["text_mb_per_s"], s["peak_rss_mb"], s["cache_hits"]]
+        widths = [7, 7, 8, 9, 9, 7, 10]
+        print(f"{s['step']:30} " + " ".join(f"{'' if v is None else v:>{w}}" for v, w in zip(cells, widths)))
+
+
+def run(size: int, compare: bool = False, as_json: bool = False, data_dir: Path | None = None) -> dict:
+    from wildchat_dagster.kit.synthetic.generator import generate_landing
+
+    root = Path(data_dir or tempfile.mkdtemp(prefix="wildchat-bench-")) / "data"
+    os.environ["WILDCHAT_DATA_DIR"] = str(root)
+    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
+    os.environ.setdefault("WILDCHAT_IP_HASH_KEY", "benchmark-key-not-secret")
+    started = time.perf_counter()
+    summary = generate_landing(root, [MONTH], size, seed=0)
+    figures: dict = {
+        "conversations": size,
+        "month": MONTH,
+        "logs": summary["logs_written"],
+        "landing_mb": round(summary["bytes"] / 1e6, 1),
+        "generate_s": round(time.perf_counter() - started, 1),
+        "cpu_count": os.cpu_count(),
+        "machine_memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+    }
+    if not as_json:
+        print(f"generated {size:,} conversations ({summary['logs_written']:,} logs, {figures['landing_mb']} MB) "
+              f"in {figures['generate_s']} s into {root}")
+    figures["first_run"] = measure_run(root, "first run")
+    figures["rerun"] = measure_run(root, "rerun of the unchanged month")
+    if not as_json:
+        print_run(figures["first_run"])
+        print_run(figures["rerun"])
+    if compare:
+        from wildchat_dagster.kit.benchmarks.pipeline_baselines import compare_baselines
+
+        figures["baselines"] = compare_baselines(root, MONTH, quiet=as_json)
+    if as_json:
+        print(json.dumps(figures, indent=2))
+    return figures
