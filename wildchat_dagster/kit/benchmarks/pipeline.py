@@ -19,8 +19,8 @@ from pathlib import Path
 
 import psutil
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.stages import Stage
 
 MONTH = "2023-05"
@@ -113,14 +113,14 @@ def output_size(root: Path, assets: tuple[str, ...], month: str) -> tuple[int, i
 
 
 def _one_output_size(root: Path, asset: str, month: str) -> tuple[int, int, int]:
-    path = root / "warehouse" / asset / f"{month}.parquet"
-    if not path.exists():
+    store = Warehouse(root)
+    if not store.has_partition(asset, month):
         return 0, 0, 0
     if asset == Stage.RAW_LOGS:
-        table = pq.read_table(path, columns=["prompt", "response"])
+        table = store.read_table(asset, month, columns=["prompt", "response"])
         text = sum(pc.sum(pc.binary_length(table[c].cast("binary"))).as_py() or 0 for c in ("prompt", "response"))
         return table.num_rows, table.num_rows, text
-    table = pq.read_table(path, columns=["conversation"])
+    table = store.read_table(asset, month, columns=["conversation"])
     contents = pc.struct_field(pc.list_flatten(table["conversation"]), "content")
     text = pc.sum(pc.binary_length(contents.cast("binary"))).as_py() or 0
     return table.num_rows, len(contents), text
