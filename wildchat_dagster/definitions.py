@@ -18,7 +18,7 @@ from wildchat_dagster.assets import (
     reports,
 )
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.jobs import monthly_pipeline, publication, schedules
+from wildchat_dagster.jobs import monthly_ingestion, monthly_pipeline, monthly_processing, publication, schedules
 from wildchat_dagster.resources.defaults import default_resources
 from wildchat_dagster.sensors import sensors
 
@@ -30,7 +30,7 @@ def build_definitions(layout: DataLayout) -> dg.Definitions:
     return dg.Definitions(
         assets=dg.map_asset_specs(lineage.with_column_lineage, dg.load_assets_from_modules(ASSET_MODULES)),
         asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
-        jobs=[monthly_pipeline, publication],
+        jobs=[monthly_pipeline, monthly_ingestion, monthly_processing, publication],
         schedules=schedules,
         sensors=sensors,
         resources=default_resources(layout),

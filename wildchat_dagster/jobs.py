@@ -26,6 +26,14 @@ monthly_pipeline = dg.define_asset_job(
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("publication"),
 )
 
+# The same months in two waves, for backfills that run months in parallel on several workers:
+# every month's raw logs first, then the rest (linking month M reads the raw logs of M-1..M+1).
+monthly_ingestion = dg.define_asset_job("monthly_ingestion", selection=dg.AssetSelection.assets(*INGESTION))
+monthly_processing = dg.define_asset_job(
+    "monthly_processing",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("publication") - dg.AssetSelection.assets(*INGESTION),
+)
+
 # Unpartitioned assets over all months: manifest, report, DuckDB catalog.
 publication = dg.define_asset_job("publication", selection=dg.AssetSelection.groups("publication"))
 

@@ -18,6 +18,7 @@ import dagster as dg
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.instance import GENERATED_MARK, instance_yaml
 from wildchat_dagster.stages import Stage, all_stages
 
 INGESTION_ASSETS = {Stage.RAW_LOGS, Stage.REJECTED_LOGS}
@@ -39,15 +40,6 @@ SUMMARY_KEYS = (
 )
 
 
-# One run at a time in each pool: the OpenAI moderation step of months backfilled in parallel
-# then shares one requests/tokens-per-minute budget instead of each month spending it all.
-INSTANCE_CONFIG = """\
-telemetry:
-  enabled: false
-concurrency:
-  pools:
-    default_limit: 1
-"""
 
 
 def ensure_dagster_home(layout: DataLayout) -> Path:
@@ -55,8 +47,11 @@ def ensure_dagster_home(layout: DataLayout) -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or layout.dagster_home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(INSTANCE_CONFIG)
+    # One run at a time in each pool: the OpenAI moderation step of months backfilled in parallel
+    # then shares one requests/tokens-per-minute budget instead of each month spending it all.
+    wanted = instance_yaml()
+    if not config.exists() or (config.read_text().startswith(GENERATED_MARK) and config.read_text() != wanted):
+        config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(home.resolve())
     return home
 
