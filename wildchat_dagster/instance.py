@@ -38,6 +38,9 @@ def instance_config(env: Mapping[str, str] = os.environ) -> dict:
     if env.get(CELERY_BROKER_ENV):
         if not env.get(POSTGRES_URL_ENV):
             raise ValueError(f"{CELERY_BROKER_ENV} needs {POSTGRES_URL_ENV}: workers must share the instance")
+        # Celery's queue is the queue: a run is sent to the broker as soon as it is submitted
+        # (no daemon needed to dequeue it), and a free worker takes it.
+        config["run_coordinator"] = {"module": "dagster.core.run_coordinator", "class": "DefaultRunCoordinator"}
         config["run_launcher"] = {
             "module": "dagster_celery.launcher",
             "class": "CeleryRunLauncher",
