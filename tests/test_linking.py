@@ -433,6 +433,7 @@ def test_link_decisions_name_a_lost_log_and_the_absorbed_prefix():
         "lost1": ("first_request", None, "lost1"),
         "lost3": ("history_only", None, None),
     }
+    assert [d["round"] for d in conv["link_decisions"]] == [0, 2]
 
 
 def test_link_decisions_name_the_refused_other_client():

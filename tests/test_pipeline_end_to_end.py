@@ -165,3 +165,167 @@ def test_no_client_ip_in_the_release(pipeline_run, truth_and_output):
     for split in ("nontoxic", "toxic"):
         for month in MONTHS:
             assert find_raw_ips(pq.read_table(root / "release" / split / f"{month}.parquet"), client_ips) == []
+
+
+# --- explain (issue 16): every planted case, explained from the stored stages ---
+
+
+@pytest.fixture(scope="module")
+def explained(pipeline_run, truth):
+    """`explain --json KEY` on the pipeline's warehouse; every answer is checked to hold no client IP,
+    planted value or IP-hash key."""
+    root, _ = pipeline_run
+    runner = CliRunner(env={"WILDCHAT_DATA_DIR": str(root)})
+    secrets = {ip for t in truth[0] for ip in t["ips"]} | {p["value"] for t in truth[0] for p in t["planted"]}
+    secrets.add("end-to-end-test-key-not-secret")
+    outputs: list[str] = []
+
+    def run(key: str) -> dict:
+        result = runner.invoke(main, ["explain", key, "--json"])
+        assert result.exit_code == 0, result.output
+        assert not [s for s in secrets if s in result.output], key
+        outputs.append(result.output)
+        return json.loads(result.output)
+
+    return run, outputs
+
+
+@pytest.fixture(scope="module")
+def truth(pipeline_run):
+    root, _ = pipeline_run
+    read = lambda name: [json.loads(line) for line in (root / "ground_truth" / name).read_text().splitlines()]  # noqa: E731
+    conversations = [t for t in read("conversations.jsonl") if t["month"] in MONTHS]
+    index = {r["conversation_id"]: r for m in MONTHS for r in Warehouse(root).read_records("lineage_index", m)}
+    return conversations, read("retries.jsonl"), read("absorbed.jsonl"), read("rejected.jsonl"), index
+
+
+def _explain_released(explained, truth, conversation_id: str) -> dict:
+    """explain on the released conversation's hash; its account."""
+    run, _ = explained
+    index = truth[4]
+    result = run(index[conversation_id]["conversation_hash"])
+    assert result["kind"] == "conversation_hash"
+    (account,) = [c for c in result["conversations"] if c["conversation_id"] == conversation_id]
+    return account
+
+
+def _case(truth, case: str) -> list[dict]:
+    found = [t for t in truth[0] if case in t["cases"]]
+    assert found, case
+    return found
+
+
+def _links(account) -> dict[str, tuple]:
+    return {e["log_id"]: (e["link"], e["parent_log_id"]) for e in account["linking"]["logs"]}
+
+
+def test_explain_names_the_retry(explained, truth):
+    retries = {r["log_id"]: r["retry_of"] for r in truth[1]}
+    for t in _case(truth, "retry")[:3]:
+        links = _links(_explain_released(explained, truth, t["conversation_id"]))
+        copies = [log_id for log_id, (link, _) in links.items() if link == "retry"]
+        assert copies and all(links[c][1] == retries[c] for c in copies), t["conversation_id"]
+
+
+def test_explain_names_the_lost_log_and_the_absorbed_prefixes(explained, truth):
+    absorbed = {}
+    for a in truth[2]:
+        absorbed.setdefault(a["absorbed_into"], []).append(a["conversation_id"])
+    for t in _case(truth, "lost_log")[:3]:
+        linking = _explain_released(explained, truth, t["conversation_id"])["linking"]
+        lost = [r for r, log_id in enumerate(t["log_ids"]) if log_id is None]
+        assert [x["round"] for x in linking["lost_rounds"]] == lost
+        assert sorted(linking["absorbed_conversations"]) == sorted(absorbed[t["conversation_id"]])
+        assert "history_only" in {e["link"] for e in linking["logs"]}
+    for t in _case(truth, "repeated_opening")[:2]:
+        linking = _explain_released(explained, truth, t["conversation_id"])["linking"]
+        assert sorted(linking["absorbed_conversations"]) == sorted(absorbed[t["conversation_id"]])
+
+
+def test_explain_names_the_ip_change(explained, truth):
+    for t in _case(truth, "ip_change")[:3]:
+        links = _links(_explain_released(explained, truth, t["conversation_id"]))
+        assert "other_ip" in {link for link, _ in links.values()}, t["conversation_id"]
+
+
+def _partner(truth, t: dict, case: str) -> dict:
+    (other,) = [o for o in _case(truth, case) if o is not t and o["messages"][0] == t["messages"][0]
+                and o["month"] == t["month"]]
+    return other
+
+
+@pytest.mark.parametrize(
+    ("case", "same_fingerprint", "same_ip", "words"),
+    [
+        ("nat", False, True, "NAT"),
+        ("identical_openings", False, False, "different fingerprints never link"),
+        ("identical_openings_same_fingerprint", True, False, "another client"),
+    ],
+)
+def test_explain_names_why_identical_openings_stay_apart(explained, truth, case, same_fingerprint, same_ip, words):
+    for t in _case(truth, case)[:2]:
+        other = _partner(truth, t, case)
+        account = _explain_released(explained, truth, t["conversation_id"])
+        (related,) = [r for r in account["related_conversations"] if r["conversation_id"] == other["conversation_id"]]
+        assert (related["same_fingerprint"], related["same_ip"]) == (same_fingerprint, same_ip)
+        assert words in related["relation"]
+
+
+def test_explain_names_the_regenerated_branch(explained, truth):
+    for t in _case(truth, "regeneration")[:2]:
+        other = _partner(truth, t, "regeneration")
+        account = _explain_released(explained, truth, t["conversation_id"])
+        (related,) = [r for r in account["related_conversations"] if r["conversation_id"] == other["conversation_id"]]
+        assert "regenerat" in related["relation"] and "rule 5" in related["relation"]
+
+
+def test_explain_names_the_month_that_owns_a_cross_month_conversation(explained, truth):
+    for t in _case(truth, "cross_month")[:2]:
+        linking = _explain_released(explained, truth, t["conversation_id"])["linking"]
+        assert linking["owning_month"] == t["month"]
+        earlier = {e["log_month"] for e in linking["logs"]} - {t["month"]}
+        assert earlier and f"logs from {sorted(earlier)[0]}" in linking["owning_rule"]
+
+
+def test_explain_names_the_redactions_and_the_toxic_split(explained, truth, truth_and_output):
+    _, output = truth_and_output
+    planted = [t for t in truth[0] if t["planted"] and output[t["conversation_id"]]["redacted"]]
+    for t in planted[:4]:
+        account = _explain_released(explained, truth, t["conversation_id"])
+        found = {r["entity_type"] for turn in account["turns"] for r in turn.get("redactions") or []}
+        assert {p["type"] for p in t["planted"]} & found, t["conversation_id"]
+        assert all(r["rule"] and "start" in r for turn in account["turns"] for r in turn.get("redactions") or [])
+    toxic = [t for t in truth[0] if output[t["conversation_id"]]["toxic"]]
+    for t in toxic[:2]:
+        account = _explain_released(explained, truth, t["conversation_id"])
+        assert account["release"]["split"] == "toxic" and account["release"]["published"]["found"]
+        reasons = [r for turn in account["turns"] for r in (turn.get("moderation") or {}).get("toxic_reasons") or []]
+        assert reasons and all(r.startswith("profanity>") for r in reasons)  # offline: only the profanity model ran
+
+
+def test_explain_by_turn_identifier_log_id_and_landing_line(explained, truth):
+    run, _ = explained
+    t = _case(truth, "ip_change")[0]
+    first = _explain_released(explained, truth, t["conversation_id"])
+    turn = first["turns"][0]
+    assert turn["geo"]["geoip_snapshot"] and turn["geo"]["country"] == t["country"]
+    by_turn = run(str(turn["turn_identifier"]))
+    assert t["conversation_id"] in {c["conversation_id"] for c in by_turn["conversations"]}
+    landing = first["linking"]["logs"][0]["landing"]
+    by_line = run(landing)
+    assert by_line["kind"] == "landing_line" and by_line["landing"][0]["accepted"]
+    assert t["conversation_id"] in {c["conversation_id"] for c in by_line["conversations"]}
+    rejected = next(r for r in truth[3] if r["source_file"].split("/")[1] in MONTHS and r["reason"] != "too_large")
+    by_rejected = run(f"{rejected['source_file']}:{rejected['line_number']}")
+    assert [(e["accepted"], e["reason"]) for e in by_rejected["landing"]] == [(False, rejected["reason"])]
+
+
+def test_explain_never_prints_ips_redacted_values_or_the_hash_key(explained, truth, truth_and_output):
+    """`explained` refuses any answer holding a secret; here, the conversations that had the most to leak."""
+    run, _ = explained
+    _, output = truth_and_output
+    risky = [t for t in truth[0] if t["planted"] and output[t["conversation_id"]]["redacted"]][:3]
+    risky += [t for t in truth[0] if len(t["ips"]) > 1][:2]
+    for t in risky:
+        text = run(t["conversation_id"])  # by log_id (the conversation's last request)
+        assert text["conversations"][0]["conversation_id"] == t["conversation_id"]

@@ -94,11 +94,12 @@ LINKED_CONVERSATIONS = pa.schema(
 )
 
 # Why each log of a conversation is where it is (read by `explain`): `link` is a
-# code from linking.chains.LINKS; parent_log_id the log it continues (for a
+# code from linking.decisions.LINKS; parent_log_id the log it continues (for a
 # retry: the kept copy); absorbed_from the absorbed prefix it came with, if any.
 LINK_DECISION = pa.struct(
     [
         ("log_id", pa.string()),
+        ("round", pa.int64()),  # 0-based: the rounds its history held
         ("link", pa.string()),
         ("parent_log_id", pa.string()),
         ("absorbed_from", pa.string()),

@@ -13,9 +13,6 @@ from wildchat_dagster.stages import Stage
 def _linking(month: str, dedup: dict, logs: list[dict]) -> dict:
     by_id = {log["log_id"]: log for log in logs}
     turns = dedup["conversation"]
-    round_of = {}
-    for i in range(0, len(turns), 2):
-        round_of.setdefault(turns[i]["log_id"], i // 2)
     decisions = dedup.get("link_decisions")
     entries = []
     for decision in decisions or [{"log_id": log_id} for log_id in dedup["log_ids"] + dedup["retry_log_ids"]]:
@@ -24,7 +21,7 @@ def _linking(month: str, dedup: dict, logs: list[dict]) -> dict:
         entries.append(
             {
                 "log_id": decision["log_id"],
-                "round": round_of.get(decision["log_id"]),
+                "round": decision.get("round"),
                 "landing": f"{log['source_file']}:{log['line_number']}" if log else None,
                 "log_month": log.get("month"),
                 "requested_at": log.get("timestamp"),

@@ -20,7 +20,7 @@ def _linking(linking: dict) -> list[str]:
         where = f"{e['landing']} [{e['log_month']}]" if e["landing"] else "landing line not found"
         parent = f" of {e['parent_log_id']}" if e["parent_log_id"] else ""
         came = f", came with absorbed conversation {e['absorbed_from']}" if e["absorbed_from"] else ""
-        position = f"round {e['round']}" if e["round"] is not None else "retry copy"
+        position = f"round {e['round']}" if e["round"] is not None else "round not recorded"
         lines.append(f"  log {e['log_id']} ({position}, {where}): {e['link']}{parent}{came}")
         lines.append(f"      {e['why']}")
     for lost in linking["lost_rounds"]:
@@ -73,7 +73,8 @@ def render_text(result: Explanation) -> str:
             lines.append("related conversations of the month (kept apart)")
             lines += [f"  {r['conversation_id']}: {r['relation']}" for r in c["related_conversations"]]
         if c["geo"]:
-            lines.append(f"geotagging: {c['geo']['country']}, {c['geo']['state']} ({c['geo']['rule']})")
+            place = ", ".join(p for p in (c["geo"]["country"], c["geo"]["state"]) if p) or "not located"
+            lines.append(f"geotagging: {place} ({c['geo']['rule']})")
         if c["language"]:
             lines.append(f"language: {c['language']['language']} ({c['language']['rule']})")
         lines.append("turns (geo, language, redaction, moderation)")

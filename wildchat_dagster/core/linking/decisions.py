@@ -33,6 +33,7 @@ def link_decision(log: LinkLog, absorbed_from: LinkLog | None = None) -> dict:
         link, parent = ("history_only" if log.round else "first_request"), None
     return {
         "log_id": log.row["log_id"],
+        "round": log.round,
         "link": link,
         "parent_log_id": parent.row["log_id"] if parent else None,
         "absorbed_from": absorbed_from.row["log_id"] if absorbed_from else None,
