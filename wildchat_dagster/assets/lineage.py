@@ -69,11 +69,11 @@ def lineage_index(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         for split in RELEASE_SPLITS:
             file = store.layout.published(split, month)
             if file.exists():
-                (missing,) = con.execute(
+                [(missing,)] = con.execute(
                     "SELECT count(*) FROM read_parquet(?) r WHERE NOT EXISTS "
                     "(SELECT 1 FROM ix WHERE ix.conversation_hash = r.conversation_hash AND ix.split = ?)",
                     [duckdb_readable(con, [file])[0], split],
-                ).fetchone()
+                ).fetchall()
                 unindexed += missing
     finally:
         con.close()

@@ -200,10 +200,11 @@ class Lineage:
         path = self.store.layout.published(mine[0]["split"], month)
         if not path.exists():
             return {"file": self.store.layout.relative(path), "found": False}
-        (n,) = self.con.execute(
+        # fetchall, not fetchone: an unfinished result would block the connection's next query.
+        [(n,)] = self.con.execute(
             "SELECT count(*) FROM read_parquet(?) WHERE conversation_hash = ?",
             [duckdb_readable(self.con, [path])[0], mine[0]["conversation_hash"]],
-        ).fetchone()
+        ).fetchall()
         return {"file": self.store.layout.relative(path), "found": n > 0}
 
 

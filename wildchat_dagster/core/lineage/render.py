@@ -35,10 +35,12 @@ def _turn(turn: dict) -> list[str]:
     head = f"  round {turn['round']} {turn['role'] or '?'} (turn_identifier {turn['turn_identifier']})"
     parts = []
     if geo := turn.get("geo"):
-        snapshot = geo["geoip_snapshot"]
-        built = f", built {geo['geoip_build_date']}" if geo.get("geoip_build_date") else ""
         place = ", ".join(p for p in (geo["country"], geo["state"]) if p) or "not located"
-        parts.append(f"geo {place} (hashed_ip {geo['hashed_ip']}…, GeoIP snapshot {snapshot}{built})")
+        if geo["geoip_snapshot"]:
+            built = f", built {geo['geoip_build_date']}" if geo.get("geoip_build_date") else ""
+            parts.append(f"geo {place} (hashed_ip {geo['hashed_ip']}…, GeoIP snapshot {geo['geoip_snapshot']}{built})")
+        else:
+            parts.append(f"geo {place} (no GeoIP lookup recorded: no client IP, or geotagged before snapshots were stored)")
     if "language" in turn:
         parts.append(f"language {turn['language']}")
     lines = [head + (": " + "; ".join(parts) if parts else "")]
