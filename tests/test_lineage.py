@@ -141,3 +141,15 @@ def test_explain_cli_prints_no_ip_or_text_and_fails_on_an_unknown_key(linked_mon
         assert secret not in text.output and secret not in as_json.output
     unknown = runner.invoke(main, ["explain", "no-such-log"])
     assert unknown.exit_code == 1
+
+
+def test_explain_reads_a_month_stored_before_link_decisions_existed(linked_month):
+    import pyarrow.parquet as pq
+
+    path = linked_month.layout.partition(Stage.DEDUPLICATED_CONVERSATIONS, MONTH)
+    table = pq.read_table(path)
+    pq.write_table(table.drop_columns(["link_decisions"]), path)
+    (conversation,) = explain(linked_month, "ip3").to_dict()["conversations"]
+    logs = conversation["linking"]["logs"]
+    assert {e["log_id"] for e in logs} == {"ip1", "ip2", "ip3", "ip1-again"}
+    assert all(e["link"] is None and e["why"].startswith("not recorded") for e in logs)
