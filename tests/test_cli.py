@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from wildchat_dagster.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["generate"], ["run"], ["ui"], ["bench"], ["rejected"], ["import-release"], ["demo"]])
+@pytest.mark.parametrize("command", [[], ["generate"], ["run"], ["ui"], ["bench"], ["rejected"], ["import-release"], ["demo"], ["explain"]])
 def test_every_command_has_help(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0, result.output
