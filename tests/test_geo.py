@@ -490,3 +490,27 @@ def test_materialize_with_key_file_and_snapshot_directory(data_dir, tmp_path, mo
 def test_ipv4_mapped_address_hashes_like_its_ipv4():
     hasher = IPHasher(b"k" * 32, "test")
     assert hasher("::ffff:203.0.113.5") == hasher("203.0.113.5")
+
+
+def test_ip_pattern_hints_skip_no_address_on_real_text():
+    """ip_spans skips a pattern only for texts without what its every match contains: same spans as without hints."""
+    from wildchat_dagster.core.geo import client_ips
+    from wildchat_dagster.kit.benchmarks.language import real_texts
+
+    def without_hints(text: str) -> list[tuple[int, int, str]]:
+        spans = []
+        for pattern in (client_ips._IPV4, client_ips._IPV6):
+            for match in pattern.finditer(text):
+                token = match.group().rstrip(":.")
+                if ip := client_ips.canonical_ip(token):
+                    spans.append((match.start(), match.start() + len(token), ip))
+        return spans
+
+    crafted = [
+        "::1 and fe80::1 and 2001:db8::ff00:42:8329, ::ffff:203.0.113.5 or [2001:db8::1]:443",
+        "at 10:30:45 from 192.168.0.1; version 1.2.3.4.5; a:b:c; 1::; :: alone",
+    ]
+    texts = real_texts() + crafted
+    assert sum(1 for t in texts if without_hints(t)) > 2  # the texts do hold addresses
+    for text in texts:
+        assert list(client_ips.ip_spans(text)) == without_hints(text)

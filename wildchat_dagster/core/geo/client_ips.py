@@ -21,6 +21,10 @@ from wildchat_dagster.schema import placeholder
 # IPv4 dotted quads, and IPv6-shaped runs (hex groups with at least two colons).
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f.]{0,4}){2,}(?:\d{1,3}(?:\.\d{1,3}){3})?")
+# What every match of the patterns above contains: texts without it skip that pattern (most texts
+# have neither, and the IPv6 pattern, which may start empty, would otherwise try every position).
+_IPV4_HINT = re.compile(r"\d\.\d")
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f.]{0,4}:")
 IP_PLACEHOLDER = placeholder("IP_ADDRESS")
 
 
@@ -54,7 +58,9 @@ def _strings(value) -> Iterator[str]:
 
 def ip_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, canonical address) of every IP address written in `text`."""
-    for pattern in (_IPV4, _IPV6):
+    for pattern, hint in ((_IPV4, _IPV4_HINT), (_IPV6, _IPV6_HINT)):
+        if not hint.search(text):
+            continue
         for match in pattern.finditer(text):
             token = match.group().rstrip(":.")
             if ip := canonical_ip(token):

@@ -181,9 +181,17 @@ def print_run(run: dict) -> None:
 
 
 def run(size: int, compare: bool = False, as_json: bool = False, data_dir: Path | None = None) -> dict:
+    """Figures of `size` conversations through the pipeline; the data root is a temporary
+    folder (removed afterwards) unless `data_dir` is given."""
+    if data_dir is not None:
+        return _run(size, compare, as_json, Path(data_dir) / "data")
+    with tempfile.TemporaryDirectory(prefix="wildchat-bench-") as folder:
+        return _run(size, compare, as_json, Path(folder) / "data")
+
+
+def _run(size: int, compare: bool, as_json: bool, root: Path) -> dict:
     from wildchat_dagster.kit.synthetic.generator import generate_landing
 
-    root = Path(data_dir or tempfile.mkdtemp(prefix="wildchat-bench-")) / "data"
     os.environ["WILDCHAT_DATA_DIR"] = str(root)
     os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
     os.environ.setdefault("WILDCHAT_IP_HASH_KEY", "benchmark-key-not-secret")
