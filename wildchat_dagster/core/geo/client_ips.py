@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wildchat_dagster.schema import placeholder
 
@@ -81,20 +82,40 @@ def scrub_ips(text: str, ips: set[str], placeholder: str = IP_PLACEHOLDER) -> tu
 
 
 def find_raw_ips(table: pa.Table, raw_ips: set[str], limit: int = 20) -> list[tuple[str, str]]:
-    """(column, ip) pairs where a raw client IP occurs in any text of `table`."""
+    """(column, ip) pairs where a raw client IP occurs in any text of `table`.
+
+    Every string leaf (nested structs and lists included) is prefiltered in Arrow with the
+    patterns' hints; only the few texts that could hold an address reach Python."""
     if not raw_ips:
         return []
     found: list[tuple[str, str]] = []
     string_columns = [f.name for f in table.schema if _holds_strings(f.type)]
     for name in string_columns:
-        for value in table.column(name).to_pylist():
-            for text in _strings(value):
+        for strings in _string_leaves(table.column(name)):
+            maybe = pc.match_substring_regex(strings, _HINTS_RE2)
+            for text in strings.filter(maybe).to_pylist():
                 for _, _, ip in ip_spans(text):
                     if ip in raw_ips:
                         found.append((name, ip))
                         if len(found) >= limit:
                             return found
     return found
+
+
+_HINTS_RE2 = f"{_IPV4_HINT.pattern}|{_IPV6_HINT.pattern}"
+
+
+def _string_leaves(values: pa.ChunkedArray) -> Iterator[pa.ChunkedArray]:
+    """Every string array inside `values`, nested fields and list items flattened."""
+    t = values.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        yield values
+    elif pa.types.is_struct(t):
+        for i in range(t.num_fields):
+            if _holds_strings(t.field(i).type):
+                yield from _string_leaves(pc.struct_field(values, [i]))
+    elif pa.types.is_list(t) or pa.types.is_large_list(t):
+        yield from _string_leaves(pc.list_flatten(values))
 
 
 def _holds_strings(t: pa.DataType) -> bool:
