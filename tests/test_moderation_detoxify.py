@@ -106,8 +106,9 @@ def test_without_weights_detoxify_is_unavailable_and_never_downloads(tmp_path, m
     monkeypatch.delenv("WILDCHAT_DETOXIFY_CONFIG_DIR", raising=False)
     loaded = DetoxifyResource.from_defaults().load(tmp_path / "cache")
     assert not loaded.available and "no weights" in loaded.reason and "never downloaded" in loaded.reason
-    missing = DetoxifyResource(checkpoint=str(tmp_path / "nope.ckpt")).load(tmp_path / "cache")
-    assert not missing.available and "not found" in missing.reason
+    # Configured but missing is a mistake, not a reason to let the fallback decide (issue 13).
+    with pytest.raises(FileNotFoundError, match="nope.ckpt not found"):
+        DetoxifyResource(checkpoint=str(tmp_path / "nope.ckpt")).load(tmp_path / "cache")
 
 
 def test_a_released_checkpoint_in_the_torch_hub_cache_is_used(tiny_detoxify, tmp_path, monkeypatch):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -88,7 +89,8 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
 @data_dir_option
 def run(months: str, select: str | None, log_level: str, allow_empty: bool, allow_shrink: bool, data_dir: str | None) -> None:
     """Materialize the assets for these months through Dagster (runs show in the UI)."""
-    from wildchat_dagster.runner import RunRefused, run_months
+    from wildchat_dagster.preflight import ConfigurationError
+    from wildchat_dagster.runner import RunInterrupted, RunRefused, run_months
 
     layout = _use_data_dir(data_dir)
     selection = {s.strip() for s in select.split(",") if s.strip()} if select else None
@@ -104,15 +106,26 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
         for step in outcome.failed_steps:
             click.echo(f"   step failed: {step}")
 
+    # SIGTERM (a scheduler, `kill`) stops the command like Ctrl-C does.
+    previous_sigterm = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         outcomes = run_months(
             _months(months), selection, layout, report=report, log_level=log_level.upper(),
+            notify=lambda message: click.echo(message, err=True),
             allow_empty=allow_empty, allow_shrink=allow_shrink,
         )
-    except RunRefused as error:
+    except (RunInterrupted, KeyboardInterrupt) as error:
+        click.echo(str(error) if isinstance(error, RunInterrupted) else "interrupted between runs", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # The interrupted run's thread may still be inside a step: leave now, the run is recorded as canceled.
+        os._exit(130)
+    except (RunRefused, ConfigurationError) as error:
         raise click.ClickException(str(error)) from None
     except ValueError as error:
         raise click.UsageError(str(error)) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
     click.echo(f"warehouse: {layout.warehouse_dir}")
     if layout.release_dir.is_dir():
         click.echo(f"release:   {layout.release_dir}")
@@ -173,9 +186,11 @@ def ui(port: int, host: str, data_dir: str | None) -> None:
     Ctrl-C or SIGTERM stops it and everything it started.
     """
     from wildchat_dagster.dev_server import dg_dev_command, run_until_stopped, venv_environment
+    from wildchat_dagster.instance_guard import open_instance
     from wildchat_dagster.runner import ensure_dagster_home
 
-    ensure_dagster_home(_use_data_dir(data_dir))
+    # Created here, under the file lock, before the webserver and the daemon open it together.
+    open_instance(ensure_dagster_home(_use_data_dir(data_dir)))
     click.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C stops it)")
     sys.exit(run_until_stopped(dg_dev_command(port, host), env=venv_environment()))
 

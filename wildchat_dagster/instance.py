@@ -30,6 +30,16 @@ def instance_config(env: Mapping[str, str] = os.environ) -> dict:
         # One step at a time per pool (the OpenAI moderation budget) across every run of
         # the instance: with PostgreSQL, across every worker and machine too.
         "concurrency": {"pools": {"default_limit": 1}},
+        # The daemon marks runs it launched failed when their worker dies, and frees the pool slots
+        # of finished runs (the CLI reaps its own dead runs: instance_guard.reap_dead_runs).
+        "run_monitoring": {
+            "enabled": True,
+            "start_timeout_seconds": 300,
+            "cancel_timeout_seconds": 180,
+            "max_resume_run_attempts": 0,
+            "poll_interval_seconds": 60,
+            "free_slots_after_run_end_seconds": 60,
+        },
     }
     if url := env.get(POSTGRES_URL_ENV):
         if not url.startswith(POSTGRES_SCHEME):

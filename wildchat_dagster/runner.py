@@ -9,16 +9,20 @@ run of a job from the code location, visible in the Dagster UI.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.utils import make_new_run_id
 
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.instance import GENERATED_MARK, instance_yaml
+from wildchat_dagster.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
+from wildchat_dagster.preflight import check_configuration
 from wildchat_dagster.stages import Stage, all_stages
 
 INGESTION_ASSETS = {Stage.RAW_LOGS, Stage.REJECTED_LOGS}
@@ -40,6 +44,7 @@ SUMMARY_KEYS = (
 )
 
 
+POOL_POLL_S = 2.0  # how often a running run is checked for a pool wait
 
 
 def ensure_dagster_home(layout: DataLayout) -> Path:
@@ -92,6 +97,47 @@ class RunRefused(Exception):
     """The command was refused before any run started (nothing was written)."""
 
 
+class RunInterrupted(Exception):
+    """Ctrl-C or SIGTERM: the current run was marked canceled and nothing later was started."""
+
+    def __init__(self, label: str, run_id: str, not_started: list[str]):
+        super().__init__(f"interrupted during {label}: run {run_id[:8]} marked canceled"
+                         + (f"; not started: {', '.join(not_started)}" if not_started else ""))
+        self.run_id = run_id
+        self.not_started = not_started
+
+
+def _execute_watched(job: dg.JobDefinition, instance: dg.DagsterInstance, waits: PoolWaits, label: str,
+                     **run_kwargs) -> dg.ExecuteInProcessResult:
+    """One run in a worker thread, so the main thread hears Ctrl-C at once (Dagster defers it while
+    a step waits for a pool) and can say which run holds a pool this one waits for."""
+    run_id = make_new_run_id()
+    box: dict = {}
+
+    def work() -> None:
+        try:
+            box["result"] = job.execute_in_process(run_id=run_id, instance=instance, **run_kwargs)
+        except BaseException as error:  # handed to the main thread
+            box["error"] = error
+
+    worker = threading.Thread(target=work, name=f"run {run_id[:8]}", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(POOL_POLL_S)
+            if worker.is_alive():
+                waits.check(run_id)
+    except KeyboardInterrupt:
+        run = instance.get_run_by_id(run_id)
+        if run is not None and not run.is_finished:
+            instance.report_run_canceled(run, message=f"{label}: interrupted (Ctrl-C or SIGTERM); the command stopped")
+        instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+        raise RunInterrupted(label, run_id, []) from None
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 def _op_config(assets: set[str], allow_empty: bool, allow_shrink: bool) -> dict:
     """Run config of the selected ops: only ops in the run may be configured."""
     ops = {}
@@ -109,6 +155,7 @@ def run_months(
     report: Callable[[RunOutcome], None] = lambda outcome: None,
     log_level: str = "INFO",
     *,
+    notify: Callable[[str], None] = lambda message: None,
     allow_empty: bool = False,
     allow_shrink: bool = False,
 ) -> list[RunOutcome]:
@@ -121,12 +168,15 @@ def run_months(
     from wildchat_dagster import settings
 
     layout = settings.layout() if layout is None else layout if isinstance(layout, DataLayout) else DataLayout(layout)
-    ensure_dagster_home(layout)
+    check_configuration(layout, months)
+    home = ensure_dagster_home(layout)
     from wildchat_dagster.definitions import build_definitions
 
     defs = build_definitions(layout)
 
-    instance = dg.DagsterInstance.get()
+    instance = open_instance(home)
+    reap_dead_runs(instance, notify)
+    waits = PoolWaits(instance, notify)
     monthly = defs.resolve_job_def("monthly_pipeline")
     monthly_assets = {k.to_user_string() for k in monthly.asset_layer.executable_asset_keys}
     publication_assets = {k.to_user_string() for k in defs.resolve_job_def("publication").asset_layer.executable_asset_keys}
@@ -146,18 +196,24 @@ def run_months(
 
     outcomes: list[RunOutcome] = []
 
+    planned = [f"{m} ingestion" for m in months] + list(months) + ["publication"]
+
     def execute(job: dg.JobDefinition, assets: set[str], label: str, partition_key: str | None) -> RunOutcome:
-        result = job.execute_in_process(
-            run_config={
-                "loggers": {"console": {"config": {"log_level": log_level}}},
-                "ops": _op_config(assets, allow_empty, allow_shrink),
-            },
-            instance=instance,
-            partition_key=partition_key,
-            asset_selection=[dg.AssetKey(a) for a in sorted(assets)],
-            raise_on_error=False,
-            tags={"wildchat/launched_by": "cli"},
-        )
+        try:
+            result = _execute_watched(
+                job, instance, waits, label,
+                run_config={
+                    "loggers": {"console": {"config": {"log_level": log_level}}},
+                    "ops": _op_config(assets, allow_empty, allow_shrink),
+                },
+                partition_key=partition_key,
+                asset_selection=[dg.AssetKey(a) for a in sorted(assets)],
+                raise_on_error=False,
+                tags={"wildchat/launched_by": "cli", PROCESS_TAG: this_process()},
+            )
+        except RunInterrupted as interrupted:
+            later = planned[planned.index(label) + 1:] if label in planned else []
+            raise RunInterrupted(label, interrupted.run_id, later) from None
         outcome = _summarise(label, result)
         outcomes.append(outcome)
         report(outcome)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from wildchat_dagster.core.storage.layout import DataLayout, is_remote
@@ -11,6 +13,7 @@ DEFAULT_START_MONTH = "2023-04"  # WildChat collection began in April 2023
 DATA_DIR_ENV = "WILDCHAT_DATA_DIR"
 LOCAL_DIR_ENV = "WILDCHAT_LOCAL_DIR"
 DEFAULT_LOCAL_DIR = "data-local"  # for an object-store data root: catalog, caches, key, instance
+START_MONTH_ENV = "WILDCHAT_START_MONTH"
 
 
 def data_root() -> str:
@@ -32,5 +35,9 @@ def layout() -> DataLayout:
     return DataLayout(data_root(), local_dir())
 
 
-def start_month() -> str:
-    return os.environ.get("WILDCHAT_START_MONTH", DEFAULT_START_MONTH)
+def start_month(environ: Mapping[str, str] = os.environ) -> str:
+    """The first monthly partition; a value that is not YYYY-MM is an error naming the variable."""
+    value = environ.get(START_MONTH_ENV) or DEFAULT_START_MONTH
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
+        raise ValueError(f"{START_MONTH_ENV}={value!r} is not a month: expected YYYY-MM, e.g. {DEFAULT_START_MONTH}")
+    return value

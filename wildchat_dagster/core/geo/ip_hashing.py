@@ -70,7 +70,7 @@ def load_ip_hasher(data_dir: str | Path, env_key: str | None = None) -> IPHasher
     path = key_file_path(data_dir)
     if not path.exists():
         _create_key_file(path)
-    return IPHasher(_read_key_file(path), key_source=f"key file {path}")
+    return IPHasher(read_key_file(path), key_source=f"key file {path}")
 
 
 def _create_key_file(path: Path) -> None:
@@ -91,7 +91,7 @@ def _create_key_file(path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _read_key_file(path: Path) -> bytes:
+def read_key_file(path: Path) -> bytes:
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
         raise InsecureKeyFileError(f"IP-hash key file {path} is not a regular file")

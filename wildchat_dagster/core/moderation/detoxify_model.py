@@ -162,7 +162,8 @@ def load_detoxify(
     if checkpoint:
         checkpoint = Path(checkpoint)
         if not checkpoint.is_file():
-            return LoadedModerator(None, f"checkpoint {checkpoint} not found: Detoxify skipped")
+            # Configured but missing is a mistake to fix, not a reason to let the fallback decide the split.
+            raise FileNotFoundError(f"Detoxify checkpoint {checkpoint} not found (set by {CHECKPOINT_ENV} or the resource)")
     else:
         checkpoint = released_checkpoint_in_hub_cache(model_type)
         if checkpoint is None:
@@ -175,7 +176,7 @@ def load_detoxify(
     if huggingface_config_dir:
         config_dir = Path(huggingface_config_dir)
         if not (config_dir / "config.json").is_file():
-            return LoadedModerator(None, f"no config.json in {config_dir}: Detoxify skipped")
+            raise FileNotFoundError(f"no config.json in {config_dir} (set by {CONFIG_DIR_ENV} or the resource)")
     else:
         hub_name = _hub_model_name(torch.load(checkpoint, map_location="cpu", weights_only=False))
         found = _config_dir_in_hf_cache(hub_name)

@@ -10,6 +10,7 @@ consistency, so a reader sees the old object or the new one, never a part.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import tempfile
@@ -43,6 +44,27 @@ def _upload(local_file: str, path: StoragePath) -> None:
     path.fs.invalidate_cache(path.parent.path)
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _temp_sibling(path: Path) -> tuple[int, str]:
+    """A new temp file beside local `path`, named with this process's pid, after removing the temp
+    files of writes to `path` whose process is gone (killed mid-write: nothing else cleans them)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        owner = stale.name[len(path.name) + 2 :].split(".", 1)[0]
+        if owner.isdigit() and not _pid_alive(int(owner)):
+            stale.unlink(missing_ok=True)
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+
+
 def atomic_write_bytes(path: StoragePath, data: bytes, *, shared: bool = False) -> None:
     """Write `data` to `path` atomically. Local files are owner-only (0600) unless `shared`: the
     published release and report get the usual mode the umask allows (0644 under umask 022).
@@ -52,8 +74,7 @@ def atomic_write_bytes(path: StoragePath, data: bytes, *, shared: bool = False) 
         path.fs.invalidate_cache(path.parent.path)
         return
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _temp_sibling(path)
     try:
         if shared:
             os.fchmod(fd, 0o666 & ~_umask())
@@ -80,10 +101,8 @@ def _umask() -> int:
 
 def atomic_write_parquet(table: pa.Table, path: StoragePath) -> None:
     local = _is_local(path)
-    folder = Path(path).parent if local else None
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    # Object stores: written locally, then one PUT (nothing half-written is ever visible there).
+    fd, tmp = _temp_sibling(Path(path)) if local else tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd")
@@ -213,10 +232,7 @@ class Warehouse:
         schema = STAGE_SCHEMAS[asset]
         path = self.layout.partition(asset, month)
         local = _is_local(path)
-        folder = Path(path).parent if local else None
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = _temp_sibling(Path(path)) if local else tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         try:
             with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
