@@ -62,3 +62,17 @@ def test_manifest_records_the_import(released):
     manifest = json.loads((root / "release" / "manifest.json").read_text())
     (imported,) = manifest["imported_from"]
     assert imported["source"] == FULL_SCHEMA and imported["logs_by_month"] == {MONTH: 6}
+
+
+@pytest.mark.slow
+def test_release_folder_loads_with_datasets_through_its_card(released, tmp_path, monkeypatch):
+    import datasets
+
+    root, _ = released
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    card = (root / "release" / "README.md").read_text()
+    assert card.startswith("---\n") and "num_examples: 5" in card and "license: odc-by" in card
+    assert "wildchat1m_fullschema_5rows.jsonl" in card  # provenance of re-processed data
+    loaded = datasets.load_dataset(str(root / "release"))
+    assert sum(len(split) for split in loaded.values()) == 5

@@ -86,13 +86,22 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
     is_flag=True,
     help="Let a republished month hold fewer conversations than its published version (deletion requests).",
 )
+@click.option(
+    "--release-schema",
+    type=click.Choice(["wildchat-1m", "wildchat-4.8m"]),
+    default=None,
+    help="Release schema (default: $WILDCHAT_RELEASE_SCHEMA or wildchat-1m).",
+)
 @data_dir_option
-def run(months: str, select: str | None, log_level: str, allow_empty: bool, allow_shrink: bool, data_dir: str | None) -> None:
+def run(months: str, select: str | None, log_level: str, allow_empty: bool, allow_shrink: bool,
+        release_schema: str | None, data_dir: str | None) -> None:
     """Materialize the assets for these months through Dagster (runs show in the UI)."""
     from wildchat_dagster.preflight import ConfigurationError
     from wildchat_dagster.runner import RunInterrupted, RunRefused, run_months
 
     layout = _use_data_dir(data_dir)
+    if release_schema:
+        os.environ["WILDCHAT_RELEASE_SCHEMA"] = release_schema
     selection = {s.strip() for s in select.split(",") if s.strip()} if select else None
 
     def report(outcome) -> None:

@@ -282,6 +282,62 @@ LINEAGE_INDEX = pa.schema(
     ]
 )
 
+# --- release: WildChat-4.8M's features (selectable) -------------------------
+# From the allenai/WildChat-4.8M dataset card: naive UTC timestamps, and per-turn request
+# and response fields, filled from the raw logs when present, null otherwise. The openai_moderation
+# struct stays the pipeline's (the card adds the `illicit` categories, kept in openai_moderation_raw).
+NAIVE_UTC_TIMESTAMP = pa.timestamp("us")
+USAGE_4_8M = pa.struct(
+    [
+        ("completion_tokens", pa.int64()),
+        ("completion_tokens_details", pa.struct([
+            ("reasoning_tokens", pa.int64()),
+            ("text_tokens", pa.int64()),
+            ("audio_tokens", pa.int64()),
+            ("accepted_prediction_tokens", pa.int64()),
+            ("rejected_prediction_tokens", pa.int64()),
+        ])),
+        ("prompt_tokens", pa.int64()),
+        ("total_tokens", pa.int64()),
+        ("prompt_tokens_details", pa.struct([("cached_tokens", pa.int64()), ("audio_tokens", pa.int64())])),
+    ]
+)
+RELEASE_UTTERANCE_4_8M = pa.struct(
+    [
+        ("content", pa.string()),
+        ("created", pa.int64()),
+        ("header", HEADER),
+        ("hashed_ip", pa.string()),
+        ("country", pa.string()),
+        ("toxic", pa.bool_()),
+        ("redacted", pa.bool_()),
+        ("state", pa.string()),
+        ("language", pa.string()),
+        ("openai_id", pa.string()),
+        ("role", pa.string()),
+        ("temperature", pa.float64()),
+        ("timestamp", NAIVE_UTC_TIMESTAMP),
+        ("token_counter", pa.int64()),
+        ("top_p", pa.float64()),
+        ("turn_identifier", pa.int64()),
+        ("system_fingerprint", pa.string()),
+        ("usage", USAGE_4_8M),
+    ]
+)
+WILDCHAT_4_8M = pa.schema(
+    [
+        pa.field("conversation", pa.list_(RELEASE_UTTERANCE_4_8M)) if f.name == "conversation"
+        else pa.field("timestamp", NAIVE_UTC_TIMESTAMP) if f.name == "timestamp"
+        else f
+        for f in WILDCHAT_1M
+    ]
+)
+# The per-turn fields 4.8M adds, by the utterance that carries them: the request's sampling
+# parameters on the user turn, the API response's fields on the assistant turn.
+REQUEST_FIELDS_4_8M = ("temperature", "top_p")
+RESPONSE_FIELDS_4_8M = ("created", "openai_id", "system_fingerprint", "token_counter", "usage")
+RELEASE_SCHEMAS = {"wildchat-1m": WILDCHAT_1M, "wildchat-4.8m": WILDCHAT_4_8M}
+
 STAGE_SCHEMAS: dict[str, pa.Schema] = {
     Stage.RAW_LOGS: RAW_LOGS,
     Stage.REJECTED_LOGS: REJECTED_LOGS,

@@ -14,6 +14,9 @@ DATA_DIR_ENV = "WILDCHAT_DATA_DIR"
 LOCAL_DIR_ENV = "WILDCHAT_LOCAL_DIR"
 DEFAULT_LOCAL_DIR = "data-local"  # for an object-store data root: catalog, caches, key, instance
 START_MONTH_ENV = "WILDCHAT_START_MONTH"
+RELEASE_SCHEMA_ENV = "WILDCHAT_RELEASE_SCHEMA"
+RELEASE_SCHEMA_NAMES = ("wildchat-1m", "wildchat-4.8m")
+RELEASE_LICENSE_ENV = "WILDCHAT_RELEASE_LICENSE"
 
 
 def data_root() -> str:
@@ -41,3 +44,16 @@ def start_month(environ: Mapping[str, str] = os.environ) -> str:
     if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
         raise ValueError(f"{START_MONTH_ENV}={value!r} is not a month: expected YYYY-MM, e.g. {DEFAULT_START_MONTH}")
     return value
+
+
+def release_schema(environ: Mapping[str, str] = os.environ) -> str:
+    """The release's schema: "wildchat-1m" (default) or "wildchat-4.8m" (schema.RELEASE_SCHEMAS)."""
+    value = (environ.get(RELEASE_SCHEMA_ENV) or "wildchat-1m").strip().lower()
+    if value not in RELEASE_SCHEMA_NAMES:
+        raise ValueError(f"{RELEASE_SCHEMA_ENV}={value!r}: expected one of {', '.join(RELEASE_SCHEMA_NAMES)}")
+    return value
+
+
+def release_license(environ: Mapping[str, str] = os.environ) -> str:
+    """The license the dataset card states (WildChat's own: ODC-BY)."""
+    return environ.get(RELEASE_LICENSE_ENV) or "odc-by"

@@ -8,16 +8,20 @@ import dagster as dg
 import pyarrow as pa
 
 import wildchat_dagster
+from wildchat_dagster import settings
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.moderation.coverage import screening_coverage
+from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.release.expectations import release_expectations, release_frame, run_expectations
 from wildchat_dagster.core.release.splits import (
+    RELEASE_SCHEMA_NAMES,
     deduplication_counts,
     release_table,
     schema_differences,
     split_release,
     to_release_row,
 )
+from wildchat_dagster.core.release.wildchat_4_8m import api_fields_by_log, release_schema, to_4_8m_row
 from wildchat_dagster.core.reporting.statistics import (
     cl100k_token_counter,
     compute_statistics,
@@ -38,7 +42,7 @@ from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
-from wildchat_dagster.schema import STAGE_SCHEMAS
+from wildchat_dagster.schema import STAGE_SCHEMAS, WILDCHAT_4_8M
 from wildchat_dagster.stages import Stage
 
 SPLITS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic"}
@@ -75,7 +79,8 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
                                           "beyond max_shrink_fraction, unless allow_shrink (then the published files stay)."),
             no_raw_ips_spec(asset),
             dg.AssetCheckSpec(SCHEMA_CHECK, asset=asset, blocking=True,
-                              description="The stored file's Arrow schema equals WildChat-1M's features exactly."),
+                              description="The stored file's Arrow schema equals the selected release schema's features "
+                                          "exactly (WildChat-1M by default, WildChat-4.8M by WILDCHAT_RELEASE_SCHEMA)."),
             dg.AssetCheckSpec(SPLITS_CHECK, asset=asset, blocking=True,
                               description="Splits are disjoint and together hold every moderated conversation not excluded."),
             dg.AssetCheckSpec(EXPECTATIONS_CHECK, asset=asset,
@@ -206,17 +211,28 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     published_before = published_conversations(store.layout, month)
     moderated = store.read_table(Stage.MODERATED_CONVERSATIONS, month)
     moderated_rows = moderated.to_pylist()
-    nontoxic, toxic, excluded = split_release(moderated_rows)
+    schema_name = settings.release_schema()
+    schema = release_schema(schema_name)
+    convert = None
+    if schema is WILDCHAT_4_8M:
+        # The per-turn API fields come from the raw logs of the rounds (months M-1..M+1).
+        raw = [store.read_table(Stage.RAW_LOGS, m, columns=["log_id", "extra_json"]) for m in month_window(month)]
+        api_fields = api_fields_by_log(row for table in raw for row in table.to_pylist())
+        context.log.info(f"{month}: WildChat-4.8M schema, per-turn API fields found for {len(api_fields)} logs")
+
+        def convert(moderated_row: dict, row: dict) -> dict:
+            return to_4_8m_row(row, [u.get("log_id") for u in moderated_row["conversation"]], api_fields)
+    nontoxic, toxic, excluded = split_release(moderated_rows, convert)
     context.log.info(f"{month}: {len(moderated_rows)} moderated -> {len(nontoxic)} non-toxic, {len(toxic)} toxic, excluded {excluded}")
 
     written: dict[str, list[dict]] = {}
     stored: dict[str, StoragePath] = {}
     checks: dict[str, list[dg.AssetCheckResult]] = {}
     for asset, rows in ((Stage.RELEASE_NONTOXIC, nontoxic), (Stage.RELEASE_TOXIC, toxic)):
-        stored[asset] = store.write_table(asset, month, release_table(rows))
+        stored[asset] = store.write_table(asset, month, release_table(rows, schema))
         table = read_parquet(stored[asset])
         written[asset] = table.to_pylist()
-        differences = schema_differences(read_parquet_schema(stored[asset]))
+        differences = schema_differences(read_parquet_schema(stored[asset]), schema)
         checks[asset] = [
             no_raw_ips_result(store, month, asset, table),
             dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
@@ -239,6 +255,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     provenance = {
         "month": month,
         "pipeline_version": wildchat_dagster.__version__,
+        "release_schema": schema_name,
         "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "counts": {
             Stage.MODERATED_CONVERSATIONS: len(moderated_rows),
@@ -264,7 +281,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         else:
             published = str(_publish(store, split, month, stored[asset]))
         rows = written[asset]
-        preview = release_table(rows[:5]).select(["conversation_hash", "model", "timestamp", "turn", "language", "toxic", "country"])
+        preview = release_table(rows[:5], schema).select(["conversation_hash", "model", "timestamp", "turn", "language", "toxic", "country"])
         yield dg.MaterializeResult(
             asset_key=asset,
             metadata={
@@ -273,7 +290,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
                 Stage.MODERATED_CONVERSATIONS: len(moderated_rows),
                 "published": published,
                 "warehouse_path": str(stored[asset]),
-                "schema": "allenai/WildChat-1M features",
+                "schema": f"{RELEASE_SCHEMA_NAMES[schema_name]} features",
                 "preview": dg.MetadataValue.md(frame_markdown(preview.to_pandas()) if rows else "(empty)"),
             },
             check_results=checks[asset],

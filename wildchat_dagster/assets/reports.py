@@ -6,8 +6,10 @@ import json
 import dagster as dg
 
 import wildchat_dagster
-from wildchat_dagster.assets.release import read_provenance
+from wildchat_dagster import settings
+from wildchat_dagster.assets.release import read_monthly_stats, read_provenance
 from wildchat_dagster.core.ingestion.import_release import import_provenance
+from wildchat_dagster.core.release.dataset_card import dataset_card
 from wildchat_dagster.core.release.splits import build_manifest, published_months
 from wildchat_dagster.core.reporting.report import overall, plots_markdown, text_charts, write_report
 from wildchat_dagster.core.reporting.statistics import (
@@ -52,12 +54,20 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     manifest["imported_from"] = import_provenance(store.layout)
     path = store.layout.manifest
     atomic_write_bytes(path, json.dumps(manifest, indent=2, default=str).encode(), shared=True)
+    # The Hugging Face dataset card, so release/ uploads as is and load_dataset gives the splits.
+    summaries = {m: ((read_monthly_stats(store, m) or {}).get("tables", {}).get("summary") or [{}])[0] for m in months}
+    card_path = store.release_dir / "README.md"
+    if months:
+        atomic_write_bytes(card_path, dataset_card(store.root, manifest, summaries, settings.release_license()).encode(),
+                           shared=True)
     if manifest["months_without_provenance"]:
         context.log.warning(f"no provenance record for {manifest['months_without_provenance']}: re-materialize the splits")
     totals = manifest["totals"]
     return dg.MaterializeResult(
         metadata={
             "path": str(path),
+            "dataset_card": str(card_path) if months else "not written: nothing published",
+            "release_schema": ", ".join(manifest["release_schema"]) or "none",
             "months": ", ".join(months) or "none",
             "nontoxic_rows": totals["nontoxic"],
             "toxic_rows": totals["toxic"],

@@ -31,7 +31,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -132,13 +132,16 @@ def to_release_rows(rows: Iterable[dict]) -> list[dict]:
     return [to_release_row(r) for r in rows]
 
 
-def release_table(rows: list[dict]) -> pa.Table:
-    """Release rows as an Arrow table with exactly the WildChat-1M schema."""
-    return pa.Table.from_pylist(rows, schema=RELEASE_SCHEMA)
+def release_table(rows: list[dict], schema: pa.Schema = RELEASE_SCHEMA) -> pa.Table:
+    """Release rows as an Arrow table with exactly the release schema (WildChat-1M by default)."""
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
-def split_release(rows: Iterable[dict]) -> tuple[list[dict], list[dict], dict[str, int]]:
-    """(nontoxic, toxic, excluded counts by reason): every moderated row lands in exactly one."""
+def split_release(
+    rows: Iterable[dict], convert: Callable[[dict, dict], dict] | None = None
+) -> tuple[list[dict], list[dict], dict[str, int]]:
+    """(nontoxic, toxic, excluded counts by reason): every moderated row lands in exactly one.
+    `convert(moderated_row, release_row)` reshapes each release row (e.g. to WildChat-4.8M)."""
     nontoxic: list[dict] = []
     toxic: list[dict] = []
     excluded: Counter[str] = Counter()
@@ -151,7 +154,8 @@ def split_release(rows: Iterable[dict]) -> tuple[list[dict], list[dict], dict[st
                 f"conversation {row.get('conversation_id')!r} has no toxic decision: "
                 "moderated_conversations must set `toxic` on every row"
             )
-        (toxic if row["toxic"] else nontoxic).append(to_release_row(row))
+        released = to_release_row(row)
+        (toxic if row["toxic"] else nontoxic).append(convert(row, released) if convert else released)
     return nontoxic, toxic, dict(sorted(excluded.items()))
 
 
@@ -171,6 +175,7 @@ def schema_differences(actual: pa.Schema, expected: pa.Schema = RELEASE_SCHEMA) 
 # --- publication: provenance per month and the manifest ----------------------
 
 RELEASE_SPLITS = ("nontoxic", "toxic")
+RELEASE_SCHEMA_NAMES = {"wildchat-1m": "allenai/WildChat-1M", "wildchat-4.8m": "allenai/WildChat-4.8M"}
 RELEASE_POLICY = {
     "split": "a conversation is toxic when any utterance is toxic (OpenAI flagged, Detoxify toxicity above its "
     "threshold, or the offline profanity model above its threshold when that moderator is enabled)",
@@ -269,12 +274,14 @@ def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_ver
     # WildChat's sexual/minors exclusion rests on OpenAI's moderation: say plainly when it did not run.
     screened = [m for m in months if provenance.get(m, {}).get("upstream", {}).get(Stage.MODERATED_CONVERSATIONS, {})
                 .get("metadata", {}).get("openai_enabled") is True]
+    schemas = sorted({provenance.get(m, {}).get("release_schema", "wildchat-1m") for m in months})
     return {
-        "dataset": "WildChat-1M-shaped release",
+        "dataset": "WildChat-shaped release",
         "sexual_minors_screening": {"months_screened": screened, "months_not_screened": [m for m in months if m not in screened]},
         "toxicity_screening": toxicity_screening(months, provenance),
         "pipeline_version": pipeline_version,
-        "schema": "allenai/WildChat-1M features (wildchat_dagster.schema.WILDCHAT_1M)",
+        "schema": ", ".join(f"{RELEASE_SCHEMA_NAMES[s]} features" for s in schemas) or RELEASE_SCHEMA_NAMES["wildchat-1m"] + " features",
+        "release_schema": schemas,
         "months": months,
         "files": files,
         "totals": totals,

@@ -1,0 +1,162 @@
+"""release/README.md: a Hugging Face dataset card, so release/ can be uploaded as is.
+
+The YAML header holds `dataset_info` (features in the Hub's notation, one
+split per release split with num_examples and num_bytes) and `configs`
+(which files make each split), so `datasets.load_dataset("release/")` gives
+the `nontoxic` and `toxic` splits. The body states the license, the counts,
+the statistics, which months had which screening, and the models used, all
+from the manifest and the monthly statistics: nothing is typed by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from wildchat_dagster.core.release.splits import RELEASE_SPLITS
+from wildchat_dagster.core.reporting.tables import markdown_table
+
+DEFAULT_LICENSE = "odc-by"  # WildChat's own license; set WILDCHAT_RELEASE_LICENSE for yours
+
+
+def hf_dtype(kind: pa.DataType):
+    """An Arrow type in the Hub's `dataset_info.features` notation."""
+    if pa.types.is_struct(kind):
+        return {"struct": [hf_feature(f) for f in kind]}
+    if pa.types.is_list(kind):
+        inner = kind.value_type
+        if pa.types.is_struct(inner):
+            return {"list": [hf_feature(f) for f in inner]}
+        return {"sequence": hf_dtype(inner)}
+    if pa.types.is_timestamp(kind):
+        return {"dtype": f"timestamp[{kind.unit}, tz={kind.tz}]" if kind.tz else f"timestamp[{kind.unit}]"}
+    names = {pa.string(): "string", pa.large_string(): "large_string", pa.bool_(): "bool",
+             pa.int64(): "int64", pa.int32(): "int32", pa.float64(): "float64", pa.float32(): "float32"}
+    return {"dtype": names[kind]}
+
+
+def hf_feature(field: pa.Field) -> dict:
+    return {"name": field.name, **hf_dtype(field.type)}
+
+
+def split_sizes(root: Path) -> dict[str, dict]:
+    """Per split: its non-empty files (relative to release/), rows, in-memory bytes (the Hub's num_bytes) and bytes on disk."""
+    sizes = {}
+    for split in RELEASE_SPLITS:
+        files = sorted((Path(root) / "release" / split).glob("*.parquet"))
+        rows = num_bytes = disk = 0
+        nonempty = []
+        for path in files:
+            table = pq.read_table(path)
+            rows, num_bytes, disk = rows + table.num_rows, num_bytes + table.nbytes, disk + path.stat().st_size
+            if table.num_rows:
+                nonempty.append(path.relative_to(Path(root) / "release").as_posix())
+        # `datasets` cannot read a Parquet file of zero rows, so the card's data_files list only the others.
+        sizes[split] = {"files": nonempty, "num_examples": rows, "num_bytes": num_bytes, "download_size": disk}
+    return sizes
+
+
+def release_schemas(root: Path) -> dict[str, pa.Schema]:
+    """The schema of every published file, by its path under release/."""
+    base = Path(root) / "release"
+    return {p.relative_to(base).as_posix(): pq.read_schema(p).remove_metadata()
+            for split in RELEASE_SPLITS for p in sorted((base / split).glob("*.parquet"))}
+
+
+def card_yaml(schema: pa.Schema, sizes: dict[str, dict], license: str, pretty_name: str) -> dict:
+    splits = [split for split in RELEASE_SPLITS if sizes[split]["files"]]
+    return {
+        "license": license,
+        "pretty_name": pretty_name,
+        "task_categories": ["text-generation", "question-answering"],
+        "dataset_info": {
+            "features": [hf_feature(f) for f in schema],
+            "splits": [{"name": s, "num_bytes": sizes[s]["num_bytes"], "num_examples": sizes[s]["num_examples"]}
+                       for s in splits],
+            "download_size": sum(sizes[s]["download_size"] for s in splits),
+            "dataset_size": sum(sizes[s]["num_bytes"] for s in splits),
+        },
+        "configs": [{"config_name": "default",
+                     "data_files": [{"split": s, "path": sizes[s]["files"]} for s in splits]}],
+    }
+
+
+def _round(value, digits: int = 2):
+    return round(value, digits) if isinstance(value, int | float) else value
+
+
+def dataset_card(root: Path, manifest: dict, summaries: dict[str, dict], license: str = DEFAULT_LICENSE,
+                 pretty_name: str = "WildChat-shaped chatbot conversations") -> str:
+    """The card's text. `summaries`: each month's summary row of monthly_stats ({} when absent)."""
+    schemas = release_schemas(root)
+    distinct = {s.to_string() for s in schemas.values()}
+    if len(distinct) > 1:
+        raise ValueError("published files differ in schema (release schema changed between months): "
+                         "re-release every month with one WILDCHAT_RELEASE_SCHEMA before publishing a card")
+    if not schemas:
+        raise ValueError("nothing published under release/: run the release first")
+    schema = next(iter(schemas.values()))
+    sizes = split_sizes(root)
+    header = yaml.safe_dump(card_yaml(schema, sizes, license, pretty_name), sort_keys=False, allow_unicode=True)
+    totals = manifest.get("totals", {})
+    screening = manifest.get("sexual_minors_screening", {})
+    month_rows = [[m, (manifest["files"]["nontoxic"].get(m) or {}).get("rows", 0),
+                   (manifest["files"]["toxic"].get(m) or {}).get("rows", 0),
+                   summaries.get(m, {}).get("users"), _round(summaries.get(m, {}).get("mean_turns")),
+                   summaries.get(m, {}).get("languages"), _round(summaries.get(m, {}).get("user_tokens_mean"), 1),
+                   "yes" if m in screening.get("months_screened", []) else "no"]
+                  for m in manifest.get("months", [])]
+    systems = [[stage, name, value] for stage, values in manifest.get("systems", {}).items()
+               for name, value in values.items()]
+    deletions = manifest.get("deletions", {})
+    body = [
+        f"# {pretty_name}",
+        "",
+        f"Conversations between users and a chatbot, in the schema of {manifest.get('schema', 'WildChat-1M')}, "
+        f"produced by wildchat-dagster {manifest.get('pipeline_version', '')}. License: `{license}`.",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        'ds = load_dataset("path/to/this/folder")  # splits: ' + ", ".join(s for s in RELEASE_SPLITS if sizes[s]["files"]),
+        "```",
+        "",
+        "## Statistics",
+        "",
+        markdown_table(["split", "conversations", "non-empty files"],
+               [[s, sizes[s]["num_examples"], len(sizes[s]["files"])] for s in RELEASE_SPLITS]),
+        "",
+        f"Excluded from every split: {totals.get('excluded') or 'none'}. Rejected raw log lines: "
+        f"{totals.get('rejected_logs', 0)}; retries counted once: {totals.get('retries', 0)}; "
+        f"prefix conversations absorbed: {totals.get('absorbed_prefixes', 0)}.",
+        "",
+        markdown_table(["month", "nontoxic", "toxic", "users", "mean turns", "languages", "mean user tokens",
+                "sexual/minors screening"], month_rows),
+        "",
+        "## Screening coverage",
+        "",
+        "Every user turn was redacted for PII and secrets and every utterance moderated by the models listed "
+        "below. Conversations with an OpenAI `sexual/minors` flag are excluded; months without OpenAI "
+        f"moderation could not be screened for it: {', '.join(screening.get('months_not_screened', [])) or 'none'}.",
+        "",
+        "## Models, databases and settings",
+        "",
+        markdown_table(["stage", "system", "value"], systems) if systems else "(none recorded)",
+        "",
+        "## Removals",
+        "",
+        f"Deletion requests applied: {len(deletions.get('request_ids', []))} "
+        "(request ids in manifest.json; removed content is never listed).",
+        "",
+        "## Provenance",
+        "",
+        "`manifest.json` lists every file with its rows and sha256, and the upstream runs' settings.",
+        "",
+    ]
+    imported = manifest.get("imported_from") or []
+    if imported:
+        body[-1:-1] = ["Re-processed from published data: " + ", ".join(i["source"] for i in imported)
+                       + " (hashed IPs and places kept as given).", ""]
+    return f"---\n{header}---\n\n" + "\n".join(body)
