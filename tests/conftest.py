@@ -22,8 +22,10 @@ MONTHLY_ASSETS = [
     "language_tagged_conversations",
     "redacted_conversations",
     "moderated_conversations",
+    "template_prompts",
     "release_nontoxic",
     "release_toxic",
+    "release_nontoxic_template_capped",
     "monthly_stats",
     "lineage_index",
 ]

@@ -40,10 +40,15 @@ def test_every_stage_is_a_monthly_partitioned_asset(defs):
 
 def test_lineage_follows_the_pipeline(defs):
     graph = defs.resolve_asset_graph()
-    chain = [n for n in PIPELINE if n not in ("rejected_logs", "release_toxic", "monthly_stats")]
+    side = ("rejected_logs", "release_toxic", "monthly_stats", "template_prompts", "release_nontoxic_template_capped")
+    chain = [n for n in PIPELINE if n not in side]
     for upstream, downstream in zip(chain, chain[1:]):
         parents = {k.to_user_string() for k in graph.get(dg.AssetKey(downstream)).parent_keys}
         assert upstream in parents, f"{downstream} should depend on {upstream}"
+    # Template flags read redacted text; the derived split caps the non-toxic release by them.
+    for downstream, upstreams in (("template_prompts", {"redacted_conversations"}),
+                                  ("release_nontoxic_template_capped", {"release_nontoxic", "template_prompts"})):
+        assert {k.to_user_string() for k in graph.get(dg.AssetKey(downstream)).parent_keys} == upstreams
 
 
 def test_linking_reads_neighbour_months(defs):

@@ -76,3 +76,35 @@ def test_release_folder_loads_with_datasets_through_its_card(released, tmp_path,
     assert "wildchat1m_fullschema_5rows.jsonl" in card  # provenance of re-processed data
     loaded = datasets.load_dataset(str(root / "release"))
     assert sum(len(split) for split in loaded.values()) == 5
+
+
+@pytest.mark.slow
+def test_deletion_requests_remove_conversations_only_with_the_shrink_allowance(released, real_wildchat):
+    """Runs last in this module: it changes the published month."""
+    root, _ = released
+    originals = [json.loads(line) for line in (real_wildchat / FULL_SCHEMA).read_text().splitlines()]
+    # R1 names one conversation; R2 a user (hashed IP) with two conversations, one of them R1's.
+    first, texan = originals[0], originals[0]["hashed_ip"]
+    gone = {o["conversation_hash"] for o in originals if o["hashed_ip"] == texan}
+    assert len(gone) == 2
+    (root / "deletion_requests").mkdir()
+    (root / "deletion_requests" / "requests.csv").write_text(
+        "request_id,conversation_hash,turn_identifier,hashed_ip,reason,date\n"
+        f"R1,{first['conversation_hash']},,,PII report,2024-06-01\nR2,,,{texan},user asked,2024-06-02\n")
+    selection = {"release_nontoxic", "release_toxic", "monthly_stats", "release_manifest"}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WILDCHAT_IP_HASH_KEY", "test-ip-hash-key-not-secret")
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        refused = run_months([MONTH], selection, root)
+        assert not all(o.ok for o in refused)
+        assert ("release_nontoxic", "no_silent_shrink", True) in [c for o in refused for c in o.failed_checks]
+        assert len(_published(root)) == 5  # the published month stays until the shrink is asked for
+
+        outcomes = run_months([MONTH], selection, root, allow_shrink=True)
+    assert all(o.ok for o in outcomes), [(o.label, o.failed_checks, o.failed_steps) for o in outcomes]
+    assert set(_published(root)) == {o["conversation_hash"] for o in originals} - gone
+    manifest_text = (root / "release" / "manifest.json").read_text()
+    deletions = json.loads(manifest_text)["deletions"]
+    assert deletions["request_ids_applied"] == ["R1", "R2"] and deletions["conversations_removed"] == 2
+    assert texan not in manifest_text and not any(h in manifest_text for h in gone)  # ids, never content
+    assert "Deletion requests applied: 2, conversations removed: 2" in (root / "release" / "README.md").read_text()

@@ -16,13 +16,16 @@ from wildchat_dagster.assets import (
     redaction,
     release,
     reports,
+    templates,
 )
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.jobs import monthly_ingestion, monthly_pipeline, monthly_processing, publication, schedules
 from wildchat_dagster.resources.defaults import default_resources
 from wildchat_dagster.sensors import sensors
 
-ASSET_MODULES = [raw_logs, conversations, geotagging, language, redaction, moderation, release, lineage, reports, catalog]
+ASSET_MODULES = [
+    raw_logs, conversations, geotagging, language, redaction, moderation, templates, release, lineage, reports, catalog,
+]
 
 
 def build_definitions(layout: DataLayout) -> dg.Definitions:

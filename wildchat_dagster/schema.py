@@ -229,6 +229,27 @@ MODERATED_CONVERSATION_FIELDS = REDACTED_CONVERSATION_FIELDS + [
 ]
 MODERATED_CONVERSATIONS = _stage(MODERATED_UTTERANCE_FIELDS, MODERATED_CONVERSATION_FIELDS)
 
+# --- template prompts (near-duplicates, MinHash LSH) -------------------------
+# One row per user prompt of the month; flags stay here and in the report, never in the release.
+TEMPLATE_PROMPTS = pa.schema(
+    [
+        ("prompt_key", pa.string()),  # month/conversation_id/round: the earliest key names a cluster
+        ("month", pa.string()),
+        ("conversation_id", pa.string()),
+        ("round", pa.int64()),
+        ("conversation_hash", pa.string()),  # as released, so deletion requests and splits can find it
+        ("turn_identifier", pa.int64()),
+        ("hashed_ip", pa.string()),
+        ("exact_key", pa.string()),  # hash of the normalized text: exact repeats
+        ("words", pa.int64()),
+        ("minhash", pa.list_(pa.uint64())),  # null for prompts too short to be templates
+        ("cluster_id", pa.string()),
+        ("cluster_size", pa.int64()),  # prompts in the cluster up to and including this month
+        ("is_template", pa.bool_()),  # cluster_size >= the asset's min_cluster_size
+        ("example", pa.string()),  # the redacted prompt's first 200 characters
+    ]
+)
+
 # --- release: exactly WildChat-1M's features ------------------------------
 
 RELEASE_UTTERANCE = pa.struct(
@@ -347,6 +368,7 @@ STAGE_SCHEMAS: dict[str, pa.Schema] = {
     Stage.LANGUAGE_TAGGED_CONVERSATIONS: LANGUAGE_TAGGED_CONVERSATIONS,
     Stage.REDACTED_CONVERSATIONS: REDACTED_CONVERSATIONS,
     Stage.MODERATED_CONVERSATIONS: MODERATED_CONVERSATIONS,
+    Stage.TEMPLATE_PROMPTS: TEMPLATE_PROMPTS,
     Stage.RELEASE_NONTOXIC: WILDCHAT_1M,
     Stage.RELEASE_TOXIC: WILDCHAT_1M,
 }

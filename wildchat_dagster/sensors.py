@@ -10,15 +10,22 @@ Two steps, because linking a month reads the raw logs of its neighbours:
    start in M), those that have landing files.
 Run keys carry the version, so a restart or a repeated evaluation never
 requests the same work twice. The cursor is `LandingWatch` as JSON.
+
+The deletion-requests sensor re-releases the months whose published files hold
+an item a new request names (with the shrink allowance), then publishes.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import dagster as dg
 
 from wildchat_dagster.core.ingestion.landing_watch import LandingWatch, landing_snapshot, month_of_file
 from wildchat_dagster.core.months import month_window
-from wildchat_dagster.jobs import INGESTION, PROCESSING, monthly_pipeline
+from wildchat_dagster.core.release.deletions import load_deletion_requests, published_matches, requests_fingerprint
+from wildchat_dagster.jobs import INGESTION, PROCESSING, monthly_pipeline, publication
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
@@ -75,4 +82,42 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
     return dg.SensorResult(run_requests=requests, cursor=watch.to_cursor())
 
 
-sensors = [landing_sensor]
+# --- deletion requests ------------------------------------------------------
+
+DELETIONS_TAG = "wildchat/deletion_requests"
+RELEASE = [dg.AssetKey(Stage.RELEASE_NONTOXIC), dg.AssetKey(Stage.RELEASE_TOXIC), dg.AssetKey(Stage.MONTHLY_STATS)]
+# Removing conversations on purpose is the one shrink the release check lets through, and only when asked.
+ALLOW_SHRINK = {"ops": {"release_splits": {"config": {"allow_shrink": True}}}}
+
+
+@dg.sensor(
+    jobs=[monthly_pipeline, publication],
+    minimum_interval_seconds=EVALUATION_INTERVAL_S,
+    default_status=dg.DefaultSensorStatus.STOPPED,  # turn on in the UI (Automation)
+)
+def deletion_requests_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    """New deletion requests re-release the months whose published files hold a requested item;
+    once those runs have finished, the manifest is refreshed and its check proves the removal."""
+    store = warehouse.get()
+    state = json.loads(context.cursor) if context.cursor else {"seen": None, "pending": None}
+    if pending := state.get("pending"):
+        runs = context.instance.get_runs(filters=dg.RunsFilter(tags={DELETIONS_TAG: pending}))
+        if runs and all(run.is_finished for run in runs):
+            yield dg.RunRequest(job_name=publication.name, run_key=f"publish after deletions {pending}",
+                                tags={DELETIONS_TAG: f"{pending} publication"})
+            state["pending"] = None
+    requests = load_deletion_requests(store.root)
+    fingerprint = requests_fingerprint(requests)
+    if requests and fingerprint != state.get("seen"):
+        files = sorted(store.release_dir.rglob("*.parquet"))
+        months = sorted({Path(path).stem for path in published_matches(files, requests)})
+        context.log.info(f"{len(requests.requests)} deletion requests; months to re-release: {', '.join(months) or 'none'}")
+        for month in months:
+            yield dg.RunRequest(job_name=monthly_pipeline.name, partition_key=month, asset_selection=RELEASE,
+                                run_config=ALLOW_SHRINK, run_key=f"deletions {fingerprint} {month}",
+                                tags={DELETIONS_TAG: fingerprint})
+        state = {"seen": fingerprint, "pending": fingerprint if months else state.get("pending")}
+    context.update_cursor(json.dumps(state))
+
+
+sensors = [landing_sensor, deletion_requests_sensor]

@@ -12,6 +12,7 @@ from wildchat_dagster import settings
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.moderation.coverage import screening_coverage
 from wildchat_dagster.core.months import month_window
+from wildchat_dagster.core.release.deletions import DeletionRequests, apply_deletions, load_deletion_requests
 from wildchat_dagster.core.release.expectations import release_expectations, release_frame, run_expectations
 from wildchat_dagster.core.release.splits import (
     RELEASE_SCHEMA_NAMES,
@@ -94,9 +95,12 @@ def _identity(row: dict) -> tuple:
     return (row["conversation_hash"], tuple(u["turn_identifier"] for u in row["conversation"]))
 
 
-def _splits_result(asset: str, written: dict[str, list[dict]], moderated_rows: list[dict]) -> dg.AssetCheckResult:
-    """Compare the files as written with the moderated input: nothing lost, duplicated or misplaced."""
-    expected = Counter(_identity(to_release_row(r)) for r in moderated_rows if not r.get("excluded_reason"))
+def _splits_result(asset: str, written: dict[str, list[dict]], moderated_rows: list[dict],
+                   requests: DeletionRequests) -> dg.AssetCheckResult:
+    """Compare the files as written with the moderated input: nothing lost, duplicated or misplaced
+    (conversations a deletion request names are expected in neither split)."""
+    expected = Counter(_identity(row) for r in moderated_rows if not r.get("excluded_reason")
+                       if not requests.matches(row := to_release_row(r)))
     nontoxic = Counter(_identity(r) for r in written[Stage.RELEASE_NONTOXIC])
     toxic = Counter(_identity(r) for r in written[Stage.RELEASE_TOXIC])
     overlap = set(nontoxic) & set(toxic)
@@ -125,7 +129,7 @@ def published_conversations(layout: DataLayout, month: str) -> int | None:
     return sum(parquet_rows(p) for p in paths) if paths else None
 
 
-def _shrink_result(asset: str, published: int | None, new: int, config: ReleaseConfig) -> dg.AssetCheckResult:
+def _shrink_result(asset: str, published: int | None, new: int, config: ReleaseConfig, deleted: int) -> dg.AssetCheckResult:
     drop = (published - new) / published if published else 0.0
     return dg.AssetCheckResult(
         check_name=SHRINK_CHECK,
@@ -137,6 +141,7 @@ def _shrink_result(asset: str, published: int | None, new: int, config: ReleaseC
             "drop_fraction": round(drop, 6),
             "max_shrink_fraction": config.max_shrink_fraction,
             "allow_shrink": config.allow_shrink,
+            "removed_by_deletion_requests": deleted,
         },
     )
 
@@ -223,6 +228,15 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         def convert(moderated_row: dict, row: dict) -> dict:
             return to_4_8m_row(row, [u.get("log_id") for u in moderated_row["conversation"]], api_fields)
     nontoxic, toxic, excluded = split_release(moderated_rows, convert)
+    # Deletion requests hold for every release of every month, re-runs included.
+    requests = load_deletion_requests(store.root)
+    removals = [apply_deletions(rows, requests) for rows in (nontoxic, toxic)]
+    nontoxic, toxic = removals[0].kept, removals[1].kept
+    deletions = {"request_ids": sorted(removals[0].request_ids | removals[1].request_ids),
+                 "conversations_removed": removals[0].removed + removals[1].removed}
+    if deletions["conversations_removed"]:
+        context.log.info(f"{month}: deletion requests {', '.join(deletions['request_ids'])} removed "
+                         f"{deletions['conversations_removed']} conversations")
     context.log.info(f"{month}: {len(moderated_rows)} moderated -> {len(nontoxic)} non-toxic, {len(toxic)} toxic, excluded {excluded}")
 
     written: dict[str, list[dict]] = {}
@@ -240,8 +254,9 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
             _expectations_result(asset, month, written[asset]),
         ]
     for asset in SPLITS:
-        checks[asset].insert(2, _splits_result(asset, written, moderated_rows))
-        checks[asset].insert(0, _shrink_result(asset, published_before, len(nontoxic) + len(toxic), config))
+        checks[asset].insert(2, _splits_result(asset, written, moderated_rows, requests))
+        checks[asset].insert(0, _shrink_result(asset, published_before, len(nontoxic) + len(toxic), config,
+                                               deletions["conversations_removed"]))
     shrunk = not checks[Stage.RELEASE_NONTOXIC][0].passed
     if shrunk:
         context.log.error(
@@ -256,6 +271,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         "month": month,
         "pipeline_version": wildchat_dagster.__version__,
         "release_schema": schema_name,
+        "deletions": deletions,  # request ids and a count only, never the removed content
         "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "counts": {
             Stage.MODERATED_CONVERSATIONS: len(moderated_rows),
@@ -287,6 +303,8 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
             metadata={
                 "rows": len(rows),
                 "excluded": dg.MetadataValue.json(excluded),
+                "deletion_requests_applied": ", ".join(deletions["request_ids"]) or "none",
+                "removed_by_deletion_requests": deletions["conversations_removed"],
                 Stage.MODERATED_CONVERSATIONS: len(moderated_rows),
                 "published": published,
                 "warehouse_path": str(stored[asset]),

@@ -4,12 +4,15 @@ import importlib.metadata
 import json
 
 import dagster as dg
+import pandas as pd
 
 import wildchat_dagster
 from wildchat_dagster import settings
 from wildchat_dagster.assets.release import read_monthly_stats, read_provenance
+from wildchat_dagster.assets.templates import DEFAULT_MIN_CLUSTER_SIZE
 from wildchat_dagster.core.ingestion.import_release import import_provenance
 from wildchat_dagster.core.release.dataset_card import dataset_card
+from wildchat_dagster.core.release.deletions import DeletionRequests, load_deletion_requests, published_matches
 from wildchat_dagster.core.release.splits import build_manifest, published_months
 from wildchat_dagster.core.reporting.report import overall, plots_markdown, text_charts, write_report
 from wildchat_dagster.core.reporting.statistics import (
@@ -20,6 +23,7 @@ from wildchat_dagster.core.reporting.statistics import (
     screening_sentence,
 )
 from wildchat_dagster.core.reporting.tables import frame_markdown
+from wildchat_dagster.core.reporting.templates import largest_clusters
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
@@ -36,11 +40,47 @@ def _release_systems(tokenizer: str) -> dict[str, str]:
     return {"tokenizer (statistics)": tokenizer, **{f"{name} version": v for name, v in versions.items()}}
 
 
+DELETIONS_CHECK = "deletion_requests_honoured"
+
+
+def _deletions_summary(provenance: dict[str, dict], requests: DeletionRequests) -> dict:
+    """Which deletion requests the published months applied: ids and counts, never content."""
+    by_month = {m: p["deletions"] for m, p in sorted(provenance.items()) if p.get("deletions", {}).get("conversations_removed")}
+    applied = sorted({i for d in by_month.values() for i in d["request_ids"]})
+    return {
+        "requests_on_file": len(requests.requests),
+        "request_ids_applied": applied,
+        "conversations_removed": sum(d["conversations_removed"] for d in by_month.values()),
+        "by_month": by_month,
+    }
+
+
+def _deletions_check(store, requests: DeletionRequests) -> dg.AssetCheckResult:
+    """Scan every published file for any requested hash, turn identifier or hashed IP."""
+    files = sorted(store.release_dir.rglob("*.parquet"))
+    remaining = published_matches(files, requests)
+    return dg.AssetCheckResult(
+        check_name=DELETIONS_CHECK,
+        passed=not remaining,
+        metadata={
+            "published_files_scanned": len(files),
+            "requests_on_file": len(requests.requests),
+            "files_still_holding_requested_items": len(remaining),
+            # Request ids only: the matched values and content never reach the event log.
+            "request_ids_still_present": ", ".join(sorted({i for ids in remaining.values() for i in ids})) or "none",
+        },
+    )
+
+
 @dg.asset(
     deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC],
     group_name="publication",
     kinds={"json"},
     code_version="1",
+    check_specs=[dg.AssetCheckSpec(
+        DELETIONS_CHECK, asset=Stage.RELEASE_MANIFEST, blocking=True,
+        description="No conversation_hash, turn_identifier or hashed_ip named by a deletion request remains in any "
+                    "published file (re-release the months it names with allow_shrink).")],
 )
 def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """release/manifest.json: every published file with its row count and sha256, and how the release was made."""
@@ -52,21 +92,24 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     manifest = build_manifest(store.layout, provenance, wildchat_dagster.__version__, _release_systems(cl100k_token_counter().name))
     # Re-processed published data says so: which files were imported (hashes and places kept as given).
     manifest["imported_from"] = import_provenance(store.layout)
+    requests = load_deletion_requests(store.layout)
+    manifest["deletions"] = _deletions_summary(provenance, requests)
     path = store.layout.manifest
     atomic_write_bytes(path, json.dumps(manifest, indent=2, default=str).encode(), shared=True)
     # The Hugging Face dataset card, so release/ uploads as is and load_dataset gives the splits.
     summaries = {m: ((read_monthly_stats(store, m) or {}).get("tables", {}).get("summary") or [{}])[0] for m in months}
     card_path = store.release_dir / "README.md"
-    if months:
-        atomic_write_bytes(card_path, dataset_card(store.root, manifest, summaries, settings.release_license()).encode(),
-                           shared=True)
+    atomic_write_bytes(card_path, dataset_card(store.root, manifest, summaries, settings.release_license()).encode(),
+                       shared=True)
     if manifest["months_without_provenance"]:
         context.log.warning(f"no provenance record for {manifest['months_without_provenance']}: re-materialize the splits")
     totals = manifest["totals"]
     return dg.MaterializeResult(
         metadata={
             "path": str(path),
-            "dataset_card": str(card_path) if months else "not written: nothing published",
+            "dataset_card": str(card_path),
+            "deletion_requests_applied": len(manifest["deletions"]["request_ids_applied"]),
+            "removed_by_deletion_requests": manifest["deletions"]["conversations_removed"],
             "release_schema": ", ".join(manifest["release_schema"]) or "none",
             "months": ", ".join(months) or "none",
             "nontoxic_rows": totals["nontoxic"],
@@ -77,12 +120,31 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "absorbed_prefixes": totals["absorbed_prefixes"],
             "systems": dg.MetadataValue.json(manifest["systems"]),
             "settings": dg.MetadataValue.json(manifest["settings"]),
-        }
+        },
+        check_results=[_deletions_check(store, requests)],
     )
 
 
+def _template_clusters(store, months: list[str]) -> pd.DataFrame | None:
+    """The largest template clusters over the published months; examples of deleted conversations withheld."""
+    stored = [m for m in months if store.has_partition(Stage.TEMPLATE_PROMPTS, m)]
+    if not stored:
+        return None
+    columns = ["prompt_key", "month", "cluster_id", "conversation_hash", "turn_identifier", "hashed_ip", "example"]
+    rows = [r for m in stored for r in store.read_table(Stage.TEMPLATE_PROMPTS, m, columns).to_pylist()]
+    requests = load_deletion_requests(store.root)
+
+    def withheld(row: dict) -> bool:
+        return bool(requests.matches({"conversation_hash": row["conversation_hash"], "hashed_ip": row["hashed_ip"],
+                                      "conversation": [{"turn_identifier": row["turn_identifier"]}]}))
+
+    top = largest_clusters(rows, DEFAULT_MIN_CLUSTER_SIZE, limit=15, withheld=withheld)
+    return pd.DataFrame({"prompts": [c["size"] for c in top], "months": [", ".join(c["months"]) for c in top],
+                         "example (redacted)": [c["example"][:160].replace("\n", " ") for c in top]})
+
+
 @dg.asset(
-    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.MONTHLY_STATS],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.MONTHLY_STATS, Stage.TEMPLATE_PROMPTS],
     group_name="publication",
     kinds={"html"},
     code_version="1",
@@ -96,6 +158,9 @@ def dataset_report(
     thresholds, threshold_source = moderation_policy.thresholds(), POLICY_SOURCE
     tokens = cl100k_token_counter()
     tables = compute_statistics(release_sources(store.layout, months), tokens, thresholds)
+    clusters = _template_clusters(store, months)
+    if clusters is not None:
+        tables["template_clusters"] = clusters
     files = write_report(
         tables,
         store.layout.reports_dir,

@@ -18,6 +18,7 @@ import yaml
 
 from wildchat_dagster.core.release.splits import RELEASE_SPLITS
 from wildchat_dagster.core.reporting.tables import markdown_table
+from wildchat_dagster.stages import Stage
 
 DEFAULT_LICENSE = "odc-by"  # WildChat's own license; set WILDCHAT_RELEASE_LICENSE for yours
 
@@ -129,7 +130,7 @@ def dataset_card(root: Path, manifest: dict, summaries: dict[str, dict], license
                [[s, sizes[s]["num_examples"], len(sizes[s]["files"])] for s in RELEASE_SPLITS]),
         "",
         f"Excluded from every split: {totals.get('excluded') or 'none'}. Rejected raw log lines: "
-        f"{totals.get('rejected_logs', 0)}; retries counted once: {totals.get('retries', 0)}; "
+        f"{totals.get(Stage.REJECTED_LOGS, 0)}; retries counted once: {totals.get('retries', 0)}; "
         f"prefix conversations absorbed: {totals.get('absorbed_prefixes', 0)}.",
         "",
         markdown_table(["month", "nontoxic", "toxic", "users", "mean turns", "languages", "mean user tokens",
@@ -147,7 +148,8 @@ def dataset_card(root: Path, manifest: dict, summaries: dict[str, dict], license
         "",
         "## Removals",
         "",
-        f"Deletion requests applied: {len(deletions.get('request_ids', []))} "
+        f"Deletion requests applied: {len(deletions.get('request_ids_applied', []))}, "
+        f"conversations removed: {deletions.get('conversations_removed', 0)} "
         "(request ids in manifest.json; removed content is never listed).",
         "",
         "## Provenance",

@@ -125,7 +125,10 @@ def report_sections(tables: dict[str, pd.DataFrame]) -> list[Section]:
                 "every release (sexual/minors).", tables["toxicity"], plot="monthly_toxicity"),
         Section("Redaction", "Conversations and utterances (single messages) with PII replaced.", tables["redaction"]),
         Section("Redacted entities", "Replacements by entity type, overall.", overall(tables["redacted_entities"])),
-    ]
+    ] + ([Section("Template prompts: largest clusters", "Near-duplicate user prompts (MinHash LSH over word 3-grams, "
+                  "across all months): prompts per cluster, the months it appears in, and a redacted example "
+                  "(none when every prompt of the cluster is named by a deletion request).",
+                  tables["template_clusters"])] if "template_clusters" in tables else [])
 
 
 # --- plots --------------------------------------------------------------------

@@ -1,0 +1,121 @@
+"""template_prompts (near-duplicate user prompts, an LSH index growing month by month) and the
+derived split that down-samples the largest template clusters."""
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.core.release.templates_split import cap_template_clusters, derived_path
+from wildchat_dagster.core.reporting.tables import markdown_table
+from wildchat_dagster.core.reporting.templates import (
+    NUM_PERM,
+    THRESHOLD,
+    TemplateIndex,
+    flag_month,
+    index_for,
+    largest_clusters,
+    user_prompts,
+)
+from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
+from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.schema import TEMPLATE_PROMPTS
+from wildchat_dagster.stages import Stage
+
+DEFAULT_MIN_CLUSTER_SIZE = 5
+
+
+def index_path(store: Warehouse):
+    return store.root / "warehouse" / "template_index" / "index.pickle"
+
+
+class TemplateConfig(dg.Config):
+    min_cluster_size: int = DEFAULT_MIN_CLUSTER_SIZE  # prompts in a cluster before its prompts count as a template
+
+
+@dg.asset(
+    partitions_def=monthly_partitions,
+    deps=[Stage.REDACTED_CONVERSATIONS],
+    group_name="enrichment",
+    kinds={"datasketch", "parquet"},
+    # One month at a time updates the shared index file.
+    pool="template_index",
+    check_specs=[no_raw_ips_spec(Stage.TEMPLATE_PROMPTS)],
+    code_version="1",
+)
+def template_prompts(context: dg.AssetExecutionContext, config: TemplateConfig, warehouse: WarehouseResource):
+    """Every user prompt of the month with its near-duplicate cluster across all months so far (MinHash LSH),
+    flagged as a template when its cluster is large; the flags stay out of the release schema."""
+    store = warehouse.get()
+    month = context.partition_key
+    earlier = [m for m in store.stored_months(Stage.TEMPLATE_PROMPTS) if m < month]
+    index, mode = index_for(TemplateIndex.load(index_path(store)), earlier,
+                            lambda m: store.read_table(Stage.TEMPLATE_PROMPTS, m, ["prompt_key", "exact_key", "minhash"]).to_pylist())
+    context.log.info(f"template index: {mode}")
+    rows = flag_month(index, month, user_prompts(store.read_records(Stage.REDACTED_CONVERSATIONS, month), month))
+    for row in rows:
+        row["is_template"] = row["cluster_size"] >= config.min_cluster_size
+    table = pa.Table.from_pylist(rows, schema=TEMPLATE_PROMPTS)
+    path = store.write_table(Stage.TEMPLATE_PROMPTS, month, table)
+    index.save(index_path(store))
+    flagged = sum(row["is_template"] for row in rows)
+    top = largest_clusters(rows, config.min_cluster_size, limit=10)
+    return dg.MaterializeResult(
+        metadata={
+            "prompts": len(rows),
+            "prompts_flagged_as_template": flagged,
+            "template_share": round(flagged / len(rows), 4) if rows else 0.0,
+            "clusters_touched": len({row["cluster_id"] for row in rows}),
+            "index_months": ", ".join(index.months),
+            "index_mode": mode,
+            "lsh": f"datasketch MinHashLSH, {NUM_PERM} permutations, threshold {THRESHOLD}, word 3-gram shingles",
+            "min_cluster_size": config.min_cluster_size,
+            "largest_clusters_this_month": dg.MetadataValue.md(markdown_table(
+                ["prompts this month", "months", "example (redacted, first 80 chars)"],
+                [[c["size"], ", ".join(c["months"]), c["example"][:80].replace("\n", " ")] for c in top])),
+            "dagster/row_count": len(rows),
+            "path": dg.MetadataValue.path(str(path)),
+        },
+        check_results=[no_raw_ips_result(store, month, Stage.TEMPLATE_PROMPTS, table)],
+    )
+
+
+class CappedSplitConfig(dg.Config):
+    max_per_cluster: int = 20  # conversations kept per template cluster and month (the rest are sampled out)
+    min_cluster_size: int = DEFAULT_MIN_CLUSTER_SIZE  # only clusters flagged as templates are capped
+
+
+@dg.asset(
+    name=Stage.RELEASE_TEMPLATE_CAPPED,
+    partitions_def=monthly_partitions,
+    deps=[Stage.RELEASE_NONTOXIC, Stage.TEMPLATE_PROMPTS],
+    group_name="release",
+    kinds={"parquet"},
+    check_specs=[no_raw_ips_spec(Stage.RELEASE_TEMPLATE_CAPPED)],
+    code_version="1",
+)
+def release_nontoxic_template_capped(context: dg.AssetExecutionContext, config: CappedSplitConfig,
+                                     warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """A derived split: the month's non-toxic release with each template cluster (by the conversation's
+    first prompt) down-sampled to max_per_cluster, published as release/derived/nontoxic_template_capped/."""
+    store = warehouse.get()
+    month = context.partition_key
+    release = store.read_table(Stage.RELEASE_NONTOXIC, month)
+    prompts = store.read_table(Stage.TEMPLATE_PROMPTS, month, ["conversation_hash", "round", "cluster_id", "cluster_size"])
+    kept, dropped = cap_template_clusters(release, prompts.to_pylist(), config.max_per_cluster, config.min_cluster_size)
+    target = derived_path(store.root, month)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sink = pa.BufferOutputStream()
+    pq.write_table(kept, sink)
+    atomic_write_bytes(target, sink.getvalue().to_pybytes())
+    return dg.MaterializeResult(
+        metadata={
+            "rows": kept.num_rows,
+            "nontoxic_rows": release.num_rows,
+            "sampled_out": dropped,
+            "max_per_cluster": config.max_per_cluster,
+            "published": str(target),
+        },
+        check_results=[no_raw_ips_result(store, month, Stage.RELEASE_TEMPLATE_CAPPED, kept)],
+    )
