@@ -91,7 +91,7 @@ def test_deletion_requests_remove_conversations_only_with_the_shrink_allowance(r
     (root / "deletion_requests" / "requests.csv").write_text(
         "request_id,conversation_hash,turn_identifier,hashed_ip,reason,date\n"
         f"R1,{first['conversation_hash']},,,PII report,2024-06-01\nR2,,,{texan},user asked,2024-06-02\n")
-    selection = {"release_nontoxic", "release_toxic", "monthly_stats", "release_manifest"}
+    selection = {"release_nontoxic", "release_toxic", "release_nontoxic_template_capped", "monthly_stats", "release_manifest"}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WILDCHAT_IP_HASH_KEY", "test-ip-hash-key-not-secret")
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))

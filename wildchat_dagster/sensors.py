@@ -85,7 +85,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
 # --- deletion requests ------------------------------------------------------
 
 DELETIONS_TAG = "wildchat/deletion_requests"
-RELEASE = [dg.AssetKey(Stage.RELEASE_NONTOXIC), dg.AssetKey(Stage.RELEASE_TOXIC), dg.AssetKey(Stage.MONTHLY_STATS)]
+# Every published file of a month: the splits, the derived split built from them, and the month's statistics.
+RELEASE = [dg.AssetKey(s) for s in (Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_TEMPLATE_CAPPED,
+                                    Stage.MONTHLY_STATS)]
 # Removing conversations on purpose is the one shrink the release check lets through, and only when asked.
 ALLOW_SHRINK = {"ops": {"release_splits": {"config": {"allow_shrink": True}}}}
 

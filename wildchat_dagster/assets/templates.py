@@ -18,7 +18,7 @@ from wildchat_dagster.core.reporting.templates import (
     user_prompts,
 )
 from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
-from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import TEMPLATE_PROMPTS
 from wildchat_dagster.stages import Stage
@@ -36,6 +36,7 @@ class TemplateConfig(dg.Config):
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     deps=[Stage.REDACTED_CONVERSATIONS],
     group_name="enrichment",
     kinds={"datasketch", "parquet"},
@@ -89,6 +90,7 @@ class CappedSplitConfig(dg.Config):
 @dg.asset(
     name=Stage.RELEASE_TEMPLATE_CAPPED,
     partitions_def=monthly_partitions,
+    backfill_policy=MONTH_PER_RUN,
     deps=[Stage.RELEASE_NONTOXIC, Stage.TEMPLATE_PROMPTS],
     group_name="release",
     kinds={"parquet"},
