@@ -16,7 +16,10 @@ from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.stages import Stage
 
 # Benchmark -> default size (conversations for linking, texts for the others).
-BENCHMARKS = {"pipeline": 2_000, "linking": 100_000, "explain": 240_000, "geo": 200_000, "language": 50_000, "pii": 2_000, "moderation": 200}
+BENCHMARKS = {
+    "pipeline": 2_000, "linking": 100_000, "explain": 240_000, "geo": 200_000, "language": 50_000, "pii": 2_000,
+    "moderation": 200, "templates": 20_000,
+}
 
 
 def _months(spec: str) -> list[str]:

@@ -15,6 +15,7 @@ before it, so clusters never depend on the order months were run in.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 import re
@@ -41,9 +42,20 @@ def shingles(text: str, n: int = 3) -> list[bytes]:
     return list({" ".join(words[i:i + n]).encode() for i in range(len(words) - n + 1)})
 
 
+def band_key(band: bytes) -> bytes:
+    """An LSH band as an 8-byte key instead of its raw bytes: the saved index is a fraction of the size."""
+    return hashlib.blake2b(band, digest_size=8).digest()
+
+
+@functools.cache
+def _permutations():
+    """MinHash's permutations for (NUM_PERM, seed 1), drawn once: datasketch redraws them per object."""
+    return MinHash(num_perm=NUM_PERM, seed=1).permutations
+
+
 def signature(text: str) -> np.ndarray:
     """The prompt's MinHash values (stored with the prompt, so the index can be rebuilt without text)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=_permutations())
     minhash.update_batch(shingles(text))
     return minhash.hashvalues
 
@@ -57,7 +69,7 @@ class TemplateIndex:
     """An LSH index over every indexed prompt so far, and each prompt's cluster."""
 
     months: list[str] = field(default_factory=list)
-    lsh: MinHashLSH = field(default_factory=lambda: MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM))
+    lsh: MinHashLSH = field(default_factory=lambda: MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, hashfunc=band_key))
     cluster_of: dict[str, str] = field(default_factory=dict)  # prompt key (LSH-indexed prompts) -> cluster id
     by_exact: dict[str, str] = field(default_factory=dict)  # normalized-text hash -> cluster id
     sizes: Counter = field(default_factory=Counter)  # cluster id -> prompts so far
@@ -68,7 +80,8 @@ class TemplateIndex:
         long enough to be a template); its cluster id: the key of the cluster's first prompt."""
         cluster = self.by_exact.get(exact)
         if cluster is None and hashvalues is not None:
-            minhash = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=np.asarray(hashvalues, dtype=np.uint64))
+            minhash = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=np.asarray(hashvalues, dtype=np.uint64),
+                              permutations=_permutations())
             found = [self.cluster_of[k] for k in self.lsh.query(minhash)]
             cluster = min(found) if found else key
             self.lsh.insert(key, minhash, check_duplication=False)
