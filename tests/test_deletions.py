@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from wildchat_dagster.core.release.deletions import apply_deletions, load_deletion_requests, published_matches
-from wildchat_dagster.core.release.splits import published_path, release_table, to_release_row
+from wildchat_dagster.core.release.splits import release_table, to_release_row
+from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.sensors import DELETIONS_TAG, deletion_requests_sensor
 from wildchat_dagster.stages import Stage
@@ -38,7 +39,7 @@ def test_requests_match_by_hash_turn_identifier_or_hashed_ip(tmp_path):
     _write_requests(tmp_path, [f"R1,{a['conversation_hash']},,,PII report,2024-01-02",
                                f"R2,,{b['conversation'][2]['turn_identifier']},,user asked,2024-01-03"],
                     [{"request_id": "R3", "hashed_ip": c["conversation"][0]["hashed_ip"], "reason": "user asked"}])
-    requests = load_deletion_requests(tmp_path)
+    requests = load_deletion_requests(DataLayout(tmp_path))
     assert set(requests.requests) == {"R1", "R2", "R3"}
     assert requests.matches(a) == {"R1"} and requests.matches(b) == {"R2"} and requests.matches(c) == {"R3"}
     removal = apply_deletions([a, b, c, d], requests)
@@ -48,15 +49,15 @@ def test_requests_match_by_hash_turn_identifier_or_hashed_ip(tmp_path):
 def test_a_request_must_have_an_id_and_name_something(tmp_path):
     _write_requests(tmp_path, [",abc,,,reason,2024-01-01"])
     with pytest.raises(ValueError, match="without request_id"):
-        load_deletion_requests(tmp_path)
+        load_deletion_requests(DataLayout(tmp_path))
     _write_requests(tmp_path, ["R9,,,,reason,2024-01-01"])
     with pytest.raises(ValueError, match="names no conversation_hash"):
-        load_deletion_requests(tmp_path)
+        load_deletion_requests(DataLayout(tmp_path))
 
 
 def _publish(root, month: str, rows: list[dict]) -> None:
     for split, part in (("nontoxic", rows), ("toxic", [])):
-        path = published_path(root, split, month)
+        path = DataLayout(root).published(split, month)
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(release_table(part), path)
 
@@ -67,8 +68,8 @@ def test_published_files_are_scanned_for_requested_items(tmp_path):
     _publish(tmp_path, "2023-05", [may])
     _write_requests(tmp_path, [f"R1,,,{may['hashed_ip']},user asked,2024-01-02"])
     files = sorted((tmp_path / "release").glob("*/*.parquet"))
-    assert published_matches(files, load_deletion_requests(tmp_path)) == {
-        str(published_path(tmp_path, "nontoxic", "2023-05")): {"R1"}}
+    assert published_matches(files, load_deletion_requests(DataLayout(tmp_path))) == {
+        str(DataLayout(tmp_path).published("nontoxic", "2023-05")): {"R1"}}
 
 
 def test_sensor_re_releases_only_affected_months_with_the_shrink_allowance_then_publishes(tmp_path):

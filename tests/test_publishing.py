@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from wildchat_dagster.core.release.dataset_card import dataset_card, hf_feature
-from wildchat_dagster.core.release.splits import build_manifest, published_path, release_table, to_release_row
+from wildchat_dagster.core.release.splits import build_manifest, release_table, to_release_row
 from wildchat_dagster.core.release.wildchat_4_8m import api_fields_by_log, release_schema, to_4_8m_row
+from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.schema import WILDCHAT_1M, WILDCHAT_4_8M
 from wildchat_dagster.stages import Stage
 
@@ -31,7 +32,7 @@ def _moderated(conversation_id: str, toxic: bool, t: dt.datetime) -> dict:
 
 def _publish(root, rows_by_split, month="2023-04", schema=WILDCHAT_1M):
     for split, rows in rows_by_split.items():
-        path = published_path(root, split, month)
+        path = DataLayout(root).published(split, month)
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(release_table(rows, schema), path)
 
@@ -43,8 +44,8 @@ def test_load_dataset_on_release_gives_the_splits_the_card_announces(tmp_path, m
     nontoxic = [to_release_row(_moderated(f"c{i}", False, t + dt.timedelta(minutes=i))) for i in range(3)]
     _publish(tmp_path, {"nontoxic": nontoxic, "toxic": []})
     _publish(tmp_path, {"nontoxic": nontoxic[:1], "toxic": [to_release_row(_moderated("x", True, t))]}, month="2023-05")
-    manifest = build_manifest(tmp_path, {}, "0.1.0", {})
-    card = dataset_card(tmp_path, manifest, {"2023-04": {"users": 3, "mean_turns": 1.0}}, license="odc-by")
+    manifest = build_manifest(DataLayout(tmp_path), {}, "0.1.0", {})
+    card = dataset_card(DataLayout(tmp_path), manifest, {"2023-04": {"users": 3, "mean_turns": 1.0}}, license="odc-by")
     header = yaml.safe_load(card.split("---\n")[1])
     assert header["license"] == "odc-by"
     splits = {s["name"]: s for s in header["dataset_info"]["splits"]}
@@ -69,7 +70,7 @@ def test_a_card_over_files_of_two_schemas_is_refused(tmp_path):
     _publish(tmp_path, {"nontoxic": [row]})
     _publish(tmp_path, {"nontoxic": [to_4_8m_row(row, [None, None], {})]}, month="2023-05", schema=WILDCHAT_4_8M)
     with pytest.raises(ValueError, match="differ in schema"):
-        dataset_card(tmp_path, build_manifest(tmp_path, {}, "0.1.0", {}), {})
+        dataset_card(DataLayout(tmp_path), build_manifest(DataLayout(tmp_path), {}, "0.1.0", {}), {})
 
 
 def test_4_8m_rows_take_the_api_fields_from_the_raw_logs_and_null_otherwise():

@@ -108,10 +108,10 @@ def deletion_requests_sensor(context: dg.SensorEvaluationContext, warehouse: War
             yield dg.RunRequest(job_name=publication.name, run_key=f"publish after deletions {pending}",
                                 tags={DELETIONS_TAG: f"{pending} publication"})
             state["pending"] = None
-    requests = load_deletion_requests(store.root)
+    requests = load_deletion_requests(store.layout)
     fingerprint = requests_fingerprint(requests)
     if requests and fingerprint != state.get("seen"):
-        files = sorted(store.release_dir.rglob("*.parquet"))
+        files = sorted(store.layout.release_dir.rglob("*.parquet"))
         months = sorted({Path(path).stem for path in published_matches(files, requests)})
         context.log.info(f"{len(requests.requests)} deletion requests; months to re-release: {', '.join(months) or 'none'}")
         for month in months:

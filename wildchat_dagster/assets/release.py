@@ -229,7 +229,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
             return to_4_8m_row(row, [u.get("log_id") for u in moderated_row["conversation"]], api_fields)
     nontoxic, toxic, excluded = split_release(moderated_rows, convert)
     # Deletion requests hold for every release of every month, re-runs included.
-    requests = load_deletion_requests(store.root)
+    requests = load_deletion_requests(store.layout)
     removals = [apply_deletions(rows, requests) for rows in (nontoxic, toxic)]
     nontoxic, toxic = removals[0].kept, removals[1].kept
     deletions = {"request_ids": sorted(removals[0].request_ids | removals[1].request_ids),

@@ -57,7 +57,7 @@ def _deletions_summary(provenance: dict[str, dict], requests: DeletionRequests) 
 
 def _deletions_check(store, requests: DeletionRequests) -> dg.AssetCheckResult:
     """Scan every published file for any requested hash, turn identifier or hashed IP."""
-    files = sorted(store.release_dir.rglob("*.parquet"))
+    files = sorted(store.layout.release_dir.rglob("*.parquet"))
     remaining = published_matches(files, requests)
     return dg.AssetCheckResult(
         check_name=DELETIONS_CHECK,
@@ -98,8 +98,8 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     atomic_write_bytes(path, json.dumps(manifest, indent=2, default=str).encode(), shared=True)
     # The Hugging Face dataset card, so release/ uploads as is and load_dataset gives the splits.
     summaries = {m: ((read_monthly_stats(store, m) or {}).get("tables", {}).get("summary") or [{}])[0] for m in months}
-    card_path = store.release_dir / "README.md"
-    atomic_write_bytes(card_path, dataset_card(store.root, manifest, summaries, settings.release_license()).encode(),
+    card_path = store.layout.dataset_card
+    atomic_write_bytes(card_path, dataset_card(store.layout, manifest, summaries, settings.release_license()).encode(),
                        shared=True)
     if manifest["months_without_provenance"]:
         context.log.warning(f"no provenance record for {manifest['months_without_provenance']}: re-materialize the splits")
@@ -132,7 +132,7 @@ def _template_clusters(store, months: list[str]) -> pd.DataFrame | None:
         return None
     columns = ["prompt_key", "month", "cluster_id", "conversation_hash", "turn_identifier", "hashed_ip", "example"]
     rows = [r for m in stored for r in store.read_table(Stage.TEMPLATE_PROMPTS, m, columns).to_pylist()]
-    requests = load_deletion_requests(store.root)
+    requests = load_deletion_requests(store.layout)
 
     def withheld(row: dict) -> bool:
         return bool(requests.matches({"conversation_hash": row["conversation_hash"], "hashed_ip": row["hashed_ip"],

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
-from wildchat_dagster.core.release.templates_split import cap_template_clusters, derived_path
+from wildchat_dagster.core.release.templates_split import DERIVED_SPLIT, cap_template_clusters
 from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.core.reporting.templates import (
     NUM_PERM,
@@ -17,17 +17,13 @@ from wildchat_dagster.core.reporting.templates import (
     largest_clusters,
     user_prompts,
 )
-from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
+from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import TEMPLATE_PROMPTS
 from wildchat_dagster.stages import Stage
 
 DEFAULT_MIN_CLUSTER_SIZE = 5
-
-
-def index_path(store: Warehouse):
-    return store.root / "warehouse" / "template_index" / "index.pickle"
 
 
 class TemplateConfig(dg.Config):
@@ -51,7 +47,7 @@ def template_prompts(context: dg.AssetExecutionContext, config: TemplateConfig, 
     store = warehouse.get()
     month = context.partition_key
     earlier = [m for m in store.stored_months(Stage.TEMPLATE_PROMPTS) if m < month]
-    index, mode = index_for(TemplateIndex.load(index_path(store)), earlier,
+    index, mode = index_for(TemplateIndex.load(store.layout.template_index), earlier,
                             lambda m: store.read_table(Stage.TEMPLATE_PROMPTS, m, ["prompt_key", "exact_key", "minhash"]).to_pylist())
     context.log.info(f"template index: {mode}")
     rows = flag_month(index, month, user_prompts(store.read_records(Stage.REDACTED_CONVERSATIONS, month), month))
@@ -59,7 +55,7 @@ def template_prompts(context: dg.AssetExecutionContext, config: TemplateConfig, 
         row["is_template"] = row["cluster_size"] >= config.min_cluster_size
     table = pa.Table.from_pylist(rows, schema=TEMPLATE_PROMPTS)
     path = store.write_table(Stage.TEMPLATE_PROMPTS, month, table)
-    index.save(index_path(store))
+    index.save(store.layout.template_index)
     flagged = sum(row["is_template"] for row in rows)
     top = largest_clusters(rows, config.min_cluster_size, limit=10)
     return dg.MaterializeResult(
@@ -106,11 +102,10 @@ def release_nontoxic_template_capped(context: dg.AssetExecutionContext, config: 
     release = store.read_table(Stage.RELEASE_NONTOXIC, month)
     prompts = store.read_table(Stage.TEMPLATE_PROMPTS, month, ["conversation_hash", "round", "cluster_id", "cluster_size"])
     kept, dropped = cap_template_clusters(release, prompts.to_pylist(), config.max_per_cluster, config.min_cluster_size)
-    target = derived_path(store.root, month)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = store.layout.derived(DERIVED_SPLIT, month)
     sink = pa.BufferOutputStream()
-    pq.write_table(kept, sink)
-    atomic_write_bytes(target, sink.getvalue().to_pybytes())
+    pq.write_table(kept, sink, compression="zstd")
+    atomic_write_bytes(target, sink.getvalue().to_pybytes(), shared=True)  # published: readable like the release
     return dg.MaterializeResult(
         metadata={
             "rows": kept.num_rows,

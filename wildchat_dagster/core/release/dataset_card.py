@@ -10,14 +10,14 @@ from the manifest and the monthly statistics: nothing is typed by hand.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
 from wildchat_dagster.core.release.splits import RELEASE_SPLITS
 from wildchat_dagster.core.reporting.tables import markdown_table
+from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
+from wildchat_dagster.core.storage.warehouse import read_parquet_schema
 from wildchat_dagster.stages import Stage
 
 DEFAULT_LICENSE = "odc-by"  # WildChat's own license; set WILDCHAT_RELEASE_LICENSE for yours
@@ -43,28 +43,35 @@ def hf_feature(field: pa.Field) -> dict:
     return {"name": field.name, **hf_dtype(field.type)}
 
 
-def split_sizes(root: Path) -> dict[str, dict]:
-    """Per split: its non-empty files (relative to release/), rows, in-memory bytes (the Hub's num_bytes) and bytes on disk."""
+def _parquet_sizes(path: StoragePath) -> tuple[int, int]:
+    """(rows, uncompressed bytes) from the file's footer, without reading its data."""
+    with path.open("rb") as f:
+        metadata = pq.ParquetFile(f).metadata
+    return metadata.num_rows, sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+
+
+def split_sizes(layout: DataLayout) -> dict[str, dict]:
+    """Per split: its non-empty files (relative to release/), rows, uncompressed bytes (the Hub's num_bytes)
+    and bytes stored."""
     sizes = {}
     for split in RELEASE_SPLITS:
-        files = sorted((Path(root) / "release" / split).glob("*.parquet"))
+        files = sorted(layout.release_split_dir(split).glob("*.parquet"))
         rows = num_bytes = disk = 0
         nonempty = []
         for path in files:
-            table = pq.read_table(path)
-            rows, num_bytes, disk = rows + table.num_rows, num_bytes + table.nbytes, disk + path.stat().st_size
-            if table.num_rows:
-                nonempty.append(path.relative_to(Path(root) / "release").as_posix())
+            file_rows, file_bytes = _parquet_sizes(path)
+            rows, num_bytes, disk = rows + file_rows, num_bytes + file_bytes, disk + path.stat().st_size
+            if file_rows:
+                nonempty.append(f"{split}/{path.name}")
         # `datasets` cannot read a Parquet file of zero rows, so the card's data_files list only the others.
         sizes[split] = {"files": nonempty, "num_examples": rows, "num_bytes": num_bytes, "download_size": disk}
     return sizes
 
 
-def release_schemas(root: Path) -> dict[str, pa.Schema]:
+def release_schemas(layout: DataLayout) -> dict[str, pa.Schema]:
     """The schema of every published file, by its path under release/."""
-    base = Path(root) / "release"
-    return {p.relative_to(base).as_posix(): pq.read_schema(p).remove_metadata()
-            for split in RELEASE_SPLITS for p in sorted((base / split).glob("*.parquet"))}
+    return {f"{split}/{p.name}": read_parquet_schema(p).remove_metadata()
+            for split in RELEASE_SPLITS for p in sorted(layout.release_split_dir(split).glob("*.parquet"))}
 
 
 def card_yaml(schema: pa.Schema, sizes: dict[str, dict], license: str, pretty_name: str) -> dict:
@@ -89,10 +96,10 @@ def _round(value, digits: int = 2):
     return round(value, digits) if isinstance(value, int | float) else value
 
 
-def dataset_card(root: Path, manifest: dict, summaries: dict[str, dict], license: str = DEFAULT_LICENSE,
+def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict], license: str = DEFAULT_LICENSE,
                  pretty_name: str = "WildChat-shaped chatbot conversations") -> str:
     """The card's text. `summaries`: each month's summary row of monthly_stats ({} when absent)."""
-    schemas = release_schemas(root)
+    schemas = release_schemas(layout)
     distinct = {s.to_string() for s in schemas.values()}
     if len(distinct) > 1:
         raise ValueError("published files differ in schema (release schema changed between months): "
@@ -100,7 +107,7 @@ def dataset_card(root: Path, manifest: dict, summaries: dict[str, dict], license
     if not schemas:
         raise ValueError("nothing published under release/: run the release first")
     schema = next(iter(schemas.values()))
-    sizes = split_sizes(root)
+    sizes = split_sizes(layout)
     header = yaml.safe_dump(card_yaml(schema, sizes, license, pretty_name), sort_keys=False, allow_unicode=True)
     totals = manifest.get("totals", {})
     screening = manifest.get("sexual_minors_screening", {})

@@ -19,12 +19,13 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
+from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
+from wildchat_dagster.core.storage.warehouse import duckdb_readable
+
 KINDS = ("conversation_hash", "turn_identifier", "hashed_ip")
-FOLDER = "deletion_requests"
 
 
 @dataclass
@@ -65,16 +66,16 @@ class DeletionRequests:
         return found
 
 
-def request_files(root: Path) -> list[Path]:
-    folder = Path(root) / FOLDER
+def request_files(layout: DataLayout) -> list[StoragePath]:
+    folder = layout.deletion_requests_dir
     return sorted(p for p in folder.glob("*") if p.suffix in (".csv", ".jsonl")) if folder.is_dir() else []
 
 
-def load_deletion_requests(root: Path) -> DeletionRequests:
-    """Every request of every file under <root>/deletion_requests/."""
+def load_deletion_requests(layout: DataLayout) -> DeletionRequests:
+    """Every request of every file under <data root>/deletion_requests/."""
     requests = DeletionRequests()
-    for path in request_files(root):
-        with open(path, encoding="utf-8", newline="") as stream:
+    for path in request_files(layout):
+        with path.open("r", encoding="utf-8", newline="") as stream:
             rows = csv.DictReader(stream) if path.suffix == ".csv" else (json.loads(line) for line in stream if line.strip())
             for row in rows:
                 requests.add(row)
@@ -101,7 +102,7 @@ def apply_deletions(rows: Iterable[dict], requests: DeletionRequests) -> Removal
     return Removal(kept, removed, applied)
 
 
-def published_matches(files: list[Path], requests: DeletionRequests) -> dict[str, set[str]]:
+def published_matches(files: list[StoragePath], requests: DeletionRequests) -> dict[str, set[str]]:
     """{published file: ids of requests that still match a row in it}; only matching files appear.
 
     Reads only the hash, IP and turn-identifier columns (DuckDB projects the nested fields)."""
@@ -110,12 +111,12 @@ def published_matches(files: list[Path], requests: DeletionRequests) -> dict[str
     con = duckdb.connect()
     try:
         found: dict[str, set[str]] = {}
-        for path in files:
+        for path, readable in zip(files, duckdb_readable(con, files), strict=True):
             query = """SELECT conversation_hash, hashed_ip,
                               list_transform(conversation, lambda u: u.hashed_ip) AS turn_ips,
                               list_transform(conversation, lambda u: u.turn_identifier) AS turn_ids
                        FROM read_parquet(?)"""
-            for conversation_hash, hashed_ip, turn_ips, turn_ids in con.execute(query, [str(path)]).fetchall():
+            for conversation_hash, hashed_ip, turn_ips, turn_ids in con.execute(query, [readable]).fetchall():
                 row = {"conversation_hash": conversation_hash, "hashed_ip": hashed_ip,
                        "conversation": [{"hashed_ip": ip, "turn_identifier": t} for ip, t in zip(turn_ips, turn_ids)]}
                 if matched := requests.matches(row):

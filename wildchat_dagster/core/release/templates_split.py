@@ -11,15 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from pathlib import Path
 
 import pyarrow as pa
 
 DERIVED_SPLIT = "nontoxic_template_capped"
-
-
-def derived_path(root: Path, month: str) -> Path:
-    return Path(root) / "release" / "derived" / DERIVED_SPLIT / f"{month}.parquet"
 
 
 def cap_template_clusters(release: pa.Table, prompts: list[dict], max_per_cluster: int,

@@ -22,12 +22,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from wildchat_dagster.core.release.splits import conversation_hash, turn_identifier
+from wildchat_dagster.core.storage.layout import StoragePath
+from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 
 NUM_PERM = 128
 THRESHOLD = 0.5  # estimated Jaccard similarity of word 3-gram shingles (low: LSH then rarely misses a 0.8 pair)
@@ -92,14 +93,11 @@ class TemplateIndex:
         self.cluster_months[cluster].add(month)
         return cluster
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
-        tmp.replace(path)
+    def save(self, path: StoragePath) -> None:
+        atomic_write_bytes(path, pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
 
     @staticmethod
-    def load(path: Path) -> TemplateIndex | None:
+    def load(path: StoragePath) -> TemplateIndex | None:
         # Our own file, in the owner-only warehouse, written by save().
         return pickle.loads(path.read_bytes()) if path.exists() else None
 

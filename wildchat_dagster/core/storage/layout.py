@@ -25,6 +25,10 @@ CACHE = "cache"
 SECRETS = "secrets"
 GROUND_TRUTH = "ground_truth"
 IMPORTS = "imports"
+DELETION_REQUESTS = "deletion_requests"
+DATASET_CARD_FILE = "README.md"  # the Hugging Face dataset card
+DERIVED = "derived"  # release/derived/<split>/<YYYY-MM>.parquet
+TEMPLATE_INDEX = "template_index"  # warehouse/template_index/index.pickle
 DAGSTER_HOME = "dagster_home"
 CATALOG_FILE = "wildchat.duckdb"
 MANIFEST_FILE = "manifest.json"
@@ -120,6 +124,23 @@ class DataLayout:
     @property
     def manifest(self) -> StoragePath:
         return self.release_dir / MANIFEST_FILE
+
+    @property
+    def dataset_card(self) -> StoragePath:
+        return self.release_dir / DATASET_CARD_FILE
+
+    def derived(self, split: str, month: str) -> StoragePath:
+        """A derived split (e.g. templates down-sampled), published beside the release's two."""
+        return self.release_dir / DERIVED / split / f"{month}.parquet"
+
+    @property
+    def deletion_requests_dir(self) -> StoragePath:
+        """Deletion requests (*.csv, *.jsonl), applied by every release."""
+        return self.root / DELETION_REQUESTS
+
+    @property
+    def template_index(self) -> StoragePath:
+        return self.warehouse_dir / TEMPLATE_INDEX / "index.pickle"
 
     @property
     def reports_dir(self) -> StoragePath:
