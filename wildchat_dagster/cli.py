@@ -99,12 +99,13 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
 def run(months: str, select: str | None, log_level: str, allow_empty: bool, allow_shrink: bool,
         release_schema: str | None, data_dir: str | None) -> None:
     """Materialize the assets for these months through Dagster (runs show in the UI)."""
+    from wildchat_dagster import settings
     from wildchat_dagster.preflight import ConfigurationError
     from wildchat_dagster.runner import RunInterrupted, RunRefused, run_months
 
     layout = _use_data_dir(data_dir)
     if release_schema:
-        os.environ["WILDCHAT_RELEASE_SCHEMA"] = release_schema
+        os.environ[settings.RELEASE_SCHEMA_ENV] = release_schema
     selection = {s.strip() for s in select.split(",") if s.strip()} if select else None
 
     def report(outcome) -> None:

@@ -24,6 +24,8 @@ SETTINGS: dict[str, str] = {
     settings.DATA_DIR_ENV: "data root (landing/, warehouse/, release/, reports/): a folder or an object-store URL",
     settings.LOCAL_DIR_ENV: "local folder for the catalog, caches, key and instance when the data root is an object store",
     settings.START_MONTH_ENV: "first month of the partitions, YYYY-MM",
+    settings.RELEASE_SCHEMA_ENV: "release schema: wildchat-1m (default) or wildchat-4.8m",
+    settings.RELEASE_LICENSE_ENV: "license stated by the dataset card (default odc-by)",
     KEY_ENV_VAR: f"HMAC key for hashed_ip, at least {MIN_KEY_LENGTH} bytes (else the key file)",
     CHECKPOINT_ENV: "local Detoxify checkpoint (.ckpt)",
     CONFIG_DIR_ENV: "directory with config.json and tokenizer files of the checkpoint's base model",
@@ -49,6 +51,10 @@ def configuration_problems(layout: DataLayout, months: list[str], environ: Mappi
         if early := [m for m in months if m < start]:
             problems.append(f"{', '.join(early)} precede{'s' if len(early) == 1 else ''} {settings.START_MONTH_ENV}={start}: "
                             f"set {settings.START_MONTH_ENV} to {min(early)} or earlier")
+    try:
+        settings.release_schema(environ)
+    except ValueError as error:
+        problems.append(str(error))
     try:
         instance_config(environ)
     except ValueError as error:
