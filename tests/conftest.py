@@ -55,3 +55,18 @@ def real_wildchat() -> Path:
     if not REAL_WILDCHAT.is_dir():
         pytest.fail(f"real WildChat samples not found at {REAL_WILDCHAT}")
     return REAL_WILDCHAT
+
+
+@pytest.fixture(scope="session")
+def pii_redactor(tmp_path_factory):
+    """The embedded default PIIRedactor configuration, its redactor loaded once for the whole session."""
+    from wildchat_dagster.resources.pii_redactor import PIIRedactor
+
+    resource = PIIRedactor.from_defaults(tmp_path_factory.mktemp("pii-data"))
+    resource.get_redactor()
+    return resource
+
+
+@pytest.fixture(scope="session")
+def redactor(pii_redactor):
+    return pii_redactor.get_redactor()

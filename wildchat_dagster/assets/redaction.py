@@ -74,7 +74,7 @@ def redacted_conversations(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, pii_redactor: PIIRedactor
 ) -> dg.MaterializeResult:
     """Conversations with personal data and secrets replaced by WildChat's placeholders,
-    so the release carries no e-mail, phone, card, IP, name after a cue, profile URL or key."""
+    so the release carries no e-mail, phone, card, national ID, IP, name after a cue, profile URL or key."""
     from wildchat_dagster.core.redaction.conversations import redact_conversations
 
     month = context.partition_key

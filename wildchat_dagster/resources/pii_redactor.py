@@ -40,7 +40,7 @@ class PIIRedactor(dg.ConfigurableResource):
         'e.g. {"en": "en_core_web_lg", "Chinese": "zh_core_web_sm"}. Languages without one get '
         "pattern recognizers only (no PERSON).",
     )
-    entities: list[str] = Field(default_factory=lambda: list(ENTITY_PRIORITY), description="Entity types to redact.")
+    entities: list[str] = Field(default_factory=lambda: list(ENTITY_PRIORITY), description="Entity types to redact; all on by default, leave one out to switch it off.")
     person_public_threshold: int = Field(default=50, description="A name seen in this many conversations is public.")
     default_public_threshold: int = Field(default=10, description="Same, for e-mails, phones, cards, URLs.")
     profile_url_prefixes: list[str] = Field(default_factory=lambda: ["linkedin.com/in/"])

@@ -30,6 +30,7 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from spacy.language import Language
 
+from wildchat_dagster.core.redaction.cues import name_start_positions, person_cues
 from wildchat_dagster.core.redaction.nlp import (
     PATTERN_ONLY,
     PERSON_LABELS,
@@ -45,8 +46,6 @@ from wildchat_dagster.core.redaction.policy import (
     PERSON,
     Candidate,
     RedactionPolicy,
-    name_start_positions,
-    person_cues,
 )
 from wildchat_dagster.core.redaction.prefilter import Prefilter
 from wildchat_dagster.core.redaction.recognizers import build_recognizers, offline_domain_extractor
@@ -100,6 +99,7 @@ class PresidioRedactor:
         )
         self.nlp_engine = PreloadedSpacyNlpEngine(all_pipelines, ner_config)
         extractor = offline_domain_extractor(config.tldextract_cache_dir)
+        extractor("warm-up@example.com")  # parses the bundled suffix list now, not at the first e-mail
         recognizers = [
             r for code in codes for r in build_recognizers(self.policy, code, code in self.ner_codes, extractor)
         ]
@@ -214,5 +214,9 @@ class PresidioRedactor:
         if not chosen:
             return text, []
         results = [RecognizerResult(c.entity_type, c.start, c.end, 1.0) for c in chosen]
-        out = self.anonymizer.anonymize(text=text, analyzer_results=results, operators=self.operators)
+        # Presidio would merge same-type neighbours across the spaces between them (two e-mails
+        # separated by a space became one placeholder): each chosen span is replaced on its own.
+        out = self.anonymizer.anonymize(
+            text=text, analyzer_results=results, operators=self.operators, merge_entities_with_spaces=False
+        )
         return out.text, [(item.entity_type, item.start, item.end) for item in sorted(out.items, key=lambda item: item.start)]

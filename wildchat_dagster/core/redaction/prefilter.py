@@ -15,23 +15,25 @@ every test and cost one pass of a few regexes.
 | PERSON        | an NER model and a person cue       | the policy keeps a name only right after a cue        |
 | URL           | a profile prefix (any case)         | the profile regex contains the prefix literally       |
 | SECRET        | a secret trigger                    | each secret regex is built around its trigger        |
+| national IDs  | a digit, the type's shape, its cue  | the policy wants a digit and, for most, a cue; the   |
+|               | (if needed)                         | shapes come from the patterns (`NATIONAL_IDS`)       |
 """
 
 from __future__ import annotations
 
 import regex
 
+from wildchat_dagster.core.redaction.cues import PHONE_CUES, person_cues
+from wildchat_dagster.core.redaction.identifiers import ID_CUE_WORDS, ID_CUES, ID_SHAPES, NATIONAL_ID_TYPES
 from wildchat_dagster.core.redaction.policy import (
     CARD,
     EMAIL,
     IP,
     PERSON,
     PHONE,
-    PHONE_CUES,
     SECRET,
     URL,
     RedactionPolicy,
-    person_cues,
 )
 from wildchat_dagster.core.redaction.secrets import SECRET_TRIGGERS
 
@@ -51,6 +53,7 @@ class Prefilter:
         self.policy = policy
         self.wanted = frozenset(policy.entities)
         self._profile_prefixes = tuple(p.lower() for p in policy.profile_url_prefixes)
+        self._national_ids = tuple(t for t in NATIONAL_ID_TYPES if t in self.wanted)
 
     def possible_types(self, text: str, language: str, has_ner: bool) -> frozenset[str]:
         """Entity types worth analysing `text` for (analysed with ISO code `language`)."""
@@ -66,6 +69,13 @@ class Prefilter:
                 found.add(CARD)
             if PHONE in wanted and PHONE_CUES.search(text):
                 found.add(PHONE)
+            folded = text.casefold() if self._national_ids else ""
+            for entity_type in self._national_ids:
+                cue = ID_CUES.get(entity_type)
+                if cue is not None and not (any(w in folded for w in ID_CUE_WORDS[entity_type]) and cue.search(text)):
+                    continue
+                if ID_SHAPES[entity_type].search(text):
+                    found.add(entity_type)
         if PERSON in wanted and has_ner and person_cues(language).search(text):
             found.add(PERSON)
         if URL in wanted and self._profile_prefixes:

@@ -6,13 +6,30 @@ import regex
 import tldextract
 from presidio_analyzer import Pattern, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import (
+    AuAbnRecognizer,
+    AuTfnRecognizer,
     CreditCardRecognizer,
     EmailRecognizer,
+    EsNieRecognizer,
+    EsNifRecognizer,
+    InAadhaarRecognizer,
+    InPanRecognizer,
     IpRecognizer,
+    ItFiscalCodeRecognizer,
+    KrRrnRecognizer,
+    NhsRecognizer,
     PhoneRecognizer,
+    PlPeselRecognizer,
+    SgFinRecognizer,
     SpacyRecognizer,
+    UsSsnRecognizer,
 )
 
+from wildchat_dagster.core.redaction.identifiers import (
+    CN_RESIDENT_ID_PATTERN,
+    NATIONAL_ID_TYPES,
+    is_valid_cn_resident_id,
+)
 from wildchat_dagster.core.redaction.policy import (
     CARD,
     EMAIL,
@@ -70,6 +87,50 @@ class SecretRecognizer(PatternRecognizer):
         return looks_like_placeholder(pattern_text, self.kind)
 
 
+class CnResidentIdRecognizer(PatternRecognizer):
+    """Chinese resident identity card number (GB 11643-1999): region, birth date, sequence, check."""
+
+    def __init__(self, supported_language: str):
+        super().__init__(
+            supported_entity="CN_RESIDENT_ID",
+            name="CnResidentIdRecognizer",
+            supported_language=supported_language,
+            patterns=[Pattern("GB 11643 resident ID", CN_RESIDENT_ID_PATTERN, 0.5)],
+        )
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return is_valid_cn_resident_id(pattern_text)
+
+
+class ChecksumRequired:
+    """Mixin: a match whose checksum Presidio does not confirm (None) is dropped, not kept at a lower score."""
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return bool(super().validate_result(pattern_text))
+
+
+def _checksum_required(recognizer: type) -> type:
+    return type(f"Checked{recognizer.__name__}", (ChecksumRequired, recognizer), {})
+
+
+# Presidio's recognizers (checksum-validating where the number has a checksum), ours where it has none.
+NATIONAL_ID_RECOGNIZERS = {
+    "CN_RESIDENT_ID": CnResidentIdRecognizer,
+    "IT_FISCAL_CODE": _checksum_required(ItFiscalCodeRecognizer),
+    "ES_NIF": _checksum_required(EsNifRecognizer),
+    "ES_NIE": _checksum_required(EsNieRecognizer),
+    "KR_RRN": KrRrnRecognizer,  # numbers issued since 2020 carry no check digit: Presidio keeps them
+    "PL_PESEL": _checksum_required(PlPeselRecognizer),
+    "UK_NHS": _checksum_required(NhsRecognizer),
+    "AU_TFN": _checksum_required(AuTfnRecognizer),
+    "AU_ABN": _checksum_required(AuAbnRecognizer),
+    "IN_AADHAAR": _checksum_required(InAadhaarRecognizer),
+    "US_SSN": UsSsnRecognizer,
+    "IN_PAN": InPanRecognizer,
+    "SG_NRIC_FIN": SgFinRecognizer,
+}
+
+
 _SECRET_REGEXES = [(kind.name, regex.compile(kind.regex)) for kind in SECRET_KINDS]
 
 
@@ -101,6 +162,9 @@ def build_recognizers(
         recognizers.append(
             PatternRecognizer(URL, name="ProfileUrlRecognizer", supported_language=language, patterns=[pattern])
         )
+    recognizers.extend(
+        NATIONAL_ID_RECOGNIZERS[t](supported_language=language) for t in NATIONAL_ID_TYPES if t in wanted
+    )
     if SECRET in wanted:
         recognizers.extend(SecretRecognizer(kind, language) for kind in SECRET_KINDS)
     if PERSON in wanted and with_ner:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from wildchat_dagster.core.redaction.identifiers import NATIONAL_ID_TYPES
 from wildchat_dagster.core.redaction.policy import CARD, EMAIL, ENTITY_TYPES, IP, PERSON, PHONE, SECRET, URL, Candidate
 from wildchat_dagster.schema import placeholder_regex
 
@@ -16,7 +17,8 @@ from wildchat_dagster.schema import placeholder_regex
 RULES: dict[str, str] = {
     EMAIL: "email_address_not_role_or_placeholder",
     PHONE: "phone_number_with_cue_word",
-    CARD: "card_number_luhn_valid",
+    CARD: "card_number_luhn_valid_with_cue_or_issuer",
+    **{t: f"{t.lower()}_validated" for t in NATIONAL_ID_TYPES},
     IP: "personal_ip_address",
     PERSON: "name_after_cue",
     URL: "profile_url",
@@ -34,8 +36,9 @@ def rule_of(candidate: Candidate, secret_kind: str | None = None) -> str:
 def align_rules(text: str, chosen: Sequence[Candidate], rules: Sequence[str], items: Sequence[str]) -> list[str]:
     """The rule of each anonymizer output item (types `items`, in text order).
 
-    Presidio merges neighbouring same-type spans separated only by blanks into
-    one placeholder, so an item may stand for several chosen candidates.
+    Presidio's default merges neighbouring same-type spans separated only by blanks
+    into one placeholder, so an item may stand for several chosen candidates (the
+    engine turns that merging off; the alignment stays correct either way).
     """
     out, j = [], 0
     for i, entity_type in enumerate(items):
