@@ -12,7 +12,7 @@ import pytest
 from wildchat_dagster.core.moderation.cache import ModerationCache
 from wildchat_dagster.core.moderation.openai_client import MinuteBudget, retry_after_seconds
 from wildchat_dagster.core.moderation.results import openai_struct
-from wildchat_dagster.core.moderation.run import moderate_texts
+from wildchat_dagster.core.moderation.run import ModerationIncomplete, moderate_texts
 from wildchat_dagster.kit.fakes.openai_server import Fault, ModerationStub
 from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
 from wildchat_dagster.schema import OPENAI_CATEGORIES
@@ -133,13 +133,21 @@ def test_a_rerun_is_served_from_the_cache_with_zero_requests(stub, tmp_path):
     assert again == first
 
 
-def test_results_already_returned_are_cached_when_a_later_batch_fails(stub, tmp_path):
+def test_exhausted_retries_fail_clearly_keep_results_and_a_rerun_requests_only_the_rest(stub, tmp_path):
     stub.script(Fault(then_answer=True), *[Fault(500)] * 2)  # first batch fine, second fails for good
+    texts = [f"t{i}" for i in range(20)]
     with ModerationCache(tmp_path / "moderation.sqlite") as cache:
         moderator = _moderator(stub, inputs_per_request=10, max_concurrency=1, max_attempts=2)
-        with pytest.raises(openai.InternalServerError):
-            moderate_texts([f"t{i}" for i in range(20)], moderator, cache)
+        with pytest.raises(ModerationIncomplete, match="failed after 10 of 20 texts") as failure:
+            moderate_texts(texts, moderator, cache)
+        assert "InternalServerError" in str(failure.value) and "only the 10 still missing" in str(failure.value)
+        assert isinstance(failure.value.__cause__, openai.InternalServerError)
         assert cache.count("openai") == 10
+        requests_before = stub.counters.requests
+        results, run = moderate_texts(texts, _moderator(stub, inputs_per_request=10), cache)
+    assert (run.cache_hits, run.computed) == (10, 10) and len(results) == 20
+    assert stub.counters.requests == requests_before + 1  # one request: the 10 missing texts
+    assert stub.counters.request_sizes[-1] == 10
 
 
 def test_without_a_key_openai_is_skipped_and_says_so(monkeypatch):

@@ -28,6 +28,10 @@ from wildchat_dagster.core.moderation.policy import ToxicitySettings, exclusion_
 from wildchat_dagster.core.moderation.results import detoxify_struct, openai_struct
 
 
+class ModerationIncomplete(RuntimeError):
+    """A moderator failed part-way (retries exhausted, server down): what it returned is cached."""
+
+
 @dataclass
 class ModeratorRun:
     """What one moderator did for one set of texts."""
@@ -56,17 +60,25 @@ def moderate_texts(
     if log:
         log(f"{moderator.name} ({moderator.version}): {run.cache_hits} cached, {len(missing)} to moderate")
     next_report = log_every
-    for indices, batch_results in moderator.moderate(missing):
-        if len(indices) != len(batch_results):
-            raise ValueError(f"{moderator.name} returned {len(batch_results)} results for {len(indices)} texts")
-        pairs = [(missing[i], r) for i, r in zip(indices, batch_results)]
-        if cache:
-            cache.put_many(moderator.name, moderator.version, pairs)
-        results.update(pairs)
-        run.computed += len(pairs)
-        if log and run.computed >= next_report:
-            log(f"{moderator.name}: {run.computed}/{len(missing)} texts moderated")
-            next_report += log_every
+    try:
+        for indices, batch_results in moderator.moderate(missing):
+            if len(indices) != len(batch_results):
+                raise ValueError(f"{moderator.name} returned {len(batch_results)} results for {len(indices)} texts")
+            pairs = [(missing[i], r) for i, r in zip(indices, batch_results)]
+            if cache:
+                cache.put_many(moderator.name, moderator.version, pairs)
+            results.update(pairs)
+            run.computed += len(pairs)
+            if log and run.computed >= next_report:
+                log(f"{moderator.name}: {run.computed}/{len(missing)} texts moderated")
+                next_report += log_every
+    except Exception as error:
+        kept = "kept in the moderation cache" if cache else "lost (no cache configured)"
+        raise ModerationIncomplete(
+            f"{moderator.name} ({moderator.version}) failed after {run.computed} of {len(missing)} texts to "
+            f"moderate: {type(error).__name__}: {error}. The {run.computed} results obtained are {kept}; "
+            f"a rerun requests only the {len(missing) - run.computed} still missing."
+        ) from error
     lost = [t for t in missing if t not in results]
     if lost:
         raise RuntimeError(f"{moderator.name} returned no result for {len(lost)} texts")
