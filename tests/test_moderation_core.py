@@ -313,3 +313,17 @@ def test_a_turn_is_scored_only_by_moderators_that_support_its_language(tmp_path)
     enabled = {DETOXIFY: seven.languages, PROFANITY: english_only.languages}
     assert missing_results(rows, enabled) == {DETOXIFY: 0, PROFANITY: 0}
     assert missing_results(rows, {OPENAI: None}) == {OPENAI: 6}
+
+
+def test_detoxify_can_skip_turns_openai_already_flagged_and_says_so(tmp_path):
+    openai = ListModerator(OPENAI, stub_result)
+    detoxify = ListModerator(DETOXIFY, lambda t: {s: 0.01 for s in DETOXIFY_SCORES})
+    settings = ToxicitySettings(detoxify_only_undecided=True)
+    rows, counts = moderate_conversations(_rows(), [detoxify, openai], None, settings)  # any order: OpenAI first
+    assert counts["detoxify_skipped_decided_texts"] == 2  # "you stupid idiot" and the sexual/minors marker
+    assert "you stupid idiot" not in detoxify.asked and len(detoxify.asked) == 3
+    flagged = rows[1]["conversation"][0]
+    assert flagged["toxic"] and flagged["detoxify_moderation"] is None and flagged["openai_moderation"]["flagged"]
+    assert rows[0]["conversation"][0]["detoxify_moderation"] is not None
+    assert missing_results(rows, {OPENAI: None, DETOXIFY: None}, detoxify_only_undecided=True) == {OPENAI: 0, DETOXIFY: 0}
+    assert missing_results(rows, {DETOXIFY: None}) == {DETOXIFY: 2}  # without the policy they would be missing

@@ -29,7 +29,9 @@ def tiny_detoxify(tmp_path_factory):
 @pytest.fixture
 def moderator(tiny_detoxify, tmp_path):
     checkpoint, config_dir = tiny_detoxify
-    resource = DetoxifyResource(checkpoint=str(checkpoint), huggingface_config_dir=str(config_dir), batch_size=4)
+    resource = DetoxifyResource(
+        checkpoint=str(checkpoint), huggingface_config_dir=str(config_dir), batch_size=4, cpu_runtime="torch"
+    )
     loaded = resource.load(tmp_path / "cache")
     assert loaded.available, loaded.reason
     return loaded.moderator

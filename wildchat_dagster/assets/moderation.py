@@ -110,7 +110,7 @@ def moderated_conversations(
         # From the rows as stored, independently of the counts kept while moderating.
         stored = batch.table.to_pylist()
         return {
-            "missing": missing_results(stored, enabled),
+            "missing": missing_results(stored, enabled, settings.detoxify_only_undecided),
             "flagged_minors": count_sexual_minors(stored),
             "excluded": sum(row["excluded_reason"] == SEXUAL_MINORS for row in stored),
         }
@@ -174,6 +174,7 @@ def _metadata(
         "excluded_sexual_minors": counts["excluded_sexual_minors"],
         "detoxify_toxicity_threshold": settings.detoxify_threshold,
         "profanity_threshold": settings.profanity_threshold,
+        "detoxify_only_undecided": settings.detoxify_only_undecided,
         "moderation_cache": f"<local_dir>/cache/{CACHE_FILE_NAME}",
         "openai_config": dg.MetadataValue.json(openai_moderation.configuration()),
         "detoxify_config": dg.MetadataValue.json(detoxify.configuration()),
@@ -188,6 +189,8 @@ def _metadata(
             metadata[f"{name}_cache_hits"] = counts[f"{name}_cache_hits"]
             metadata[f"{name}_cache_misses"] = counts[f"{name}_cache_misses"]
             metadata[f"{name}_flagged_utterances"] = counts[f"{name}_flagged_utterances"]
+            if f"{name}_skipped_decided_texts" in counts:  # decided already: no model work
+                metadata[f"{name}_skipped_decided_texts"] = counts[f"{name}_skipped_decided_texts"]
             for key, value in status.moderator.usage().items():
                 metadata[f"{name}_{key}"] = value
     metadata.update(_coverage_metadata(counts["coverage"]))

@@ -27,7 +27,13 @@ class DetoxifyResource(dg.ConfigurableResource):
     huggingface_config_dir: str | None = Field(
         default=None, description="Directory with config.json and tokenizer files of the checkpoint's base model."
     )
-    device: str = "cpu"
+    device: str = Field(default="auto", description="auto: CUDA when available, else cpu; or cpu, cuda, cuda:N.")
+    fp16: bool | None = Field(default=None, description="Half-precision weights; None: on CUDA only.")
+    cpu_runtime: str = Field(
+        default="auto",
+        description="On CPU: auto (ONNX Runtime int8, then fp32, whichever stays within 0.01 of PyTorch's "
+        "scores on a fixed set), onnx-int8, onnx (verified the same way), or torch.",
+    )
     batch_size: int = 32
     max_batch_tokens: int | None = Field(
         default=None,
@@ -51,6 +57,8 @@ class DetoxifyResource(dg.ConfigurableResource):
             "checkpoint": self.checkpoint or "torch hub cache",
             "huggingface_config_dir": self.huggingface_config_dir or "Hugging Face cache",
             "device": self.device,
+            "fp16": "auto (CUDA only)" if self.fp16 is None else self.fp16,
+            "cpu_runtime": self.cpu_runtime,
             "batch_size": self.batch_size,
             "max_batch_tokens": self.max_batch_tokens or f"auto ({CPU_BATCH_TOKENS} cpu, {GPU_BATCH_TOKENS} cuda)",
         }
@@ -66,4 +74,6 @@ class DetoxifyResource(dg.ConfigurableResource):
             self.batch_size,
             self.max_batch_tokens,
             work_dir,
+            fp16=self.fp16,
+            cpu_runtime=self.cpu_runtime,
         )

@@ -27,8 +27,18 @@ class ModerationPolicyResource(dg.ConfigurableResource):
         description="alt-profanity-check probability above which a turn is toxic (evaluation in core/moderation/policy.py).",
     )
 
+    detoxify_only_undecided: bool = Field(
+        default=False,
+        description="Skip Detoxify for turns OpenAI flagged (already toxic); their Detoxify fields stay null. "
+        "False keeps WildChat's Detoxify scores on every turn.",
+    )
+
     def toxicity_settings(self) -> ToxicitySettings:
-        return ToxicitySettings(detoxify_threshold=self.detoxify_threshold, profanity_threshold=self.profanity_threshold)
+        return ToxicitySettings(
+            detoxify_threshold=self.detoxify_threshold,
+            profanity_threshold=self.profanity_threshold,
+            detoxify_only_undecided=self.detoxify_only_undecided,
+        )
 
     def thresholds(self) -> ModerationThresholds:
         return ModerationThresholds(detoxify_toxicity=self.detoxify_threshold, profanity=self.profanity_threshold)

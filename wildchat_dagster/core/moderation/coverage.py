@@ -101,14 +101,20 @@ def coverage_summary(coverage: dict, top: int = 8) -> str:
     )
 
 
-def missing_results(rows: Sequence[dict], enabled: dict[str, frozenset[str] | None]) -> dict[str, int]:
-    """Per enabled moderator, non-empty utterances in a language it supports that have no result from it."""
+def missing_results(
+    rows: Sequence[dict], enabled: dict[str, frozenset[str] | None], detoxify_only_undecided: bool = False
+) -> dict[str, int]:
+    """Per enabled moderator, non-empty utterances in a language it supports that have no result from it
+    (Detoxify is not expected where the policy skips it: utterances OpenAI flagged)."""
     missing = {name: 0 for name in enabled}
     for row in rows:
         for utterance in row["conversation"]:
             if is_empty(utterance["content"]):
                 continue
+            decided = bool((utterance.get("openai_moderation") or {}).get("flagged"))
             for name, languages in enabled.items():
+                if name == DETOXIFY and detoxify_only_undecided and decided:
+                    continue
                 if supports(languages, utterance.get("language")):
                     missing[name] += utterance[RESULT_FIELDS[name]] is None
     return missing

@@ -34,6 +34,9 @@ _SEXUAL_MINORS_KEYS = ("sexual/minors", "sexual_minors")
 class ToxicitySettings:
     detoxify_threshold: float = DEFAULT_DETOXIFY_THRESHOLD
     profanity_threshold: float = PROFANITY_THRESHOLD
+    # WildChat stores Detoxify's scores for every turn; True skips the model for turns OpenAI
+    # flagged, whose verdict (toxic) Detoxify cannot change: their Detoxify fields stay null.
+    detoxify_only_undecided: bool = False
 
 
 def utterance_toxic(

@@ -112,8 +112,14 @@ def moderate_conversations(
     results: dict[str, dict[str, Any]] = {}
     counts: dict[str, Any] = {}
     languages = {m.name: m.languages for m in moderators}
-    for moderator in moderators:
+    for moderator in sorted(moderators, key=lambda m: MODERATOR_NAMES.index(m.name)):  # OpenAI first
         own = [u["content"] for u in utterances_to_screen if supports(moderator.languages, u.get("language"))]
+        if moderator.name == DETOXIFY and settings.detoxify_only_undecided and OPENAI in results:
+            decided = {t for t in own if (results[OPENAI].get(t) or {}).get("flagged")}
+            own = [t for t in own if t not in decided]
+            counts[f"{DETOXIFY}_skipped_decided_texts"] = len(decided)
+            if log:
+                log(f"detoxify: {len(decided)} distinct texts already toxic by OpenAI's flag, not scored")
         results[moderator.name], run = moderate_texts(own, moderator, cache, log)
         counts[f"{moderator.name}_cache_hits"] = run.cache_hits
         counts[f"{moderator.name}_cache_misses"] = run.computed
@@ -170,7 +176,7 @@ def _moderate_utterance(
             fields["openai_moderation"] = openai_struct(raw)
             fields["openai_moderation_raw"] = json.dumps(raw, sort_keys=True)
             counts[f"{OPENAI}_flagged_utterances"] += bool(raw.get("flagged"))
-        if DETOXIFY in results:
+        if DETOXIFY in results and content in results[DETOXIFY]:  # absent: decided by OpenAI, skipped
             fields["detoxify_moderation"] = detoxify_struct(results[DETOXIFY][content])
             toxicity = fields["detoxify_moderation"]["toxicity"]
             counts[f"{DETOXIFY}_flagged_utterances"] += toxicity is not None and toxicity > settings.detoxify_threshold

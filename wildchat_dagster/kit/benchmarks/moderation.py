@@ -2,7 +2,9 @@
 
 Detoxify is timed with a bert-base-sized model with random weights (timing
 does not depend on the weights), built here and saved in Detoxify's
-checkpoint format, so nothing is downloaded. The OpenAI path runs against the
+checkpoint format, so nothing is downloaded, on real WildChat-1M turns
+(kit/samples/real_wildchat): one PyTorch `predict` per text (the baseline),
+batched PyTorch, and the ONNX Runtime path with its largest score difference. The OpenAI path runs against the
 loopback stand-in server (`openai_stub`), so its figures measure the client
 side (batching, threads, budget bookkeeping), not OpenAI's latency.
 """
@@ -87,43 +89,73 @@ def chat_like_texts(n: int, words: list[str], seed: int = 0) -> list[str]:
     return texts
 
 
+def real_wildchat_turns(limit: int, seed: int = 0) -> list[str]:
+    """Non-empty user and assistant turns of the real WildChat-1M samples, shuffled (a fixed seed)."""
+    import json
+
+    from wildchat_dagster.kit.samples import REAL_WILDCHAT
+
+    texts = []
+    for name in ("convotopo_wildchat1m_187_with_metadata.jsonl", "convotopo_wildchat1m_402_messages_model_only.jsonl"):
+        for line in (REAL_WILDCHAT / name).read_text(encoding="utf-8").splitlines():
+            texts += [m["content"] for m in json.loads(line)["messages"] if m["content"].strip()]
+    random.Random(seed).shuffle(texts)
+    return texts[:limit]
+
+
+def _timed_moderation(moderator, texts: list[str]) -> tuple[float, list[dict]]:
+    moderator.model_runs = moderator.windows_scored = 0
+    results: dict[int, dict] = {}
+    start = time.perf_counter()
+    for indices, scores in moderator.moderate(texts):
+        results.update(zip(indices, scores))
+    seconds = time.perf_counter() - start
+    assert len(results) == len(texts)
+    return seconds, [results[i] for i in range(len(texts))]
+
+
 def bench_detoxify(size: int, work: Path) -> dict:
+    """Per-text PyTorch (Detoxify as documented) against the batched runtimes, on real WildChat turns."""
+    from wildchat_dagster.core.moderation.detoxify_runtime import SCORE_TOLERANCE
     from wildchat_dagster.resources.detoxify import DetoxifyResource
 
     words = english_words()
     checkpoint, config_dir = write_random_detoxify(work / "bert-base", words)
-    loaded = DetoxifyResource(checkpoint=str(checkpoint), huggingface_config_dir=str(config_dir)).load(work / "cache")
-    moderator = loaded.moderator
-    if moderator is None:
-        raise RuntimeError(loaded.reason)
-    texts = chat_like_texts(size, words, seed=1)
-    for warm_up in (texts[:1], texts[:8]):  # first calls pay one-off set-up: keep it out of both timings
-        moderator.detoxify.predict(warm_up)
-    moderator.model_runs = moderator.windows_scored = 0
-
-    start = time.perf_counter()
-    scored = sum(len(indices) for indices, _ in moderator.moderate(texts))
-    batched_seconds = time.perf_counter() - start
-    assert scored == len(texts)
-
-    start = time.perf_counter()
-    for text in texts:
-        moderator.detoxify.predict(text)  # Detoxify as documented: one text per call, truncated
-    one_by_one_seconds = time.perf_counter() - start
-
-    long_texts = sum(
-        1 for starts in moderator.token_starts(texts) if len(starts) > moderator.max_tokens
-    )
-    return {
-        "detoxify_texts": len(texts),
-        "detoxify_texts_over_window": long_texts,
-        "detoxify_batch_size": moderator.batch_size,
-        "detoxify_max_batch_tokens": moderator.max_batch_tokens,
-        "detoxify_windows_scored": moderator.windows_scored,
-        "detoxify_batched_texts_per_s": round(len(texts) / batched_seconds, 2),
-        "detoxify_one_by_one_texts_per_s": round(len(texts) / one_by_one_seconds, 2),
-        "detoxify_speedup": round(one_by_one_seconds / batched_seconds, 2),
-    }
+    texts = real_wildchat_turns(size, seed=1)
+    figures: dict = {"detoxify_texts": len(texts), "detoxify_mean_chars": round(sum(map(len, texts)) / len(texts))}
+    scores: dict[str, list[dict]] = {}
+    for runtime in ("torch", "auto"):
+        start = time.perf_counter()
+        loaded = DetoxifyResource(
+            checkpoint=str(checkpoint), huggingface_config_dir=str(config_dir), device="cpu", cpu_runtime=runtime
+        ).load(work / "cache")
+        load_seconds = time.perf_counter() - start
+        moderator = loaded.moderator
+        if moderator is None:
+            raise RuntimeError(loaded.reason)
+        used = moderator.version.split(":")[2] if moderator.version.count(":") > 2 else "torch"
+        for warm_up in (texts[:1], texts[:8]):  # first calls pay one-off set-up: keep it out of the timings
+            moderator.detoxify.predict(warm_up)
+        seconds, scores[used] = _timed_moderation(moderator, texts)
+        figures[f"detoxify_{used}_batched_texts_per_s"] = round(len(texts) / seconds, 2)
+        figures[f"detoxify_{used}_load_seconds"] = round(load_seconds, 1)
+        if runtime == "torch":
+            figures["detoxify_windows_scored"] = moderator.windows_scored
+            start = time.perf_counter()
+            for text in texts:
+                moderator.detoxify.predict(text)  # Detoxify as documented: one text per call, truncated
+            figures["detoxify_one_by_one_texts_per_s"] = round(len(texts) / (time.perf_counter() - start), 2)
+        else:
+            figures["detoxify_cpu_runtime"] = loaded.reason
+    baseline = figures["detoxify_one_by_one_texts_per_s"]
+    for used in scores:
+        figures[f"detoxify_{used}_speedup_vs_one_by_one"] = round(figures[f"detoxify_{used}_batched_texts_per_s"] / baseline, 2)
+    fast = next((u for u in scores if u != "torch"), None)
+    if fast:
+        worst = max(abs(a[k] - b[k]) for a, b in zip(scores[fast], scores["torch"]) for k in a)
+        figures[f"detoxify_{fast}_max_score_difference"] = round(worst, 4)
+        figures["detoxify_score_tolerance"] = SCORE_TOLERANCE
+    return figures
 
 
 def bench_profanity(size: int) -> dict:

@@ -1,0 +1,89 @@
+"""Detoxify's runtimes: device choice, fp16, and the ONNX Runtime CPU path behind its score tolerance."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from wildchat_dagster.core.moderation import detoxify_runtime
+from wildchat_dagster.core.moderation.detoxify_runtime import (
+    SCORE_TOLERANCE,
+    VERIFICATION_TEXTS,
+    TorchScorer,
+    cpu_scorer,
+    largest_difference,
+    resolve_device,
+)
+from wildchat_dagster.kit.benchmarks.moderation import write_random_detoxify
+from wildchat_dagster.resources.detoxify import DetoxifyResource
+from wildchat_dagster.schema import DETOXIFY_SCORES
+
+WORDS = ["hello", "world", "you", "are", "a", "nice", "stupid", "idiot", "the", "day", "is", "long", "write"]
+TINY_BERT = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
+TEXTS = ["hello world", "you are a stupid idiot", "the day is long " * 5, "write", "nice day", "Grüße aus Köln"]
+
+
+@pytest.fixture(scope="module")
+def tiny_detoxify(tmp_path_factory):
+    return write_random_detoxify(tmp_path_factory.mktemp("tiny-detoxify-runtime"), WORDS, max_length=64, **TINY_BERT)
+
+
+def _load(tiny_detoxify, work, **settings):
+    checkpoint, config_dir = tiny_detoxify
+    loaded = DetoxifyResource(checkpoint=str(checkpoint), huggingface_config_dir=str(config_dir), **settings).load(work)
+    assert loaded.available, loaded.reason
+    return loaded
+
+
+def _scores(moderator, texts):
+    results = {}
+    for indices, scores in moderator.moderate(texts):
+        results.update(zip(indices, scores))
+    return [results[i] for i in range(len(texts))]
+
+
+def test_on_cpu_the_onnx_runtime_is_used_within_the_score_tolerance_of_pytorch(tiny_detoxify, tmp_path):
+    onnx = _load(tiny_detoxify, tmp_path, cpu_runtime="auto")
+    reference = _load(tiny_detoxify, tmp_path, cpu_runtime="torch")
+    assert "onnx" in onnx.moderator.version and "within" in onnx.reason and "of PyTorch" in onnx.reason
+    assert "onnx" not in reference.moderator.version  # the runtime is part of the cache key
+    assert list((tmp_path / "detoxify").glob("*.onnx"))  # exported once, beside the patched checkpoint
+    for got, expected in zip(_scores(onnx.moderator, TEXTS), _scores(reference.moderator, TEXTS)):
+        assert set(DETOXIFY_SCORES) <= set(got)
+        assert all(abs(got[name] - expected[name]) <= SCORE_TOLERANCE for name in DETOXIFY_SCORES)
+
+
+def test_an_explicit_onnx_fp32_runtime_matches_pytorch_closely(tiny_detoxify, tmp_path):
+    onnx = _load(tiny_detoxify, tmp_path, cpu_runtime="onnx")
+    assert onnx.moderator.version.split(":")[2] == "onnx"
+    reference = _load(tiny_detoxify, tmp_path, cpu_runtime="torch").moderator.detoxify
+    assert largest_difference(reference, onnx.moderator.detoxify, TEXTS) < 1e-4  # no quantization: float noise only
+
+
+def test_a_runtime_outside_the_tolerance_is_refused_and_pytorch_scores(tiny_detoxify, tmp_path, monkeypatch):
+    reference = _load(tiny_detoxify, tmp_path, cpu_runtime="torch").moderator.detoxify
+    monkeypatch.setattr(detoxify_runtime, "SCORE_TOLERANCE", -1.0)  # nothing can be close enough
+    scorer, runtime, why = cpu_scorer(reference, "auto", tmp_path / "onnx", "digest")
+    assert scorer is reference and runtime == "torch"
+    assert "onnx-int8 off by" in why and "onnx off by" in why
+    with pytest.raises(ValueError, match="cpu_runtime"):
+        cpu_scorer(reference, "tensorrt", tmp_path / "onnx", "digest")
+
+
+def test_fp16_weights_keep_scores_close_to_fp32(tiny_detoxify, tmp_path):
+    """The CUDA path's half precision, exercised on CPU: same predict, scores in fp32."""
+    full = _load(tiny_detoxify, tmp_path, cpu_runtime="torch").moderator.detoxify
+    loaded = _load(tiny_detoxify, tmp_path, cpu_runtime="torch").moderator.detoxify
+    half = TorchScorer(loaded.model, loaded.tokenizer, loaded.class_names, "cpu", fp16=True)
+    assert next(half.model.parameters()).dtype == torch.float16
+    assert largest_difference(full, half, VERIFICATION_TEXTS) < 0.01
+
+
+def test_device_auto_means_cuda_when_available(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == ("cpu", "auto: no CUDA")
+    assert resolve_device("cuda:0") == ("cpu", "cuda requested but not available: running on cpu")
+    assert resolve_device("cpu") == ("cpu", "")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == ("cuda", "auto: CUDA available")
+    assert resolve_device("cuda:1") == ("cuda:1", "")

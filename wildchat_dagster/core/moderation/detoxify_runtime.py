@@ -1,0 +1,198 @@
+"""Where and how Detoxify's network runs: the device, fp16 on GPU, ONNX Runtime on CPU.
+
+The per-text Detoxify loop does 3-14 texts/s on CPU; a month is ~400,000
+utterances. On CUDA the model runs in fp16 (sigmoid scores in fp32). On CPU
+the loaded checkpoint is exported to ONNX (optionally int8 dynamic
+quantization) and used only when its scores stay within `SCORE_TOLERANCE` of
+the PyTorch model on a fixed set of texts, batched as the moderator batches
+them; otherwise PyTorch scores. Every runtime offers Detoxify's own
+`predict(texts) -> {class: [scores]}`, so the windowing and batching above it
+do not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCORE_TOLERANCE = 0.01
+TORCH = "torch"
+ONNX = "onnx"
+ONNX_INT8 = "onnx-int8"
+CPU_RUNTIMES = ("auto", TORCH, ONNX, ONNX_INT8)
+
+# The fixed verification set: short and long, several scripts, benign and abusive, batched like real work.
+VERIFICATION_TEXTS = [
+    "hello",
+    "Can you help me write a cover letter for a junior data analyst position?",
+    "you are a stupid useless bot, answer the question",
+    "I will find you and hurt you",
+    "Write a story about a dragon who learns to bake bread. " * 6,
+    "kann ich die Klasse in system/auth/ldap erweitern?",
+    "переведи на китайский: доброе утро, как дела?",
+    "请帮我写一封感谢信，感谢老师一年来的帮助。",
+    "def add(a, b):\n    return a + b\n# explain this code",
+    "What the hell is this shit, fix it now!!!",
+    "Thank you so much, that was really helpful :)",
+    "Résume ce texte en trois phrases, s'il te plaît.",
+]
+
+
+def resolve_device(requested: str) -> tuple[str, str]:
+    """(device, note): "auto" is CUDA when available; CUDA asked for but absent falls back to CPU."""
+    import torch
+
+    requested = requested.strip().lower()
+    if requested == "auto":
+        return ("cuda", "auto: CUDA available") if torch.cuda.is_available() else ("cpu", "auto: no CUDA")
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        return "cpu", "cuda requested but not available: running on cpu"
+    return requested, ""
+
+
+class TorchScorer:
+    """Detoxify's predict on any device; fp16 weights on CUDA, scores in fp32."""
+
+    def __init__(self, model: Any, tokenizer: Any, class_names: list[str], device: str, fp16: bool):
+        import torch
+
+        self.model = model.to(device).eval()
+        if fp16:
+            self.model = self.model.half()
+        self.tokenizer = tokenizer
+        self.class_names = class_names
+        self.device = device
+        self._torch = torch
+
+    def predict(self, texts: str | list[str]) -> dict[str, list[float] | float]:
+        single = isinstance(texts, str)
+        inputs = self.tokenizer(texts, return_tensors="pt", truncation=True, padding=True).to(self.device)
+        with self._torch.inference_mode():
+            logits = self.model(**inputs)[0]
+        scores = self._torch.sigmoid(logits.float()).cpu()
+        return _by_class(scores.numpy(), self.class_names, single)
+
+
+class OnnxScorer:
+    """The same predict through an ONNX Runtime CPU session."""
+
+    def __init__(self, session: Any, tokenizer: Any, class_names: list[str], config: Any):
+        self.session = session
+        self.tokenizer = tokenizer
+        self.class_names = class_names
+        self.model = _ConfigOnly(config)  # the moderator reads model.config for its window
+        self._inputs = [i.name for i in session.get_inputs()]
+
+    def predict(self, texts: str | list[str]) -> dict[str, list[float] | float]:
+        import numpy as np
+
+        single = isinstance(texts, str)
+        encoded = self.tokenizer(texts, return_tensors="np", truncation=True, padding=True)
+        feed = {name: encoded[name].astype(np.int64) for name in self._inputs}
+        (logits,) = self.session.run(None, feed)
+        return _by_class(1 / (1 + np.exp(-logits.astype(np.float64))), self.class_names, single)
+
+
+@dataclass(frozen=True)
+class _ConfigOnly:
+    config: Any
+
+
+def _by_class(scores: Any, class_names: list[str], single: bool) -> dict[str, list[float] | float]:
+    return {
+        name: (float(scores[0, i]) if single else [float(v) for v in scores[:, i]])
+        for i, name in enumerate(class_names)
+    }
+
+
+def export_onnx(model: Any, tokenizer: Any, target: Path, quantize: bool) -> Path:
+    """The model as an ONNX file (dynamic batch and length), int8-quantized when asked; written once."""
+    import torch
+
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
+    sample = tokenizer(["a short sample", "and a somewhat longer sample text"], return_tensors="pt", padding=True)
+
+    class Logits(torch.nn.Module):  # positional inputs in a fixed order, logits out
+        def __init__(self, wrapped):
+            super().__init__()
+            self.wrapped = wrapped
+
+        def forward(self, *tensors):
+            return self.wrapped(**dict(zip(names, tensors)))[0]
+
+    fp32 = target.with_name(target.stem.removesuffix("-int8") + ".fp32.onnx") if quantize else target
+    partial = fp32.with_suffix(f".{os.getpid()}.tmp")
+    axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}}
+    model = model.to("cpu").float().eval()
+    # The TorchScript exporter: the torch.export-based default needs onnxscript and handles
+    # Hugging Face models less reliably; its deprecation warning is expected here.
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", (DeprecationWarning, torch.jit.TracerWarning))
+        torch.onnx.export(
+            Logits(model), tuple(sample[n] for n in names), str(partial), input_names=names,
+            output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False,
+        )
+    os.replace(partial, fp32)  # atomic: parallel months may export at once
+    if quantize:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8)
+        os.replace(partial, target)
+    return target
+
+
+def onnx_session(path: Path, threads: int | None = None) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def largest_difference(reference: Any, candidate: Any, texts: list[str], batch_size: int = 4) -> float:
+    """Largest absolute score difference over the texts, scored in batches as the moderator does."""
+    worst = 0.0
+    for start in range(0, len(texts), batch_size):
+        batch = texts[start : start + batch_size]
+        expected, got = reference.predict(batch), candidate.predict(batch)
+        for name, values in expected.items():
+            worst = max(worst, max(abs(a - b) for a, b in zip(values, got[name])))
+    return worst
+
+
+def cpu_scorer(
+    reference: TorchScorer, runtime: str, work_dir: Path, checkpoint_digest: str, texts: list[str] | None = None
+) -> tuple[Any, str, str]:
+    """(scorer, runtime used, why): the fastest requested ONNX runtime within tolerance, else PyTorch.
+
+    "auto" tries int8 then fp32 ONNX; an explicit runtime is still verified.
+    """
+    if runtime not in CPU_RUNTIMES:
+        raise ValueError(f"cpu_runtime must be one of {CPU_RUNTIMES}, got {runtime!r}")
+    if runtime == TORCH:
+        return reference, TORCH, "PyTorch (configured)"
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError as error:
+        return reference, TORCH, f"PyTorch (onnxruntime not installed: {error.name})"
+    texts = texts or VERIFICATION_TEXTS
+    notes = []
+    for candidate in ([ONNX_INT8, ONNX] if runtime == "auto" else [runtime]):
+        key = hashlib.sha256(f"{checkpoint_digest}|{candidate}".encode()).hexdigest()[:16]
+        path = export_onnx(reference.model, reference.tokenizer, work_dir / f"detoxify-{key}-{candidate}.onnx",
+                           quantize=candidate == ONNX_INT8)
+        scorer = OnnxScorer(onnx_session(path), reference.tokenizer, reference.class_names, reference.model.config)
+        difference = largest_difference(reference, scorer, texts)
+        if difference <= SCORE_TOLERANCE:
+            return scorer, candidate, f"{candidate}: scores within {difference:.4f} of PyTorch on {len(texts)} texts"
+        notes.append(f"{candidate} off by {difference:.4f}")
+    return reference, TORCH, f"PyTorch ({'; '.join(notes)} > {SCORE_TOLERANCE})"
