@@ -216,3 +216,9 @@ def test_retry_after_is_read_in_seconds_milliseconds_or_as_a_date():
     assert 5 < retry_after_seconds(error({"retry-after": formatdate(time.time() + 10, usegmt=True)})) <= 10
     assert retry_after_seconds(error({})) is None
     assert retry_after_seconds(ValueError("no response")) is None
+
+
+def test_the_default_model_is_omni_moderation_for_every_language_and_older_models_are_english(stub):
+    assert OpenAIModerationResource().model == "omni-moderation-latest"
+    assert _moderator(stub).languages is None  # documented as multilingual: every language is sent
+    assert _moderator(stub, model="text-moderation-007").languages == frozenset({"English"})
