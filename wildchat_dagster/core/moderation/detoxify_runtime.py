@@ -69,12 +69,11 @@ class TorchScorer:
         self._torch = torch
 
     def predict(self, texts: str | list[str]) -> dict[str, list[float] | float]:
-        single = isinstance(texts, str)
         inputs = self.tokenizer(texts, return_tensors="pt", truncation=True, padding=True).to(self.device)
         with self._torch.inference_mode():
             logits = self.model(**inputs)[0]
         scores = self._torch.sigmoid(logits.float()).cpu()
-        return _by_class(scores.numpy(), self.class_names, single)
+        return _by_class(scores.numpy(), self.class_names)
 
 
 class OnnxScorer:
@@ -90,11 +89,10 @@ class OnnxScorer:
     def predict(self, texts: str | list[str]) -> dict[str, list[float] | float]:
         import numpy as np
 
-        single = isinstance(texts, str)
         encoded = self.tokenizer(texts, return_tensors="np", truncation=True, padding=True)
         feed = {name: encoded[name].astype(np.int64) for name in self._inputs}
         (logits,) = self.session.run(None, feed)
-        return _by_class(1 / (1 + np.exp(-logits.astype(np.float64))), self.class_names, single)
+        return _by_class(1 / (1 + np.exp(-logits.astype(np.float64))), self.class_names)
 
 
 @dataclass(frozen=True)
@@ -102,11 +100,11 @@ class _ConfigOnly:
     config: Any
 
 
-def _by_class(scores: Any, class_names: list[str], single: bool) -> dict[str, list[float] | float]:
-    return {
-        name: (float(scores[0, i]) if single else [float(v) for v in scores[:, i]])
-        for i, name in enumerate(class_names)
-    }
+def _by_class(scores: Any, class_names: list[str]) -> dict[str, list[float] | float]:
+    """Detoxify's result shape, quirk included: one text (or a list of one) gives floats, not lists."""
+    import numpy as np
+
+    return {name: np.squeeze(np.asarray(scores[:, i], dtype=np.float64)).tolist() for i, name in enumerate(class_names)}
 
 
 def export_onnx(model: Any, tokenizer: Any, target: Path, quantize: bool) -> Path:
@@ -160,12 +158,14 @@ def onnx_session(path: Path, threads: int | None = None) -> Any:
 
 def largest_difference(reference: Any, candidate: Any, texts: list[str], batch_size: int = 4) -> float:
     """Largest absolute score difference over the texts, scored in batches as the moderator does."""
+    import numpy as np
+
     worst = 0.0
     for start in range(0, len(texts), batch_size):
         batch = texts[start : start + batch_size]
         expected, got = reference.predict(batch), candidate.predict(batch)
         for name, values in expected.items():
-            worst = max(worst, max(abs(a - b) for a, b in zip(values, got[name])))
+            worst = max(worst, float(np.max(np.abs(np.asarray(values) - np.asarray(got[name])))))
     return worst
 
 
