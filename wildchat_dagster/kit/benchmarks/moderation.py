@@ -114,6 +114,19 @@ def _timed_moderation(moderator, texts: list[str]) -> tuple[float, list[dict]]:
     return seconds, [results[i] for i in range(len(texts))]
 
 
+class _Figures(dict):
+    """Figures printed as they are measured: a slow run still shows what it got."""
+
+    def __init__(self, **figures):
+        super().__init__()
+        for name, value in figures.items():
+            self[name] = value
+
+    def __setitem__(self, name, value):
+        print(f"{name:40s} {value}", flush=True)
+        super().__setitem__(name, value)
+
+
 def bench_detoxify(size: int, work: Path) -> dict:
     """Per-text PyTorch (Detoxify as documented) against the batched runtimes, on real WildChat turns."""
     from wildchat_dagster.core.moderation.detoxify_runtime import SCORE_TOLERANCE
@@ -122,7 +135,7 @@ def bench_detoxify(size: int, work: Path) -> dict:
     words = english_words()
     checkpoint, config_dir = write_random_detoxify(work / "bert-base", words)
     texts = real_wildchat_turns(size, seed=1)
-    figures: dict = {"detoxify_texts": len(texts), "detoxify_mean_chars": round(sum(map(len, texts)) / len(texts))}
+    figures = _Figures(detoxify_texts=len(texts), detoxify_mean_chars=round(sum(map(len, texts)) / len(texts)))
     scores: dict[str, list[dict]] = {}
     for runtime in ("torch", "auto"):
         start = time.perf_counter()
@@ -155,7 +168,7 @@ def bench_detoxify(size: int, work: Path) -> dict:
         worst = max(abs(a[k] - b[k]) for a, b in zip(scores[fast], scores["torch"]) for k in a)
         figures[f"detoxify_{fast}_max_score_difference"] = round(worst, 4)
         figures["detoxify_score_tolerance"] = SCORE_TOLERANCE
-    return figures
+    return dict(figures)
 
 
 def bench_profanity(size: int) -> dict:
@@ -201,10 +214,10 @@ def run(size: int = 200) -> dict:
     """Detoxify on `size` texts (bert-base, slow), the other two on 20x as many."""
     with tempfile.TemporaryDirectory(prefix="wildchat-bench-moderation-") as tmp:
         figures = {
-            **bench_detoxify(size, Path(tmp)),
             **bench_profanity(size * 20),
             **bench_openai(size * 20),
         }
-    for name, value in figures.items():
-        print(f"{name:40s} {value}")
+        for name, value in figures.items():
+            print(f"{name:40s} {value}", flush=True)
+        figures |= bench_detoxify(size, Path(tmp))  # prints as it goes
     return figures
