@@ -30,8 +30,8 @@ GROUPS = ["ingestion", "enrichment", "moderation", "release", "publication"]
 LOCATION = "wildchat_dagster.definitions"  # workspace.yaml's python_module names the code location
 
 SERVER_START_TIMEOUT_S = 90
-BACKFILL_TIMEOUT_S = 240
-SERVER_LIFETIME_S = 600  # `timeout` stops dagster dev even if pytest itself is killed
+BACKFILL_TIMEOUT_S = 420  # two small months and publication, on 2 busy cores
+SERVER_LIFETIME_S = 900  # `timeout` stops dagster dev even if pytest itself is killed
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -61,6 +61,7 @@ class DagsterDev:
     url: str
     data_dir: Path
     log_path: Path
+    process: subprocess.Popen  # `timeout ... wildchat-dagster ui`
 
     def log_tail(self, lines: int = 60) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -98,7 +99,7 @@ def stop_process_group(process: subprocess.Popen) -> None:
 def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev]:
     root = tmp_path_factory.mktemp("ui")
     data_dir = root / "data"
-    generate_landing(data_dir, MONTHS, 60, 1)
+    generate_landing(data_dir, MONTHS, 60, 1, short=True)
     home = root / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(DAGSTER_YAML)
@@ -120,7 +121,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev
         process = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-    server = DagsterDev(url=f"http://127.0.0.1:{port}", data_dir=data_dir, log_path=log_path)
+    server = DagsterDev(url=f"http://127.0.0.1:{port}", data_dir=data_dir, log_path=log_path, process=process)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while True:
@@ -195,16 +196,6 @@ def test_ui_serves_every_asset_with_partitions_checks_jobs_and_schedule(dagster_
     assert schedules["monthly_schedule"]["executionTimezone"] == "UTC"
 
 
-LAUNCH_BACKFILL = """
-mutation ($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on PythonError { message stack }
-    ... on Error { message }
-  }
-}
-"""
 BACKFILL_STATUS = """
 query ($id: String!) {
   partitionBackfillOrError(backfillId: $id) {
@@ -218,6 +209,7 @@ query ($id: String!) {
   }
 }
 """
+BACKFILLS = "{ partitionBackfillsOrError { ... on PartitionBackfills { results { id status isAssetBackfill } } } }"
 TERMINAL_BACKFILL_STATUSES = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 MATERIALIZED_PARTITIONS = """
 query ($partitions: [String!]) {
@@ -246,17 +238,37 @@ def failed_run_details(dagster_dev: DagsterDev, runs: list[dict]) -> str:
     return "\n".join(details)
 
 
-def test_partition_backfill_of_the_monthly_pipeline_runs_through_the_daemon(dagster_dev):
-    """Backfill every monthly asset for two months, as 'Materialize → backfill' in the UI does.
-    Linking a month reads raw logs of the next one; the partition mapping makes the
-    backfill ingest both months before linking either."""
-    params = {
-        "partitionNames": MONTHS,
-        "assetSelection": [{"path": [name]} for name in sorted(MONTHLY_ASSETS)],
-        "title": "test_ui backfill",
-    }
-    launched = dagster_dev.graphql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", f"{launched}{dagster_dev.log_tail()}"
+def test_a_backfill_launched_by_clicking_in_the_ui_runs_through_the_daemon(dagster_dev):
+    """Backfill every asset for two months the way a user does: Lineage → "Materialize all…" → a custom
+    partition range → "Launch backfill". It is an asset backfill: linking a month reads raw logs of the
+    next one, and the partition mapping makes it ingest both months before linking either; the
+    unpartitioned publication assets run once, after the months."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.add_init_script(
+                "localStorage.setItem('communityNux', '\"1\"'); localStorage.setItem('dagster-nav-collapsed', 'true')"
+            )
+            page.goto(f"{dagster_dev.url}/asset-groups", wait_until="domcontentloaded")
+            page.get_by_role("button", name="Materialize all").click(timeout=60_000)
+            dialog = page.get_by_role("dialog")
+            every_asset = len(MONTHLY_ASSETS) + len(PUBLICATION_ASSETS)
+            dialog.get_by_text(f"Launch runs to materialize {every_asset} assets").wait_for(timeout=30_000)
+            partitions = dialog.get_by_placeholder("ex: ", exact=False)
+            partitions.fill(f"[{MONTHS[0]}...{MONTHS[-1]}]")
+            partitions.press("Enter")
+            dialog.get_by_text(f"{len(MONTHS)} partitions").wait_for(timeout=10_000)
+            dialog.get_by_role("button", name="Launch backfill").click()
+            dialog.wait_for(state="hidden", timeout=30_000)
+        finally:
+            browser.close()
+
+    backfills = dagster_dev.graphql(BACKFILLS)["partitionBackfillsOrError"]["results"]
+    assert len(backfills) == 1 and backfills[0]["isAssetBackfill"], backfills
+    launched = {"backfillId": backfills[0]["id"]}
 
     deadline = time.monotonic() + BACKFILL_TIMEOUT_S
     while True:
@@ -297,13 +309,37 @@ def test_partition_backfill_of_the_monthly_pipeline_runs_through_the_daemon(dags
         )
         # Conversations flagged sexual/minors are in neither split.
         assert 0 < released <= conversations, (month, released, conversations)
+    for published in ("release/manifest.json", "reports/index.html", "wildchat.duckdb"):
+        assert (dagster_dev.data_dir / published).exists(), f"{published} missing{dagster_dev.log_tail()}"
+
+
+def test_report_plots_show_inline_on_the_asset_page(dagster_dev):
+    """The backfill published the report: its asset page shows each plot's chart without a click."""
+    from playwright.sync_api import sync_playwright
+
+    assert (dagster_dev.data_dir / "reports" / "index.html").exists(), dagster_dev.log_tail()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 3000})
+            page.add_init_script("localStorage.setItem('communityNux', '\"1\"')")
+            page.goto(f"{dagster_dev.url}/assets/dataset_report", wait_until="domcontentloaded")
+            page.get_by_text("plot: languages").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1_000)
+            page.screenshot(path=str(ARTIFACTS / "dagster-ui-report-asset.png"))
+            text = page.inner_text("body")
+            for plot in ("languages", "countries", "turn_histogram", "model_shares", "monthly_volume", "monthly_toxicity"):
+                assert f"plot: {plot}" in text, text[:3000]
+            assert "████" in text and "English" in text, text[:3000]  # rendered, not behind [Show Markdown]
+        finally:
+            browser.close()
 
 
 def test_lineage_pages_render_in_a_browser(dagster_dev):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
-    lineage_png = ARTIFACTS / "dagster-ui-lineage.png"
+    lineage_png = ARTIFACTS / "dagster-ui-lineage.png"  # docs/dagster-ui-lineage.png in the README is a copy
     group_png = ARTIFACTS / "dagster-ui-enrichment.png"
     expanded = ",".join(f"global@global:{group}" for group in GROUPS)
     with sync_playwright() as playwright:
@@ -342,3 +378,43 @@ def test_lineage_pages_render_in_a_browser(dagster_dev):
         finally:
             browser.close()
     assert lineage_png.stat().st_size > 20_000 and group_png.stat().st_size > 20_000
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_sigterm_stops_the_ui_and_everything_it_started(dagster_dev):
+    """Last in this module: SIGTERM to `wildchat-dagster ui` leaves no webserver, daemon or code server behind."""
+    ui = next(pid for pid in _descendants(dagster_dev.process.pid)
+              if b"wildchat-dagster" in Path(f"/proc/{pid}/cmdline").read_bytes())
+    tree = _descendants(ui)
+    names = b" ".join(Path(f"/proc/{pid}/cmdline").read_bytes() for pid in tree if _running(pid))
+    assert b"dagster_webserver" in names and b"dagster._daemon" in names, names
+    os.kill(ui, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while any(_running(pid) for pid in [ui, *tree]) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not [pid for pid in [ui, *tree] if _running(pid)], dagster_dev.log_tail()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{dagster_dev.url}/server_info", timeout=5)
