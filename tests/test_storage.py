@@ -54,6 +54,17 @@ def test_an_object_store_root_keeps_local_files_local(tmp_path):
         DataLayout("s3://bucket/prefix").catalog  # where would the catalog and the key go?
 
 
+def test_an_object_store_root_needs_the_ip_hash_key_from_the_environment(tmp_path, monkeypatch):
+    from wildchat_dagster.resources.defaults import default_resources
+
+    monkeypatch.delenv("WILDCHAT_IP_HASH_KEY", raising=False)
+    geoip = default_resources(DataLayout("s3://bucket/prefix", local_dir=tmp_path))["geoip"]
+    with pytest.raises(ValueError, match="WILDCHAT_IP_HASH_KEY"):
+        geoip.hasher()
+    assert not (tmp_path / "secrets").exists()  # no per-machine key was created
+    assert default_resources(DataLayout(tmp_path))["geoip"].hasher().key_id  # a folder root keeps its key file
+
+
 def test_writes_reads_and_listings_agree_on_folder_and_object_store(warehouse):
     path = warehouse.write_records(Stage.REJECTED_LOGS, MONTH, ROWS)
     assert warehouse.has_partition(Stage.REJECTED_LOGS, MONTH) and not warehouse.has_partition(Stage.RAW_LOGS, MONTH)

@@ -20,7 +20,7 @@ def default_resources(layout: DataLayout) -> dict:
     return {
         "warehouse": WarehouseResource(data_dir=str(layout.root), local_dir=local),
         "catalog": DuckDBResource(database=str(layout.catalog)),
-        "geoip": GeoIPResource.from_defaults(layout.local),
+        "geoip": GeoIPResource.from_defaults(layout.local, shared_data_root=layout.remote),
         "language_detector": LanguageDetector.from_defaults(),
         "pii_redactor": PIIRedactor.from_defaults(layout.local),
         "openai_moderation": OpenAIModerationResource.from_defaults(),

@@ -33,13 +33,18 @@ class GeoIPResource(dg.ConfigurableResource):
         repr=False,
         description=f"HMAC key for hashed_ip; set through {KEY_ENV_VAR}. Unset: the key file.",
     )
+    key_from_environment_only: bool = Field(
+        default=False,
+        description="Never create a local key file: workers sharing an object-store data root must share one key.",
+    )
 
     _locator: GeoLocator | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_defaults(cls, data_dir: Path) -> GeoIPResource:
+    def from_defaults(cls, data_dir: Path, shared_data_root: bool = False) -> GeoIPResource:
         key = dg.EnvVar(KEY_ENV_VAR) if os.environ.get(KEY_ENV_VAR) else None
-        return cls(database_path=embedded_database_path(), data_dir=str(data_dir), ip_hash_key=key)
+        return cls(database_path=embedded_database_path(), data_dir=str(data_dir), ip_hash_key=key,
+                   key_from_environment_only=shared_data_root)
 
     def locator(self) -> GeoLocator:
         """The run's locator; readers open once, on first use, and close at teardown."""
@@ -48,6 +53,10 @@ class GeoIPResource(dg.ConfigurableResource):
         return self._locator
 
     def hasher(self) -> IPHasher:
+        if self.key_from_environment_only and not self.ip_hash_key:
+            # A key file per machine would hash the same IP differently in months run on different workers.
+            raise ValueError(f"the data root is an object store that several workers share: set {KEY_ENV_VAR} "
+                             "(the same secret for every worker) instead of a local key file")
         return load_ip_hasher(self.data_dir, self.ip_hash_key)
 
     def describe(self) -> dict:
