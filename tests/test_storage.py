@@ -55,10 +55,14 @@ def test_an_object_store_root_keeps_local_files_local(tmp_path):
 
 
 def test_an_object_store_root_needs_the_ip_hash_key_from_the_environment(tmp_path, monkeypatch):
+    from wildchat_dagster.preflight import configuration_problems
     from wildchat_dagster.resources.defaults import default_resources
 
     monkeypatch.delenv("WILDCHAT_IP_HASH_KEY", raising=False)
-    geoip = default_resources(DataLayout("s3://bucket/prefix", local_dir=tmp_path))["geoip"]
+    remote = DataLayout("s3://bucket/prefix", local_dir=tmp_path)
+    assert any("WILDCHAT_IP_HASH_KEY" in p for p in configuration_problems(remote, [], {}))  # refused before any stage
+    assert configuration_problems(remote, [], {"WILDCHAT_IP_HASH_KEY": "k" * 32}) == []
+    geoip = default_resources(remote)["geoip"]
     with pytest.raises(ValueError, match="WILDCHAT_IP_HASH_KEY"):
         geoip.hasher()
     assert not (tmp_path / "secrets").exists()  # no per-machine key was created

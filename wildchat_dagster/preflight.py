@@ -91,6 +91,9 @@ def _key_problems(layout: DataLayout, env_key: str | None) -> list[str]:
             return [f"{KEY_ENV_VAR} is {len(env_key.encode())} bytes long; use at least {MIN_KEY_LENGTH} random bytes "
                     "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"]
         return []
+    if layout.remote:  # a key file per worker would hash one IP differently in different months
+        return [f"the data root {layout.root} is an object store that several workers share: set {KEY_ENV_VAR} "
+                "(the same secret for every worker)"]
     path = layout.ip_hash_key
     if path.exists():
         try:
