@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import dagster as dg
 import datasets
 import pyarrow.parquet as pq
 import pytest
@@ -98,3 +99,56 @@ def test_4_8m_rows_take_the_api_fields_from_the_raw_logs_and_null_otherwise():
 def test_unknown_release_schema_names_the_choices():
     with pytest.raises(ValueError, match="wildchat-1m, wildchat-4.8m"):
         release_schema("wildchat-2m")
+
+
+# --- the release asset, on disk -------------------------------------------------
+
+
+def _materialize_release(data_dir, rows, month="2023-04"):
+    from wildchat_dagster.assets.release import release_splits
+    from wildchat_dagster.core.storage.warehouse import Warehouse
+    from wildchat_dagster.resources.warehouse import WarehouseResource
+
+    Warehouse(data_dir).write_records(Stage.MODERATED_CONVERSATIONS, month, rows)
+    return dg.materialize([release_splits], partition_key=month, raise_on_error=False,
+                          resources={"warehouse": WarehouseResource(data_dir=str(data_dir))})
+
+
+def test_the_release_asset_writes_the_4_8m_schema_with_fields_from_the_raw_logs(data_dir, monkeypatch):
+    from wildchat_dagster.core.storage.warehouse import Warehouse
+
+    monkeypatch.setenv("WILDCHAT_RELEASE_SCHEMA", "wildchat-4.8m")
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    rows = [_moderated("a", False, t), _moderated("b", True, t + dt.timedelta(hours=1))]
+    log_id = rows[0]["conversation"][0]["log_id"]
+    Warehouse(data_dir).write_records(Stage.RAW_LOGS, "2023-04", [{
+        "log_id": log_id, "timestamp": t, "response_timestamp": t, "model": "gpt-4o", "ip": "203.0.113.7",
+        "history": [], "prompt": "hi", "response": "hello", "line_number": 1, "source_file": "landing/x.jsonl",
+        "extra_json": json.dumps({"request": {"temperature": 0.3, "system_fingerprint": "fp_9"}})}])
+    result = _materialize_release(data_dir, rows)
+    assert result.success
+    checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert all(checks.values()), checks
+    published = pq.read_table(DataLayout(data_dir).published("nontoxic", "2023-04"))
+    assert published.schema.equals(WILDCHAT_4_8M, check_metadata=False)
+    user, reply = published.to_pylist()[0]["conversation"]
+    assert user["temperature"] == 0.3 and reply["system_fingerprint"] == "fp_9" and reply["usage"] is None
+    toxic = pq.read_table(DataLayout(data_dir).published("toxic", "2023-04")).to_pylist()
+    assert toxic[0]["conversation"][0]["temperature"] is None  # no raw log: null, never invented
+
+
+def test_the_release_asset_removes_requested_conversations_and_records_only_ids(data_dir):
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    rows = [_moderated(name, False, t + dt.timedelta(hours=i)) for i, name in enumerate("abc")]
+    gone = to_release_row(rows[1])["conversation_hash"]
+    folder = data_dir / "deletion_requests"
+    folder.mkdir()
+    (folder / "r.jsonl").write_text(json.dumps({"request_id": "DR-7", "conversation_hash": gone, "reason": "PII"}) + "\n")
+    result = _materialize_release(data_dir, rows)
+    assert result.success  # first publication: nothing shrinks
+    checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert all(checks.values()), checks  # splits_disjoint_and_complete expects the removal
+    published = pq.read_table(DataLayout(data_dir).published("nontoxic", "2023-04")).column("conversation_hash").to_pylist()
+    assert gone not in published and len(published) == 2
+    provenance = json.loads(DataLayout(data_dir).provenance("2023-04").read_text())
+    assert provenance["deletions"] == {"request_ids": ["DR-7"], "conversations_removed": 1}

@@ -243,7 +243,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     stored: dict[str, StoragePath] = {}
     checks: dict[str, list[dg.AssetCheckResult]] = {}
     for asset, rows in ((Stage.RELEASE_NONTOXIC, nontoxic), (Stage.RELEASE_TOXIC, toxic)):
-        stored[asset] = store.write_table(asset, month, release_table(rows, schema))
+        stored[asset] = store.write_table(asset, month, release_table(rows, schema), schema)
         table = read_parquet(stored[asset])
         written[asset] = table.to_pylist()
         differences = schema_differences(read_parquet_schema(stored[asset]), schema)

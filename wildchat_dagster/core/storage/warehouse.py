@@ -178,8 +178,10 @@ class Warehouse:
         folder = self.layout.asset_dir(asset)
         return sorted(p.name.removesuffix(suffix) for p in folder.iterdir() if p.name.endswith(suffix)) if folder.is_dir() else []
 
-    def write_table(self, asset: str, month: str, table: pa.Table) -> StoragePath:
-        schema = STAGE_SCHEMAS.get(asset)
+    def write_table(self, asset: str, month: str, table: pa.Table, schema: pa.Schema | None = None) -> StoragePath:
+        """Write the partition cast to `schema`, by default the asset's declared one (the release's
+        schema is selectable: WildChat-1M or WildChat-4.8M)."""
+        schema = schema or STAGE_SCHEMAS.get(asset)
         if schema is not None:
             table = table.select(schema.names).cast(schema)
         path = self.layout.partition(asset, month)
