@@ -295,8 +295,9 @@ def test_explain_names_the_regenerated_branch(explained, truth):
         assert "regenerat" in related["relation"] and "rule 5" in related["relation"]
 
 
-def test_explain_names_the_month_that_owns_a_cross_month_conversation(explained, truth):
-    for t in _case(truth, "cross_month")[:2]:
+@pytest.mark.parametrize("case", ["cross_month", "reply_crosses_month"])
+def test_explain_names_the_month_that_owns_a_cross_month_conversation(explained, truth, case):
+    for t in _case(truth, case)[:2]:
         linking = _explain_released(explained, truth, t["conversation_id"])["linking"]
         assert linking["owning_month"] == t["month"]
         earlier = {e["log_month"] for e in linking["logs"]} - {t["month"]}
