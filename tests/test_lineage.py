@@ -153,3 +153,17 @@ def test_explain_reads_a_month_stored_before_link_decisions_existed(linked_month
     logs = conversation["linking"]["logs"]
     assert {e["log_id"] for e in logs} == {"ip1", "ip2", "ip3", "ip1-again"}
     assert all(e["link"] is None and e["why"].startswith("not recorded") for e in logs)
+
+
+def test_explain_by_hash_without_a_stored_lineage_index_builds_it_from_moderated(data_dir):
+    store = Warehouse(data_dir)
+    row = conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "hola"), ("assistant", "¡hola!")], toxic=True)
+    store.write_records(Stage.MODERATED_CONVERSATIONS, MONTH, [row])
+    released = to_release_row(row)
+    for key in (released["conversation_hash"], str(released["conversation"][0]["turn_identifier"])):
+        result = explain(store, key).to_dict()
+        assert result["kind"] == key_kind(key)
+        (conversation,) = result["conversations"]
+        assert conversation["conversation_id"] == row["conversation_id"]
+        assert conversation["release"]["split"] == "toxic"
+        assert conversation["release"]["published"] == {"file": f"release/toxic/{MONTH}.parquet", "found": False}

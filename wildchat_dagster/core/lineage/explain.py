@@ -65,6 +65,7 @@ class Lineage:
     def __init__(self, warehouse: Warehouse):
         self.store = warehouse
         self.con = duckdb.connect()
+        self._built: dict[str, object] = {}  # lineage_index tables built in memory, by month
 
     def close(self) -> None:
         self.con.close()
@@ -90,9 +91,11 @@ class Lineage:
         rows = self._rows(Stage.LINEAGE_INDEX, where, params)
         indexed = set(self.store.stored_months(Stage.LINEAGE_INDEX))
         for month in self.store.stored_months(Stage.MODERATED_CONVERSATIONS):
-            if month not in indexed:  # built in memory, the same way the asset builds it
+            if month not in indexed:  # built in memory (once per month), the same way the asset builds it
+                if month not in self._built:
+                    self._built[month] = _index_table(self.store, month)
                 with duckdb.connect() as con:
-                    con.register("ix", _index_table(self.store, month))
+                    con.register("ix", self._built[month])
                     found = con.sql(f"SELECT * FROM ix WHERE {where}", params=params).to_arrow_table().to_pylist()
                 rows += [{**r, "month": month} for r in found]
         return rows
