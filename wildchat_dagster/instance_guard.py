@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
+import sqlalchemy.orm  # noqa: F401  imported whole before runs start in worker threads (a lazy import raced there)
 from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
 from filelock import FileLock
 

@@ -126,7 +126,10 @@ def _execute_watched(job: dg.JobDefinition, instance: dg.DagsterInstance, waits:
         while worker.is_alive():
             worker.join(POOL_POLL_S)
             if worker.is_alive():
-                waits.check(run_id)
+                try:
+                    waits.check(run_id)
+                except Exception:  # advisory only: a failed look at the pools never touches the run
+                    pass
     except KeyboardInterrupt:
         run = instance.get_run_by_id(run_id)
         if run is not None and not run.is_finished:
