@@ -106,6 +106,10 @@ def backfill(tmp_path_factory):
             ))
         try:
             _wait_for_workers(broker, workers, 2)
+            # Set the pool's limit once, before runs race to create it (docs/DEPLOY.md): two workers
+            # initialising it together hit a unique-key violation in dagster-postgres.
+            subprocess.run([sys.executable, "-m", "dagster", "instance", "concurrency", "set", "openai_moderation", "1"],
+                           env=env, cwd=REPO, check=True, capture_output=True)
             with dg.DagsterInstance.get() as instance:
                 ingestion = _backfill(env, "monthly_ingestion", instance)
                 processing = _backfill(env, "monthly_processing", instance)
