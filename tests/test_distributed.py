@@ -67,6 +67,13 @@ def _backfill(env: dict, job: str, instance: dg.DagsterInstance, timeout: float 
     raise TimeoutError(f"{job} backfill did not finish within {timeout} s")
 
 
+def _pools() -> list[str]:
+    from wildchat_dagster.definitions import defs
+
+    nodes = defs.resolve_job_def("monthly_pipeline").graph.nodes
+    return sorted({n.definition.pool for n in nodes if getattr(n.definition, "pool", None)})
+
+
 def _step_pids(instance: dg.DagsterInstance, run_id: str) -> set[int]:
     return {e.dagster_event.pid for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)}
 
@@ -106,10 +113,11 @@ def backfill(tmp_path_factory):
             ))
         try:
             _wait_for_workers(broker, workers, 2)
-            # Set the pool's limit once, before runs race to create it (docs/DEPLOY.md): two workers
-            # initialising it together hit a unique-key violation in dagster-postgres.
-            subprocess.run([sys.executable, "-m", "dagster", "instance", "concurrency", "set", "openai_moderation", "1"],
-                           env=env, cwd=REPO, check=True, capture_output=True)
+            # Set every pool's limit once, before runs race to create it (docs/DEPLOY.md): two workers
+            # initialising one together hit a unique-key violation in dagster-postgres.
+            for pool in _pools():
+                subprocess.run([sys.executable, "-m", "dagster", "instance", "concurrency", "set", pool, "1"],
+                               env=env, cwd=REPO, check=True, capture_output=True)
             with dg.DagsterInstance.get() as instance:
                 ingestion = _backfill(env, "monthly_ingestion", instance)
                 processing = _backfill(env, "monthly_processing", instance)
