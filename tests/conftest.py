@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from wildchat_dagster.kit.samples import REAL_WILDCHAT
 
@@ -35,6 +36,13 @@ PUBLICATION_ASSETS = ["release_manifest", "dataset_report", "duckdb_catalog"]
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+# Property tests: the same examples on every run (a red CI is reproducible), and no per-example
+# deadline or speed health check, which a busy 2-core machine would trip.
+settings.register_profile(
+    "repeatable", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("repeatable")
 
 
 @pytest.fixture
