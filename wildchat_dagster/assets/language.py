@@ -6,7 +6,8 @@ import dagster as dg
 
 from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
 from wildchat_dagster.assets.stage import Batch, BatchCheck, run_stage
-from wildchat_dagster.core.language.detection import NOLANG, tag_languages
+from wildchat_dagster.core.language.detection import tag_languages
+from wildchat_dagster.core.language.scripts import NOLANG
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.language_detector import LanguageDetector

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import regex
 
-from wildchat_dagster.core.language.detection import LANGUAGE_NAMES
+from wildchat_dagster.core.language.scripts import LANGUAGE_NAMES
 from wildchat_dagster.core.redaction.cues import PHONE_CUES, name_cues
 from wildchat_dagster.core.redaction.identifiers import NATIONAL_ID_TYPES, is_card_number, is_national_id
 from wildchat_dagster.core.redaction.names import NameCue, not_a_person
