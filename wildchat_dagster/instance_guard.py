@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
+import psutil
 import sqlalchemy.orm  # noqa: F401  imported whole before runs start in worker threads (a lazy import raced there)
 from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
 from filelock import FileLock
@@ -50,13 +51,7 @@ def process_alive(tag: str) -> bool | None:
     pid = int(pid_text)
     if started and Path("/proc").is_dir():
         return _start_time(pid) == started
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return psutil.pid_exists(pid)
 
 
 def open_instance(home: Path) -> dg.DagsterInstance:
