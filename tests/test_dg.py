@@ -59,7 +59,7 @@ def test_dg_check_defs_fails_on_a_broken_code_location(dg_env):
     # A start month that cannot be parsed breaks the partitions definition at import time.
     result = run_dg({**dg_env, "WILDCHAT_START_MONTH": "not-a-month"}, "check", "defs")
     assert result.returncode != 0, result.stdout + result.stderr
-    assert "does not match format" in result.stdout + result.stderr
+    assert "WILDCHAT_START_MONTH='not-a-month' is not a month" in result.stdout + result.stderr
 
 
 def test_dg_and_workspace_yaml_name_the_code_location_alike():
