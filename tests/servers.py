@@ -9,6 +9,8 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,14 +23,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _answers_http(url: str, timeout: float = 15) -> bool:
+    """Whether an HTTP server answers at url (any status counts) within timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return True
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 @contextlib.contextmanager
 def s3_server() -> Iterator[dict[str, str]]:
     """moto's S3 in server mode on 127.0.0.1; yields the AWS_* variables that reach it."""
     from moto.server import ThreadedMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    for _ in range(3):  # a server that does not answer is replaced, not waited on forever
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        if _answers_http(f"http://{host}:{port}/"):
+            break
+        server.stop()
+    else:
+        raise RuntimeError("moto's S3 server did not answer on 127.0.0.1 after 3 starts")
     try:
         yield {**S3_CREDENTIALS, "AWS_ENDPOINT_URL": f"http://{host}:{port}"}
     finally:
