@@ -40,6 +40,7 @@ def _answers_http(url: str, timeout: float = 15) -> bool:
 @contextlib.contextmanager
 def s3_server() -> Iterator[dict[str, str]]:
     """moto's S3 in server mode on 127.0.0.1; yields the AWS_* variables that reach it."""
+    import s3fs
     from moto.server import ThreadedMotoServer
 
     for _ in range(3):  # a server that does not answer is replaced, not waited on forever
@@ -51,9 +52,13 @@ def s3_server() -> Iterator[dict[str, str]]:
         server.stop()
     else:
         raise RuntimeError("moto's S3 server did not answer on 127.0.0.1 after 3 starts")
+    # fsspec caches S3FileSystem instances per process: one made against an earlier test's server
+    # would still point at that server's (closed) port.
+    s3fs.S3FileSystem.clear_instance_cache()
     try:
         yield {**S3_CREDENTIALS, "AWS_ENDPOINT_URL": f"http://{host}:{port}"}
     finally:
+        s3fs.S3FileSystem.clear_instance_cache()
         server.stop()
 
 
