@@ -141,13 +141,23 @@ def test_rejected_logs_and_ingestion_metadata(two_months):
     assert metadata(small, "raw_logs")["rejected_by_reason"]["too_large"] > 0
 
 
-def test_rematerializing_gives_identical_files(two_months):
-    materialize_both(two_months)
+def data_version(result: dg.ExecuteInProcessResult, asset: str) -> str:
+    (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(asset)]
+    return event.materialization.tags["dagster/data_version"]
+
+
+def test_rematerializing_gives_identical_files_and_data_versions(two_months):
+    first_runs = materialize_both(two_months)
     store = Warehouse(two_months)
     first = {(a, m): store.layout.partition(a, m).read_bytes() for a in STORED for m in ("2023-04", "2023-05")}
-    materialize_both(two_months)
+    second_runs = materialize_both(two_months)
     second = {(a, m): store.layout.partition(a, m).read_bytes() for a in STORED for m in ("2023-04", "2023-05")}
     assert first == second
+    # The data version is the stored file's fingerprint: the same bytes, the same version, so nothing downstream goes stale.
+    for asset in ("linked_conversations", "deduplicated_conversations"):
+        version = data_version(second_runs["2023-05"], asset)
+        assert version == data_version(first_runs["2023-05"], asset) == store.partition_fingerprint(asset, "2023-05")
+    assert data_version(first_runs["2023-04"], "deduplicated_conversations") != data_version(first_runs["2023-05"], "deduplicated_conversations")
 
 
 def test_conservation_check_fails_when_a_conversation_is_missing(two_months):

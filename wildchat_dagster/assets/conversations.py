@@ -144,7 +144,8 @@ def _result(store: Warehouse, month: str, asset: str, links: MonthLinks, window:
         "path": dg.MetadataValue.path(str(path)),
     }
     checks = [conservation_result(store, month, asset, links)] + _shape_checks(asset, rows)
-    return dg.MaterializeResult(asset_key=asset, metadata=metadata, check_results=checks)
+    return dg.MaterializeResult(asset_key=asset, data_version=dg.DataVersion(store.partition_fingerprint(asset, month)),
+                                metadata=metadata, check_results=checks)
 
 
 RAW_LOGS_WINDOW = dg.AssetDep(Stage.RAW_LOGS, partition_mapping=neighbour_months)

@@ -133,4 +133,4 @@ def geotagged_conversations(
         "batches": run.batches,
         "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
     }
-    return dg.MaterializeResult(metadata=metadata, check_results=[*run.check_results(ASSET, checks), _located_share(counts)])
+    return dg.MaterializeResult(data_version=dg.DataVersion(store.partition_fingerprint(ASSET, month)), metadata=metadata, check_results=[*run.check_results(ASSET, checks), _located_share(counts)])

@@ -93,4 +93,4 @@ def language_tagged_conversations(
         "batches": run.batches,
         "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
     }
-    return dg.MaterializeResult(metadata=metadata, check_results=run.check_results(ASSET, checks))
+    return dg.MaterializeResult(data_version=dg.DataVersion(store.partition_fingerprint(ASSET, month)), metadata=metadata, check_results=run.check_results(ASSET, checks))

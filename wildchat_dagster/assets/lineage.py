@@ -79,6 +79,7 @@ def lineage_index(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         con.close()
     preview = table.select(PREVIEW_COLUMNS).slice(0, 10).to_pylist()
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(store.partition_fingerprint(ASSET, month)),
         metadata={
             "rounds": table.num_rows,
             "conversations_by_split": dg.MetadataValue.json(splits),

@@ -152,7 +152,7 @@ def moderated_conversations(
     context.log.info(f"{counts['toxic_conversations']} toxic and {excluded} excluded of {run.conversations} conversations")
     metadata = _metadata(loaded, counts, settings, openai_moderation, detoxify, profanity, run.preview_rows)
     metadata["batches"] = run.batches
-    return dg.MaterializeResult(metadata=metadata, check_results=check_results)
+    return dg.MaterializeResult(data_version=dg.DataVersion(store.partition_fingerprint(ASSET, month)), metadata=metadata, check_results=check_results)
 
 
 def _metadata(

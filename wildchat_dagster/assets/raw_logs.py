@@ -11,6 +11,9 @@ from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
+# raw_logs' input version (Dagster cannot see files outside assets): the runner compares it.
+LANDING_FINGERPRINT = "landing_fingerprint"
+
 
 class RawLogsConfig(dg.Config):
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES  # longer lines are rejected as too_large
@@ -43,6 +46,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
     month = context.partition_key
     store = warehouse.get()
     files = store.landing_files(month)
+    landing_version = store.landing_fingerprint(month)
     if not files:
         if not config.allow_empty_month:
             raise dg.Failure(
@@ -74,8 +78,10 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
     files_table = markdown_table(["file", "lines", "valid", "rejected", "bytes on disk"], per_file)
     yield dg.MaterializeResult(
         asset_key=Stage.RAW_LOGS,
+        data_version=dg.DataVersion(store.partition_fingerprint(Stage.RAW_LOGS, month)),
         metadata={
             "files": len(files),
+            LANDING_FINGERPRINT: landing_version,
             "lines_read": lines,
             "valid": len(valid),
             "rejected": len(rejected),
@@ -93,6 +99,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
     preview = [[r["source_file"], r["line_number"], r["reason"]] for r in rejected[:10]]
     yield dg.MaterializeResult(
         asset_key=Stage.REJECTED_LOGS,
+        data_version=dg.DataVersion(store.partition_fingerprint(Stage.REJECTED_LOGS, month)),
         metadata={
             "rejected": len(rejected),
             "rejected_by_reason": dg.MetadataValue.json(rejected_by_reason),

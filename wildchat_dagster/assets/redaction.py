@@ -132,4 +132,4 @@ def redacted_conversations(
         "redactor_configuration": dg.MetadataValue.json(config),
         "preview": dg.MetadataValue.md(previews[0]),
     }
-    return dg.MaterializeResult(metadata=metadata, check_results=run.check_results(ASSET, checks))
+    return dg.MaterializeResult(data_version=dg.DataVersion(store.partition_fingerprint(ASSET, month)), metadata=metadata, check_results=run.check_results(ASSET, checks))

@@ -300,6 +300,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         preview = release_table(rows[:5], schema).select(["conversation_hash", "model", "timestamp", "turn", "language", "toxic", "country"])
         yield dg.MaterializeResult(
             asset_key=asset,
+            data_version=dg.DataVersion(store.partition_fingerprint(asset, month)),
             metadata={
                 "rows": len(rows),
                 "excluded": dg.MetadataValue.json(excluded),
@@ -351,6 +352,7 @@ def monthly_stats(
     ip_check = no_raw_ips_result(store, month, Stage.MONTHLY_STATS, pa.table({"monthly_stats_json": [text]}))
     summary = tables["summary"].iloc[0].to_dict() if not tables["summary"].empty else {}
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(store.partition_fingerprint(Stage.MONTHLY_STATS, month, ".json")),
         metadata={
             "path": str(path),
             "tokenizer": tokens.name,

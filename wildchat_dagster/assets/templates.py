@@ -17,7 +17,7 @@ from wildchat_dagster.core.reporting.templates import (
     largest_clusters,
     user_prompts,
 )
-from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
+from wildchat_dagster.core.storage.warehouse import atomic_write_bytes, file_fingerprint
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import TEMPLATE_PROMPTS
@@ -59,6 +59,7 @@ def template_prompts(context: dg.AssetExecutionContext, config: TemplateConfig, 
     flagged = sum(row["is_template"] for row in rows)
     top = largest_clusters(rows, config.min_cluster_size, limit=10)
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(store.partition_fingerprint(Stage.TEMPLATE_PROMPTS, month)),
         metadata={
             "prompts": len(rows),
             "prompts_flagged_as_template": flagged,
@@ -107,6 +108,7 @@ def release_nontoxic_template_capped(context: dg.AssetExecutionContext, config: 
     pq.write_table(kept, sink, compression="zstd")
     atomic_write_bytes(target, sink.getvalue().to_pybytes(), shared=True)  # published: readable like the release
     return dg.MaterializeResult(
+        data_version=dg.DataVersion(file_fingerprint(target)),
         metadata={
             "rows": kept.num_rows,
             "nontoxic_rows": release.num_rows,
