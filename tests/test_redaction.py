@@ -516,3 +516,43 @@ def test_merged_placeholders_keep_every_rule_and_earlier_ones_are_named():
     assert [(s["entity_type"], s["rule"]) for s in spans] == [("IP_ADDRESS", EARLIER), ("PERSON", "name_after_cue")]
     with pytest.raises(ValueError):
         placeholder_spans(redacted, [("PERSON", 0, 5, "name_after_cue")])
+
+
+def test_two_pass_streaming_equals_one_batch(data_dir, pii_redactor, redactor, monkeypatch):
+    """Batches of 4 conversations give the table the one-batch month gave: a string in 12 of 30
+    conversations (no batch holds 10) is public month-wide and kept, a rarer one is redacted."""
+    import wildchat_dagster.assets.redaction as redaction_asset
+    from wildchat_dagster.core.redaction.conversations import redact_conversations
+
+    public, private = "orders@acme-widgets.com", "jane.roe77@gmail.com"
+    rows = [
+        conversation_record(
+            "language_tagged_conversations",
+            [
+                ("user", f"Order {i}: please write to {public if i % 5 < 2 else 'nobody'} today."),
+                ("assistant", f"My name is Dana Reyes and you can mail {private}." if i in (3, 17) else "Sure."),
+            ],
+        )
+        for i in range(30)
+    ]
+    store = Warehouse(data_dir)
+    store.write_records("language_tagged_conversations", MONTH, rows)
+    store.write_records("raw_logs", MONTH, [{"log_id": "l1", "ip": "81.2.69.142"}])
+    expected, _ = redact_conversations(rows, redactor)
+    store.write_records("redacted_conversations", "2023-05", expected)
+
+    monkeypatch.setattr(redaction_asset, "BATCH_ROWS", 4)
+    result = dg.materialize(
+        [redaction_asset.redacted_conversations],
+        partition_key=MONTH,
+        resources={"warehouse": WarehouseResource(data_dir=str(data_dir)), "pii_redactor": pii_redactor},
+    )
+    assert result.success
+    streamed = store.read_table("redacted_conversations", MONTH)
+    assert streamed.equals(store.read_table("redacted_conversations", "2023-05"))
+    texts = [u["content"] for row in streamed.to_pylist() for u in row["conversation"]]
+    assert sum(public in t for t in texts) == 12 and not any(private in t for t in texts)
+    metadata = result.asset_materializations_for_node("redacted_conversations")[0].metadata
+    assert metadata["allow_listed_strings_by_type"].value == {"EMAIL_ADDRESS": 1}
+    assert metadata["allow_listed_occurrences_kept"].value == 12
+    assert not store.layout.shard_dir("redacted_conversations", MONTH).exists()  # pass 1's file removed

@@ -1,14 +1,16 @@
 """Stage: redacted_conversations (Presidio PII and secret redaction, WildChat's placeholders)."""
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
+import time
 from collections import Counter
 
 import dagster as dg
 
 from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.assets.stage import BatchCheck, run_stage
+from wildchat_dagster.assets.stage import BATCH_ROWS, BatchCheck, run_stage
 from wildchat_dagster.core.redaction.policy import ENTITY_TYPES
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
+from wildchat_dagster.core.storage.warehouse import file_writer, iter_file_batches, remove_tree
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.pii_redactor import PIIRedactor
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -75,31 +77,43 @@ def redacted_conversations(
 ) -> dg.MaterializeResult:
     """Conversations with personal data and secrets replaced by WildChat's placeholders,
     so the release carries no e-mail, phone, card, national ID, IP, name after a cue, profile URL or key."""
-    from wildchat_dagster.core.redaction.conversations import redact_conversations
+    # Imported here: Presidio and spaCy take seconds to import, the code location loads without them.
+    from wildchat_dagster.core.redaction.conversations import CANDIDATES_SCHEMA, analyse_conversations, redact_analysed
+    from wildchat_dagster.core.redaction.month import RedactionReport, allow_list
 
     month = context.partition_key
     store = warehouse.get()
     redactor = pii_redactor.get_redactor()
-    reports, previews = [], []
+    report = RedactionReport()
+    started = time.perf_counter()
+    candidates_path = store.layout.shard(ASSET, month, "candidates")
+    # Pass 1: each turn's candidates (offsets only) kept aside, and the compact per-string
+    # conversation counts, summed over the month, give the month's allow-list.
+    counts: Counter = Counter()
+    with file_writer(candidates_path, CANDIDATES_SCHEMA) as keep:
+        for source in store.iter_records(UPSTREAM, month, BATCH_ROWS):
+            context.log.info(f"analysing {sum(len(r['conversation']) for r in source)} utterances of {month}")
+            table, batch_counts = analyse_conversations(
+                source, redactor, report, workers=pii_redactor.workers,
+                parallel_min_texts=pii_redactor.parallel_min_texts, progress=context.log.info,
+            )
+            keep(table)
+            counts.update(batch_counts)
+    public = allow_list(counts, redactor.policy, report)
+    # Pass 2: batch by batch, the same batches, with the month's allow-list.
+    kept = (t.to_pylist() for t in iter_file_batches(candidates_path, BATCH_ROWS))
+    previews = []
 
     def process(source: list[dict]) -> tuple[list[dict], dict]:
-        utterances = sum(len(row["conversation"]) for row in source)
-        context.log.info(f"redacting {utterances} utterances of {len(source)} conversations of {month}")
-        rows, report = redact_conversations(
-            source,
-            redactor,
-            workers=pii_redactor.workers,
-            parallel_min_texts=pii_redactor.parallel_min_texts,
-            progress=context.log.info,
-        )
-        reports.append(report)
-        previews.append(_preview(rows))
+        rows = redact_analysed(source, next(kept), public, redactor, report)
+        if not previews:
+            previews.append(_preview(rows))
         return rows, {"conversations_redacted": sum(1 for row in rows if row["redacted"])}
 
     checks = [no_raw_ips_check(store, month), PLACEHOLDERS_CHECK]
-    # One batch: the allow-list counts each detected string's conversations over the whole month.
-    run = run_stage(store, ASSET, UPSTREAM, month, process, checks, batch_rows=None)
-    (report,) = reports
+    run = run_stage(store, ASSET, UPSTREAM, month, process, checks, batch_rows=BATCH_ROWS, log=context.log.info)
+    remove_tree(store.layout.shard_dir(ASSET, month))
+    report.seconds = time.perf_counter() - started
     context.log.info(
         f"{report.texts} utterances in {report.seconds:.1f} s ({report.texts_per_second:,.0f}/s): "
         f"{report.texts_redacted} redacted, {sum(report.entities.values())} replacements"
@@ -130,6 +144,6 @@ def redacted_conversations(
         "ner_models": dg.MetadataValue.json(config["ner_models"]),
         "ner_model_note": config["ner_model_note"],
         "redactor_configuration": dg.MetadataValue.json(config),
-        "preview": dg.MetadataValue.md(previews[0]),
+        "preview": dg.MetadataValue.md(previews[0] if previews else "no turn redacted"),
     }
     return dg.MaterializeResult(data_version=dg.DataVersion(store.partition_fingerprint(ASSET, month)), metadata=metadata, check_results=run.check_results(ASSET, checks))

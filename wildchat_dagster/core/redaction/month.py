@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -20,6 +20,7 @@ from wildchat_dagster.core.redaction.engine import PresidioRedactor, ProposalSta
 from wildchat_dagster.core.redaction.policy import (
     SECRET,
     Candidate,
+    RedactionPolicy,
     accept_candidates,
     choose_redactions,
     public_key,
@@ -72,22 +73,65 @@ def redact_texts(
     parallel_min_texts: int = 20_000,
     progress: ProgressFn | None = None,
 ) -> tuple[list[RedactedText], RedactionReport]:
-    """The fast path over a month's texts."""
+    """The fast path over a month's texts at once: both passes in one call."""
     started = time.perf_counter()
-    report = RedactionReport(texts=len(items))
+    report = RedactionReport()
+    candidates = analyse_texts(
+        items, redactor, report, workers=workers, parallel_min_texts=parallel_min_texts, progress=progress
+    )
+    public = allow_list(conversation_counts(items, candidates, redactor.policy), redactor.policy, report)
+    outputs = redact_candidates(items, candidates, public, redactor, report)
+    report.seconds = time.perf_counter() - started
+    return outputs, report
+
+
+def analyse_texts(
+    items: Sequence[TextToRedact],
+    redactor: PresidioRedactor,
+    report: RedactionReport,
+    *,
+    workers: int = 1,
+    parallel_min_texts: int = 20_000,
+    progress: ProgressFn | None = None,
+) -> list[list[Candidate]]:
+    """Pass 1 over some texts: the candidates the policy accepts in each, each distinct text analysed once."""
     keys = [(it.text, redactor.analysis_code(it.language)) for it in items if it.text and not it.text.isspace()]
     distinct = list(dict.fromkeys(keys))
-    report.distinct_texts = len(distinct)
-    report.cache_hits = len(keys) - len(distinct)
-    proposals, report.workers_used = propose_distinct(
+    report.texts += len(items)
+    report.distinct_texts += len(distinct)
+    report.cache_hits += len(keys) - len(distinct)
+    proposals, workers_used = propose_distinct(
         distinct, redactor, workers, parallel_min_texts, report.proposals, progress
     )
+    report.workers_used = max(report.workers_used, workers_used)
     candidates = {
         key: accept_candidates(key[0], key[1], props, redactor.policy) for key, props in zip(distinct, proposals)
     }
-    outputs = _finish(items, lambda it: candidates.get(_key(it, redactor), []), redactor, report, cache=True)
-    report.seconds = time.perf_counter() - started
-    return outputs, report
+    return [candidates.get(_key(it, redactor), []) for it in items]
+
+
+def conversation_counts(
+    items: Sequence[TextToRedact], candidates: Sequence[list[Candidate]], policy: RedactionPolicy
+) -> Counter:
+    """Per detected string that can become public, the distinct conversations it occurs in.
+
+    Compact (type, string) -> count, no texts: counts of disjoint sets of
+    conversations add up, so batches holding whole conversations sum to the month's.
+    """
+    conversations: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for it, cands in zip(items, candidates, strict=True):
+        for c in cands:
+            if policy.public_threshold(c.entity_type) is not None:
+                conversations[public_key(c, it.text)].add(it.conversation_id)
+    return Counter({key: len(ids) for key, ids in conversations.items()})
+
+
+def allow_list(counts: Counter, policy: RedactionPolicy, report: RedactionReport) -> set[tuple[str, str]]:
+    """The month's public strings from its summed conversation counts."""
+    public = public_strings(counts, policy)
+    for entity_type, _ in public:
+        report.allow_listed_strings[entity_type] += 1
+    return public
 
 
 def redact_texts_plain(
@@ -101,8 +145,8 @@ def redact_texts_plain(
         code = redactor.analysis_code(it.language)
         props = redactor.propose_plain(it.text, code) if it.text else []
         per_item.append(accept_candidates(it.text or "", code, props, redactor.policy))
-    by_position = iter(per_item)
-    outputs = _finish(items, lambda it: next(by_position), redactor, report, cache=False)
+    public = allow_list(conversation_counts(items, per_item, redactor.policy), redactor.policy, report)
+    outputs = redact_candidates(items, per_item, public, redactor, report, cache=False)
     report.seconds = time.perf_counter() - started
     return outputs, report
 
@@ -111,38 +155,31 @@ def _key(item: TextToRedact, redactor: PresidioRedactor) -> tuple[str, str]:
     return item.text, redactor.analysis_code(item.language)
 
 
-def _finish(
+def redact_candidates(
     items: Sequence[TextToRedact],
-    candidates_of: Callable[[TextToRedact], list[Candidate]],
+    item_candidates: Sequence[list[Candidate]],
+    public: set[tuple[str, str]],
     redactor: PresidioRedactor,
     report: RedactionReport,
-    cache: bool,
+    cache: bool = True,
 ) -> list[RedactedText]:
-    """Pass 2: the allow-list from pass 1's counts, then overlaps and placeholders."""
-    item_candidates = [candidates_of(it) for it in items]
-    conversations: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for it, cands in zip(items, item_candidates):
-        for c in cands:
-            conversations[public_key(c, it.text)].add(it.conversation_id)
-    public = public_strings({k: len(v) for k, v in conversations.items()}, redactor.policy)
-    for entity_type, _ in public:
-        report.allow_listed_strings[entity_type] += 1
+    """Pass 2: drop the allow-listed strings, resolve overlaps, write the placeholders."""
     done: dict[tuple[str, str], tuple[str, list[str], int, list[str], list]] = {}
     outputs = []
-    for it, cands in zip(items, item_candidates):
+    for it, cands in zip(items, item_candidates, strict=True):
         if not cands:
             outputs.append(RedactedText(it.text, False, []))
             continue
         key = (it.text, redactor.analysis_code(it.language))
         if not cache or key not in done:
             chosen = choose_redactions(it.text, cands, public)
-            new_text, items = redactor.anonymize_spans(it.text, chosen)
-            types = [entity_type for entity_type, _, _ in items]
+            new_text, replaced = redactor.anonymize_spans(it.text, chosen)
+            types = [entity_type for entity_type, _, _ in replaced]
             allowed = sum(1 for c in cands if public_key(c, it.text) in public)
             kinds = [secret_kind_of(it.text, c.start, c.end) if c.entity_type == SECRET else None for c in chosen]
             secrets = [kind for kind in kinds if kind is not None]
             rules = align_rules(it.text, chosen, [rule_of(c, k) for c, k in zip(chosen, kinds)], types)
-            spans = [(t, start, end, rule) for (t, start, end), rule in zip(items, rules)]
+            spans = [(t, start, end, rule) for (t, start, end), rule in zip(replaced, rules)]
             done[key] = (new_text, types, allowed, secrets, spans)
         new_text, types, allowed, secrets, spans = done[key]
         report.allow_listed_occurrences += allowed

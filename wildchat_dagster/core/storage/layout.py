@@ -34,6 +34,7 @@ CATALOG_FILE = "wildchat.duckdb"
 MANIFEST_FILE = "manifest.json"
 IP_HASH_KEY_FILE = "ip_hash.key"
 PROVENANCE = "release_provenance"  # warehouse/release_provenance/<YYYY-MM>.json
+SHARDS = "shards"  # shards/<asset>/<YYYY-MM>/<name>.parquet: a sharded stage's files before publication
 LANDING_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 StoragePath = Path | UPath  # a local Path or a universal-pathlib path on an object store
@@ -103,6 +104,13 @@ class DataLayout:
     def partition(self, asset: str, month: str, suffix: str = ".parquet") -> StoragePath:
         """warehouse/<asset>/<YYYY-MM>.parquet (or .json for JSON records)."""
         return self.asset_dir(asset) / f"{month}{suffix}"
+
+    def shard_dir(self, asset: str, month: str) -> StoragePath:
+        """Where a month's shards of `asset` wait for publication (shared, so any worker can write one)."""
+        return self.root / SHARDS / asset / month
+
+    def shard(self, asset: str, month: str, name: str) -> StoragePath:
+        return self.shard_dir(asset, month) / f"{name}.parquet"
 
     def provenance(self, month: str) -> StoragePath:
         return self.partition(PROVENANCE, month, ".json")

@@ -223,44 +223,96 @@ class Warehouse:
         path = self.layout.partition(asset, month)
         return parquet_rows(path) if path.exists() else 0
 
-    def iter_records(self, asset: str, month: str, batch_rows: int | None) -> Iterator[list[dict]]:
-        """The partition's rows, `batch_rows` at a time (the whole month for None); always at
-        least one batch, empty for an empty or missing partition."""
+    def iter_records(
+        self, asset: str, month: str, batch_rows: int | None, start: int = 0, stop: int | None = None
+    ) -> Iterator[list[dict]]:
+        """The partition's rows [start, stop), `batch_rows` at a time (all at once for None); always at
+        least one batch, empty for an empty or missing partition. Batches are cut at multiples of
+        `batch_rows` from `start` whatever the file's row groups, so ranges starting at multiples of
+        `batch_rows` give the same batches as the whole file."""
         path = self.layout.partition(asset, month)
-        if batch_rows is None or not path.exists():
+        if not path.exists():
             yield self.read_records(asset, month)
             return
-        with open(path, "rb") if _is_local(path) else path.open("rb") as f:
-            empty = True
-            for batch in pq.ParquetFile(f).iter_batches(batch_size=batch_rows):
-                empty = False
-                yield batch.to_pylist()
-        if empty:
-            yield []
+        yield from (batch.to_pylist() for batch in iter_file_batches(path, batch_rows, start, stop))
 
     @contextmanager
     def partition_writer(self, asset: str, month: str) -> Iterator[Callable[[pa.Table], None]]:
         """Write a partition table by table (one row group each, the asset's schema), published
         atomically (rename, or one PUT) when the block ends without error; a partition nobody
         wrote to is stored empty."""
-        schema = STAGE_SCHEMAS[asset]
-        path = self.layout.partition(asset, month)
-        local = _is_local(path)
-        fd, tmp = _temp_sibling(Path(path)) if local else tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        with file_writer(self.layout.partition(asset, month), STAGE_SCHEMAS[asset]) as write:
+            yield write
 
-                def write(table: pa.Table) -> None:
-                    writer.write_table(table.select(schema.names).cast(schema))
 
-                yield write
-            if local:
-                os.replace(tmp, path)
-            else:
-                _upload(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+def iter_file_batches(
+    path: StoragePath, batch_rows: int | None, start: int = 0, stop: int | None = None
+) -> Iterator[pa.Table]:
+    """Rows [start, stop) of a Parquet file as tables of `batch_rows` rows (the last one shorter);
+    one table, maybe empty, when there are no rows. Memory: a batch, not a row group."""
+    with open(path, "rb") if _is_local(path) else path.open("rb") as f:
+        parquet = pq.ParquetFile(f)
+        total = parquet.metadata.num_rows
+        stop = total if stop is None else min(stop, total)
+        size = batch_rows or max(stop - start, 1)
+        pending: list[pa.Table] = []
+        held = 0
+        offset = 0  # of the current row group in the file
+        yielded = False
+        for group in range(parquet.num_row_groups):
+            rows = parquet.metadata.row_group(group).num_rows
+            first, offset = offset, offset + rows
+            if offset <= start or first >= stop:
+                continue
+            position = first
+            for batch in parquet.iter_batches(batch_size=size, row_groups=[group]):
+                table = pa.Table.from_batches([batch])
+                begin, end = max(start - position, 0), min(stop - position, table.num_rows)
+                position += table.num_rows
+                if end <= begin:
+                    continue
+                pending.append(table.slice(begin, end - begin))
+                held += end - begin
+                while held >= size:
+                    joined = pa.concat_tables(pending).combine_chunks()
+                    yield joined.slice(0, size)
+                    yielded = True
+                    pending, held = [joined.slice(size)], held - size
+        if held or not yielded:
+            yield pa.concat_tables(pending) if pending else parquet.schema_arrow.empty_table()
+
+
+@contextmanager
+def file_writer(path: StoragePath, schema: pa.Schema) -> Iterator[Callable[[pa.Table], None]]:
+    """Write a Parquet file table by table (one row group each, cast to `schema`), published
+    atomically (rename, or one PUT) when the block ends without error."""
+    local = _is_local(path)
+    fd, tmp = _temp_sibling(Path(path)) if local else tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+
+            def write(table: pa.Table) -> None:
+                writer.write_table(table.select(schema.names).cast(schema))
+
+            yield write
+        if local:
+            os.replace(tmp, path)
+        else:
+            _upload(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def remove_tree(path: StoragePath) -> None:
+    """Remove a folder and what it holds, local or on an object store; nothing when it is missing."""
+    if _is_local(path):
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists():
+        path.fs.rm(path.path, recursive=True)
+        path.fs.invalidate_cache(path.path)
 
 
 def duckdb_readable(con, paths: list[StoragePath]) -> list[str]:
