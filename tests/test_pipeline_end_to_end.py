@@ -346,3 +346,27 @@ def test_explain_never_prints_ips_redacted_values_or_the_hash_key(explained, tru
     for t in risky:
         text = run(t["conversation_id"])  # by log_id (the conversation's last request)
         assert text["conversations"][0]["conversation_id"] == t["conversation_id"]
+
+
+def test_a_rerun_of_unchanged_months_runs_nothing_and_a_changed_file_reruns_only_what_depends_on_it(pipeline_run):
+    root, _ = pipeline_run
+    env = {"WILDCHAT_DATA_DIR": str(root), "WILDCHAT_IP_HASH_KEY": "end-to-end-test-key-not-secret",
+           "DAGSTER_HOME": str(root / "dagster_home"), "OPENAI_API_KEY": ""}
+    with dg.DagsterInstance.from_config(str(root / "dagster_home")) as instance:
+        runs_before = len(instance.get_run_records())
+        again = CliRunner(env=env).invoke(main, ["run", "--months", "2023-04:2023-05"], catch_exceptions=False)
+        assert again.exit_code == 0, again.output
+        for label in ("2023-04 ingestion", "2023-05 ingestion", "2023-04", "2023-05", "publication"):
+            assert f"== {label}: up to date, nothing run" in again.output, again.output
+        assert len(instance.get_run_records()) == runs_before  # no run, so no model or API work
+
+    stats = root / "warehouse" / "monthly_stats" / "2023-05.json"
+    before = stats.read_bytes()
+    stats.unlink()  # lost by hand: Dagster still records it, the runner sees the file is gone
+    rerun = CliRunner(env=env).invoke(main, ["run", "--months", "2023-04:2023-05"], catch_exceptions=False)
+    assert rerun.exit_code == 0, rerun.output
+    assert "== 2023-04: up to date" in rerun.output and "== 2023-04 ingestion: up to date" in rerun.output
+    may = rerun.output.split("== 2023-05: ok", 1)[1].split("==", 1)[0]
+    assert "monthly_stats" in may and "[its stored file is missing]" in may and "redacted_conversations" not in may.split("skipped")[0]
+    assert "== publication: ok" in rerun.output and "downstream of monthly_stats" in rerun.output
+    assert stats.read_bytes() == before

@@ -95,10 +95,14 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
     default=None,
     help="Release schema (default: $WILDCHAT_RELEASE_SCHEMA or wildchat-1m).",
 )
+@click.option("--force", is_flag=True,
+              help="Materialize every selected asset partition, also those that are up to date.")
 @data_dir_option
 def run(months: str, select: str | None, log_level: str, allow_empty: bool, allow_shrink: bool,
-        release_schema: str | None, data_dir: str | None) -> None:
-    """Materialize the assets for these months through Dagster (runs show in the UI)."""
+        release_schema: str | None, force: bool, data_dir: str | None) -> None:
+    """Materialize the assets for these months through Dagster (runs show in the UI): only asset
+    partitions that are missing or stale (new code version, changed upstream data, landing files,
+    deletion requests or settings), unless --force."""
     from wildchat_dagster import settings
     from wildchat_dagster.preflight import ConfigurationError
     from wildchat_dagster.runner import RunInterrupted, RunRefused, run_months
@@ -110,10 +114,16 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
 
     def report(outcome) -> None:
         status = "ok" if outcome.ok else "FAILED"
+        if outcome.run_id == "not run" and outcome.ok:
+            click.echo(f"== {outcome.label}: up to date, nothing run (fresh: {', '.join(outcome.fresh)})")
+            return
         click.echo(f"== {outcome.label}: {status} (run {outcome.run_id[:8]})")
         for asset, values in outcome.materialized.items():  # pipeline order
             figures = ", ".join(f"{k}={v}" for k, v in values.items())
-            click.echo(f"   {asset}" + (f": {figures}" if figures else ""))
+            why = f" [{outcome.due[asset]}]" if asset in outcome.due else ""
+            click.echo(f"   {asset}" + (f": {figures}" if figures else "") + why)
+        if outcome.fresh:
+            click.echo(f"   skipped as fresh: {', '.join(outcome.fresh)}")
         for asset, check, blocking in outcome.failed_checks:
             click.echo(f"   check failed{' (blocking)' if blocking else ''}: {asset}.{check}")
         for step in outcome.failed_steps:
@@ -125,7 +135,7 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
         outcomes = run_months(
             _months(months), selection, layout, report=report, log_level=log_level.upper(),
             notify=lambda message: click.echo(message, err=True),
-            allow_empty=allow_empty, allow_shrink=allow_shrink,
+            allow_empty=allow_empty, allow_shrink=allow_shrink, force=force,
         )
     except (RunInterrupted, KeyboardInterrupt) as error:
         click.echo(str(error) if isinstance(error, RunInterrupted) else "interrupted between runs", err=True)

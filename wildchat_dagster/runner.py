@@ -20,6 +20,7 @@ from dagster._core.utils import make_new_run_id
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.freshness import plan_run
 from wildchat_dagster.instance import GENERATED_MARK, instance_yaml
 from wildchat_dagster.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
 from wildchat_dagster.preflight import check_configuration
@@ -69,6 +70,8 @@ class RunOutcome:
     materialized: dict[str, dict] = field(default_factory=dict)  # asset -> summary metadata
     failed_checks: list[tuple[str, str, bool]] = field(default_factory=list)  # (asset, check, blocking)
     failed_steps: list[str] = field(default_factory=list)
+    due: dict[str, str] = field(default_factory=dict)  # asset -> why it was materialized
+    fresh: list[str] = field(default_factory=list)  # assets skipped: nothing they read or wrote changed
 
     @property
     def ok(self) -> bool:
@@ -161,8 +164,10 @@ def run_months(
     notify: Callable[[str], None] = lambda message: None,
     allow_empty: bool = False,
     allow_shrink: bool = False,
+    force: bool = False,
 ) -> list[RunOutcome]:
-    """Materialize `selection` (asset names; all when None) for `months`.
+    """Materialize `selection` (asset names; all when None) for `months`: only the asset partitions
+    that are missing or stale (see `freshness`), all of them with `force`.
 
     `allow_empty` materializes months without landing files as empty months (otherwise the
     command is refused before anything runs); `allow_shrink` lets a republished month hold
@@ -201,7 +206,15 @@ def run_months(
 
     planned = [f"{m} ingestion" for m in months] + list(months) + ["publication"]
 
-    def execute(job: dg.JobDefinition, assets: set[str], label: str, partition_key: str | None) -> RunOutcome:
+    def execute(job: dg.JobDefinition, assets: set[str], label: str, partition_key: str | None,
+                also_due: set[str] = frozenset()) -> RunOutcome:
+        plan = plan_run(defs, instance, warehouse, assets, partition_key, force=force, also_due=also_due)
+        if not plan.due:
+            outcome = RunOutcome(label=label, run_id="not run", success=True, fresh=plan.fresh)
+            outcomes.append(outcome)
+            report(outcome)
+            return outcome
+        assets = set(plan.due)
         try:
             result = _execute_watched(
                 job, instance, waits, label,
@@ -212,12 +225,13 @@ def run_months(
                 partition_key=partition_key,
                 asset_selection=[dg.AssetKey(a) for a in sorted(assets)],
                 raise_on_error=False,
-                tags={"wildchat/launched_by": "cli", PROCESS_TAG: this_process()},
+                tags={"wildchat/launched_by": "cli", PROCESS_TAG: this_process(), **plan.inputs_tag(warehouse, partition_key)},
             )
         except RunInterrupted as interrupted:
             later = planned[planned.index(label) + 1:] if label in planned else []
             raise RunInterrupted(label, interrupted.run_id, later) from None
         outcome = _summarise(label, result)
+        outcome.due, outcome.fresh = plan.due, plan.fresh
         outcomes.append(outcome)
         report(outcome)
         return outcome
@@ -256,5 +270,6 @@ def run_months(
         outcomes.append(skipped)
         report(skipped)
     elif publish:
-        execute(defs.resolve_job_def("publication"), publish, "publication", None)
+        ran = {asset for outcome in outcomes for asset in outcome.due}
+        execute(defs.resolve_job_def("publication"), publish, "publication", None, also_due=ran)
     return outcomes
