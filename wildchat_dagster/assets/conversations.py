@@ -6,18 +6,22 @@ deduplicated drops absorbed prefixes and folds in retries. The checks
 re-derive the bookkeeping from the stored tables with DuckDB.
 """
 
+from dataclasses import dataclass, field
 
 import dagster as dg
 import duckdb
 import pyarrow as pa
 
-from wildchat_dagster.core.linking.chains import RETRY_WINDOW, MonthLinks, link_month, window_logs
+from wildchat_dagster.assets.stage import BATCH_ROWS
+from wildchat_dagster.core.linking.chains import RETRY_WINDOW, MonthLinks, link_logs_of_month
 from wildchat_dagster.core.linking.conservation import cross_check_stored
+from wildchat_dagster.core.linking.window import StoredTexts, read_window
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions, neighbour_months
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.schema import STAGE_SCHEMAS
 from wildchat_dagster.stages import Stage
 
 CONSERVATION = "conservation"
@@ -36,9 +40,10 @@ def _check_specs(asset: str) -> list[dg.AssetCheckSpec]:
 
 
 def _link(context: dg.AssetExecutionContext, store: Warehouse) -> tuple[MonthLinks, dict[str, int]]:
+    """Link the month from the compact keys of its window's logs, streamed from the warehouse;
+    the texts stay on disk until the rows are written."""
     month = context.partition_key
-    logs_by_month: dict[str, list[dict]] = {}
-    window: dict[str, int] = {}
+    stored = []
     for m in month_window(month):
         if not store.has_partition(Stage.RAW_LOGS, m):
             if m == month and store.landing_files(m):
@@ -46,16 +51,15 @@ def _link(context: dg.AssetExecutionContext, store: Warehouse) -> tuple[MonthLin
                 raise RuntimeError(f"landing/{m} has files but raw_logs {m} is not materialized: materialize it first")
             if store.landing_files(m):
                 context.log.warning(f"landing/{m} has files but raw_logs {m} is not materialized: conversations crossing into {m} may be split")
-            window[m] = 0
             continue
-        logs_by_month[m] = store.read_records(Stage.RAW_LOGS, m)
-        window[m] = len(logs_by_month[m])
-    logs, duplicates = window_logs(logs_by_month, month)
-    if duplicates:
-        context.log.warning(f"{duplicates} logs of neighbouring months reuse a log_id of the window; the month's own copies were used")
-        window["duplicate_log_ids_from_neighbours"] = duplicates
-    context.log.info(f"linking {month} from {len(logs)} logs of {', '.join(f'{m} ({n})' for m, n in window.items())}")
-    links = link_month(logs, month)
+        stored.append(m)
+    read = read_window(store, month, stored)
+    window = {m: read.logs_per_month.get(m, 0) for m in month_window(month)}
+    if read.duplicates:
+        context.log.warning(f"{read.duplicates} logs of neighbouring months reuse a log_id of the window; the month's own copies were used")
+        window["duplicate_log_ids_from_neighbours"] = read.duplicates
+    context.log.info(f"linking {month} from {len(read.logs)} logs of {', '.join(f'{m} ({n})' for m, n in window.items())}")
+    links = link_logs_of_month(read.logs, month, StoredTexts(store))
     context.log.info(f"{month}: {links.counts[Stage.LINKED_CONVERSATIONS]} chain ends, {links.counts['conversations']} conversations")
     return links, window
 
@@ -66,20 +70,29 @@ def conservation_result(store: Warehouse, month: str, asset: str, links: MonthLi
     return dg.AssetCheckResult(check_name=CONSERVATION, asset_key=asset, passed=found.passed, metadata=found.metadata)
 
 
-def _shape_checks(asset: str, rows: list[dict]) -> list[dg.AssetCheckResult]:
-    ids = [r["conversation_id"] for r in rows]
-    duplicates = len(ids) - len(set(ids))
-    broken = [
-        r["conversation_id"]
-        for r in rows
-        if [u["role"] for u in r["conversation"]] != ["user", "assistant"] * r["turn"] or r["turn"] < 1
-    ]
-    return [
-        dg.AssetCheckResult(check_name=UNIQUE_IDS, asset_key=asset, passed=duplicates == 0,
-                            metadata={"conversations": len(ids), "duplicate_ids": duplicates}),
-        dg.AssetCheckResult(check_name=TURNS_ALTERNATE, asset_key=asset, passed=not broken,
-                            metadata={"broken_conversations": len(broken), "examples": ", ".join(broken[:5]) or "none"}),
-    ]
+@dataclass
+class _Shape:
+    """The shape checks' figures, gathered batch by batch as the rows are written."""
+
+    ids: set[str] = field(default_factory=set)
+    duplicates: int = 0
+    broken: list[str] = field(default_factory=list)
+
+    def add(self, rows: list[dict]) -> None:
+        for r in rows:
+            if r["conversation_id"] in self.ids:
+                self.duplicates += 1
+            self.ids.add(r["conversation_id"])
+            if [u["role"] for u in r["conversation"]] != ["user", "assistant"] * r["turn"] or r["turn"] < 1:
+                self.broken.append(r["conversation_id"])
+
+    def results(self, asset: str) -> list[dg.AssetCheckResult]:
+        return [
+            dg.AssetCheckResult(check_name=UNIQUE_IDS, asset_key=asset, passed=self.duplicates == 0,
+                                metadata={"conversations": len(self.ids) + self.duplicates, "duplicate_ids": self.duplicates}),
+            dg.AssetCheckResult(check_name=TURNS_ALTERNATE, asset_key=asset, passed=not self.broken,
+                                metadata={"broken_conversations": len(self.broken), "examples": ", ".join(self.broken[:5]) or "none"}),
+        ]
 
 
 def _summary(stored: pa.Table) -> dict:
@@ -118,7 +131,7 @@ def _metadata(store: Warehouse, month: str, links: MonthLinks, window: dict[str,
         "retries": c[f"{prefix}retry"],
         "cross_month_out": c[f"{prefix}belongs_to_other_month"],
         "ends_from_previous_month": c[f"{prefix}ends_from_previous_month"],
-        "rejected": store.read_table(Stage.REJECTED_LOGS, month).num_rows,
+        "rejected": store.partition_rows(Stage.REJECTED_LOGS, month),
         "window_logs": dg.MetadataValue.json(window),
         "retry_window_seconds": RETRY_WINDOW.total_seconds(),
     }
@@ -133,17 +146,28 @@ def _metadata(store: Warehouse, month: str, links: MonthLinks, window: dict[str,
     return metadata
 
 
+def _write(store: Warehouse, month: str, asset: str, links: MonthLinks) -> tuple[_Shape, list[dict]]:
+    """Write the asset's rows batch by batch (one row group each); the shape figures and a preview."""
+    shape, preview = _Shape(), []
+    schema = STAGE_SCHEMAS[asset]
+    with store.partition_writer(asset, month) as write:
+        for rows in links.batches(asset, BATCH_ROWS):
+            write(pa.Table.from_pylist(rows, schema=schema))
+            shape.add(rows)
+            preview += rows[: 10 - len(preview)]
+    return shape, preview
+
+
 def _result(store: Warehouse, month: str, asset: str, links: MonthLinks, window: dict[str, int]) -> dg.MaterializeResult:
     stage = "linked" if asset == Stage.LINKED_CONVERSATIONS else "deduplicated"
-    rows = links.linked if stage == "linked" else links.deduplicated
-    path = store.write_records(asset, month, rows)
-    stored = store.read_table(asset, month)
-    metadata = _metadata(store, month, links, window, stage) | _summary(stored) | {
-        "preview": dg.MetadataValue.md(_preview(rows, absorbed=stage != "linked")),
-        "dagster/row_count": stored.num_rows,
+    shape, preview = _write(store, month, asset, links)
+    path = store.partition_path(asset, month)
+    metadata = _metadata(store, month, links, window, stage) | _summary(store.read_table(asset, month, ["model", "turn"])) | {
+        "preview": dg.MetadataValue.md(_preview(preview, absorbed=stage != "linked")),
+        "dagster/row_count": store.partition_rows(asset, month),
         "path": dg.MetadataValue.path(str(path)),
     }
-    checks = [conservation_result(store, month, asset, links)] + _shape_checks(asset, rows)
+    checks = [conservation_result(store, month, asset, links)] + shape.results(asset)
     return dg.MaterializeResult(asset_key=asset, data_version=dg.DataVersion(store.partition_fingerprint(asset, month)),
                                 metadata=metadata, check_results=checks)
 
@@ -181,6 +205,9 @@ def link_conversations(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     month = context.partition_key
     store = warehouse.get()
     links, window = _link(context, store)
-    for asset in (Stage.LINKED_CONVERSATIONS, Stage.DEDUPLICATED_CONVERSATIONS):
-        if dg.AssetKey(asset) in context.selected_asset_keys:
-            yield _result(store, month, asset, links, window)
+    try:
+        for asset in (Stage.LINKED_CONVERSATIONS, Stage.DEDUPLICATED_CONVERSATIONS):
+            if dg.AssetKey(asset) in context.selected_asset_keys:
+                yield _result(store, month, asset, links, window)
+    finally:
+        links.texts.close()

@@ -72,28 +72,53 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from wildchat_dagster.core.linking.conservation import Disposition, month_counts
-from wildchat_dagster.core.linking.decisions import conversation_decisions
 from wildchat_dagster.core.linking.logs import LinkLog, TimeIndex, log_order, utc_month
-from wildchat_dagster.core.linking.rows import conversation_row, logs_by_round, row_order
+from wildchat_dagster.core.linking.rows import Messages, RowPlan, build_rows, log_messages, logs_by_round
+from wildchat_dagster.stages import Stage
+
+# Reads the messages (history, prompt, response) of end logs back, in order.
+TextSource = Callable[[list[LinkLog]], list[Messages]]
 
 RETRY_WINDOW = dt.timedelta(seconds=60)
 
 
 @dataclass
 class MonthLinks:
-    """The result of linking one month; rows are sorted by (timestamp, conversation_id)."""
+    """The result of linking one month: plans of its rows in (timestamp, conversation_id) order,
+    which `rows`/`batches` turn into conversation rows with the end logs' texts."""
 
     month: str
-    linked: list[dict]
-    deduplicated: list[dict]
+    linked_plans: list[RowPlan]
+    deduplicated_plans: list[RowPlan]
     counts: dict[str, int]
     dispositions: dict[str, Disposition]  # month M's logs, after absorption
     linked_dispositions: dict[str, Disposition] = field(default_factory=dict)  # before absorption
+    retries: dict[int, list[LinkLog]] = field(default_factory=dict)
+    texts: TextSource | None = None  # where the end logs' messages are read back
 
+    def plans(self, stage: str) -> list[RowPlan]:
+        return self.linked_plans if stage == Stage.LINKED_CONVERSATIONS else self.deduplicated_plans
+
+    def batches(self, stage: str, batch_rows: int, texts: TextSource | None = None) -> Iterator[list[dict]]:
+        """The stage's rows, `batch_rows` at a time, texts joined back batch by batch."""
+        plans = self.plans(stage)
+        for start in range(0, len(plans), batch_rows):
+            with _cyclic_gc_paused():  # the month's LinkLogs are still alive: no rescans of them per batch
+                rows = build_rows(plans[start : start + batch_rows], texts or self.texts, self.retries)
+            yield rows
+
+    @property
+    def linked(self) -> list[dict]:
+        return [row for batch in self.batches(Stage.LINKED_CONVERSATIONS, 1 << 62) for row in batch]
+
+    @property
+    def deduplicated(self) -> list[dict]:
+        return [row for batch in self.batches(Stage.DEDUPLICATED_CONVERSATIONS, 1 << 62) for row in batch]
 
 
 def _mark_retries(logs: list[LinkLog], retry_window: dt.timedelta) -> dict[int, list[LinkLog]]:
@@ -240,13 +265,23 @@ def window_logs(logs_by_month: dict[str, list[dict]], month: str) -> tuple[list[
 def link_month(logs: list[dict], month: str, retry_window: dt.timedelta = RETRY_WINDOW) -> MonthLinks:
     """Link and deduplicate the conversations of `month` from RAW_LOGS rows of months M-1..M+1 (any order)."""
     with _cyclic_gc_paused():
-        return _link_month(logs, month, retry_window)
+        fingerprints: dict = {}
+        ips: dict = {}
+        link_logs = [LinkLog(row, -1, fingerprints, ips, at=i) for i, row in enumerate(logs)]
+        return _link_month(link_logs, month, lambda ends: [log_messages(logs[e.at]) for e in ends], retry_window)
 
 
-def _link_month(logs: list[dict], month: str, retry_window: dt.timedelta) -> MonthLinks:
-    fingerprints: dict = {}
-    ips: dict = {}
-    ordered = [LinkLog(row, i, fingerprints, ips) for i, row in enumerate(sorted(logs, key=log_order))]
+def link_logs_of_month(logs: list[LinkLog], month: str, texts: TextSource | None,
+                       retry_window: dt.timedelta = RETRY_WINDOW) -> MonthLinks:
+    """Link the month from compact LinkLogs (any order); `texts` reads end logs' messages back."""
+    with _cyclic_gc_paused():
+        return _link_month(logs, month, texts, retry_window)
+
+
+def _link_month(logs: list[LinkLog], month: str, texts: TextSource | None, retry_window: dt.timedelta) -> MonthLinks:
+    ordered = sorted(logs, key=lambda log: log_order(log.row))
+    for i, log in enumerate(ordered):
+        log.index = i
 
     retries = _mark_retries(ordered, retry_window)
     _link_parents(ordered)
@@ -267,7 +302,7 @@ def _link_month(logs: list[dict], month: str, retry_window: dt.timedelta) -> Mon
     for end in ends:
         if utc_month(end.rts) == month:
             chain = chains[end.index]
-            linked.append(conversation_row(end, logs_by_round(end, chain), chain))
+            linked.append(RowPlan(end, logs_by_round(end, chain), chain))
 
     # deduplicated_conversations: the ends nobody absorbed, completed by what they absorbed.
     absorbed_into: dict[int, list[LinkLog]] = defaultdict(list)
@@ -287,15 +322,12 @@ def _link_month(logs: list[dict], month: str, retry_window: dt.timedelta) -> Mon
                     by_round[round_index] = log
             members.update((log.index, log) for log in chains[prefix.index])
         member_logs = [members[i] for i in sorted(members)]
-        row = conversation_row(end, by_round, member_logs)
-        row["absorbed_conversation_ids"] = [prefix.row["log_id"] for prefix in absorbed]
-        row["retry_log_ids"] = [r.row["log_id"] for r in sorted((r for log in member_logs for r in retries.get(log.index, [])), key=lambda r: r.index)]
         came_with = {log.index: prefix for prefix in absorbed for log in chains[prefix.index]}
-        row["link_decisions"] = conversation_decisions(chains[end.index], came_with, member_logs, retries)
-        deduplicated.append(row)
+        retry_logs = sorted((r for log in member_logs for r in retries.get(log.index, [])), key=lambda r: r.index)
+        deduplicated.append(RowPlan(end, by_round, member_logs, chains[end.index], absorbed, came_with, retry_logs))
 
-    linked.sort(key=row_order)
-    deduplicated.sort(key=row_order)
+    linked.sort(key=lambda plan: plan.order)
+    deduplicated.sort(key=lambda plan: plan.order)
 
     dispositions: dict[str, Disposition] = {}
     linked_dispositions: dict[str, Disposition] = {}
@@ -320,4 +352,4 @@ def _link_month(logs: list[dict], month: str, retry_window: dt.timedelta) -> Mon
         linked_dispositions[log_id] = Disposition(linked_fate, linked_home.row["log_id"])
 
     counts = month_counts(month, ordered, linked, deduplicated, dispositions, linked_dispositions)
-    return MonthLinks(month, linked, deduplicated, counts, dispositions, linked_dispositions)
+    return MonthLinks(month, linked, deduplicated, counts, dispositions, linked_dispositions, dict(retries), texts)

@@ -31,8 +31,8 @@ class Disposition(NamedTuple):
 
 
 def month_counts(month, ordered, linked, deduplicated, dispositions, linked_dispositions) -> dict[str, int]:
-    """The figures of one linked month: fates of its logs, conversations, absorbed prefixes, retries."""
-    month_of_log = {log.row["log_id"]: log.month for log in ordered}
+    """The figures of one linked month (row plans of both tables): fates of its logs, conversations,
+    absorbed prefixes, retries."""
     month_ids = {log.row["log_id"] for log in ordered if log.month == month}
     counts = {"window_logs": len(ordered), "logs_in": len(dispositions)}
     for fate in FATES:
@@ -42,17 +42,13 @@ def month_counts(month, ordered, linked, deduplicated, dispositions, linked_disp
             counts[f"linked_{fate}"] = sum(1 for d in linked_dispositions.values() if d.fate == fate)
     counts["conversations"] = len(deduplicated)
     counts[Stage.LINKED_CONVERSATIONS] = len(linked)
-    counts["ends_from_previous_month"] = sum(1 for r in deduplicated if r["conversation_id"] not in month_ids)
-    counts["linked_ends_from_previous_month"] = sum(1 for r in linked if r["conversation_id"] not in month_ids)
-    counts["prefixes_absorbed"] = sum(len(r["absorbed_conversation_ids"]) for r in deduplicated)
-    counts["retry_logs"] = sum(len(r["retry_log_ids"]) for r in deduplicated)
-    counts["cross_month_in"] = sum(
-        1 for r in deduplicated if any(month_of_log.get(i) != month for i in r["log_ids"] + r["retry_log_ids"])
-    )
+    counts["ends_from_previous_month"] = sum(1 for p in deduplicated if p.conversation_id not in month_ids)
+    counts["linked_ends_from_previous_month"] = sum(1 for p in linked if p.conversation_id not in month_ids)
+    counts["prefixes_absorbed"] = sum(len(p.absorbed) for p in deduplicated)
+    counts["retry_logs"] = sum(len(p.retries) for p in deduplicated)
+    counts["cross_month_in"] = sum(1 for p in deduplicated if any(log.month != month for log in p.members + p.retries))
     counts["cross_month_out"] = counts["belongs_to_other_month"]
-    counts["conversations_with_lost_turns"] = sum(
-        1 for r in deduplicated if any(u["log_id"] is None for u in r["conversation"])
-    )
+    counts["conversations_with_lost_turns"] = sum(1 for p in deduplicated if p.lost_turns)
     return counts
 
 
@@ -91,7 +87,7 @@ def cross_check_stored(store: Warehouse, month: str, asset: str, links: MonthLin
         schema=pa.schema([("log_id", pa.string()), ("fate", pa.string()), ("conversation_id", pa.string())]),
     )
     raw = store.read_table(Stage.RAW_LOGS, month).select(["log_id"])
-    stored = store.read_table(asset, month)
+    stored = store.read_table(asset, month, ["conversation_id", "log_ids"] + ([] if linked else ["retry_log_ids"]))
     refs_sql = "SELECT conversation_id, unnest(log_ids) AS log_id FROM stored"
     if not linked:
         refs_sql += " UNION ALL SELECT conversation_id, unnest(retry_log_ids) AS log_id FROM stored"
@@ -101,7 +97,7 @@ def cross_check_stored(store: Warehouse, month: str, asset: str, links: MonthLin
     try:
         con.register("fates", fates)
         con.register("raw", raw)
-        con.register("stored", stored.select(["conversation_id", "log_ids"] + ([] if linked else ["retry_log_ids"])))
+        con.register("stored", stored)
         found = con.execute(
             f"""
             WITH refs AS ({refs_sql})

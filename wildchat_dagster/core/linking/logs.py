@@ -36,17 +36,22 @@ def utc_month(ts: dt.datetime) -> str:
     return f"{ts.year:04d}-{ts.month:02d}"
 
 
+TEXT_FIELDS = ("history", "prompt", "response")
+
+
 class LinkLog:
-    """One log with the keys linking needs; `index` is its rank in (timestamp, log_id) order."""
+    """One log with the keys linking needs, its texts left out; `index` is its rank in
+    (timestamp, log_id) order, `at` where its texts can be read back (the caller's choice)."""
 
     __slots__ = (
-        "row", "index", "ts", "rts", "month", "fp", "model", "ip", "round",
+        "row", "index", "at", "ts", "rts", "month", "fp", "model", "ip", "round",
         "hist_key", "full_key", "prefix_keys", "kept", "parent", "has_child", "home", "refused",
     )
 
-    def __init__(self, row: dict, index: int, fingerprints: dict, ips: dict):
-        self.row = row
+    def __init__(self, row: dict, index: int, fingerprints: dict, ips: dict, at=None):
+        self.row = {k: v for k, v in row.items() if k not in TEXT_FIELDS}
         self.index = index
+        self.at = at
         self.ts: dt.datetime = row["timestamp"]
         self.rts: dt.datetime = row["response_timestamp"]
         self.month = utc_month(self.ts)
