@@ -53,18 +53,34 @@ def test_on_cpu_the_onnx_runtime_is_used_within_the_score_tolerance_of_pytorch(t
         assert all(abs(got[name] - expected[name]) <= SCORE_TOLERANCE for name in DETOXIFY_SCORES)
 
 
-def test_an_explicit_onnx_fp32_runtime_matches_pytorch_closely(tiny_detoxify, tmp_path):
+def test_an_explicit_onnx_fp32_runtime_matches_pytorch_on_padded_batches_of_mixed_lengths(tiny_detoxify, tmp_path):
     onnx = _load(tiny_detoxify, tmp_path, cpu_runtime="onnx")
     assert onnx.moderator.version.split(":")[2] == "onnx"
     reference = _load(tiny_detoxify, tmp_path, cpu_runtime="torch").moderator.detoxify
-    assert largest_difference(reference, onnx.moderator.detoxify, TEXTS) < 1e-4  # no quantization: float noise only
+    # One batch from 1 to 64 tokens: most rows padded, so a mask frozen at export would show.
+    mixed = TEXTS + ["you " * 60, "a"]
+    assert largest_difference(reference, onnx.moderator.detoxify, mixed, batch_size=len(mixed)) < 1e-4
+    assert largest_difference(reference, onnx.moderator.detoxify, mixed, batch_size=1) < 1e-4
+
+
+def test_exporting_leaves_the_pytorch_reference_unchanged_in_eval_mode(tiny_detoxify, tmp_path):
+    """The exporter restores the mode of the module it is given: a wrapper left in training mode
+    switched the reference's dropout on, so PyTorch itself drifted by ~0.1 and the gate refused ONNX."""
+    reference = _load(tiny_detoxify, tmp_path, cpu_runtime="torch").moderator.detoxify
+    before = reference.predict(TEXTS)
+    scorer, runtime, why = cpu_scorer(reference, "onnx", tmp_path / "onnx", "digest")
+    assert not reference.model.training and runtime == "onnx"
+    assert reference.predict(TEXTS) == before  # deterministic: no dropout
+    assert float(why.split("within ")[1].split()[0]) < 1e-4  # fp32: float noise only
 
 
 def test_a_runtime_outside_the_tolerance_is_refused_and_pytorch_scores(tiny_detoxify, tmp_path, monkeypatch):
     reference = _load(tiny_detoxify, tmp_path, cpu_runtime="torch").moderator.detoxify
+    before = reference.predict(TEXTS)
     monkeypatch.setattr(detoxify_runtime, "SCORE_TOLERANCE", -1.0)  # nothing can be close enough
     scorer, runtime, why = cpu_scorer(reference, "auto", tmp_path / "onnx", "digest")
     assert scorer is reference and runtime == "torch"
+    assert scorer.predict(TEXTS) == before  # the fallback scores as before the exports
     assert "onnx-int8 off by" in why and "onnx off by" in why
     with pytest.raises(ValueError, match="cpu_runtime"):
         cpu_scorer(reference, "tensorrt", tmp_path / "onnx", "digest")

@@ -130,11 +130,16 @@ def export_onnx(model: Any, tokenizer: Any, target: Path, quantize: bool) -> Pat
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}}
     model = model.to("cpu").float().eval()
     # The TorchScript exporter: the torch.export-based default needs onnxscript and handles
-    # Hugging Face models less reliably; its deprecation warning is expected here.
+    # Hugging Face models less reliably; its deprecation warning is expected here, and its
+    # advanced-indexing note is about negative indices, which the attention mask never has.
+    # The wrapper must be in eval mode: the exporter puts the module it is given back in
+    # that module's mode, recursively, and a wrapper in training mode turned the
+    # reference's dropout on (PyTorch then drifted ~0.1 and the gate refused ONNX).
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore", (DeprecationWarning, torch.jit.TracerWarning))
+        warnings.filterwarnings("ignore", message="Exporting aten::index operator")
         torch.onnx.export(
-            Logits(model), tuple(sample[n] for n in names), str(partial), input_names=names,
+            Logits(model).eval(), tuple(sample[n] for n in names), str(partial), input_names=names,
             output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False,
         )
     os.replace(partial, fp32)  # atomic: parallel months may export at once
