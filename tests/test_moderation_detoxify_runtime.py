@@ -48,9 +48,13 @@ def test_on_cpu_the_onnx_runtime_is_used_within_the_score_tolerance_of_pytorch(t
     assert "onnx" in onnx.moderator.version and "within" in onnx.reason and "of PyTorch" in onnx.reason
     assert "onnx" not in reference.moderator.version  # the runtime is part of the cache key
     assert list((tmp_path / "detoxify").glob("*.onnx"))  # exported once, beside the patched checkpoint
-    for got, expected in zip(_scores(onnx.moderator, TEXTS), _scores(reference.moderator, TEXTS)):
+    texts = TEXTS + ["the day is long and you are nice " * 20]  # ~160 tokens: several 64-token windows
+    for got, expected in zip(_scores(onnx.moderator, texts), _scores(reference.moderator, texts)):
         assert set(DETOXIFY_SCORES) <= set(got)
         assert all(abs(got[name] - expected[name]) <= SCORE_TOLERANCE for name in DETOXIFY_SCORES)
+    # The same windows in both runtimes: one tokenizer, one window size.
+    assert onnx.moderator.max_tokens == reference.moderator.max_tokens
+    assert onnx.moderator.windows_scored == reference.moderator.windows_scored > len(texts)
 
 
 def test_an_explicit_onnx_fp32_runtime_matches_pytorch_on_padded_batches_of_mixed_lengths(tiny_detoxify, tmp_path):

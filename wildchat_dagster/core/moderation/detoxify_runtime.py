@@ -107,8 +107,8 @@ def _by_class(scores: Any, class_names: list[str]) -> dict[str, list[float] | fl
     return {name: np.squeeze(np.asarray(scores[:, i], dtype=np.float64)).tolist() for i, name in enumerate(class_names)}
 
 
-def export_onnx(model: Any, tokenizer: Any, target: Path, quantize: bool) -> Path:
-    """The model as an ONNX file (dynamic batch and length), int8-quantized when asked; written once."""
+def export_onnx(model: Any, tokenizer: Any, target: Path) -> Path:
+    """The model as an fp32 ONNX file (dynamic batch and length); written once."""
     import torch
 
     if target.exists():
@@ -125,8 +125,7 @@ def export_onnx(model: Any, tokenizer: Any, target: Path, quantize: bool) -> Pat
         def forward(self, *tensors):
             return self.wrapped(**dict(zip(names, tensors)))[0]
 
-    fp32 = target.with_name(target.stem.removesuffix("-int8") + ".fp32.onnx") if quantize else target
-    partial = fp32.with_suffix(f".{os.getpid()}.tmp")
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}}
     model = model.to("cpu").float().eval()
     # The TorchScript exporter: the torch.export-based default needs onnxscript and handles
@@ -142,10 +141,15 @@ def export_onnx(model: Any, tokenizer: Any, target: Path, quantize: bool) -> Pat
             Logits(model).eval(), tuple(sample[n] for n in names), str(partial), input_names=names,
             output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False,
         )
-    os.replace(partial, fp32)  # atomic: parallel months may export at once
-    if quantize:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+    os.replace(partial, target)  # atomic: parallel months may export at once
+    return target
 
+
+def quantize_int8(fp32: Path, target: Path) -> Path:
+    """The fp32 ONNX file with int8 dynamic quantization of its weights; written once."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    if not target.exists():
         partial = target.with_suffix(f".{os.getpid()}.tmp")
         quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8)
         os.replace(partial, target)
@@ -153,11 +157,12 @@ def export_onnx(model: Any, tokenizer: Any, target: Path, quantize: bool) -> Pat
 
 
 def onnx_session(path: Path, threads: int | None = None) -> Any:
+    """A CPU session; by default with as many threads as PyTorch uses (OMP_NUM_THREADS sets both)."""
     import onnxruntime as ort
+    import torch
 
     options = ort.SessionOptions()
-    if threads:
-        options.intra_op_num_threads = threads
+    options.intra_op_num_threads = threads or torch.get_num_threads()
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
@@ -191,13 +196,18 @@ def cpu_scorer(
         return reference, TORCH, f"PyTorch (onnxruntime not installed: {error.name})"
     texts = texts or VERIFICATION_TEXTS
     notes = []
+    fp32 = work_dir / f"detoxify-{_runtime_key(checkpoint_digest, ONNX)}-{ONNX}.onnx"
     for candidate in ([ONNX_INT8, ONNX] if runtime == "auto" else [runtime]):
-        key = hashlib.sha256(f"{checkpoint_digest}|{candidate}".encode()).hexdigest()[:16]
-        path = export_onnx(reference.model, reference.tokenizer, work_dir / f"detoxify-{key}-{candidate}.onnx",
-                           quantize=candidate == ONNX_INT8)
+        path = export_onnx(reference.model, reference.tokenizer, fp32)
+        if candidate == ONNX_INT8:
+            path = quantize_int8(path, work_dir / f"detoxify-{_runtime_key(checkpoint_digest, candidate)}-{candidate}.onnx")
         scorer = OnnxScorer(onnx_session(path), reference.tokenizer, reference.class_names, reference.model.config)
         difference = largest_difference(reference, scorer, texts)
         if difference <= SCORE_TOLERANCE:
             return scorer, candidate, f"{candidate}: scores within {difference:.4f} of PyTorch on {len(texts)} texts"
         notes.append(f"{candidate} off by {difference:.4f}")
     return reference, TORCH, f"PyTorch ({'; '.join(notes)} > {SCORE_TOLERANCE})"
+
+
+def _runtime_key(checkpoint_digest: str, runtime: str) -> str:
+    return hashlib.sha256(f"{checkpoint_digest}|{runtime}".encode()).hexdigest()[:16]
