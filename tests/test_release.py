@@ -337,3 +337,27 @@ def test_great_expectations_catch_a_wrong_split_and_month():
     assert not passed
     assert set(failed) == {"ExpectColumnValuesToBeInSet(toxic)", "ExpectColumnValuesToBeInSet(timestamp_month)"}
     assert failed["ExpectColumnValuesToBeInSet(timestamp_month)"]["partial_unexpected_list"] == ["2023-05"]
+
+
+def test_streamed_splits_equal_the_one_table_write_and_any_batch_size(data_dir, monkeypatch):
+    """The splits are written batch by batch: a one-batch month has the bytes of one table write of
+    split_release's rows; one-row batches give the same rows, and the checks still see every row."""
+    from wildchat_dagster.core.release import month as release_month
+    from wildchat_dagster.core.release.splits import release_table
+
+    rows = month_rows()
+    assert materialize_month(data_dir, rows).success
+    nontoxic, toxic, _ = split_release(rows)
+    reference = Warehouse(data_dir / "reference")
+    for split, expected in (("nontoxic", nontoxic), ("toxic", toxic)):
+        written = reference.write_table(f"release_{split}", MONTH, release_table(expected))
+        assert (data_dir / "warehouse" / f"release_{split}" / f"{MONTH}.parquet").read_bytes() == written.read_bytes()
+
+    monkeypatch.setattr(release_month.write_month_splits, "__defaults__", (None, 1))  # batch_rows=1
+    result = materialize_month(data_dir, rows)
+    checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert result.success and all(checks.values()), checks
+    for split in ("nontoxic", "toxic"):
+        stored = pq.ParquetFile(data_dir / "warehouse" / f"release_{split}" / f"{MONTH}.parquet")
+        assert stored.metadata.num_row_groups >= len(nontoxic if split == "nontoxic" else toxic)
+        assert stored.read().equals(reference.read_table(f"release_{split}", MONTH))

@@ -8,7 +8,8 @@ import pyarrow as pa
 from wildchat_dagster.assets.stage import Batch, BatchCheck
 from wildchat_dagster.core.geo.client_ips import canonical_ips, find_raw_ips
 from wildchat_dagster.core.months import month_window
-from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.core.storage.layout import StoragePath
+from wildchat_dagster.core.storage.warehouse import Warehouse, iter_file_batches
 from wildchat_dagster.stages import Stage
 
 NO_RAW_IPS = "no_raw_client_ips"
@@ -34,6 +35,21 @@ def month_client_ips(warehouse: Warehouse, month: str) -> set[str]:
 def no_raw_ips_result(warehouse: Warehouse, month: str, asset: str, table: pa.Table) -> dg.AssetCheckResult:
     """Fails (never printing the IPs themselves) when a raw client IP is found."""
     found = find_raw_ips(table, month_client_ips(warehouse, month))
+    return dg.AssetCheckResult(
+        check_name=NO_RAW_IPS,
+        asset_key=asset,
+        passed=not found,
+        metadata={"occurrences_found": len(found), "columns": sorted({c for c, _ in found}) or ["none"]},
+    )
+
+
+def no_raw_ips_file_result(warehouse: Warehouse, month: str, asset: str, path: StoragePath,
+                           batch_rows: int = 2_000) -> dg.AssetCheckResult:
+    """`no_raw_ips_result` over a written Parquet file, read a batch at a time."""
+    raw_ips = month_client_ips(warehouse, month)
+    found: list[tuple[str, str]] = []
+    for table in iter_file_batches(path, batch_rows):
+        found += find_raw_ips(table, raw_ips)
     return dg.AssetCheckResult(
         check_name=NO_RAW_IPS,
         asset_key=asset,

@@ -2,25 +2,27 @@
 
 import datetime as dt
 import json
-from collections import Counter
 
 import dagster as dg
 import pyarrow as pa
 
 import wildchat_dagster
 from wildchat_dagster import settings
-from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
-from wildchat_dagster.core.moderation.coverage import screening_coverage
+from wildchat_dagster.assets.checks import no_raw_ips_file_result, no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.months import month_window
-from wildchat_dagster.core.release.deletions import DeletionRequests, apply_deletions, load_deletion_requests
-from wildchat_dagster.core.release.expectations import release_expectations, release_frame, run_expectations
+from wildchat_dagster.core.release.deletions import load_deletion_requests
+from wildchat_dagster.core.release.expectations import release_expectations, run_expectations
+from wildchat_dagster.core.release.month import (
+    MonthSplits,
+    first_rows,
+    stored_identities,
+    stored_release_frame,
+    write_month_splits,
+)
 from wildchat_dagster.core.release.splits import (
     RELEASE_SCHEMA_NAMES,
     deduplication_counts,
-    release_table,
     schema_differences,
-    split_release,
-    to_release_row,
 )
 from wildchat_dagster.core.release.wildchat_4_8m import api_fields_by_log, release_schema, to_4_8m_row
 from wildchat_dagster.core.reporting.statistics import (
@@ -36,7 +38,6 @@ from wildchat_dagster.core.storage.warehouse import (
     atomic_copy,
     atomic_write_bytes,
     parquet_rows,
-    read_parquet,
     read_parquet_schema,
 )
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
@@ -51,6 +52,7 @@ SCHEMA_CHECK = "schema_matches_wildchat_1m"
 SPLITS_CHECK = "splits_disjoint_and_complete"
 EXPECTATIONS_CHECK = "release_expectations"
 SHRINK_CHECK = "no_silent_shrink"
+PREVIEW_COLUMNS = ["conversation_hash", "model", "timestamp", "turn", "language", "toxic", "country"]
 # The pipeline's stages before the release, in order (their provenance goes into the manifest).
 UPSTREAM_STAGES = [stage for stage in STAGE_SCHEMAS if not stage.startswith("release_")]
 
@@ -90,37 +92,26 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
     return specs
 
 
-def _identity(row: dict) -> tuple:
-    """A release row's identity: its content hash and the requests of its rounds."""
-    return (row["conversation_hash"], tuple(u["turn_identifier"] for u in row["conversation"]))
-
-
-def _splits_result(asset: str, written: dict[str, list[dict]], moderated_rows: list[dict],
-                   requests: DeletionRequests) -> dg.AssetCheckResult:
+def _splits_results(stored: dict[str, StoragePath], done: MonthSplits) -> dict[str, dg.AssetCheckResult]:
     """Compare the files as written with the moderated input: nothing lost, duplicated or misplaced
     (conversations a deletion request names are expected in neither split)."""
-    expected = Counter(_identity(row) for r in moderated_rows if not r.get("excluded_reason")
-                       if not requests.matches(row := to_release_row(r)))
-    nontoxic = Counter(_identity(r) for r in written[Stage.RELEASE_NONTOXIC])
-    toxic = Counter(_identity(r) for r in written[Stage.RELEASE_TOXIC])
+    nontoxic, wrong_nontoxic = stored_identities(stored[Stage.RELEASE_NONTOXIC], toxic=False)
+    toxic, wrong_toxic = stored_identities(stored[Stage.RELEASE_TOXIC], toxic=True)
     overlap = set(nontoxic) & set(toxic)
     released = nontoxic + toxic
-    wrong_flags = sum(r["toxic"] is not False for r in written[Stage.RELEASE_NONTOXIC]) + sum(
-        r["toxic"] is not True for r in written[Stage.RELEASE_TOXIC]
-    )
-    return dg.AssetCheckResult(
-        check_name=SPLITS_CHECK,
-        asset_key=asset,
-        passed=not overlap and released == expected and not wrong_flags,
-        metadata={
-            "in_both_splits": len(overlap),
-            "expected_conversations": sum(expected.values()),
-            "released_conversations": sum(released.values()),
-            "missing": sum((expected - released).values()),
-            "unexpected": sum((released - expected).values()),
-            "rows_in_wrong_split": wrong_flags,
-        },
-    )
+    expected = done.expected
+    wrong_flags = wrong_nontoxic + wrong_toxic
+    metadata = {
+        "in_both_splits": len(overlap),
+        "expected_conversations": sum(expected.values()),
+        "released_conversations": sum(released.values()),
+        "missing": sum((expected - released).values()),
+        "unexpected": sum((released - expected).values()),
+        "rows_in_wrong_split": wrong_flags,
+    }
+    passed = not overlap and released == expected and not wrong_flags
+    return {asset: dg.AssetCheckResult(check_name=SPLITS_CHECK, asset_key=asset, passed=passed, metadata=metadata)
+            for asset in SPLITS}
 
 
 def published_conversations(layout: DataLayout, month: str) -> int | None:
@@ -146,8 +137,8 @@ def _shrink_result(asset: str, published: int | None, new: int, config: ReleaseC
     )
 
 
-def _expectations_result(asset: str, month: str, rows: list[dict]) -> dg.AssetCheckResult:
-    passed, results = run_expectations(release_frame(rows), release_expectations(month, toxic=SPLITS[asset] == "toxic"), asset)
+def _expectations_result(asset: str, month: str, frame) -> dg.AssetCheckResult:
+    passed, results = run_expectations(frame, release_expectations(month, toxic=SPLITS[asset] == "toxic"), asset)
     failed = [r.expectation for r in results if not r.success]
     return dg.AssetCheckResult(
         check_name=EXPECTATIONS_CHECK,
@@ -214,8 +205,6 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     store = warehouse.get()
     month = context.partition_key
     published_before = published_conversations(store.layout, month)
-    moderated = store.read_table(Stage.MODERATED_CONVERSATIONS, month)
-    moderated_rows = moderated.to_pylist()
     schema_name = settings.release_schema()
     schema = release_schema(schema_name)
     convert = None
@@ -227,40 +216,36 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
 
         def convert(moderated_row: dict, row: dict) -> dict:
             return to_4_8m_row(row, [u.get("log_id") for u in moderated_row["conversation"]], api_fields)
-    nontoxic, toxic, excluded = split_release(moderated_rows, convert)
     # Deletion requests hold for every release of every month, re-runs included.
     requests = load_deletion_requests(store.layout)
-    removals = [apply_deletions(rows, requests) for rows in (nontoxic, toxic)]
-    nontoxic, toxic = removals[0].kept, removals[1].kept
-    deletions = {"request_ids": sorted(removals[0].request_ids | removals[1].request_ids),
-                 "conversations_removed": removals[0].removed + removals[1].removed}
+    done = write_month_splits(store, month, schema, requests, convert)
+    nontoxic, toxic = done.rows[Stage.RELEASE_NONTOXIC], done.rows[Stage.RELEASE_TOXIC]
+    excluded = dict(done.excluded)
+    deletions = {"request_ids": sorted(done.request_ids), "conversations_removed": done.removed}
     if deletions["conversations_removed"]:
         context.log.info(f"{month}: deletion requests {', '.join(deletions['request_ids'])} removed "
                          f"{deletions['conversations_removed']} conversations")
-    context.log.info(f"{month}: {len(moderated_rows)} moderated -> {len(nontoxic)} non-toxic, {len(toxic)} toxic, excluded {excluded}")
+    context.log.info(f"{month}: {done.moderated} moderated -> {nontoxic} non-toxic, {toxic} toxic, excluded {excluded}")
 
-    written: dict[str, list[dict]] = {}
-    stored: dict[str, StoragePath] = {}
+    stored: dict[str, StoragePath] = {asset: store.partition_path(asset, month) for asset in SPLITS}
     checks: dict[str, list[dg.AssetCheckResult]] = {}
-    for asset, rows in ((Stage.RELEASE_NONTOXIC, nontoxic), (Stage.RELEASE_TOXIC, toxic)):
-        stored[asset] = store.write_table(asset, month, release_table(rows, schema), schema)
-        table = read_parquet(stored[asset])
-        written[asset] = table.to_pylist()
+    for asset in SPLITS:
         differences = schema_differences(read_parquet_schema(stored[asset]), schema)
         checks[asset] = [
-            no_raw_ips_result(store, month, asset, table),
+            no_raw_ips_file_result(store, month, asset, stored[asset]),
             dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
                                 metadata={"differences": "; ".join(differences) or "none"}),
-            _expectations_result(asset, month, written[asset]),
+            _expectations_result(asset, month, stored_release_frame(stored[asset])),
         ]
+    splits_check = _splits_results(stored, done)
     for asset in SPLITS:
-        checks[asset].insert(2, _splits_result(asset, written, moderated_rows, requests))
-        checks[asset].insert(0, _shrink_result(asset, published_before, len(nontoxic) + len(toxic), config,
+        checks[asset].insert(2, splits_check[asset])
+        checks[asset].insert(0, _shrink_result(asset, published_before, nontoxic + toxic, config,
                                                deletions["conversations_removed"]))
     shrunk = not checks[Stage.RELEASE_NONTOXIC][0].passed
     if shrunk:
         context.log.error(
-            f"{month}: the new release holds {len(nontoxic) + len(toxic)} conversations, the published one "
+            f"{month}: the new release holds {nontoxic + toxic} conversations, the published one "
             f"{published_before} (more than {config.max_shrink_fraction:.0%} fewer): the published files stay; "
             "pass --allow-shrink (allow_shrink: true) if conversations were removed on purpose"
         )
@@ -274,14 +259,15 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         "deletions": deletions,  # request ids and a count only, never the removed content
         "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "counts": {
-            Stage.MODERATED_CONVERSATIONS: len(moderated_rows),
+            Stage.MODERATED_CONVERSATIONS: done.moderated,
             "excluded": excluded,
-            "nontoxic": len(nontoxic),
-            "toxic": len(toxic),
-            Stage.REJECTED_LOGS: store.read_table(Stage.REJECTED_LOGS, month).num_rows,
-            **deduplication_counts(moderated),
+            "nontoxic": nontoxic,
+            "toxic": toxic,
+            Stage.REJECTED_LOGS: store.partition_rows(Stage.REJECTED_LOGS, month),
+            **deduplication_counts(store.read_table(Stage.MODERATED_CONVERSATIONS, month,
+                                                    ["retry_log_ids", "absorbed_conversation_ids"])),
         },
-        "screening": screening_coverage(moderated_rows),
+        "screening": done.screening,
         "upstream": upstream_records(context.instance, month),
     }
     if not shrunk:  # the provenance describes the published files
@@ -296,21 +282,21 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
             published = "not published: " + ", ".join(blocking_failed)
         else:
             published = str(_publish(store, split, month, stored[asset]))
-        rows = written[asset]
-        preview = release_table(rows[:5], schema).select(["conversation_hash", "model", "timestamp", "turn", "language", "toxic", "country"])
+        rows = done.rows[asset]
+        preview = first_rows(stored[asset], 5, PREVIEW_COLUMNS)
         yield dg.MaterializeResult(
             asset_key=asset,
             data_version=dg.DataVersion(store.partition_fingerprint(asset, month)),
             metadata={
-                "rows": len(rows),
+                "rows": rows,
                 "excluded": dg.MetadataValue.json(excluded),
                 "deletion_requests_applied": ", ".join(deletions["request_ids"]) or "none",
                 "removed_by_deletion_requests": deletions["conversations_removed"],
-                Stage.MODERATED_CONVERSATIONS: len(moderated_rows),
+                Stage.MODERATED_CONVERSATIONS: done.moderated,
                 "published": published,
                 "warehouse_path": str(stored[asset]),
                 "schema": f"{RELEASE_SCHEMA_NAMES[schema_name]} features",
-                "preview": dg.MetadataValue.md(frame_markdown(preview.to_pandas()) if rows else "(empty)"),
+                "preview": dg.MetadataValue.md(frame_markdown(preview) if rows else "(empty)"),
             },
             check_results=checks[asset],
         )

@@ -35,6 +35,7 @@ from wildchat_dagster.schema import MODERATED_CONVERSATIONS, WILDCHAT_1M
 from wildchat_dagster.stages import Stage
 
 OVERALL = "all"
+TOKEN_BATCH = 20_000  # utterances whose texts are in memory at once while tokens are counted
 UNKNOWN_STATE = "(unknown)"  # a located country whose GeoLite2 record has no subdivision
 # OpenAI categories counted once each (the underscore spellings repeat them).
 CATEGORY_BREAKDOWN = [
@@ -147,23 +148,19 @@ def compute_statistics(
         _register(con, "nontoxic_files", sources.nontoxic, WILDCHAT_1M)
         _register(con, "toxic_files", sources.toxic, WILDCHAT_1M)
         _register(con, "moderated_files", sources.moderated, MODERATED_CONVERSATIONS)
+        # Texts stay in the files: the tables hold per-row figures, the texts stream through the tokenizer.
         con.execute(
-            f"""CREATE TABLE conversations AS
+            f"""CREATE VIEW conversation_files AS
             SELECT *, {_MONTH} AS month, 'nontoxic' AS split FROM nontoxic_files
             UNION ALL BY NAME SELECT *, {_MONTH} AS month, 'toxic' AS split FROM toxic_files"""
         )
-        utterances = con.sql(
-            """SELECT month, split, u.role AS role, u.content AS content, u.language AS language,
-                      u.hashed_ip AS hashed_ip, u.redacted AS redacted
-               FROM (SELECT month, split, unnest(conversation) AS u FROM conversations)"""
-        ).to_arrow_table()
-        counts = tokens.count(utterances.column("content").to_pylist())
-        con.register("utterances_with_tokens", utterances.append_column("tokens", pa.array(counts, pa.int64())))
-        con.execute("CREATE TABLE utterances AS SELECT * FROM utterances_with_tokens")
         con.execute(
-            f"""CREATE TABLE moderated AS
-            SELECT *, {_MONTH} AS month FROM moderated_files"""
+            "CREATE TABLE conversations AS SELECT * EXCLUDE (conversation, openai_moderation, detoxify_moderation) "
+            "FROM conversation_files"
         )
+        con.register("utterances_with_tokens", _utterances_with_tokens(con, tokens))
+        con.execute("CREATE TABLE utterances AS SELECT * FROM utterances_with_tokens")
+        con.execute(f"CREATE VIEW moderated AS SELECT *, {_MONTH} AS month FROM moderated_files")
         con.execute(
             f"""CREATE TABLE moderated_utterances AS
             SELECT month, u.role AS role, coalesce(u.language, 'unknown') AS language,
@@ -183,6 +180,24 @@ def compute_statistics(
         return _tables(con)
     finally:
         con.close()
+
+
+def _utterances_with_tokens(con: duckdb.DuckDBPyConnection, tokens: TokenCounter) -> pa.Table:
+    """One row per released utterance with its token count and without its text, the texts
+    read and counted `TOKEN_BATCH` utterances at a time."""
+    reader = con.sql(
+        """SELECT month, split, u.role AS role, u.content AS content, u.language AS language,
+                  u.hashed_ip AS hashed_ip, u.redacted AS redacted
+           FROM (SELECT month, split, unnest(conversation) AS u FROM conversation_files)"""
+    ).fetch_record_batch(TOKEN_BATCH)
+    counted = []
+    for batch in reader:
+        counts = pa.array(tokens.count(batch.column("content").to_pylist()), pa.int64())
+        counted.append(pa.RecordBatch.from_arrays(
+            [batch.column(n) for n in batch.schema.names if n != "content"] + [counts],
+            names=[n for n in batch.schema.names if n != "content"] + ["tokens"]))
+    schema = pa.schema([f for f in reader.schema if f.name != "content"] + [pa.field("tokens", pa.int64())])
+    return pa.Table.from_batches(counted, schema=schema)
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:

@@ -249,11 +249,11 @@ class Warehouse:
         yield from (batch.to_pylist() for batch in iter_file_batches(path, batch_rows, start, stop))
 
     @contextmanager
-    def partition_writer(self, asset: str, month: str) -> Iterator[Callable[[pa.Table], None]]:
-        """Write a partition table by table (one row group each, the asset's schema), published
-        atomically (rename, or one PUT) when the block ends without error; a partition nobody
-        wrote to is stored empty."""
-        with file_writer(self.layout.partition(asset, month), STAGE_SCHEMAS[asset]) as write:
+    def partition_writer(self, asset: str, month: str, schema: pa.Schema | None = None) -> Iterator[Callable[[pa.Table], None]]:
+        """Write a partition table by table (one row group each, the asset's schema unless given:
+        the release's is selectable), published atomically (rename, or one PUT) when the block
+        ends without error; a partition nobody wrote to is stored empty."""
+        with file_writer(self.layout.partition(asset, month), schema or STAGE_SCHEMAS[asset]) as write:
             yield write
 
 
