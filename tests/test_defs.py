@@ -106,8 +106,11 @@ def test_backfills_run_a_month_per_run_and_openai_steps_retry(defs):
         policy = graph.get(dg.AssetKey(name)).backfill_policy
         assert policy == dg.BackfillPolicy.multi_run(max_partitions_per_run=1), (name, policy)
     moderation = defs.resolve_assets_def(dg.AssetKey("moderated_conversations"))
-    retry = moderation.op.retry_policy
+    # The moderation shards call OpenAI: each shard step retries, and all share the API's pool.
+    shard_op = {op.name: op for op in moderation.node_def.node_defs}["shard_moderated_conversations"]
+    retry = shard_op.retry_policy
     assert retry is not None and retry.max_retries >= 2 and retry.backoff == dg.Backoff.EXPONENTIAL
+    assert shard_op.pool == "openai_moderation"
 
 
 def test_the_landing_sensor_targets_the_monthly_pipeline(defs):

@@ -541,7 +541,7 @@ def test_two_pass_streaming_equals_one_batch(data_dir, pii_redactor, redactor, m
     expected, _ = redact_conversations(rows, redactor)
     store.write_records("redacted_conversations", "2023-05", expected)
 
-    monkeypatch.setattr(redaction_asset, "BATCH_ROWS", 4)
+    monkeypatch.setenv("WILDCHAT_BATCH_ROWS", "4")
     result = dg.materialize(
         [redaction_asset.redacted_conversations],
         partition_key=MONTH,

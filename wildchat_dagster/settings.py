@@ -17,6 +17,13 @@ START_MONTH_ENV = "WILDCHAT_START_MONTH"
 RELEASE_SCHEMA_ENV = "WILDCHAT_RELEASE_SCHEMA"
 RELEASE_SCHEMA_NAMES = ("wildchat-1m", "wildchat-4.8m")
 RELEASE_LICENSE_ENV = "WILDCHAT_RELEASE_LICENSE"
+BATCH_ROWS_ENV = "WILDCHAT_BATCH_ROWS"
+DEFAULT_BATCH_ROWS = 2_000  # conversations: ~10,000 utterances of real-length text, tens of MB as Python rows
+SHARD_ROWS_ENV = "WILDCHAT_SHARD_ROWS"
+DEFAULT_SHARD_ROWS = 20_000  # conversations: a WildChat month (~80,000) is 4 shards, a small month one
+EXECUTOR_ENV = "WILDCHAT_EXECUTOR"
+EXECUTORS = ("in_process", "multiprocess")
+MAX_CONCURRENT_ENV = "WILDCHAT_MAX_CONCURRENT"
 
 
 def data_root() -> str:
@@ -57,3 +64,31 @@ def release_schema(environ: Mapping[str, str] = os.environ) -> str:
 def release_license(environ: Mapping[str, str] = os.environ) -> str:
     """The license the dataset card states (WildChat's own: ODC-BY)."""
     return environ.get(RELEASE_LICENSE_ENV) or "odc-by"
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name}={value!r}: expected a positive whole number")
+    return int(value)
+
+
+def batch_rows(environ: Mapping[str, str] = os.environ) -> int:
+    """Conversations per batch a stage streams: its peak memory, not the month's size."""
+    return _positive_int(environ, BATCH_ROWS_ENV, DEFAULT_BATCH_ROWS)
+
+
+def shard_rows(environ: Mapping[str, str] = os.environ) -> int:
+    """Conversations per shard of an enrichment stage (rounded down to whole batches)."""
+    return _positive_int(environ, SHARD_ROWS_ENV, DEFAULT_SHARD_ROWS)
+
+
+def executor(environ: Mapping[str, str] = os.environ) -> tuple[str, int | None]:
+    """The step executor (WILDCHAT_EXECUTOR) and, for multiprocess, its concurrency
+    (WILDCHAT_MAX_CONCURRENT, default the machine's cores)."""
+    name = (environ.get(EXECUTOR_ENV) or "in_process").strip().lower().replace("-", "_")
+    if name not in EXECUTORS:
+        raise ValueError(f"{EXECUTOR_ENV}={name!r}: expected one of {', '.join(EXECUTORS)}")
+    if name == "in_process":
+        return name, None
+    return name, _positive_int(environ, MAX_CONCURRENT_ENV, os.cpu_count() or 1)

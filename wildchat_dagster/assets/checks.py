@@ -59,11 +59,14 @@ def no_raw_ips_file_result(warehouse: Warehouse, month: str, asset: str, path: S
 
 
 def no_raw_ips_check(warehouse: Warehouse, month: str, ips: set[str] | None = None) -> BatchCheck:
-    """`no_raw_client_ips` batch by batch for streamed stages (the month's raw IPs are read once)."""
-    raw_ips = month_client_ips(warehouse, month) if ips is None else ips
+    """`no_raw_client_ips` batch by batch for streamed stages (the month's raw IPs are read once,
+    at the first batch: a step that only judges the totals reads nothing)."""
+    raw_ips: list[set[str]] = [] if ips is None else [ips]
 
     def count(batch: Batch) -> dict:
-        found = find_raw_ips(batch.table, raw_ips)
+        if not raw_ips:
+            raw_ips.append(month_client_ips(warehouse, month))
+        found = find_raw_ips(batch.table, raw_ips[0])
         return {"occurrences_found": len(found), "columns": {c for c, _ in found}}
 
     return BatchCheck(NO_RAW_IPS, count, passed=lambda totals: totals["occurrences_found"] == 0)

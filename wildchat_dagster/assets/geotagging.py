@@ -1,17 +1,17 @@
 """Stage: geotagged_conversations (GeoLite2 country/state, keyed IP hash; raw IPs end here)."""
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 
 from wildchat_dagster.assets.checks import month_client_ips, no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.assets.stage import Batch, BatchCheck, run_stage
+from wildchat_dagster.assets.sharded import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.stage import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.core.geo.client_ips import scrub_client_ips
 from wildchat_dagster.core.geo.geolocation import geotag_conversations
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
-from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
-from wildchat_dagster.resources.geoip import GeoIPResource
-from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.GEOTAGGED_CONVERSATIONS
@@ -57,39 +57,15 @@ def _located_share(counts: dict) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset(
-    partitions_def=monthly_partitions,
-    backfill_policy=MONTH_PER_RUN,
-    deps=[UPSTREAM],
-    check_specs=[
-        no_raw_ips_spec(ASSET),
-        dg.AssetCheckSpec(
-            CLIENT_IPS_HASHED,
-            asset=ASSET,
-            blocking=True,
-            description="Every user turn that had a client IP carries its keyed hash; assistant turns carry none.",
-        ),
-        dg.AssetCheckSpec(
-            PUBLIC_IPS_LOCATED,
-            asset=ASSET,
-            description=f"At least {MIN_LOCATED_SHARE:.0%} of user turns with a public IP got a country "
-            "(a low share means an outdated GeoIP database).",
-        ),
-    ],
-    group_name="enrichment",
-    kinds={"geoip2", "parquet"},
-    code_version="1",
-)
-def geotagged_conversations(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, geoip: GeoIPResource
-) -> dg.MaterializeResult:
-    """Conversations with each user turn's country, state and keyed IP hash in place
-    of its raw IP, so that no later asset holds a client address."""
-    month = context.partition_key
-    store = warehouse.get()
-    client_ips = month_client_ips(store, month)
-    hasher, locator = geoip.hasher(), geoip.locator()
-    hashes: dict[str, str] = {}  # ip -> keyed hash, over the whole month
+def _checks(step: StepContext, client_ips: set[str] | None = None) -> list[BatchCheck]:
+    return [no_raw_ips_check(step.store, step.month, client_ips), BatchCheck(CLIENT_IPS_HASHED, _client_ips_hashed)]
+
+
+@contextmanager
+def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork]:
+    client_ips = month_client_ips(step.store, step.month)
+    hasher, locator = step.resources.geoip.hasher(), step.resources.geoip.locator()
+    hashes: dict[str, str] = {}  # ip -> keyed hash, over the shard
 
     def process(source: list[dict]) -> tuple[list[dict], dict]:
         rows, counts = geotag_conversations(source, locator, hasher, hashes=hashes)
@@ -97,16 +73,19 @@ def geotagged_conversations(
         counts["client_ips_scrubbed_from_text"] = scrub_client_ips(rows, client_ips)
         return rows, counts
 
-    checks = [no_raw_ips_check(store, month, client_ips), BatchCheck(CLIENT_IPS_HASHED, _client_ips_hashed)]
-    run = run_stage(store, ASSET, UPSTREAM, month, process, checks, log=context.log.info)
+    # The keyed hashes (released anyway) unite over shards into the month's distinct IPs.
+    yield ShardWork(process, _checks(step, client_ips), finish=lambda: {"ip_hashes": set(hashes.values())})
+
+
+def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:
     counts, seconds = run.counts, run.seconds
-    counts["distinct_ips"] = len(set(hashes.values()))
+    counts["distinct_ips"] = len(counts.pop("ip_hashes", set()))
     typed_client_ips = counts["client_ips_scrubbed_from_text"]
-    context.log.info(
+    step.context.log.info(
         f"{counts['user_turns']} user turns, {counts['distinct_ips']} distinct IPs, "
         f"{counts['located']} located, in {seconds:.1f} s"
     )
-    configuration = geoip.describe()
+    configuration = step.resources.geoip.describe()
     metadata = {
         "conversations": counts["conversations"],
         "user_turns_processed": counts["user_turns"],
@@ -130,7 +109,35 @@ def geotagged_conversations(
         "ip_hash_key_source": configuration["ip_hash_key_source"],
         "ip_hash_key_id": configuration["ip_hash_key_id"],
         "turns_per_second": round(counts["user_turns"] / seconds, 1) if seconds > 0 else None,
-        "batches": run.batches,
         "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
     }
-    return dg.MaterializeResult(data_version=dg.DataVersion(store.partition_fingerprint(ASSET, month)), metadata=metadata, check_results=[*run.check_results(ASSET, checks), _located_share(counts)])
+    return metadata, [*run.check_results(ASSET, _checks(step)), _located_share(counts)]
+
+
+geotagged_conversations = sharded_asset(
+    ConversationStage(
+        asset=ASSET,
+        upstream=UPSTREAM,
+        description="Conversations with each user turn's country, state and keyed IP hash in place "
+        "of its raw IP, so that no later asset holds a client address.",
+        check_specs=[
+            no_raw_ips_spec(ASSET),
+            dg.AssetCheckSpec(
+                CLIENT_IPS_HASHED,
+                asset=ASSET,
+                blocking=True,
+                description="Every user turn that had a client IP carries its keyed hash; assistant turns carry none.",
+            ),
+            dg.AssetCheckSpec(
+                PUBLIC_IPS_LOCATED,
+                asset=ASSET,
+                description=f"At least {MIN_LOCATED_SHARE:.0%} of user turns with a public IP got a country "
+                "(a low share means an outdated GeoIP database).",
+            ),
+        ],
+        kinds={"geoip2", "parquet"},
+        resource_keys={"geoip"},
+        work=_work,
+        publish=_publish,
+    )
+)

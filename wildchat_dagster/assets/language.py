@@ -2,16 +2,17 @@
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import dagster as dg
 
 from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.assets.stage import Batch, BatchCheck, run_stage
+from wildchat_dagster.assets.sharded import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.stage import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.core.language.detection import tag_languages
 from wildchat_dagster.core.language.scripts import NOLANG
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
-from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
-from wildchat_dagster.resources.language_detector import LanguageDetector
-from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.LANGUAGE_TAGGED_CONVERSATIONS
@@ -39,38 +40,19 @@ def _every_utterance_has_language(batch: Batch) -> dict:
     return {"missing_languages": missing, "nolang_with_letters": wrong_nolang}
 
 
-@dg.asset(
-    partitions_def=monthly_partitions,
-    backfill_policy=MONTH_PER_RUN,
-    deps=[UPSTREAM],
-    check_specs=[
-        no_raw_ips_spec(ASSET),
-        dg.AssetCheckSpec(
-            EVERY_UTTERANCE_HAS_LANGUAGE,
-            asset=ASSET,
-            blocking=True,
-            description="Every utterance and conversation has a language; Nolang only for content without letters.",
-        ),
-    ],
-    group_name="enrichment",
-    kinds={"fasttext", "parquet"},
-    code_version="1",
-)
-def language_tagged_conversations(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, language_detector: LanguageDetector
-) -> dg.MaterializeResult:
-    """Conversations with the language of every turn and of the whole conversation,
-    so redaction can pick a per-language NER model and users can filter by language."""
-    month = context.partition_key
-    store = warehouse.get()
-    checks = [no_raw_ips_check(store, month), BatchCheck(EVERY_UTTERANCE_HAS_LANGUAGE, _every_utterance_has_language)]
-    run = run_stage(
-        store, ASSET, UPSTREAM, month, lambda rows: tag_languages(rows, language_detector.predict), checks,
-        log=context.log.info,
+@contextmanager
+def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork]:
+    predict = step.resources.language_detector.predict
+    yield ShardWork(
+        lambda rows: tag_languages(rows, predict),
+        [no_raw_ips_check(step.store, step.month), BatchCheck(EVERY_UTTERANCE_HAS_LANGUAGE, _every_utterance_has_language)],
     )
+
+
+def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:
     counts, seconds = run.counts, run.seconds
-    context.log.info(f"{counts['utterances']} utterances in {seconds:.1f} s: {len(counts['languages'])} languages")
-    model = language_detector.describe()
+    step.context.log.info(f"{counts['utterances']} utterances in {seconds:.1f} s: {len(counts['languages'])} languages")
+    model = step.resources.language_detector.describe()
     metadata = {
         "conversations": counts["conversations"],
         "utterances_processed": counts["utterances"],
@@ -90,7 +72,30 @@ def language_tagged_conversations(
         "model_sha256": model["model_sha256"],
         "fasttext_predict_version": model["fasttext_predict_version"],
         "turns_per_second": round(counts["utterances"] / seconds, 1) if seconds > 0 else None,
-        "batches": run.batches,
         "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
     }
-    return dg.MaterializeResult(data_version=dg.DataVersion(store.partition_fingerprint(ASSET, month)), metadata=metadata, check_results=run.check_results(ASSET, checks))
+    checks = [no_raw_ips_check(step.store, step.month), BatchCheck(EVERY_UTTERANCE_HAS_LANGUAGE, _every_utterance_has_language)]
+    return metadata, run.check_results(ASSET, checks)
+
+
+language_tagged_conversations = sharded_asset(
+    ConversationStage(
+        asset=ASSET,
+        upstream=UPSTREAM,
+        description="Conversations with the language of every turn and of the whole conversation, "
+        "so redaction can pick a per-language NER model and users can filter by language.",
+        check_specs=[
+            no_raw_ips_spec(ASSET),
+            dg.AssetCheckSpec(
+                EVERY_UTTERANCE_HAS_LANGUAGE,
+                asset=ASSET,
+                blocking=True,
+                description="Every utterance and conversation has a language; Nolang only for content without letters.",
+            ),
+        ],
+        kinds={"fasttext", "parquet"},
+        resource_keys={"language_detector"},
+        work=_work,
+        publish=_publish,
+    )
+)

@@ -1,9 +1,13 @@
 """moderated_conversations: every utterance moderated, turns and conversations marked toxic."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import dagster as dg
 
 from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.assets.stage import Batch, BatchCheck, run_stage
+from wildchat_dagster.assets.sharded import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.stage import Batch, BatchCheck, Parts, Shard, StageRun
 from wildchat_dagster.core.moderation.cache import CACHE_FILE_NAME, ModerationCache
 from wildchat_dagster.core.moderation.coverage import (
     coverage_summary,
@@ -14,18 +18,11 @@ from wildchat_dagster.core.moderation.coverage import (
 from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, PROFANITY, LoadedModerator, describe_languages
 from wildchat_dagster.core.moderation.policy import (
     SEXUAL_MINORS,
-    ToxicitySettings,
     count_sexual_minors,
     profanity_decision,
 )
 from wildchat_dagster.core.moderation.run import moderate_conversations
 from wildchat_dagster.core.reporting.tables import markdown_table
-from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
-from wildchat_dagster.resources.detoxify import DetoxifyResource
-from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
-from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
-from wildchat_dagster.resources.profanity import ProfanityResource
-from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.MODERATED_CONVERSATIONS
@@ -33,78 +30,72 @@ UPSTREAM = Stage.REDACTED_CONVERSATIONS
 RESULTS_COMPLETE = "moderation_results_complete"
 EXCLUDED_COUNTED = "excluded_counted"
 SCREENED = "toxicity_screening_complete"
+STORED_COUNTS = "counts_from_stored_rows"  # counted per batch, judged by three checks at publish
 PREVIEW_ROWS = 10
 OPENAI_OUTAGE_RETRY = dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
-@dg.asset(
-    partitions_def=monthly_partitions,
-    backfill_policy=MONTH_PER_RUN,
-    deps=[UPSTREAM],
-    check_specs=[
-        no_raw_ips_spec(ASSET),
-        dg.AssetCheckSpec(
-            RESULTS_COMPLETE,
-            asset=ASSET,
-            description="Every non-empty utterance has a result from every enabled moderator that supports its language.",
-        ),
-        dg.AssetCheckSpec(
-            SCREENED,
-            asset=ASSET,
-            description="Every non-empty utterance was screened by at least one moderator (warns: utterances in languages "
-            "no enabled moderator supports land in the non-toxic split unscreened).",
-        ),
-        dg.AssetCheckSpec(
-            EXCLUDED_COUNTED,
-            asset=ASSET,
-            blocking=True,
-            description="Every conversation with a sexual/minors flag is marked excluded, and counted.",
-        ),
-    ],
-    group_name="moderation",
-    kinds={"openai", "pytorch", "parquet"},
-    pool="openai_moderation",  # parallel months share one API budget
-    # The OpenAI client retries each request itself; this covers an outage or a rate limit that
-    # outlasts those retries. A retried step resumes from the moderation cache, paying nothing twice.
-    retry_policy=OPENAI_OUTAGE_RETRY,
-    code_version="1",
-)
-def moderated_conversations(
-    context: dg.AssetExecutionContext,
-    warehouse: WarehouseResource,
-    openai_moderation: OpenAIModerationResource,
-    detoxify: DetoxifyResource,
-    profanity: ProfanityResource,
-    moderation_policy: ModerationPolicyResource,
-) -> dg.MaterializeResult:
-    """Redacted conversations with OpenAI, Detoxify and offline-moderator results per
-    utterance, WildChat's toxic flags, and the sexual/minors release exclusion."""
-    store = warehouse.get()
-    month = context.partition_key
-    context.log.info(f"{store.partition_rows(UPSTREAM, month)} conversations to moderate for {month}")
+CHECK_SPECS = [
+    no_raw_ips_spec(ASSET),
+    dg.AssetCheckSpec(
+        RESULTS_COMPLETE,
+        asset=ASSET,
+        description="Every non-empty utterance has a result from every enabled moderator that supports its language.",
+    ),
+    dg.AssetCheckSpec(
+        SCREENED,
+        asset=ASSET,
+        description="Every non-empty utterance was screened by at least one moderator (warns: utterances in languages "
+        "no enabled moderator supports land in the non-toxic split unscreened).",
+    ),
+    dg.AssetCheckSpec(
+        EXCLUDED_COUNTED,
+        asset=ASSET,
+        blocking=True,
+        description="Every conversation with a sexual/minors flag is marked excluded, and counted.",
+    ),
+]
 
-    loaded = {OPENAI: openai_moderation.load(), DETOXIFY: detoxify.load(store.layout.cache_dir)}
-    use_profanity, why = profanity_decision(profanity.enabled, loaded[OPENAI].available, loaded[DETOXIFY].available)
+
+def _load(step: StepContext) -> dict[str, LoadedModerator]:
+    resources, log = step.resources, step.context.log
+    loaded = {OPENAI: resources.openai_moderation.load(), DETOXIFY: resources.detoxify.load(step.store.layout.cache_dir)}
+    use_profanity, why = profanity_decision(
+        resources.profanity.enabled, loaded[OPENAI].available, loaded[DETOXIFY].available
+    )
     if use_profanity:
-        offline = profanity.load()
+        offline = resources.profanity.load()
         loaded[PROFANITY] = LoadedModerator(offline.moderator, f"{offline.reason}; {why}")
     else:
         loaded[PROFANITY] = LoadedModerator(None, why)
     for name, status in loaded.items():
         if status.available:
-            context.log.info(f"{name}: {status.reason}")
+            log.info(f"{name}: {status.reason}")
         else:
-            context.log.warning(f"{name} not used: {status.reason}")
+            log.warning(f"{name} not used: {status.reason}")
+    return loaded
 
+
+def _described(loaded: dict[str, LoadedModerator]) -> dict:
+    """The moderators as the metadata shows them; usage figures add up over shards."""
+    return {
+        name: {
+            "available": status.available,
+            "reason": status.reason,
+            **({"version": status.moderator.version, "languages": describe_languages(status.moderator.languages),
+                "usage": status.moderator.usage()} if status.moderator is not None else {}),
+        }
+        for name, status in loaded.items()
+    }
+
+
+@contextmanager
+def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork]:
+    step.context.log.info(f"{shard.stop - shard.start} conversations to moderate for {step.month}")
+    loaded = _load(step)
     moderators = [status.moderator for status in loaded.values() if status.available]
     enabled = {name: status.moderator.languages for name, status in loaded.items() if status.moderator}
-    settings = moderation_policy.toxicity_settings()
-    coverages: list[dict] = []
-
-    def process(rows: list[dict]) -> tuple[list[dict], dict]:
-        moderated, counts = moderate_conversations(rows, moderators, cache, settings, log=context.log.info)
-        coverages.append(counts.pop("coverage"))  # per (language, role) groups: merged below
-        return moderated, counts
+    settings = step.resources.moderation_policy.toxicity_settings()
 
     def stored_counts(batch: Batch) -> dict:
         # From the rows as stored, independently of the counts kept while moderating.
@@ -115,21 +106,33 @@ def moderated_conversations(
             "excluded": sum(row["excluded_reason"] == SEXUAL_MINORS for row in stored),
         }
 
-    checks = [no_raw_ips_check(store, month), BatchCheck("counts_from_stored_rows", stored_counts)]
-    with ModerationCache(store.layout.cache(CACHE_FILE_NAME)) as cache:
-        run = run_stage(store, ASSET, UPSTREAM, month, process, checks, log=context.log.info)
-    counts, stored = run.counts, run.check_totals["counts_from_stored_rows"]
-    counts["coverage"] = coverage = merge_coverage(coverages)
+    with ModerationCache(step.store.layout.cache(CACHE_FILE_NAME)) as cache:
+
+        def process(rows: list[dict]) -> tuple[list[dict], dict]:
+            moderated, counts = moderate_conversations(rows, moderators, cache, settings, log=step.context.log.info)
+            counts["coverage"] = Parts([counts["coverage"]])  # per (language, role) groups: merged at publish
+            return moderated, counts
+
+        checks = [no_raw_ips_check(step.store, step.month), BatchCheck(STORED_COUNTS, stored_counts)]
+        yield ShardWork(process, checks, finish=lambda: {"moderators": _described(loaded)})
+
+
+def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:
+    counts, stored = run.counts, run.check_totals[STORED_COUNTS]
+    moderators = counts["moderators"]
+    enabled = [name for name, described in moderators.items() if "version" in described]
+    counts["coverage"] = coverage = merge_coverage(list(counts["coverage"]))
     missing = {name: stored["missing"].get(name, 0) for name in enabled}
     excluded = stored["excluded"]
-    (context.log.warning if coverage["unscreened"] else context.log.info)(f"screening: {coverage_summary(coverage)}")
+    log = step.context.log
+    (log.warning if coverage["unscreened"] else log.info)(f"screening: {coverage_summary(coverage)}")
     check_results = [
-        *run.check_results(ASSET, checks[:1]),
+        *run.check_results(ASSET, [no_raw_ips_check(step.store, step.month)]),
         dg.AssetCheckResult(
             check_name=RESULTS_COMPLETE,
             asset_key=ASSET,
             passed=not any(missing.values()),
-            metadata={"enabled_moderators": list(enabled) or ["none"], **{f"{n}_missing": c for n, c in missing.items()}},
+            metadata={"enabled_moderators": enabled or ["none"], **{f"{n}_missing": c for n, c in missing.items()}},
         ),
         dg.AssetCheckResult(
             check_name=SCREENED,
@@ -149,21 +152,13 @@ def moderated_conversations(
             },
         ),
     ]
-    context.log.info(f"{counts['toxic_conversations']} toxic and {excluded} excluded of {run.conversations} conversations")
-    metadata = _metadata(loaded, counts, settings, openai_moderation, detoxify, profanity, run.preview_rows)
-    metadata["batches"] = run.batches
-    return dg.MaterializeResult(data_version=dg.DataVersion(store.partition_fingerprint(ASSET, month)), metadata=metadata, check_results=check_results)
+    log.info(f"{counts['toxic_conversations']} toxic and {excluded} excluded of {run.conversations} conversations")
+    return _metadata(step, counts, run.preview_rows), check_results
 
 
-def _metadata(
-    loaded: dict[str, LoadedModerator],
-    counts: dict,
-    settings: ToxicitySettings,
-    openai_moderation: OpenAIModerationResource,
-    detoxify: DetoxifyResource,
-    profanity: ProfanityResource,
-    preview_rows: list[dict],
-) -> dict:
+def _metadata(step: StepContext, counts: dict, preview_rows: list[dict]) -> dict:
+    resources = step.resources
+    settings = resources.moderation_policy.toxicity_settings()
     metadata: dict = {
         "conversations": counts["conversations"],
         "utterances": counts["utterances"],
@@ -176,26 +171,46 @@ def _metadata(
         "profanity_threshold": settings.profanity_threshold,
         "detoxify_only_undecided": settings.detoxify_only_undecided,
         "moderation_cache": f"<local_dir>/cache/{CACHE_FILE_NAME}",
-        "openai_config": dg.MetadataValue.json(openai_moderation.configuration()),
-        "detoxify_config": dg.MetadataValue.json(detoxify.configuration()),
-        "profanity_config": dg.MetadataValue.json(profanity.configuration()),
+        "openai_config": dg.MetadataValue.json(resources.openai_moderation.configuration()),
+        "detoxify_config": dg.MetadataValue.json(resources.detoxify.configuration()),
+        "profanity_config": dg.MetadataValue.json(resources.profanity.configuration()),
     }
-    for name, status in loaded.items():
-        metadata[f"{name}_enabled"] = status.available
-        metadata[f"{name}_status"] = status.reason
-        if status.moderator is not None:
-            metadata[f"{name}_version"] = status.moderator.version
-            metadata[f"{name}_languages"] = describe_languages(status.moderator.languages)
+    for name, described in counts["moderators"].items():
+        metadata[f"{name}_enabled"] = described["available"]
+        metadata[f"{name}_status"] = described["reason"]
+        if "version" in described:
+            metadata[f"{name}_version"] = described["version"]
+            metadata[f"{name}_languages"] = described["languages"]
             metadata[f"{name}_cache_hits"] = counts[f"{name}_cache_hits"]
             metadata[f"{name}_cache_misses"] = counts[f"{name}_cache_misses"]
             metadata[f"{name}_flagged_utterances"] = counts[f"{name}_flagged_utterances"]
             if f"{name}_skipped_decided_texts" in counts:  # decided already: no model work
                 metadata[f"{name}_skipped_decided_texts"] = counts[f"{name}_skipped_decided_texts"]
-            for key, value in status.moderator.usage().items():
+            for key, value in described["usage"].items():
                 metadata[f"{name}_{key}"] = value
     metadata.update(_coverage_metadata(counts["coverage"]))
     metadata["preview"] = dg.MetadataValue.md(_preview(preview_rows))
     return metadata
+
+
+moderated_conversations = sharded_asset(
+    ConversationStage(
+        asset=ASSET,
+        upstream=UPSTREAM,
+        description="Redacted conversations with OpenAI, Detoxify and offline-moderator results per "
+        "utterance, WildChat's toxic flags, and the sexual/minors release exclusion.",
+        check_specs=CHECK_SPECS,
+        kinds={"openai", "pytorch", "parquet"},
+        resource_keys={"openai_moderation", "detoxify", "profanity", "moderation_policy"},
+        work=_work,
+        publish=_publish,
+        group_name="moderation",
+        pool="openai_moderation",  # the shards of parallel months share one API budget
+        # The OpenAI client retries each request itself; this covers an outage or a rate limit that
+        # outlasts those retries. A retried shard resumes from the moderation cache, paying nothing twice.
+        retry_policy=OPENAI_OUTAGE_RETRY,
+    )
+)
 
 
 def _coverage_metadata(coverage: dict) -> dict:

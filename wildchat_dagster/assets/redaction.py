@@ -3,17 +3,17 @@
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 
 from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.assets.stage import BATCH_ROWS, BatchCheck, run_stage
+from wildchat_dagster.assets.sharded import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.stage import BatchCheck, Shard, StageRun
 from wildchat_dagster.core.redaction.policy import ENTITY_TYPES
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
-from wildchat_dagster.core.storage.warehouse import file_writer, iter_file_batches, remove_tree
-from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
-from wildchat_dagster.resources.pii_redactor import PIIRedactor
-from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.core.storage.warehouse import file_writer, iter_file_batches
 from wildchat_dagster.schema import placeholder, placeholder_regex
 from wildchat_dagster.stages import Stage
 
@@ -56,94 +56,135 @@ def _preview(rows: list[dict], limit: int = 8) -> str:
     return markdown_table(["conversation_id", "turn", "role", "replacements"], shown) if shown else "no turn redacted"
 
 
-@dg.asset(
-    partitions_def=monthly_partitions,
-    backfill_policy=MONTH_PER_RUN,
-    deps=[UPSTREAM],
-    check_specs=[
-        no_raw_ips_spec(ASSET),
-        dg.AssetCheckSpec(
-            PLACEHOLDERS_WELL_FORMED,
-            asset=ASSET,
-            description=f"Replacements recorded per turn appear as {placeholder('TYPE')} placeholders; flags agree.",
-        ),
-    ],
-    group_name="enrichment",
-    kinds={"presidio", "parquet"},
-    code_version="1",
-)
-def redacted_conversations(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, pii_redactor: PIIRedactor
-) -> dg.MaterializeResult:
-    """Conversations with personal data and secrets replaced by WildChat's placeholders,
-    so the release carries no e-mail, phone, card, national ID, IP, name after a cue, profile URL or key."""
-    # Imported here: Presidio and spaCy take seconds to import, the code location loads without them.
-    from wildchat_dagster.core.redaction.conversations import CANDIDATES_SCHEMA, analyse_conversations, redact_analysed
-    from wildchat_dagster.core.redaction.month import RedactionReport, allow_list
+def _checks(step: StepContext) -> list[BatchCheck]:
+    return [no_raw_ips_check(step.store, step.month), PLACEHOLDERS_CHECK]
 
-    month = context.partition_key
-    store = warehouse.get()
-    redactor = pii_redactor.get_redactor()
-    report = RedactionReport()
+
+def _files(step: StepContext, kind: str, shard: Shard | None = None):
+    return step.store.layout.shard(ASSET, step.month, f"{kind}_{shard.index:05d}" if shard else kind)
+
+
+def _redactor(step: StepContext):
+    return step.resources.pii_redactor.get_redactor()
+
+
+def _survey(step: StepContext, shard: Shard) -> dict:
+    """Pass 1 over the shard: each turn's candidates (offsets only) kept aside, and the per-string
+    conversation counts written for the month's allow-list."""
+    # Imported here: Presidio and spaCy take seconds to import, the code location loads without them.
+    from wildchat_dagster.core.redaction.allow_list import write_string_counts
+    from wildchat_dagster.core.redaction.conversations import CANDIDATES_SCHEMA, analyse_conversations
+    from wildchat_dagster.core.redaction.month import RedactionReport
+
     started = time.perf_counter()
-    candidates_path = store.layout.shard(ASSET, month, "candidates")
-    # Pass 1: each turn's candidates (offsets only) kept aside, and the compact per-string
-    # conversation counts, summed over the month, give the month's allow-list.
-    counts: Counter = Counter()
-    with file_writer(candidates_path, CANDIDATES_SCHEMA) as keep:
-        for source in store.iter_records(UPSTREAM, month, BATCH_ROWS):
-            context.log.info(f"analysing {sum(len(r['conversation']) for r in source)} utterances of {month}")
-            table, batch_counts = analyse_conversations(
-                source, redactor, report, workers=pii_redactor.workers,
-                parallel_min_texts=pii_redactor.parallel_min_texts, progress=context.log.info,
+    resource, redactor = step.resources.pii_redactor, _redactor(step)
+    report, strings = RedactionReport(), Counter()
+    with file_writer(_files(step, "candidates", shard), CANDIDATES_SCHEMA) as keep:
+        for source in step.store.iter_records(UPSTREAM, step.month, shard.batch_rows, shard.start, shard.stop):
+            step.context.log.info(f"analysing {sum(len(r['conversation']) for r in source)} utterances of {step.month}")
+            table, counts = analyse_conversations(
+                source, redactor, report, workers=resource.workers,
+                parallel_min_texts=resource.parallel_min_texts, progress=step.context.log.info,
             )
             keep(table)
-            counts.update(batch_counts)
-    public = allow_list(counts, redactor.policy, report)
-    # Pass 2: batch by batch, the same batches, with the month's allow-list.
-    kept = (t.to_pylist() for t in iter_file_batches(candidates_path, BATCH_ROWS))
-    previews = []
+            strings.update(counts)
+    write_string_counts(_files(step, "strings", shard), strings)
+    report.seconds = time.perf_counter() - started
+    return report.as_counts()
+
+
+def _prepare(step: StepContext, shards: list[Shard], surveyed: dict) -> tuple[None, dict]:
+    """The month's allow-list from every shard's counts, written for the shards' pass 2."""
+    from wildchat_dagster.core.redaction.allow_list import read_string_counts, write_allow_list
+    from wildchat_dagster.core.redaction.month import RedactionReport, allow_list
+
+    report = RedactionReport()
+    counts = read_string_counts(_files(step, "strings", shard) for shard in shards)
+    write_allow_list(_files(step, "allow_list"), allow_list(counts, _redactor(step).policy, report))
+    return None, {"allow_listed_strings": dict(report.allow_listed_strings)}
+
+
+@contextmanager
+def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork]:
+    """Pass 2 over the shard: the same batches, with the month's allow-list."""
+    from wildchat_dagster.core.redaction.allow_list import read_allow_list
+    from wildchat_dagster.core.redaction.conversations import redact_analysed
+    from wildchat_dagster.core.redaction.month import RedactionReport
+
+    redactor, report = _redactor(step), RedactionReport()
+    public = read_allow_list(_files(step, "allow_list"))
+    kept = (t.to_pylist() for t in iter_file_batches(_files(step, "candidates", shard), shard.batch_rows))
 
     def process(source: list[dict]) -> tuple[list[dict], dict]:
         rows = redact_analysed(source, next(kept), public, redactor, report)
-        if not previews:
-            previews.append(_preview(rows))
         return rows, {"conversations_redacted": sum(1 for row in rows if row["redacted"])}
 
-    checks = [no_raw_ips_check(store, month), PLACEHOLDERS_CHECK]
-    run = run_stage(store, ASSET, UPSTREAM, month, process, checks, batch_rows=BATCH_ROWS, log=context.log.info)
-    remove_tree(store.layout.shard_dir(ASSET, month))
-    report.seconds = time.perf_counter() - started
-    context.log.info(
-        f"{report.texts} utterances in {report.seconds:.1f} s ({report.texts_per_second:,.0f}/s): "
-        f"{report.texts_redacted} redacted, {sum(report.entities.values())} replacements"
+    def finish() -> dict:
+        counts = report.as_counts()
+        return {key: counts[key] for key in ("texts_redacted", "entities", "secret_kinds", "allow_listed_occurrences")}
+
+    yield ShardWork(process, _checks(step), finish)
+
+
+def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:
+    counts = run.counts
+    seconds = counts["seconds"] + run.seconds
+    step.context.log.info(
+        f"{counts['texts']} utterances in {seconds:.1f} s ({counts['texts'] / seconds if seconds else 0:,.0f}/s): "
+        f"{counts['texts_redacted']} redacted, {sum(counts['entities'].values())} replacements"
     )
-    config = pii_redactor.describe()
+    config = step.resources.pii_redactor.describe()
+    entities = dict(Counter(counts["entities"]).most_common())
     metadata = {
         "conversations": run.conversations,
-        "conversations_redacted": run.counts["conversations_redacted"],
-        "utterances_processed": report.texts,
-        "utterances_redacted": report.texts_redacted,
-        "distinct_texts": report.distinct_texts,
-        "cache_hits": report.cache_hits,
-        "texts_analysed_after_prefilter": report.proposals.texts_analysed,
-        "texts_analysed_by_type": dg.MetadataValue.json(dict(report.proposals.by_type)),
-        "ner_texts": report.proposals.ner_texts,
-        "ner_windows": report.proposals.ner_windows,
-        "ner_window_tokens": report.proposals.ner_window_tokens,
-        "ner_whole_texts": report.proposals.ner_whole_texts,
-        "entities_redacted": dg.MetadataValue.md(counts_table(("entity", "replacements"), dict(report.entities.most_common()))),
-        "entities_redacted_by_type": dg.MetadataValue.json(dict(report.entities)),
-        "secrets_by_kind": dg.MetadataValue.json(dict(report.secret_kinds)),
-        "allow_listed_strings": sum(report.allow_listed_strings.values()),
-        "allow_listed_strings_by_type": dg.MetadataValue.json(dict(report.allow_listed_strings)),
-        "allow_listed_occurrences_kept": report.allow_listed_occurrences,
-        "workers_used": report.workers_used,
-        "texts_per_second": round(report.texts_per_second, 1),
-        "seconds": round(report.seconds, 2),
+        "conversations_redacted": counts["conversations_redacted"],
+        "utterances_processed": counts["texts"],
+        "utterances_redacted": counts["texts_redacted"],
+        "distinct_texts": counts["distinct_texts"],  # per batch: texts repeated within a batch are analysed once
+        "cache_hits": counts["cache_hits"],
+        "texts_analysed_after_prefilter": counts["texts_analysed"],
+        "texts_analysed_by_type": dg.MetadataValue.json(counts["texts_analysed_by_type"]),
+        "ner_texts": counts["ner_texts"],
+        "ner_windows": counts["ner_windows"],
+        "ner_window_tokens": counts["ner_window_tokens"],
+        "ner_whole_texts": counts["ner_whole_texts"],
+        "entities_redacted": dg.MetadataValue.md(counts_table(("entity", "replacements"), entities)),
+        "entities_redacted_by_type": dg.MetadataValue.json(entities),
+        "secrets_by_kind": dg.MetadataValue.json(counts["secret_kinds"]),
+        "allow_listed_strings": sum(counts["allow_listed_strings"].values()),
+        "allow_listed_strings_by_type": dg.MetadataValue.json(counts["allow_listed_strings"]),
+        "allow_listed_occurrences_kept": counts["allow_listed_occurrences"],
+        "workers_used": max(counts["workers_used"]),
+        "texts_per_second": round(counts["texts"] / seconds, 1) if seconds else 0.0,
+        "seconds": round(seconds, 2),
         "ner_models": dg.MetadataValue.json(config["ner_models"]),
         "ner_model_note": config["ner_model_note"],
         "redactor_configuration": dg.MetadataValue.json(config),
-        "preview": dg.MetadataValue.md(previews[0] if previews else "no turn redacted"),
+        "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
     }
-    return dg.MaterializeResult(data_version=dg.DataVersion(store.partition_fingerprint(ASSET, month)), metadata=metadata, check_results=run.check_results(ASSET, checks))
+    return metadata, run.check_results(ASSET, _checks(step))
+
+
+redacted_conversations = sharded_asset(
+    ConversationStage(
+        asset=ASSET,
+        upstream=UPSTREAM,
+        description="Conversations with personal data and secrets replaced by WildChat's placeholders, so the "
+        "release carries no e-mail, phone, card, national ID, IP, name after a cue, profile URL or key.",
+        check_specs=[
+            no_raw_ips_spec(ASSET),
+            dg.AssetCheckSpec(
+                PLACEHOLDERS_WELL_FORMED,
+                asset=ASSET,
+                description=f"Replacements recorded per turn appear as {placeholder('TYPE')} placeholders; flags agree.",
+            ),
+        ],
+        kinds={"presidio", "parquet"},
+        resource_keys={"pii_redactor"},
+        work=_work,
+        publish=_publish,
+        # Pass 1 and the allow-list: the month-wide knowledge pass 2 needs.
+        survey=_survey,
+        prepare=_prepare,
+    )
+)

@@ -1,11 +1,10 @@
 """The skeleton the conversation stages share: read -> core -> write -> checks -> metadata, in batches.
 
-A stage streams its upstream partition in record batches through its core
+A stage streams its upstream partition (or one shard of it: a contiguous
+range of rows, see `assets/sharded.py`) in record batches through its core
 function, writes each batch as it comes (one Parquet row group per batch,
 renamed into place at the end) and evaluates its checks batch by batch, so
-its peak memory depends on the batch size, not on the month. A core that
-needs the whole month at once (redaction's month-wide allow-list) asks for
-one batch.
+its peak memory depends on the batch size, not on the month.
 """
 
 from __future__ import annotations
@@ -18,10 +17,12 @@ from typing import Any
 import dagster as dg
 import pyarrow as pa
 
-from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.core.storage.layout import StoragePath
+from wildchat_dagster.core.storage.warehouse import Warehouse, file_writer
 from wildchat_dagster.schema import STAGE_SCHEMAS
+from wildchat_dagster.settings import DEFAULT_BATCH_ROWS
 
-BATCH_ROWS = 2_000  # conversations: ~10,000 utterances of real-length text, tens of MB as Python rows
+BATCH_ROWS = DEFAULT_BATCH_ROWS  # conversations; WILDCHAT_BATCH_ROWS sets it for the sharded stages
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,32 @@ class StageRun:
         ]
 
 
+class Parts(list):
+    """Counts a stage merges itself (e.g. coverage tables): batches' parts are concatenated."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Upstream rows [start, stop) of a month: a contiguous range, starting at a batch boundary."""
+
+    index: int
+    start: int
+    stop: int
+    batch_rows: int = BATCH_ROWS
+
+    @property
+    def name(self) -> str:
+        return f"shard_{self.index:05d}"
+
+
+def plan_shards(rows: int, shard_rows: int, batch_rows: int = BATCH_ROWS) -> list[Shard]:
+    """ceil(rows / size) shards of `size` rows, `size` being `shard_rows` rounded down to whole
+    batches (at least one): every shard starts where a batch of the unsharded run starts."""
+    size = max(batch_rows, shard_rows // batch_rows * batch_rows)
+    count = max(1, -(-rows // size))
+    return [Shard(i, i * size, min(rows, (i + 1) * size), batch_rows) for i in range(count)]
+
+
 def run_stage(
     store: Warehouse,
     asset: str,
@@ -78,19 +105,42 @@ def run_stage(
     batch_rows: int | None = BATCH_ROWS,
     log: Callable[[str], None] | None = None,
     preview_rows: int = 10,
+    shard: Shard | None = None,
 ) -> StageRun:
-    """Stream `upstream`'s partition through `process` (rows -> (rows, counts)) into `asset`'s.
+    """Stream `upstream`'s partition (or `shard`'s rows of it) through `process`
+    (rows -> (rows, counts)) into `asset`'s partition (or the shard's file).
 
     `batch_rows=None` processes the month as one batch. The written table is
     the one a single write of every row would give (same rows, same order,
     same schema); only the row groups follow the batches.
     """
+    if shard is None:
+        target, start, stop = store.partition_path(asset, month), 0, None
+    else:
+        target, start, stop = store.layout.shard(asset, month, shard.name), shard.start, shard.stop
+    return _stream(store, asset, upstream, month, target, start, stop, process, checks, batch_rows, log, preview_rows)
+
+
+def _stream(
+    store: Warehouse,
+    asset: str,
+    upstream: str,
+    month: str,
+    target: StoragePath,
+    start: int,
+    stop: int | None,
+    process: Callable[[list[dict]], tuple[list[dict], dict[str, Any]]],
+    checks: list[BatchCheck],
+    batch_rows: int | None,
+    log: Callable[[str], None] | None,
+    preview_rows: int,
+) -> StageRun:
     schema = STAGE_SCHEMAS[asset]
     run = StageRun(check_totals={check.name: {} for check in checks})
     started = time.perf_counter()
-    total = store.partition_rows(upstream, month)
-    with store.partition_writer(asset, month) as write:
-        for source in store.iter_records(upstream, month, batch_rows):
+    total = (store.partition_rows(upstream, month) if stop is None else stop) - start
+    with file_writer(target, schema) as write:
+        for source in store.iter_records(upstream, month, batch_rows, start, stop):
             rows, counts = process(source)
             table = pa.Table.from_pylist(rows, schema=schema)
             write(table)
@@ -109,10 +159,12 @@ def run_stage(
 
 
 def merge_counts(into: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
-    """Add one batch's counts to the totals: numbers add, dicts merge (biggest first), sets unite;
-    anything else keeps its first value."""
+    """Add one batch's counts to the totals: numbers add, dicts merge (biggest first), sets unite,
+    Parts concatenate; anything else keeps its first value."""
     for key, value in more.items():
-        if key not in into:
+        if isinstance(value, Parts):
+            into[key] = Parts([*into.get(key, []), *value])
+        elif key not in into:
             into[key] = set(value) if isinstance(value, set) else (merge_counts({}, value) if isinstance(value, dict) else value)
         elif isinstance(value, bool) or not isinstance(value, (int, float, dict, set)):
             continue

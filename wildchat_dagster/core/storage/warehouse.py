@@ -294,6 +294,14 @@ def iter_file_batches(
             yield pa.concat_tables(pending) if pending else parquet.schema_arrow.empty_table()
 
 
+def iter_row_groups(path: StoragePath) -> Iterator[pa.Table]:
+    """A Parquet file's row groups, one table each, in order."""
+    with open(path, "rb") if _is_local(path) else path.open("rb") as f:
+        parquet = pq.ParquetFile(f)
+        for group in range(parquet.num_row_groups):
+            yield parquet.read_row_group(group)
+
+
 @contextmanager
 def file_writer(path: StoragePath, schema: pa.Schema) -> Iterator[Callable[[pa.Table], None]]:
     """Write a Parquet file table by table (one row group each, cast to `schema`), published

@@ -1,0 +1,196 @@
+"""A month's conversation stage as shards: plan -> one step per shard -> publish (a graph-backed asset).
+
+Geotagging, language ID, redaction and moderation are per-conversation work,
+so a big month is cut into shards, contiguous ranges of upstream rows that
+start at batch boundaries (`plan_shards`). Each shard is its own step: the
+multiprocess executor runs a month's shards on several cores, the Celery or
+Kubernetes step executors on several workers. Each shard streams its rows
+exactly as an unsharded run would (same batches, in order) into a shard
+file under the data root; publish concatenates the files row group by row
+group into the partition (atomically), so the partition is the one a single
+worker writes, by construction. A stage that needs month-wide knowledge
+first (redaction's allow-list) adds a survey step per shard and a prepare
+step that merges their summaries before the shards proper.
+
+Only counts travel between steps (op outputs); rows and texts stay in files
+under the data root.
+"""
+
+# No `from __future__ import annotations`: Dagster inspects the ops' context annotation at runtime.
+import warnings
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import dagster as dg
+
+from wildchat_dagster import settings
+from wildchat_dagster.assets.stage import BatchCheck, Shard, StageRun, merge_counts, plan_shards, run_stage
+from wildchat_dagster.core.storage.warehouse import Warehouse, iter_row_groups, remove_tree
+from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
+
+PREVIEW_ROWS = 10
+# `data_version=` on Output is marked beta in 1.13 (MaterializeResult's is not); it is tested.
+warnings.filterwarnings("ignore", message="Parameter `data_version` of initializer `Output", category=dg.BetaWarning)
+
+
+@dataclass(frozen=True)
+class ShardWork:
+    """What a shard step runs: the core function over a batch, and the checks counted per batch.
+    `finish` adds counts known only at the end (e.g. moderator usage)."""
+
+    process: Callable[[list[dict]], tuple[list[dict], dict[str, Any]]]
+    checks: list[BatchCheck]
+    finish: Callable[[], dict[str, Any]] = dict
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a stage's hooks get in every step."""
+
+    context: dg.OpExecutionContext
+    store: Warehouse
+    month: str
+    resources: Any  # context.resources: the stage's resources by key
+
+
+@dataclass(frozen=True)
+class ConversationStage:
+    """One enrichment stage: its asset, upstream, checks and hooks (see module docstring).
+
+    - `work(step, shard, prepared)`: a context manager giving the shard's ShardWork;
+    - `publish(step, run)`: the asset's metadata and every check result, from the merged run
+      (`run.preview_rows` are the partition's first rows as stored);
+    - `survey(step, shard) -> counts` and `prepare(step, shards, surveyed) -> (prepared, counts)`:
+      the optional month-wide pass before the shards; `prepared` goes to every shard, the counts
+      to publish (both small: they are op outputs).
+    """
+
+    asset: str
+    upstream: str
+    description: str
+    check_specs: list[dg.AssetCheckSpec]
+    kinds: set[str]
+    resource_keys: set[str]
+    work: Callable[[StepContext, Shard, Any], AbstractContextManager[ShardWork]]
+    publish: Callable[[StepContext, StageRun], tuple[dict, list[dg.AssetCheckResult]]]
+    survey: Callable[[StepContext, Shard], dict[str, Any]] | None = None
+    prepare: Callable[[StepContext, list[Shard], dict[str, Any]], tuple[Any, dict[str, Any]]] | None = None
+    group_name: str = "enrichment"
+    code_version: str = "1"
+    pool: str | None = None
+    retry_policy: dg.RetryPolicy | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def _step(context: dg.OpExecutionContext) -> StepContext:
+    return StepContext(context, context.resources.warehouse.get(), context.partition_key, context.resources)
+
+
+def _dynamic(shards: list[Shard], extra: Any = None):
+    for shard in shards:
+        yield dg.DynamicOutput((shard, extra), mapping_key=shard.name)
+
+
+def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
+    """The stage as a monthly graph-backed asset of plan, shard (and survey/prepare) and publish steps."""
+    resources = {"warehouse", *stage.resource_keys}
+    asset = stage.asset
+
+    @dg.op(name=f"plan_{asset}", ins={"upstream": dg.In(dg.Nothing)}, out=dg.DynamicOut(), required_resource_keys=resources)
+    def plan(context: dg.OpExecutionContext):
+        """Cuts the upstream partition into shards of WILDCHAT_SHARD_ROWS rows (whole batches)."""
+        step = _step(context)
+        rows = step.store.partition_rows(stage.upstream, step.month)
+        shards = plan_shards(rows, settings.shard_rows(), settings.batch_rows())
+        remove_tree(step.store.layout.shard_dir(asset, step.month))  # what a failed earlier run left
+        context.log.info(f"{asset} {step.month}: {rows} conversations in {len(shards)} shard(s)")
+        yield from _dynamic(shards)
+
+    @dg.op(name=f"survey_{asset}", required_resource_keys=resources, tags=stage.tags)
+    def survey(context: dg.OpExecutionContext, planned: tuple) -> tuple:
+        shard, _ = planned
+        return shard, stage.survey(_step(context), shard)
+
+    @dg.op(name=f"prepare_{asset}", out={"shards": dg.DynamicOut(), "surveyed": dg.Out()}, required_resource_keys=resources)
+    def prepare(context: dg.OpExecutionContext, surveyed: list):
+        shards = [shard for shard, _ in surveyed]
+        totals: dict = {}
+        for _, counts in surveyed:
+            merge_counts(totals, counts)
+        prepared, month_counts = stage.prepare(_step(context), shards, totals)
+        merge_counts(totals, month_counts)
+        for shard in shards:
+            yield dg.DynamicOutput((shard, prepared), output_name="shards", mapping_key=shard.name)
+        yield dg.Output(totals, output_name="surveyed")
+
+    @dg.op(
+        name=f"shard_{asset}", required_resource_keys=resources, pool=stage.pool, retry_policy=stage.retry_policy,
+        tags=stage.tags,
+    )
+    def process_shard(context: dg.OpExecutionContext, planned: tuple) -> tuple:
+        """Streams the shard's rows through the stage into its shard file."""
+        shard, prepared = planned
+        step = _step(context)
+        with stage.work(step, shard, prepared) as work:
+            run = run_stage(
+                step.store, asset, stage.upstream, step.month, work.process, work.checks,
+                batch_rows=shard.batch_rows, log=context.log.info, shard=shard,
+            )
+            merge_counts(run.counts, work.finish())
+        return shard, replace(run, preview_rows=[])  # rows stay in files: only counts travel
+
+    check_outs = {spec.get_python_identifier(): dg.Out(dg.Nothing) for spec in stage.check_specs}
+
+    @dg.op(
+        name=f"publish_{asset}", out={"result": dg.Out(dg.Nothing), **check_outs}, required_resource_keys=resources,
+        ins={"parts": dg.In(), "surveyed": dg.In(default_value=None)},
+    )
+    def publish(context: dg.OpExecutionContext, parts: list, surveyed: dict | None):
+        """Concatenates the shard files in order into the partition and reports the merged run."""
+        step = _step(context)
+        parts = sorted(parts, key=lambda part: part[0].index)
+        run = StageRun(check_totals={}, counts=dict(surveyed or {}))
+        for _, part in parts:
+            run.conversations += part.conversations
+            run.batches += part.batches
+            run.seconds += part.seconds
+            merge_counts(run.counts, part.counts)
+            for name, totals in part.check_totals.items():
+                merge_counts(run.check_totals.setdefault(name, {}), totals)
+        layout = step.store.layout
+        with step.store.partition_writer(asset, step.month) as write:
+            for shard, _ in parts:
+                for row_group in iter_row_groups(layout.shard(asset, step.month, shard.name)):
+                    write(row_group)
+        remove_tree(layout.shard_dir(asset, step.month))
+        run.preview_rows = next(step.store.iter_records(asset, step.month, PREVIEW_ROWS))
+        metadata, check_results = stage.publish(step, run)
+        yield dg.Output(
+            None, "result", metadata={**metadata, "batches": run.batches, "shards": len(parts)},
+            data_version=dg.DataVersion(step.store.partition_fingerprint(asset, step.month)),
+        )
+        yield from check_results
+
+    @dg.graph_asset(
+        name=asset,
+        description=stage.description,
+        ins={"upstream": dg.AssetIn(key=stage.upstream, dagster_type=dg.Nothing)},
+        partitions_def=monthly_partitions,
+        backfill_policy=MONTH_PER_RUN,
+        check_specs=stage.check_specs,
+        group_name=stage.group_name,
+        kinds=stage.kinds,
+        code_version=stage.code_version,
+    )
+    def stage_graph(upstream):
+        shards = plan(upstream)
+        if stage.survey is None:
+            outputs = publish(shards.map(process_shard).collect())
+        else:
+            prepared, surveyed = prepare(shards.map(survey).collect())
+            outputs = publish(prepared.map(process_shard).collect(), surveyed)
+        return dict(zip(["result", *check_outs], outputs if check_outs else [outputs]))
+
+    return stage_graph
