@@ -77,7 +77,8 @@ class RssSampler(threading.Thread):
 
 
 def _step_windows(run_ids: list[str]) -> dict[str, tuple[float, float]]:
-    """Step key -> (start, end) epoch seconds, from the instance's event log."""
+    """Step key -> (start, end) epoch seconds, from the instance's event log. A sharded stage's
+    steps (plan, shards, publish: "<asset>.<op>[shard]") count as one window, first start to last end."""
     import dagster as dg
 
     instance = dg.DagsterInstance.get()
@@ -86,11 +87,12 @@ def _step_windows(run_ids: list[str]) -> dict[str, tuple[float, float]]:
     for run_id in run_ids:
         starts: dict[str, float] = {}
         for entry in instance.all_logs(run_id, of_type=kinds):
-            key = entry.step_key
             if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START:
-                starts[key] = entry.timestamp
-            elif key in starts:
-                windows[key] = (starts[key], entry.timestamp)
+                starts[entry.step_key] = entry.timestamp
+            elif entry.step_key in starts:
+                key, start = entry.step_key.split(".", 1)[0], starts[entry.step_key]
+                earlier = windows.get(key, (start, entry.timestamp))
+                windows[key] = (min(earlier[0], start), max(earlier[1], entry.timestamp))
     return windows
 
 
