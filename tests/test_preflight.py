@@ -40,6 +40,8 @@ def landed(data_dir: Path) -> Path:
         ({"WILDCHAT_START_MONTH": "2023-06"}, "2023-04 precedes WILDCHAT_START_MONTH=2023-06: set WILDCHAT_START_MONTH to 2023-04"),
         ({"WILDCHAT_IP_HASH_KEY": "short"}, "WILDCHAT_IP_HASH_KEY is 5 bytes long; use at least 16"),
         ({"WILDCHAT_DATADIR": "/tmp"}, "WILDCHAT_DATADIR is not a setting of wildchat-dagster"),
+        ({"WILDCHAT_SHARD_ROWS": "0"}, "WILDCHAT_SHARD_ROWS='0': expected a positive whole number"),
+        ({"WILDCHAT_EXECUTOR": "threads"}, "WILDCHAT_EXECUTOR='threads': expected one of in_process, multiprocess"),
     ],
 )
 def test_a_wrong_setting_fails_before_any_stage_runs(landed, env, message):

@@ -96,3 +96,17 @@ def test_a_month_in_shards_equals_the_month_in_one_shard(data_dir, monkeypatch):
         checks = [[c for c in run[asset]["checks"] if c[0] != "no_silent_shrink"] for run in (sharded, one_shard)]
         assert checks[0] == checks[1] and len(checks[0]) >= 1, asset
     assert sharded["nontoxic"] == one_shard["nontoxic"] and sharded["toxic"] == one_shard["toxic"]  # release bytes
+
+
+def test_the_executor_is_in_process_unless_set():
+    import os
+
+    from wildchat_dagster import settings
+    from wildchat_dagster.definitions import step_executor
+
+    assert step_executor({}) is dg.in_process_executor
+    assert step_executor({"WILDCHAT_EXECUTOR": "multiprocess"}).name == "multiprocess"
+    assert settings.executor({"WILDCHAT_EXECUTOR": "multiprocess"}) == ("multiprocess", os.cpu_count())
+    assert settings.executor({"WILDCHAT_EXECUTOR": "multiprocess", "WILDCHAT_MAX_CONCURRENT": "3"}) == ("multiprocess", 3)
+    with pytest.raises(ValueError, match="WILDCHAT_EXECUTOR"):
+        settings.executor({"WILDCHAT_EXECUTOR": "dask"})

@@ -26,6 +26,10 @@ SETTINGS: dict[str, str] = {
     settings.START_MONTH_ENV: "first month of the partitions, YYYY-MM",
     settings.RELEASE_SCHEMA_ENV: "release schema: wildchat-1m (default) or wildchat-4.8m",
     settings.RELEASE_LICENSE_ENV: "license stated by the dataset card (default odc-by)",
+    settings.BATCH_ROWS_ENV: f"conversations per batch a stage streams (default {settings.DEFAULT_BATCH_ROWS})",
+    settings.SHARD_ROWS_ENV: f"conversations per shard step of geo, language, redaction, moderation (default {settings.DEFAULT_SHARD_ROWS})",
+    settings.EXECUTOR_ENV: "step executor: in_process (default) or multiprocess (a month's shards on several cores)",
+    settings.MAX_CONCURRENT_ENV: "steps at once under the multiprocess executor (default: the cores)",
     KEY_ENV_VAR: f"HMAC key for hashed_ip, at least {MIN_KEY_LENGTH} bytes (else the key file)",
     CHECKPOINT_ENV: "local Detoxify checkpoint (.ckpt)",
     CONFIG_DIR_ENV: "directory with config.json and tokenizer files of the checkpoint's base model",
@@ -51,10 +55,11 @@ def configuration_problems(layout: DataLayout, months: list[str], environ: Mappi
         if early := [m for m in months if m < start]:
             problems.append(f"{', '.join(early)} precede{'s' if len(early) == 1 else ''} {settings.START_MONTH_ENV}={start}: "
                             f"set {settings.START_MONTH_ENV} to {min(early)} or earlier")
-    try:
-        settings.release_schema(environ)
-    except ValueError as error:
-        problems.append(str(error))
+    for read in (settings.release_schema, settings.batch_rows, settings.shard_rows, settings.executor):
+        try:
+            read(environ)
+        except ValueError as error:
+            problems.append(str(error))
     try:
         instance_config(environ)
     except ValueError as error:
