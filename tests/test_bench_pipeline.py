@@ -65,3 +65,31 @@ def test_rss_sampler_sees_memory_and_cpu_of_this_process():
 def test_pipeline_options_belong_to_the_pipeline_benchmark():
     result = CliRunner().invoke(main, ["bench", "linking", "--compare"])
     assert result.exit_code == 2 and "pipeline benchmark" in result.output
+
+
+def _figures(conversations: int, steps: dict[str, tuple[float, float]], peak: int) -> dict:
+    return {"conversations": conversations, "first_run": {"peak_rss_mb": peak, "steps": [
+        {"step": step, "cpu_s": cpu, "seconds": wall} for step, (cpu, wall) in steps.items()]}}
+
+
+def test_linearity_flags_a_stage_that_grows_faster_than_the_data():
+    from wildchat_dagster.kit.benchmarks.pipeline import linearity
+
+    small = _figures(2_000, {"link_conversations": (10.0, 12.0), "release_splits": (5.0, 6.0)}, 1_000)
+    linear = linearity(small, _figures(8_000, {"link_conversations": (41.0, 50.0), "release_splits": (20.0, 22.0)}, 1_100))
+    assert linear["linear"] and linear["over_limit"] == [] and linear["steps"]["link_conversations"]["cpu_ratio"] == 4.1
+    quadratic = linearity(small, _figures(8_000, {"link_conversations": (41.0, 50.0), "release_splits": (80.0, 90.0)}, 1_100))
+    assert not quadratic["linear"] and quadratic["over_limit"] == ["release_splits"]
+    growing = linearity(small, _figures(8_000, {"link_conversations": (40.0, 40.0), "release_splits": (20.0, 20.0)}, 3_000))
+    assert not growing["linear"] and growing["peak_rss_ratio"] == 3.0
+
+
+def test_pandas_release_baseline_gives_the_stage_rows(tmp_path):
+    from wildchat_dagster.kit.benchmarks.table_baselines import compare_release
+
+    store = Warehouse(tmp_path)
+    rows = [conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", f"question {i}"), ("assistant", "answer")],
+                                toxic=i % 3 == 0) for i in range(7)]
+    store.write_records(Stage.MODERATED_CONVERSATIONS, "2023-04", rows)
+    found = compare_release(store, "2023-04")
+    assert found["conversations"] == 7 and found["identical_rows"] is True and found["stage_s"] > 0

@@ -260,14 +260,18 @@ def sql(query: str | None, as_csv: bool, data_dir: str | None) -> None:
 @click.option("--conversations", default=None, type=click.IntRange(min=1), help="pipeline: conversations in the month (= --size).")
 @click.option("--compare", is_flag=True, help="pipeline: also run the plain baselines on samples of the same data.")
 @click.option("--json", "as_json", is_flag=True, help="pipeline: print the figures as JSON (for tracking across commits).")
-def bench(name: str, size: int | None, conversations: int | None, compare: bool, as_json: bool) -> None:
+@click.option("--linearity", is_flag=True,
+              help="pipeline: run N/4 and N conversations and print each stage's cost ratio (target <= 4.4) and memory.")
+def bench(name: str, size: int | None, conversations: int | None, compare: bool, as_json: bool, linearity: bool) -> None:
     """Run a benchmark and print its figures."""
     module = importlib.import_module(f"wildchat_dagster.kit.benchmarks.{name}")
     size = conversations or size or BENCHMARKS[name]
-    if name == "pipeline":
+    if name == "pipeline" and linearity:
+        module.run_linearity(max(1, size // 4), size, as_json=as_json)
+    elif name == "pipeline":
         module.run(size, compare=compare, as_json=as_json)
-    elif conversations or compare or as_json:
-        raise click.UsageError("--conversations, --compare and --json are options of the pipeline benchmark")
+    elif conversations or compare or as_json or linearity:
+        raise click.UsageError("--conversations, --compare, --json and --linearity are options of the pipeline benchmark")
     else:
         module.run(size)
 

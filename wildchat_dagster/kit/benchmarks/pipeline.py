@@ -165,6 +165,9 @@ def measure_run(root: Path, label: str) -> dict:
     return {
         "label": label,
         "ok": all(o.ok for o in outcomes),
+        # Per Dagster run: what it materialized (and why), what it skipped as up to date.
+        "runs": [{"run": o.label, "ran": o.run_id != "not run", "materialized": o.due, "fresh": o.fresh}
+                 for o in outcomes],
         "wall_s": round(ended - started, 1),
         "cpu_s": round(sampler.cpu_seconds(started, ended), 1),
         "peak_rss_mb": round(sampler.peak(started, ended) / 2**20),
@@ -180,18 +183,64 @@ def print_run(run: dict) -> None:
         cells = [s["seconds"], s["cpu_s"], s["records"], s["records_per_s"], s["text_mb_per_s"], s["peak_rss_mb"], s["cache_hits"]]
         widths = [7, 7, 8, 9, 9, 7, 10]
         print(f"{s['step']:30} " + " ".join(f"{'' if v is None else v:>{w}}" for v, w in zip(cells, widths)))
+    for r in run.get("runs", []):
+        if not r["ran"]:
+            print(f"{r['run']}: up to date, not run ({len(r['fresh'])} assets fresh)")
 
 
-def run(size: int, compare: bool = False, as_json: bool = False, data_dir: Path | None = None) -> dict:
+STEP_RATIO_LIMIT = 4.4  # 4x the conversations may take at most this much longer per stage
+
+
+def linearity(small: dict, large: dict) -> dict:
+    """Per step: the large run's time over the small one's (CPU seconds, so a shared machine's waits
+    do not count), and the peak RSS ratio; `linear` when every step is within STEP_RATIO_LIMIT
+    times the size ratio / 4 and peak memory grew by less than half."""
+    scale = large["conversations"] / small["conversations"]
+    limit = STEP_RATIO_LIMIT * scale / 4
+    before = {s["step"]: s for s in small["first_run"]["steps"]}
+    steps = {}
+    for s in large["first_run"]["steps"]:
+        if s["step"] in before and before[s["step"]]["cpu_s"]:
+            steps[s["step"]] = {"cpu_ratio": round(s["cpu_s"] / before[s["step"]]["cpu_s"], 2),
+                                "wall_ratio": round(s["seconds"] / max(before[s["step"]]["seconds"], 1e-9), 2)}
+    rss_ratio = round(large["first_run"]["peak_rss_mb"] / max(small["first_run"]["peak_rss_mb"], 1), 2)
+    return {
+        "sizes": [small["conversations"], large["conversations"]],
+        "limit": round(limit, 2),
+        "steps": steps,
+        "over_limit": sorted(step for step, r in steps.items() if r["cpu_ratio"] > limit),
+        "peak_rss_ratio": rss_ratio,
+        "linear": all(r["cpu_ratio"] <= limit for r in steps.values()) and rss_ratio < 1.5,
+    }
+
+
+def run_linearity(small: int, large: int, as_json: bool = False) -> dict:
+    """The pipeline benchmark at two sizes, and how each step's cost grew between them."""
+    figures = {"small": run(small, quiet=True), "large": run(large, quiet=True)}
+    figures["linearity"] = linearity(figures["small"], figures["large"])
+    if as_json:
+        print(json.dumps(figures["linearity"], indent=2))
+    else:
+        for key in ("small", "large"):
+            print_run(figures[key]["first_run"] | {"label": f"{figures[key]['conversations']:,} conversations"})
+        lin = figures["linearity"]
+        print(f"\nlinearity {lin['sizes'][0]:,} -> {lin['sizes'][1]:,} conversations (limit {lin['limit']}x per step, CPU s):")
+        for step, r in lin["steps"].items():
+            print(f"  {step:30} CPU x{r['cpu_ratio']:<6} wall x{r['wall_ratio']}" + ("  OVER" if step in lin["over_limit"] else ""))
+        print(f"  peak RSS x{lin['peak_rss_ratio']}: {'linear' if lin['linear'] else 'NOT linear'}")
+    return figures
+
+
+def run(size: int, compare: bool = False, as_json: bool = False, data_dir: Path | None = None, quiet: bool = False) -> dict:
     """Figures of `size` conversations through the pipeline; the data root is a temporary
     folder (removed afterwards) unless `data_dir` is given."""
     if data_dir is not None:
-        return _run(size, compare, as_json, Path(data_dir) / "data")
+        return _run(size, compare, as_json, Path(data_dir) / "data", quiet)
     with tempfile.TemporaryDirectory(prefix="wildchat-bench-") as folder:
-        return _run(size, compare, as_json, Path(folder) / "data")
+        return _run(size, compare, as_json, Path(folder) / "data", quiet)
 
 
-def _run(size: int, compare: bool, as_json: bool, root: Path) -> dict:
+def _run(size: int, compare: bool, as_json: bool, root: Path, quiet: bool = False) -> dict:
     from wildchat_dagster.kit.synthetic.generator import generate_landing
 
     os.environ["WILDCHAT_DATA_DIR"] = str(root)
@@ -208,18 +257,18 @@ def _run(size: int, compare: bool, as_json: bool, root: Path) -> dict:
         "cpu_count": os.cpu_count(),
         "machine_memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
     }
-    if not as_json:
+    if not as_json and not quiet:
         print(f"generated {size:,} conversations ({summary['logs_written']:,} logs, {figures['landing_mb']} MB) "
               f"in {figures['generate_s']} s into {root}")
     figures["first_run"] = measure_run(root, "first run")
     figures["rerun"] = measure_run(root, "rerun of the unchanged month")
-    if not as_json:
+    if not as_json and not quiet:
         print_run(figures["first_run"])
         print_run(figures["rerun"])
     if compare:
         from wildchat_dagster.kit.benchmarks.pipeline_baselines import compare_baselines
 
-        figures["baselines"] = compare_baselines(root, MONTH, quiet=as_json)
-    if as_json:
+        figures["baselines"] = compare_baselines(root, MONTH, quiet=as_json or quiet)
+    if as_json and not quiet:
         print(json.dumps(figures, indent=2))
     return figures

@@ -4,7 +4,8 @@ Each baseline is what one would write first, run in this process beside the
 stage's own core on the same input: the authors' per-request dict linking, a
 plain Presidio analyze + anonymize loop (its output must equal the stage's),
 one fastText predict per turn, one Detoxify.predict per text with
-bert-base-sized random weights (small sample: it is slow by design).
+bert-base-sized random weights (small sample: it is slow by design), pandas
+for the release splits and the statistics (table_baselines.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.kit.benchmarks.table_baselines import compare_release, compare_statistics
 from wildchat_dagster.stages import Stage
 
 PII_SAMPLE = 300  # utterances; the plain loop runs at tens of texts per second
@@ -128,6 +130,8 @@ def compare_baselines(root: Path, month: str, quiet: bool = False) -> dict:
         ("pii", lambda: compare_pii(store, month, root)),
         ("language", lambda: compare_language(store, month)),
         ("detoxify", compare_detoxify),
+        ("release", lambda: compare_release(store, month)),
+        ("statistics", lambda: compare_statistics(store, month)),
     ):
         try:
             out[name] = compare()

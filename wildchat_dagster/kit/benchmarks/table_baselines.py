@@ -1,0 +1,90 @@
+"""pandas baselines for the release and statistics stages (`bench pipeline --compare`).
+
+What one would write first: the whole month in a DataFrame, a Python function
+applied row by row, boolean masks for the splits; for the statistics, the
+release exploded to one row per utterance and grouped in pandas. Each runs on
+the benchmark month's own files beside the stage's core, and its output is
+compared with the stage's (identical rows; identical summary figures).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.stages import Stage
+
+
+def compare_release(store: Warehouse, month: str) -> dict:
+    """The stage's streamed splits against a whole-month pandas split of the same moderated file."""
+    from wildchat_dagster.core.release.deletions import DeletionRequests
+    from wildchat_dagster.core.release.month import write_month_splits
+    from wildchat_dagster.core.release.splits import RELEASE_SCHEMA, to_release_row
+
+    with tempfile.TemporaryDirectory() as work:
+        scratch = Warehouse(Path(work) / "data")
+        source = store.partition_path(Stage.MODERATED_CONVERSATIONS, month)
+        target = scratch.partition_path(Stage.MODERATED_CONVERSATIONS, month)
+        target.parent.mkdir(parents=True)
+        target.write_bytes(source.read_bytes())
+        started = time.perf_counter()
+        write_month_splits(scratch, month, RELEASE_SCHEMA, DeletionRequests())
+        ours_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        df = pd.DataFrame(pq.read_table(source).to_pylist())
+        kept = df[df["excluded_reason"].isna()]
+        released = kept.apply(lambda row: to_release_row(row.to_dict()), axis=1)
+        tables = {split: pa.Table.from_pylist(list(released[mask]), schema=RELEASE_SCHEMA)
+                  for split, mask in (("nontoxic", kept["toxic"] == False), ("toxic", kept["toxic"] == True))}  # noqa: E712
+        for split, table in tables.items():
+            pq.write_table(table, Path(work) / f"pandas_{split}.parquet", compression="zstd")
+        pandas_s = time.perf_counter() - started
+        identical = all(scratch.read_table(f"release_{split}", month).equals(table) for split, table in tables.items())
+    return {
+        "conversations": len(df),
+        "stage_s": round(ours_s, 2),
+        "pandas_s": round(pandas_s, 2),
+        "ratio": round(pandas_s / ours_s, 2) if ours_s else None,
+        "identical_rows": identical,
+    }
+
+
+def compare_statistics(store: Warehouse, month: str) -> dict:
+    """The stage's DuckDB statistics against pandas on the exploded release (summary figures)."""
+    from wildchat_dagster.core.reporting.statistics import cl100k_token_counter, compute_statistics, release_sources
+
+    tokens = cl100k_token_counter()
+    started = time.perf_counter()
+    summary = compute_statistics(release_sources(store.layout, [month]), tokens)["summary"]
+    ours_s = time.perf_counter() - started
+    ours = summary[summary["month"] == "all"].iloc[0]
+
+    started = time.perf_counter()
+    files = [store.layout.published(split, month) for split in ("nontoxic", "toxic")]
+    conversations = pd.concat([pq.read_table(f).to_pandas() for f in files if f.exists()], ignore_index=True)
+    utterances = pd.json_normalize(conversations.explode("conversation")["conversation"].tolist())
+    utterances["tokens"] = tokens.count(utterances["content"].tolist())
+    by_role = utterances.groupby("role")["tokens"]
+    theirs = {
+        "conversations": len(conversations),
+        "rounds": int(conversations["turn"].sum()),
+        "users": int(utterances.loc[utterances["role"] == "user", "hashed_ip"].nunique()),
+        "user_tokens_mean": float(by_role.mean()["user"]),
+        "assistant_tokens_mean": float(by_role.mean()["assistant"]),
+    }
+    pandas_s = time.perf_counter() - started
+    same = all(abs(float(ours[k]) - v) <= 1e-6 * max(1.0, abs(v)) for k, v in theirs.items())
+    return {
+        "conversations": theirs["conversations"],
+        "stage_s": round(ours_s, 2),
+        "pandas_s": round(pandas_s, 2),
+        "ratio": round(pandas_s / ours_s, 2) if ours_s else None,
+        "identical_summary": same,
+    }
