@@ -72,3 +72,19 @@ def test_small_batches_and_row_groups_give_the_same_rows(generated, tmp_path, mo
         stored = pq.ParquetFile(store.layout.partition(asset, "2023-05"))
         assert stored.metadata.num_row_groups > 5
         assert stored.read().equals(reference.read_table(asset, "2023-05")), asset
+
+
+@pytest.mark.parametrize("row_group", [50, 4_096])
+def test_streamed_ingestion_writes_the_one_table_bytes(generated, tmp_path, monkeypatch, row_group):
+    """raw_logs is written as landing lines are parsed, a row group at a time: the bytes of one table write."""
+    from wildchat_dagster.core.ingestion.raw_logs import parse_month
+
+    root, _ = generated
+    monkeypatch.setitem(warehouse_module.ROW_GROUP_ROWS, Stage.RAW_LOGS, row_group)
+    resources = {"warehouse": WarehouseResource(data_dir=str(root))}
+    assert dg.materialize([ingest_landing_files, link_conversations], partition_key="2023-05", resources=resources,
+                          selection=["raw_logs", "rejected_logs"]).success
+    valid, rejected = parse_month(Warehouse(root), "2023-05")
+    assert len(valid) > 3 * 50 and rejected
+    reference = Warehouse(tmp_path / "reference").write_records(Stage.RAW_LOGS, "2023-05", valid)
+    assert Warehouse(root).layout.partition(Stage.RAW_LOGS, "2023-05").read_bytes() == reference.read_bytes()

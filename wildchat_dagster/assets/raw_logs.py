@@ -3,12 +3,15 @@
 from collections import Counter
 
 import dagster as dg
+import pyarrow as pa
 
 from wildchat_dagster.core.ingestion.contract import REJECTION_REASONS
 from wildchat_dagster.core.ingestion.raw_logs import DEFAULT_MAX_RECORD_BYTES, read_landing_month
 from wildchat_dagster.core.reporting.tables import markdown_table
+from wildchat_dagster.core.storage.warehouse import ROW_GROUP_ROWS
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.schema import RAW_LOGS
 from wildchat_dagster.stages import Stage
 
 # raw_logs' input version (Dagster cannot see files outside assets): the runner compares it.
@@ -54,23 +57,40 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
                 "To materialize an empty month on purpose, pass --allow-empty (run config allow_empty_month: true)."
             )
         context.log.warning(f"no landing files in {store.layout.landing_month_dir(month)}; writing empty partitions (allow_empty_month)")
-    parses = read_landing_month(
-        store,
-        month,
-        config.max_record_bytes,
-        progress=lambda number, total, parsed: context.log.info(
-            f"[{number}/{total}] {parsed.source_file}: {parsed.lines} lines, "
-            f"{len(parsed.valid)} valid, {len(parsed.rejected)} rejected"
-        ),
-    )
-    valid = [row for parsed in parses for row in parsed.valid]
+    group = ROW_GROUP_ROWS[Stage.RAW_LOGS]
+    pending: list[dict] = []
+    written = 0
+    with store.partition_writer(Stage.RAW_LOGS, month) as write:
+
+        def sink(rows: list[dict]) -> None:
+            """Valid rows as they are parsed, written a row group at a time (the layout one table write gives)."""
+            nonlocal written
+            pending.extend(rows)
+            while len(pending) >= group:
+                write(pa.Table.from_pylist(pending[:group], schema=RAW_LOGS))
+                written += group
+                del pending[:group]
+
+        parses = read_landing_month(
+            store,
+            month,
+            config.max_record_bytes,
+            progress=lambda number, total, parsed: context.log.info(
+                f"[{number}/{total}] {parsed.source_file}: {parsed.lines} lines, "
+                f"{parsed.valid_rows} valid, {len(parsed.rejected)} rejected"
+            ),
+            sink=sink,
+        )
+        if pending or not written:
+            write(pa.Table.from_pylist(pending, schema=RAW_LOGS))
+    valid = written + len(pending)
     rejected = [row for parsed in parses for row in parsed.rejected]
     lines = sum(parsed.lines for parsed in parses)
     blank = sum(parsed.blank_lines for parsed in parses)
     bytes_read = sum(parsed.bytes_read for parsed in parses)
     bytes_on_disk = sum(parsed.bytes_on_disk for parsed in parses)
-    per_file = [[p.source_file, p.lines, len(p.valid), len(p.rejected), p.bytes_on_disk] for p in parses]
-    raw_path = store.write_records(Stage.RAW_LOGS, month, valid)
+    per_file = [[p.source_file, p.lines, p.valid_rows, len(p.rejected), p.bytes_on_disk] for p in parses]
+    raw_path = store.partition_path(Stage.RAW_LOGS, month)
     rejected_path = store.write_records(Stage.REJECTED_LOGS, month, rejected)
 
     by_reason = Counter(r["reason"] for r in rejected)
@@ -83,7 +103,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
             "files": len(files),
             LANDING_FINGERPRINT: landing_version,
             "lines_read": lines,
-            "valid": len(valid),
+            "valid": valid,
             "rejected": len(rejected),
             "blank_lines": blank,
             "rejected_by_reason": dg.MetadataValue.json(rejected_by_reason),
@@ -91,7 +111,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
             "bytes_on_disk": bytes_on_disk,
             "max_record_bytes": config.max_record_bytes,
             "landing_files": dg.MetadataValue.md(files_table),
-            "dagster/row_count": len(valid),
+            "dagster/row_count": valid,
             "path": dg.MetadataValue.path(str(raw_path)),
         },
     )
@@ -103,7 +123,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
         metadata={
             "rejected": len(rejected),
             "rejected_by_reason": dg.MetadataValue.json(rejected_by_reason),
-            "rejected_share": round(len(rejected) / max(1, len(rejected) + len(valid)), 6),
+            "rejected_share": round(len(rejected) / max(1, len(rejected) + valid), 6),
             "preview": dg.MetadataValue.md(markdown_table(["file", "line", "reason"], preview)),
             "dagster/row_count": len(rejected),
             "path": dg.MetadataValue.path(str(rejected_path)),

@@ -37,8 +37,9 @@ class LandingFileParse:
     """What one landing file gave: rows plus the figures the asset reports."""
 
     source_file: str
-    valid: list[dict] = field(default_factory=list)
+    valid: list[dict] = field(default_factory=list)  # empty when handed to a sink as they came
     rejected: list[dict] = field(default_factory=list)
+    valid_rows: int = 0
     lines: int = 0
     blank_lines: int = 0
     bytes_read: int = 0  # uncompressed
@@ -139,11 +140,15 @@ def read_landing_file(
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     *,
     seen_log_ids: set[str] | None = None,
+    sink: Callable[[list[dict]], None] | None = None,
+    sink_rows: int = 2_048,
 ) -> LandingFileParse:
     """Parse one .jsonl or .jsonl.gz landing file line by line; nothing in it raises.
 
     `seen_log_ids` carries the accepted log_ids of earlier files of the same
     month, so a duplicate across files is rejected too (the first one wins).
+    With a `sink`, valid rows are handed to it `sink_rows` at a time instead
+    of kept (a month's logs never all in memory).
     """
     path = storage_path(path) if isinstance(path, str) else path
     source_file = relative_name(data_root, path)
@@ -193,6 +198,10 @@ def read_landing_file(
             row["source_file"] = source_file
             row["line_number"] = line_number
             result.valid.append(row)
+            result.valid_rows += 1
+            if sink is not None and len(result.valid) >= sink_rows:
+                sink(result.valid)
+                result.valid = []
     if gzip_reader is not None and gzip_reader.fault:
         # The cut line (or, when the break fell on a line end, the line that would have followed) is
         # the file-level rejection: everything from this uncompressed offset on is unreadable.
@@ -200,6 +209,9 @@ def read_landing_file(
         result.lines = max(result.lines, line_number)
         detail = f"readable data stops at uncompressed byte offset {complete_bytes}: {gzip_reader.fault}"
         reject(line_number, start, "truncated_file", detail, _readable_log_id(start))
+    if sink is not None and result.valid:
+        sink(result.valid)
+        result.valid = []
     return result
 
 
@@ -216,14 +228,15 @@ def read_landing_month(
     month: str,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     progress: Callable[[int, int, LandingFileParse], None] | None = None,
+    sink: Callable[[list[dict]], None] | None = None,
 ) -> list[LandingFileParse]:
     """Every landing file of `month` (in name order), log_ids unique across the month's files;
-    `progress(file_number, files, parsed)` after each file."""
+    `progress(file_number, files, parsed)` after each file; valid rows to `sink` when given."""
     seen: set[str] = set()
     files = warehouse.landing_files(month)
     parses = []
     for number, path in enumerate(files, start=1):
-        parses.append(read_landing_file(path, month, str(warehouse.root), max_record_bytes, seen_log_ids=seen))
+        parses.append(read_landing_file(path, month, str(warehouse.root), max_record_bytes, seen_log_ids=seen, sink=sink))
         if progress:
             progress(number, len(files), parses[-1])
     return parses
