@@ -59,7 +59,9 @@ def lineage_index(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     back to the conversation_id and log_id that key every stored stage, and the split it went to."""
     store = warehouse.get()
     month = context.partition_key
-    table = lineage_index_table(store.read_records(Stage.MODERATED_CONVERSATIONS, month))
+    # Rows stream by in batches: the index keeps hashes and ids, never the texts.
+    table = lineage_index_table(row for batch in store.iter_records(Stage.MODERATED_CONVERSATIONS, month, 2_000)
+                                for row in batch)
     path = store.write_table(ASSET, month, table)
     con = duckdb.connect()
     try:
