@@ -107,3 +107,16 @@ def test_device_auto_means_cuda_when_available(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto") == ("cuda", "auto: CUDA available")
     assert resolve_device("cuda:1") == ("cuda:1", "")
+
+
+@pytest.mark.slow  # three loads, two exports and a quantization of the tiny model
+def test_the_benchmark_times_every_runtime_on_the_same_windows_and_reports_score_differences(tmp_path):
+    from wildchat_dagster.kit.benchmarks.moderation import bench_detoxify
+
+    figures = bench_detoxify(4, tmp_path, **TINY_BERT)
+    assert figures["detoxify_texts"] == 4 and figures["detoxify_one_by_one_texts_per_s"] > 0
+    for runtime in ("torch", "onnx", "onnx-int8"):
+        assert figures[f"detoxify_{runtime}_truncated_speedup_vs_one_by_one"] > 0
+        assert figures[f"detoxify_{runtime}_windows_scored"] == figures["detoxify_torch_windows_scored"] >= 4
+    assert figures["detoxify_onnx_max_score_difference"] < 1e-4
+    assert figures["detoxify_onnx-int8_max_score_difference"] <= SCORE_TOLERANCE
