@@ -268,7 +268,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             ),
             "conversations",
         ),
-        "conversations", descending="conversations",
+        "conversations", "country", descending="conversations",
     )
     tables["states"] = _order(
         _shares(
@@ -281,7 +281,8 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             ),
             "conversations",
         ),
-        "conversations", descending="conversations",
+        # Ties in name order: DuckDB's GROUP BY returns groups in no fixed order.
+        "conversations", "country", "state", descending="conversations",
     )
     tables["moderation"] = _order(_moderation_table(q), "role", descending="role")
     screening = _screening_table(q).sort_values("utterances", ascending=False, kind="stable")  # largest first
