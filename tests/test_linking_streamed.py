@@ -74,7 +74,7 @@ def test_small_batches_and_row_groups_give_the_same_rows(generated, tmp_path, mo
         assert stored.read().equals(reference.read_table(asset, "2023-05")), asset
 
 
-@pytest.mark.parametrize("row_group", [50, 4_096])
+@pytest.mark.parametrize("row_group", [50, 1_024])
 def test_streamed_ingestion_writes_the_one_table_bytes(generated, tmp_path, monkeypatch, row_group):
     """raw_logs is written as landing lines are parsed, a row group at a time: the bytes of one table write."""
     from wildchat_dagster.core.ingestion.raw_logs import parse_month

@@ -27,7 +27,7 @@ from wildchat_dagster.schema import STAGE_SCHEMAS
 from wildchat_dagster.stages import Stage
 
 # Row groups of partitions read back a few rows at a time (linking reads end logs' texts by row group).
-ROW_GROUP_ROWS = {Stage.RAW_LOGS: 4_096}
+ROW_GROUP_ROWS = {Stage.RAW_LOGS: 1_024}
 
 
 def file_sha256(path: StoragePath) -> str:

@@ -232,7 +232,8 @@ def run_linearity(small: int, large: int, as_json: bool = False) -> dict:
         print(f"\nlinearity {lin['sizes'][0]:,} -> {lin['sizes'][1]:,} conversations (limit {lin['limit']}x per step, CPU s):")
         for step, r in lin["steps"].items():
             print(f"  {step:30} CPU x{r['cpu_ratio']:<6} wall x{r['wall_ratio']}" + ("  OVER" if step in lin["over_limit"] else ""))
-        print(f"  peak RSS x{lin['peak_rss_ratio']}: {'linear' if lin['linear'] else 'NOT linear'}")
+        print(f"  peak RSS x{lin['peak_rss_ratio']} (flat: under x1.5)")
+        print("linear" if lin["linear"] else f"NOT linear: {', '.join(lin['over_limit']) or 'peak RSS grew'}")
     return figures
 
 
