@@ -556,3 +556,18 @@ def test_two_pass_streaming_equals_one_batch(data_dir, pii_redactor, redactor, m
     assert metadata["allow_listed_strings_by_type"].value == {"EMAIL_ADDRESS": 1}
     assert metadata["allow_listed_occurrences_kept"].value == 12
     assert not store.layout.shard_dir("redacted_conversations", MONTH).exists()  # pass 1's file removed
+
+    # In shards of 8 conversations (4 steps of each pass): no shard sees the public string 10 times,
+    # the allow-list is the month's all the same.
+    monkeypatch.setenv("WILDCHAT_SHARD_ROWS", "8")
+    sharded = dg.materialize(
+        [redaction_asset.redacted_conversations],
+        partition_key=MONTH,
+        resources={"warehouse": WarehouseResource(data_dir=str(data_dir)), "pii_redactor": pii_redactor},
+    )
+    assert sharded.success
+    assert store.read_table("redacted_conversations", MONTH).equals(streamed)
+    surveys = {e.step_key for e in sharded.get_step_success_events() if ".survey_" in e.step_key}
+    assert len(surveys) == 4
+    metadata = sharded.asset_materializations_for_node("redacted_conversations")[0].metadata
+    assert metadata["allow_listed_occurrences_kept"].value == 12 and metadata["shards"].value == 4
