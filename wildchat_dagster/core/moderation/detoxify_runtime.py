@@ -163,6 +163,9 @@ def onnx_session(path: Path, threads: int | None = None) -> Any:
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or torch.get_num_threads()
+    # Idle threads sleep instead of spinning: on 2 cores shared with other work (load ~5), an int8
+    # bert-base batch of 4 x 256 tokens took 15% less wall and CPU time (6 runs, both orders).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
