@@ -6,19 +6,21 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from wildchat_dagster.core.release.splits import release_table, split_release
 from wildchat_dagster.core.reporting.statistics import (
     OVERALL,
     ModerationThresholds,
-    cl100k_token_counter,
     compute_statistics,
+    count_month_tokens,
     month_tables,
     release_sources,
     screening_sentence,
 )
-from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_parquet
+from wildchat_dagster.core.reporting.tokens import cl100k_token_counter, token_counts_file
+from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_parquet, read_parquet
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES
 
 from factories import conversation_record
@@ -218,3 +220,25 @@ def test_screening_coverage_by_language_names_the_unscreened_languages(data_dir)
     # 2 of 14 released utterances unscreened (8 in April, 6 in May; the excluded conversation is not released).
     assert screening_sentence(screening) == (
         "14% of 14 non-empty utterances were not screened by any moderator: languages Chinese 2")
+
+
+def test_kept_token_counts_give_the_same_figures_and_go_stale_with_their_split(data_dir):
+    build_known_release(data_dir)
+    layout = Warehouse(data_dir).layout
+    counted = compute_statistics(release_sources(layout, [APRIL, MAY]))
+    tokens = cl100k_token_counter()
+    for month in (APRIL, MAY):
+        kept = read_parquet(count_month_tokens(layout, month, tokens))
+        assert "content" not in kept.column_names and kept.num_rows > 0  # figures only, never the text
+    sources = release_sources(layout, [APRIL, MAY])
+    assert sources.token_counts == [token_counts_file(layout, APRIL), token_counts_file(layout, MAY)]
+    read_back = compute_statistics(sources)
+    assert counted.keys() == read_back.keys()
+    for name in counted:
+        pd.testing.assert_frame_equal(counted[name], read_back[name], obj=name)
+
+    # A split rewritten after counting (one conversation fewer) makes the kept counts stale: counted again.
+    published = layout.published("nontoxic", APRIL)
+    atomic_write_parquet(read_parquet(published).slice(1), published)
+    assert release_sources(layout, [APRIL, MAY]).token_counts == []
+    assert release_sources(layout, [MAY]).token_counts == [token_counts_file(layout, MAY)]

@@ -26,12 +26,13 @@ from wildchat_dagster.core.release.splits import (
 )
 from wildchat_dagster.core.release.wildchat_4_8m import api_fields_by_log, release_schema, to_4_8m_row
 from wildchat_dagster.core.reporting.statistics import (
-    cl100k_token_counter,
     compute_statistics,
+    count_month_tokens,
     month_tables,
     release_sources,
 )
 from wildchat_dagster.core.reporting.tables import frame_markdown
+from wildchat_dagster.core.reporting.tokens import cl100k_token_counter
 from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
 from wildchat_dagster.core.storage.warehouse import (
     Warehouse,
@@ -323,6 +324,7 @@ def monthly_stats(
     month = context.partition_key
     thresholds, threshold_source = moderation_policy.thresholds(), POLICY_SOURCE
     tokens = cl100k_token_counter()
+    count_month_tokens(store.layout, month, tokens)  # the report over all months reads these counts
     tables = month_tables(compute_statistics(release_sources(store.layout, [month]), tokens, thresholds), month)
     record = {
         "month": month,

@@ -17,13 +17,13 @@ from wildchat_dagster.core.release.splits import build_manifest, published_month
 from wildchat_dagster.core.reporting.report import overall, plots_markdown, text_charts, write_report
 from wildchat_dagster.core.reporting.statistics import (
     OVERALL,
-    cl100k_token_counter,
     compute_statistics,
     release_sources,
     screening_sentence,
 )
 from wildchat_dagster.core.reporting.tables import frame_markdown
 from wildchat_dagster.core.reporting.templates import largest_clusters
+from wildchat_dagster.core.reporting.tokens import cl100k_token_counter
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource

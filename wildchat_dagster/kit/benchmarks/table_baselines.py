@@ -58,11 +58,15 @@ def compare_release(store: Warehouse, month: str) -> dict:
 
 def compare_statistics(store: Warehouse, month: str) -> dict:
     """The stage's DuckDB statistics against pandas on the exploded release (summary figures)."""
-    from wildchat_dagster.core.reporting.statistics import cl100k_token_counter, compute_statistics, release_sources
+    from dataclasses import replace
+
+    from wildchat_dagster.core.reporting.statistics import compute_statistics, release_sources
+    from wildchat_dagster.core.reporting.tokens import cl100k_token_counter
 
     tokens = cl100k_token_counter()
     started = time.perf_counter()
-    summary = compute_statistics(release_sources(store.layout, [month]), tokens)["summary"]
+    # Both sides count the tokens (not the counts monthly_stats kept).
+    summary = compute_statistics(replace(release_sources(store.layout, [month]), token_counts=[]), tokens)["summary"]
     ours_s = time.perf_counter() - started
     ours = summary[summary["month"] == "all"].iloc[0]
 
