@@ -40,7 +40,11 @@ class Window:
 
 
 def _batches(store: Warehouse, month: str, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
-    with open_parquet(store.partition_path(Stage.RAW_LOGS, month)) as parquet:
+    """The month's raw logs in batches; none for a neighbour month that was never ingested."""
+    path = store.partition_path(Stage.RAW_LOGS, month)
+    if not path.exists():
+        return
+    with open_parquet(path) as parquet:
         yield from parquet.iter_batches(batch_size=batch_rows, columns=columns)
 
 
