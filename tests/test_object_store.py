@@ -52,6 +52,9 @@ def test_every_run_succeeds_and_nothing_is_written_outside_the_bucket_but_local_
         for stage in (Stage.RAW_LOGS, Stage.MODERATED_CONVERSATIONS, Stage.RELEASE_NONTOXIC):
             assert warehouse.has_partition(stage, month)
     assert layout.report_file("index.html").exists()
+    # The sharded stages' step outputs went to the bucket too, where a step on another machine reads them.
+    handed_over = [str(p) for p in layout.step_outputs_dir.rglob("*.pickle")]
+    assert any("shard_redacted_conversations" in p for p in handed_over), handed_over[:5]
 
 
 def test_release_reads_back_with_pyarrow_duckdb_and_datasets(s3_run, tmp_path, monkeypatch):

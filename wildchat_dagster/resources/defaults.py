@@ -12,6 +12,7 @@ from wildchat_dagster.resources.moderation_policy import ModerationPolicyResourc
 from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
 from wildchat_dagster.resources.pii_redactor import PIIRedactor
 from wildchat_dagster.resources.profanity import ProfanityResource
+from wildchat_dagster.resources.step_outputs import step_outputs_io_manager
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
 
@@ -27,4 +28,5 @@ def default_resources(layout: DataLayout) -> dict:
         "detoxify": DetoxifyResource.from_defaults(),
         "profanity": ProfanityResource.from_defaults(),
         "moderation_policy": ModerationPolicyResource(),
+        **step_outputs_io_manager(layout),
     }

@@ -35,6 +35,7 @@ MANIFEST_FILE = "manifest.json"
 IP_HASH_KEY_FILE = "ip_hash.key"
 PROVENANCE = "release_provenance"  # warehouse/release_provenance/<YYYY-MM>.json
 SHARDS = "shards"  # shards/<asset>/<YYYY-MM>/<name>.parquet: a sharded stage's files before publication
+STEP_OUTPUTS = "step_outputs"  # step_outputs/<run id>/<step>/<output>.pickle: what a shard step hands the next step
 LANDING_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 StoragePath = Path | UPath  # a local Path or a universal-pathlib path on an object store
@@ -111,6 +112,11 @@ class DataLayout:
 
     def shard(self, asset: str, month: str, name: str) -> StoragePath:
         return self.shard_dir(asset, month) / f"{name}.parquet"
+
+    @property
+    def step_outputs_dir(self) -> StoragePath:
+        """Where steps hand each other their (small) outputs when they may run on different machines."""
+        return self.root / STEP_OUTPUTS
 
     def provenance(self, month: str) -> StoragePath:
         return self.partition(PROVENANCE, month, ".json")
