@@ -104,7 +104,9 @@ def _per_month(select: str, group: str = "") -> str:
 
 
 def _order(df: pd.DataFrame, *by: str, descending: str | None = None) -> pd.DataFrame:
-    """Months in order with the overall block last; within a month by `by`."""
+    """Months in order with the overall block last; within a month by `by`. DuckDB's GROUP BY returns
+    groups in no fixed order, so every table names a tie-breaking column (the stats file's bytes, its
+    data version, must not change between identical runs)."""
     df = df.assign(_overall=df["month"] == OVERALL)
     sort_by = ["_overall", "month", *by]
     ascending = [True, True, *[b != descending for b in by]]
@@ -191,7 +193,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     )
     tables["models"] = _order(
         _shares(q(_per_month("model, count(*) AS conversations FROM conversations", "model")), "conversations"),
-        "conversations", descending="conversations",
+        "conversations", "model", descending="conversations",
     )
     tables["model_families"] = _order(
         _shares(
@@ -205,14 +207,14 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             ),
             "conversations",
         ),
-        "conversations", descending="conversations",
+        "conversations", "family", descending="conversations",
     )
     tables["languages"] = _order(
         _shares(
             q(_per_month("language, count(*) AS user_utterances FROM utterances WHERE role = 'user'", "language")),
             "user_utterances",
         ),
-        "user_utterances", descending="user_utterances",
+        "user_utterances", "language", descending="user_utterances",
     )
     tables["countries"] = _order(
         _shares(
@@ -240,9 +242,10 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         "conversations", "country", "state", descending="conversations",
     )
     tables["moderation"] = _order(_moderation_table(q), "role", descending="role")
-    screening = _screening_table(q).sort_values("utterances", ascending=False, kind="stable")  # largest first
+    screening = _screening_table(q).sort_values(["utterances", "language"], ascending=[False, True], kind="stable")  # largest first
     tables["screening"] = _order(screening, "role", descending="role")
-    tables["flagged_categories"] = _order(_category_table(q), "flagged_user_utterances", descending="flagged_user_utterances")
+    tables["flagged_categories"] = _order(
+        _category_table(q), "flagged_user_utterances", "category", descending="flagged_user_utterances")
     tables["toxicity"] = _order(
         q(
             _per_month(
@@ -276,7 +279,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
                 "entity_type",
             )
         ),
-        "replacements", descending="replacements",
+        "replacements", "entity_type", descending="replacements",
     )
     return tables
 

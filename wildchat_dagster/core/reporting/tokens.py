@@ -28,7 +28,6 @@ import pyarrow as pa
 
 from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
 from wildchat_dagster.core.storage.warehouse import atomic_write_parquet, file_sha256, read_parquet_schema
-from wildchat_dagster.stages import Stage
 
 TOKEN_BATCH = 20_000  # utterances whose texts are in memory at once while tokens are counted
 SPLITS = ("nontoxic", "toxic")
@@ -95,7 +94,7 @@ def utterances_with_tokens(con: duckdb.DuckDBPyConnection, tokens: TokenCounter)
 
 def token_counts_file(layout: DataLayout, month: str) -> StoragePath:
     """Where `monthly_stats` keeps the month's counted utterances: figures only, no text."""
-    return layout.partition(Stage.MONTHLY_STATS, month, ".tokens.parquet")
+    return layout.token_counts(month)
 
 
 def published_fingerprints(layout: DataLayout, month: str) -> dict[str, str]:

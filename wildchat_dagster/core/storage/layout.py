@@ -34,6 +34,7 @@ CATALOG_FILE = "wildchat.duckdb"
 MANIFEST_FILE = "manifest.json"
 IP_HASH_KEY_FILE = "ip_hash.key"
 PROVENANCE = "release_provenance"  # warehouse/release_provenance/<YYYY-MM>.json
+STATISTICS = "statistics"  # statistics/<YYYY-MM>.tokens.parquet: a month's counted utterances, for the report
 SHARDS = "shards"  # shards/<asset>/<YYYY-MM>/<name>.parquet: a sharded stage's files before publication
 STEP_OUTPUTS = "step_outputs"  # step_outputs/<run id>/<step>/<output>.pickle: what a shard step hands the next step
 LANDING_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -105,6 +106,10 @@ class DataLayout:
     def partition(self, asset: str, month: str, suffix: str = ".parquet") -> StoragePath:
         """warehouse/<asset>/<YYYY-MM>.parquet (or .json for JSON records)."""
         return self.asset_dir(asset) / f"{month}{suffix}"
+
+    def token_counts(self, month: str) -> StoragePath:
+        """A month's released utterances with their token counts (no text), kept by monthly_stats for the report."""
+        return self.root / STATISTICS / f"{month}.tokens.parquet"
 
     def shard_dir(self, asset: str, month: str) -> StoragePath:
         """Where a month's shards of `asset` wait for publication (shared, so any worker can write one)."""
