@@ -93,3 +93,11 @@ def test_pandas_release_baseline_gives_the_stage_rows(tmp_path):
     store.write_records(Stage.MODERATED_CONVERSATIONS, "2023-04", rows)
     found = compare_release(store, "2023-04")
     assert found["conversations"] == 7 and found["identical_rows"] is True and found["stage_s"] > 0
+
+
+def test_a_stages_time_counts_what_its_steps_cover_once():
+    from wildchat_dagster.kit.benchmarks.pipeline import merged_spans
+
+    # Shards side by side count once; another stage's step between two of its steps does not count.
+    assert merged_spans([(10.0, 20.0), (0.0, 5.0), (12.0, 25.0), (30.0, 31.0)]) == [(0.0, 5.0), (10.0, 25.0), (30.0, 31.0)]
+    assert merged_spans([]) == []

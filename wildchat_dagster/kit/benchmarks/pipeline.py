@@ -78,13 +78,15 @@ class RssSampler(threading.Thread):
         return max(inside) - min(inside) if inside else 0.0
 
 
-def _step_windows(run_ids: list[str]) -> dict[str, tuple[float, float]]:
-    """Step key -> (start, end) epoch seconds, from the instance's event log. A sharded stage's
-    steps (plan, shards, publish: "<asset>.<op>[shard]") count as one window, first start to last end."""
+def _step_windows(run_ids: list[str]) -> dict[str, list[tuple[float, float]]]:
+    """Step key -> its (start, end) epoch-second spans, from the instance's event log. A sharded
+    stage's steps (plan, shards, publish: "<asset>.<op>[shard]") are one stage with several spans:
+    the in-process executor may run other stages' steps between them, so a first-start-to-last-end
+    window would count those too."""
     import dagster as dg
 
     instance = dg.DagsterInstance.get()
-    windows: dict[str, tuple[float, float]] = {}
+    spans: dict[str, list[tuple[float, float]]] = {}
     kinds = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
     for run_id in run_ids:
         starts: dict[str, float] = {}
@@ -92,10 +94,19 @@ def _step_windows(run_ids: list[str]) -> dict[str, tuple[float, float]]:
             if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START:
                 starts[entry.step_key] = entry.timestamp
             elif entry.step_key in starts:
-                key, start = entry.step_key.split(".", 1)[0], starts[entry.step_key]
-                earlier = windows.get(key, (start, entry.timestamp))
-                windows[key] = (min(earlier[0], start), max(earlier[1], entry.timestamp))
-    return windows
+                spans.setdefault(entry.step_key.split(".", 1)[0], []).append((starts[entry.step_key], entry.timestamp))
+    return {key: merged_spans(found) for key, found in spans.items()}
+
+
+def merged_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The time covered by `spans`, as disjoint spans: shards running side by side count once."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _materialized_metadata(run_ids: list[str]) -> dict[str, dict]:
@@ -149,19 +160,19 @@ def measure_run(root: Path, label: str) -> dict:
     windows = _step_windows(run_ids)
     metadata = _materialized_metadata(run_ids)
     steps = []
-    for step, (start, end) in sorted(windows.items(), key=lambda kv: kv[1][0]):
-        seconds = end - start
+    for step, spans in sorted(windows.items(), key=lambda kv: min(kv[1])):
+        seconds = sum(end - start for start, end in spans)
         assets = STEP_OUTPUT.get(step, (step,))
         rows, units, text = output_size(root, assets, MONTH) if step in STEP_OUTPUT else (None, None, None)
         steps.append({
             "step": step,
             "seconds": round(seconds, 2),
-            "cpu_s": round(sampler.cpu_seconds(start, end), 1),
+            "cpu_s": round(sum(sampler.cpu_seconds(start, end) for start, end in spans), 1),
             "records": rows,
             "utterances": units,
             "records_per_s": round(rows / seconds, 1) if rows and seconds > 0 else None,
             "text_mb_per_s": round(text / 1e6 / seconds, 2) if text and seconds > 0 else None,
-            "peak_rss_mb": round(sampler.peak(start, end) / 2**20),
+            "peak_rss_mb": round(max(sampler.peak(start, end) for start, end in spans) / 2**20),
             "cache_hits": _cache_hits(metadata.get(assets[0], {})),
         })
     return {

@@ -50,7 +50,7 @@ def _execute(label: str, executor: str, shard_rows: int) -> dict:
     return {
         "label": label,
         "wall_s": round(time.time() - started, 1),
-        "stages": {stage: round(windows[stage][1] - windows[stage][0], 1) for stage in STAGES},
+        "stages": {stage: round(sum(end - start for start, end in windows[stage]), 1) for stage in STAGES},
         "load_average": round(os.getloadavg()[0], 1),
     }
 
