@@ -102,19 +102,27 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_parquet(table: pa.Table, path: StoragePath, row_group_rows: int | None = None) -> None:
+@contextmanager
+def _staged(path: StoragePath) -> Iterator[str]:
+    """A local temp file to write `path`'s bytes into, published when the block ends without error:
+    renamed into place locally, or sent in one PUT to an object store (nothing half-written is ever
+    visible there). Removed in every case."""
     local = _is_local(path)
-    # Object stores: written locally, then one PUT (nothing half-written is ever visible there).
     fd, tmp = _temp_sibling(Path(path)) if local else tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_rows)
+        yield tmp
         if local:
             os.replace(tmp, path)
         else:
             _upload(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def atomic_write_parquet(table: pa.Table, path: StoragePath, row_group_rows: int | None = None) -> None:
+    with _staged(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_rows)
 
 
 def atomic_copy(source: StoragePath, target: StoragePath, *, shared: bool = False) -> None:
@@ -306,22 +314,12 @@ def iter_row_groups(path: StoragePath) -> Iterator[pa.Table]:
 def file_writer(path: StoragePath, schema: pa.Schema) -> Iterator[Callable[[pa.Table], None]]:
     """Write a Parquet file table by table (one row group each, cast to `schema`), published
     atomically (rename, or one PUT) when the block ends without error."""
-    local = _is_local(path)
-    fd, tmp = _temp_sibling(Path(path)) if local else tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+    with _staged(path) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
 
-            def write(table: pa.Table) -> None:
-                writer.write_table(table.select(schema.names).cast(schema))
+        def write(table: pa.Table) -> None:
+            writer.write_table(table.select(schema.names).cast(schema))
 
-            yield write
-        if local:
-            os.replace(tmp, path)
-        else:
-            _upload(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        yield write
 
 
 def remove_tree(path: StoragePath) -> None:
