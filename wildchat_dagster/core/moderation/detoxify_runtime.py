@@ -2,8 +2,8 @@
 
 The per-text Detoxify loop does 3-14 texts/s on CPU; a month is ~400,000
 utterances. On CUDA the model runs in fp16 (sigmoid scores in fp32). On CPU
-the loaded checkpoint is exported to ONNX (optionally int8 dynamic
-quantization) and used only when its scores stay within `SCORE_TOLERANCE` of
+the loaded checkpoint is exported to ONNX, fused by ONNX Runtime's BERT
+optimizer, optionally given int8 weights (`onnx_graphs`), and used only when its scores stay within `SCORE_TOLERANCE` of
 the PyTorch model on a fixed set of texts, batched as the moderator batches
 them; otherwise PyTorch scores. Every runtime offers Detoxify's own
 `predict(texts) -> {class: [scores]}`, so the windowing and batching above it
@@ -13,11 +13,11 @@ do not change.
 from __future__ import annotations
 
 import hashlib
-import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from wildchat_dagster.core.moderation.onnx_graphs import RECIPE, export_onnx, fuse_transformer_ops, quantize_int8
 
 SCORE_TOLERANCE = 0.01
 TORCH = "torch"
@@ -107,55 +107,6 @@ def _by_class(scores: Any, class_names: list[str]) -> dict[str, list[float] | fl
     return {name: np.squeeze(np.asarray(scores[:, i], dtype=np.float64)).tolist() for i, name in enumerate(class_names)}
 
 
-def export_onnx(model: Any, tokenizer: Any, target: Path) -> Path:
-    """The model as an fp32 ONNX file (dynamic batch and length); written once."""
-    import torch
-
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
-    sample = tokenizer(["a short sample", "and a somewhat longer sample text"], return_tensors="pt", padding=True)
-
-    class Logits(torch.nn.Module):  # positional inputs in a fixed order, logits out
-        def __init__(self, wrapped):
-            super().__init__()
-            self.wrapped = wrapped
-
-        def forward(self, *tensors):
-            return self.wrapped(**dict(zip(names, tensors)))[0]
-
-    partial = target.with_suffix(f".{os.getpid()}.tmp")
-    axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}}
-    model = model.to("cpu").float().eval()
-    # The TorchScript exporter: the torch.export-based default needs onnxscript and handles
-    # Hugging Face models less reliably; its deprecation warning is expected here, and its
-    # advanced-indexing note is about negative indices, which the attention mask never has.
-    # The wrapper must be in eval mode: the exporter puts the module it is given back in
-    # that module's mode, recursively, and a wrapper in training mode turned the
-    # reference's dropout on (PyTorch then drifted ~0.1 and the gate refused ONNX).
-    with torch.inference_mode(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", (DeprecationWarning, torch.jit.TracerWarning))
-        warnings.filterwarnings("ignore", message="Exporting aten::index operator")
-        torch.onnx.export(
-            Logits(model).eval(), tuple(sample[n] for n in names), str(partial), input_names=names,
-            output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False,
-        )
-    os.replace(partial, target)  # atomic: parallel months may export at once
-    return target
-
-
-def quantize_int8(fp32: Path, target: Path) -> Path:
-    """The fp32 ONNX file with int8 dynamic quantization of its weights; written once."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    if not target.exists():
-        partial = target.with_suffix(f".{os.getpid()}.tmp")
-        quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8)
-        os.replace(partial, target)
-    return target
-
-
 def onnx_session(path: Path, threads: int | None = None) -> Any:
     """A CPU session; by default with as many threads as PyTorch uses (OMP_NUM_THREADS sets both)."""
     import onnxruntime as ort
@@ -199,11 +150,8 @@ def cpu_scorer(
         return reference, TORCH, f"PyTorch (onnxruntime not installed: {error.name})"
     texts = texts or VERIFICATION_TEXTS
     notes = []
-    fp32 = work_dir / f"detoxify-{_runtime_key(checkpoint_digest, ONNX)}-{ONNX}.onnx"
     for candidate in ([ONNX_INT8, ONNX] if runtime == "auto" else [runtime]):
-        path = export_onnx(reference.model, reference.tokenizer, fp32)
-        if candidate == ONNX_INT8:
-            path = quantize_int8(path, work_dir / f"detoxify-{_runtime_key(checkpoint_digest, candidate)}-{candidate}.onnx")
+        path = onnx_file(reference, candidate, work_dir, checkpoint_digest)
         scorer = OnnxScorer(onnx_session(path), reference.tokenizer, reference.class_names, reference.model.config)
         difference = largest_difference(reference, scorer, texts)
         if difference <= SCORE_TOLERANCE:
@@ -212,5 +160,13 @@ def cpu_scorer(
     return reference, TORCH, f"PyTorch ({'; '.join(notes)} > {SCORE_TOLERANCE})"
 
 
-def _runtime_key(checkpoint_digest: str, runtime: str) -> str:
-    return hashlib.sha256(f"{checkpoint_digest}|{runtime}".encode()).hexdigest()[:16]
+def onnx_file(reference: TorchScorer, runtime: str, work_dir: Path, checkpoint_digest: str) -> Path:
+    """The checkpoint's ONNX file for a runtime, built once: export, fuse, then (int8) quantize."""
+
+    def named(stage: str) -> Path:
+        key = hashlib.sha256(f"{checkpoint_digest}|{RECIPE}|{stage}".encode()).hexdigest()[:16]
+        return work_dir / f"detoxify-{key}-{stage}.onnx"
+
+    exported = export_onnx(reference.model, reference.tokenizer, named("exported"))
+    fused = fuse_transformer_ops(exported, reference.model.config, named(ONNX))
+    return fused if runtime == ONNX else quantize_int8(fused, named(ONNX_INT8))
