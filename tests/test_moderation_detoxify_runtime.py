@@ -103,6 +103,27 @@ def test_the_cpu_files_are_exported_with_eager_attention_fused_and_quantized(tin
     assert again == int8 and len(list((tmp_path / "onnx").glob("*.onnx"))) == 3  # built once, reused
 
 
+def test_the_onnx_recipe_holds_for_xlm_roberta_the_multilingual_models_architecture(tiny_detoxify, tmp_path):
+    """Detoxify `multilingual` (WildChat's) is XLM-R: positions count from the padding id, no token types."""
+    from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
+
+    tokenizer = _load(tiny_detoxify, tmp_path, cpu_runtime="torch").moderator.detoxify.tokenizer
+    torch.manual_seed(0)
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer), max_position_embeddings=66, type_vocab_size=1, pad_token_id=tokenizer.pad_token_id,
+        num_labels=len(DETOXIFY_SCORES), **TINY_BERT,
+    )
+    model = XLMRobertaForSequenceClassification(config).eval()
+    reference = TorchScorer(model, tokenizer, list(DETOXIFY_SCORES), "cpu", fp16=False)
+    for runtime in ("onnx", "onnx-int8"):
+        scorer, used, why = cpu_scorer(reference, runtime, tmp_path / "xlmr", "xlmr-digest")
+        assert used == runtime, why
+    fp32, _, _ = cpu_scorer(reference, "onnx", tmp_path / "xlmr", "xlmr-digest")
+    assert largest_difference(reference, fp32, TEXTS, batch_size=len(TEXTS)) < 1e-4  # padded: positions kept
+    fused = fused_op_counts(next((tmp_path / "xlmr").glob("*-onnx.onnx")))
+    assert fused["SkipLayerNormalization"] == 2 * TINY_BERT["num_hidden_layers"]
+
+
 def test_a_runtime_outside_the_tolerance_is_refused_and_pytorch_scores(tiny_detoxify, tmp_path, monkeypatch):
     reference = _load(tiny_detoxify, tmp_path, cpu_runtime="torch").moderator.detoxify
     before = reference.predict(TEXTS)
