@@ -11,12 +11,10 @@ from wildchat_dagster.core.moderation import detoxify_runtime
 from wildchat_dagster.core.moderation.detoxify_runtime import (
     SCORE_TOLERANCE,
     VERIFICATION_TEXTS,
-    OnnxScorer,
     TorchScorer,
     cpu_scorer,
     largest_difference,
     onnx_file,
-    onnx_sessions,
     resolve_device,
 )
 from wildchat_dagster.core.moderation.onnx_graphs import fused_op_counts
@@ -124,21 +122,6 @@ def test_the_onnx_recipe_holds_for_xlm_roberta_the_multilingual_models_architect
     assert largest_difference(reference, fp32, TEXTS, batch_size=len(TEXTS)) < 1e-4  # padded: positions kept
     fused = fused_op_counts(next((tmp_path / "xlmr").glob("*-onnx.onnx")))
     assert fused["SkipLayerNormalization"] == 2 * TINY_BERT["num_hidden_layers"]
-
-
-def test_two_sessions_split_a_batch_and_score_as_one_session_does(tiny_detoxify, tmp_path):
-    """Each session takes part of the batch, padded only to that part's longest text."""
-    reference = _load(tiny_detoxify, tmp_path, cpu_runtime="torch").moderator.detoxify
-    path = onnx_file(reference, "onnx", tmp_path / "onnx", "digest")
-    one, two = (
-        OnnxScorer(onnx_sessions(path, threads), reference.tokenizer, reference.class_names, reference.model.config)
-        for threads in (1, 2)
-    )
-    assert (len(one.sessions), len(two.sessions)) == (1, 2)
-    by_length = sorted(TEXTS, key=len, reverse=True)  # the split parts differ in padding
-    for batch in (by_length[:1], by_length[:3], by_length):
-        assert largest_difference(one, two, batch, batch_size=len(batch)) < 1e-5
-        assert largest_difference(reference, two, batch, batch_size=len(batch)) < 1e-4
 
 
 def test_a_runtime_outside_the_tolerance_is_refused_and_pytorch_scores(tiny_detoxify, tmp_path, monkeypatch):

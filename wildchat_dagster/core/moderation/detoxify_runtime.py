@@ -13,7 +13,6 @@ do not change.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,39 +77,22 @@ class TorchScorer:
 
 
 class OnnxScorer:
-    """The same predict through ONNX Runtime CPU sessions; a batch is split across sessions that run at once.
+    """The same predict through an ONNX Runtime CPU session."""
 
-    On 2 cores, two one-thread sessions each taking half of every batch scored
-    5.1 texts/s where one two-thread session scored 4.0-4.4 (bert-base int8,
-    60 real WildChat turns): a one-thread session never waits for another thread.
-    """
-
-    def __init__(self, sessions: list[Any], tokenizer: Any, class_names: list[str], config: Any):
-        self.sessions = sessions
+    def __init__(self, session: Any, tokenizer: Any, class_names: list[str], config: Any):
+        self.session = session
         self.tokenizer = tokenizer
         self.class_names = class_names
         self.model = _ConfigOnly(config)  # the moderator reads model.config for its window
-        self._inputs = [i.name for i in sessions[0].get_inputs()]
-        self._pool = ThreadPoolExecutor(len(sessions), thread_name_prefix="onnx") if len(sessions) > 1 else None
+        self._inputs = [i.name for i in session.get_inputs()]
 
     def predict(self, texts: str | list[str]) -> dict[str, list[float] | float]:
         import numpy as np
 
         encoded = self.tokenizer(texts, return_tensors="np", truncation=True, padding=True)
         feed = {name: encoded[name].astype(np.int64) for name in self._inputs}
-        rows = len(feed[self._inputs[0]])
-        parts = [part for part in np.array_split(np.arange(rows), len(self.sessions)) if len(part)]
-        runs = (self._pool.map if self._pool and len(parts) > 1 else map)(self._run, self.sessions, parts, [feed] * len(parts))
-        logits = np.concatenate(list(runs))
+        (logits,) = self.session.run(None, feed)
         return _by_class(1 / (1 + np.exp(-logits.astype(np.float64))), self.class_names)
-
-    def _run(self, session: Any, rows: Any, feed: dict[str, Any]) -> Any:
-        part = {name: values[rows] for name, values in feed.items()}
-        if "attention_mask" in part and self.tokenizer.padding_side == "right":
-            width = max(int(part["attention_mask"].sum(axis=1).max()), 1)  # this part's own padding only
-            part = {name: values[:, :width] for name, values in part.items()}
-        (logits,) = session.run(None, part)
-        return logits
 
 
 @dataclass(frozen=True)
@@ -125,20 +107,17 @@ def _by_class(scores: Any, class_names: list[str]) -> dict[str, list[float] | fl
     return {name: np.squeeze(np.asarray(scores[:, i], dtype=np.float64)).tolist() for i, name in enumerate(class_names)}
 
 
-def onnx_sessions(path: Path, threads: int | None = None) -> list[Any]:
-    """CPU sessions using as many threads as PyTorch (OMP_NUM_THREADS sets both): two sessions
-    splitting them when there are two or more (see `OnnxScorer`), else one."""
+def onnx_session(path: Path, threads: int | None = None) -> Any:
+    """A CPU session; by default with as many threads as PyTorch uses (OMP_NUM_THREADS sets both)."""
     import onnxruntime as ort
     import torch
 
-    threads = threads or torch.get_num_threads()
-    count = 2 if threads >= 2 else 1
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads // count
+    options.intra_op_num_threads = threads or torch.get_num_threads()
     # Idle threads sleep instead of spinning: on 2 cores shared with other work (load ~5), an int8
     # bert-base batch of 4 x 256 tokens took 15% less wall and CPU time (6 runs, both orders).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return [ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"]) for _ in range(count)]
+    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
 
 
 def largest_difference(reference: Any, candidate: Any, texts: list[str], batch_size: int = 4) -> float:
@@ -173,7 +152,7 @@ def cpu_scorer(
     notes = []
     for candidate in ([ONNX_INT8, ONNX] if runtime == "auto" else [runtime]):
         path = onnx_file(reference, candidate, work_dir, checkpoint_digest)
-        scorer = OnnxScorer(onnx_sessions(path), reference.tokenizer, reference.class_names, reference.model.config)
+        scorer = OnnxScorer(onnx_session(path), reference.tokenizer, reference.class_names, reference.model.config)
         difference = largest_difference(reference, scorer, texts)
         if difference <= SCORE_TOLERANCE:
             return scorer, candidate, f"{candidate}: scores within {difference:.4f} of PyTorch on {len(texts)} texts"
