@@ -164,5 +164,6 @@ def test_the_benchmark_times_every_runtime_on_the_same_windows_and_reports_score
     for runtime in ("torch", "onnx", "onnx-int8"):
         assert figures[f"detoxify_{runtime}_truncated_speedup_vs_one_by_one"] > 0
         assert figures[f"detoxify_{runtime}_windows_scored"] == figures["detoxify_torch_windows_scored"] >= 4
+    assert figures["detoxify_onnx-int8_windowed_speedup_vs_torch_windowed"] > 0
     assert figures["detoxify_onnx_max_score_difference"] < 1e-4
     assert figures["detoxify_onnx-int8_max_score_difference"] <= SCORE_TOLERANCE
