@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -189,3 +190,27 @@ def test_a_step_waiting_for_a_pool_is_reported_once_with_the_holding_run(tmp_pat
                     f"held by run {holder.run_id} (STARTED, 2023-04, process {this_process()})"]
     waits.check(holder.run_id)
     assert len(told) == 1  # the holder waits for nothing
+
+
+def test_a_ctrl_c_whose_exception_was_dropped_still_cancels_the_run():
+    """The latch: Python raises KeyboardInterrupt wherever the main thread is, and one raised inside a
+    `__del__` is printed and dropped; the run loop still sees the stop, cancels the run and says so."""
+    from wildchat_dagster.runner import STOP_REQUESTED, RunInterrupted, _execute_watched, stop_on_signals
+
+    @dg.asset
+    def slow() -> int:
+        time.sleep(5)
+        return 1
+
+    job = dg.Definitions(assets=[slow], jobs=[dg.define_asset_job("slow_job")]).resolve_job_def("slow_job")
+    instance = dg.DagsterInstance.ephemeral()
+    with stop_on_signals():
+        assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        threading.Timer(1.0, STOP_REQUESTED.set).start()  # what the handler does; its exception was lost
+        begun = time.monotonic()
+        with pytest.raises(RunInterrupted, match="interrupted during demo: run .* marked canceled"):
+            _execute_watched(job, instance, PoolWaits(instance, lambda message: None), "demo")
+        assert time.monotonic() - begun < 4  # seen within a poll, not when the step ended
+    assert not STOP_REQUESTED.is_set()  # cleared: later runs in this process are not stopped
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    assert [r.status.value for r in instance.get_runs()] == ["CANCELED"]

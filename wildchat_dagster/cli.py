@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -105,7 +104,7 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
     deletion requests or settings), unless --force."""
     from wildchat_dagster import settings
     from wildchat_dagster.preflight import ConfigurationError
-    from wildchat_dagster.runner import RunInterrupted, RunRefused, run_months
+    from wildchat_dagster.runner import RunInterrupted, RunRefused, run_months, stop_on_signals
 
     layout = _use_data_dir(data_dir)
     if release_schema:
@@ -129,14 +128,13 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
         for step in outcome.failed_steps:
             click.echo(f"   step failed: {step}")
 
-    # SIGTERM (a scheduler, `kill`) stops the command like Ctrl-C does.
-    previous_sigterm = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        outcomes = run_months(
-            _months(months), selection, layout, report=report, log_level=log_level.upper(),
-            notify=lambda message: click.echo(message, err=True),
-            allow_empty=allow_empty, allow_shrink=allow_shrink, force=force,
-        )
+        with stop_on_signals():
+            outcomes = run_months(
+                _months(months), selection, layout, report=report, log_level=log_level.upper(),
+                notify=lambda message: click.echo(message, err=True),
+                allow_empty=allow_empty, allow_shrink=allow_shrink, force=force,
+            )
     except (RunInterrupted, KeyboardInterrupt) as error:
         click.echo(str(error) if isinstance(error, RunInterrupted) else "interrupted between runs", err=True)
         sys.stdout.flush()
@@ -147,8 +145,6 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
         raise click.ClickException(str(error)) from None
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous_sigterm)
     click.echo(f"warehouse: {layout.warehouse_dir}")
     if layout.release_dir.is_dir():
         click.echo(f"release:   {layout.release_dir}")

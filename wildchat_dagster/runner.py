@@ -8,9 +8,12 @@ run of a job from the code location, visible in the Dagster UI.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +49,7 @@ SUMMARY_KEYS = (
 
 
 POOL_POLL_S = 2.0  # how often a running run is checked for a pool wait
+STOP_POLL_S = 0.25  # how often the main thread looks for a latched Ctrl-C
 
 
 def ensure_dagster_home(layout: DataLayout) -> Path:
@@ -110,6 +114,29 @@ class RunInterrupted(Exception):
         self.not_started = not_started
 
 
+STOP_REQUESTED = threading.Event()
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM (a scheduler, `kill`) stop the command, and are also latched: Python raises
+    KeyboardInterrupt wherever the main thread is, and one raised inside a `__del__` or a callback is
+    printed and dropped (a CI run saw Ctrl-C during moderation end with exit 0); the run loop reads the latch."""
+
+    def on_signal(signo: int, frame: object) -> None:
+        STOP_REQUESTED.set()
+        raise KeyboardInterrupt
+
+    STOP_REQUESTED.clear()
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signo, handler in previous.items():
+            signal.signal(signo, handler)
+        STOP_REQUESTED.clear()
+
+
 def _execute_watched(job: dg.JobDefinition, instance: dg.DagsterInstance, waits: PoolWaits, label: str,
                      **run_kwargs) -> dg.ExecuteInProcessResult:
     """One run in a worker thread, so the main thread hears Ctrl-C at once (Dagster defers it while
@@ -126,9 +153,13 @@ def _execute_watched(job: dg.JobDefinition, instance: dg.DagsterInstance, waits:
     worker = threading.Thread(target=work, name=f"run {run_id[:8]}", daemon=True)
     worker.start()
     try:
+        checked = time.monotonic()
         while worker.is_alive():
-            worker.join(POOL_POLL_S)
-            if worker.is_alive():
+            worker.join(STOP_POLL_S)
+            if STOP_REQUESTED.is_set():
+                raise KeyboardInterrupt
+            if worker.is_alive() and time.monotonic() - checked >= POOL_POLL_S:
+                checked = time.monotonic()
                 try:
                     waits.check(run_id)
                 except Exception:  # advisory only: a failed look at the pools never touches the run
@@ -208,6 +239,8 @@ def run_months(
 
     def execute(job: dg.JobDefinition, assets: set[str], label: str, partition_key: str | None,
                 also_due: set[str] = frozenset()) -> RunOutcome:
+        if STOP_REQUESTED.is_set():
+            raise KeyboardInterrupt
         plan = plan_run(defs, instance, warehouse, assets, partition_key, force=force, also_due=also_due)
         if not plan.due:
             outcome = RunOutcome(label=label, run_id="not run", success=True, fresh=plan.fresh)
