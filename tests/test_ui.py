@@ -262,7 +262,7 @@ def test_a_backfill_launched_by_clicking_in_the_ui_runs_through_the_daemon(dagst
             partitions.press("Enter")
             dialog.get_by_text(f"{len(MONTHS)} partitions").wait_for(timeout=10_000)
             dialog.get_by_role("button", name="Launch backfill").click()
-            dialog.wait_for(state="hidden", timeout=30_000)
+            dialog.wait_for(state="hidden", timeout=120_000)  # the launch request; 30 s was too short beside a busy test worker
         finally:
             browser.close()
 
