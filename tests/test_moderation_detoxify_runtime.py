@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 import pytest
 import torch
@@ -17,7 +18,6 @@ from wildchat_dagster.core.moderation.detoxify_runtime import (
     onnx_file,
     resolve_device,
 )
-from wildchat_dagster.core.moderation.onnx_graphs import fused_op_counts
 from wildchat_dagster.kit.benchmarks.moderation import write_random_detoxify
 from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.schema import DETOXIFY_SCORES
@@ -37,6 +37,13 @@ def _load(tiny_detoxify, work, **settings):
     loaded = DetoxifyResource(checkpoint=str(checkpoint), huggingface_config_dir=str(config_dir), **settings).load(work)
     assert loaded.available, loaded.reason
     return loaded
+
+
+def fused_op_counts(path):
+    """How many nodes of each operator type an ONNX file holds."""
+    import onnx
+
+    return Counter(node.op_type for node in onnx.load(str(path), load_external_data=False).graph.node)
 
 
 def _scores(moderator, texts):

@@ -25,7 +25,7 @@ from wildchat_dagster.core.moderation.moderators import (
     LoadedModerator,
 )
 from wildchat_dagster.core.moderation.windows import windowed_batch_scores
-from wildchat_dagster.core.storage.warehouse import file_sha256
+from wildchat_dagster.core.storage.warehouse import file_sha256, staged
 
 CHECKPOINT_ENV = "WILDCHAT_DETOXIFY_CHECKPOINT"
 CONFIG_DIR_ENV = "WILDCHAT_DETOXIFY_CONFIG_DIR"
@@ -77,10 +77,8 @@ def patched_checkpoint(checkpoint: Path, config_dir: Path, work_dir: Path) -> Pa
     if not isinstance(loaded, dict) or "config" not in loaded or "state_dict" not in loaded:
         raise ValueError(f"{checkpoint} is not a Detoxify checkpoint (needs 'config' and 'state_dict')")
     loaded["config"]["arch"]["args"]["model_type"] = str(config_dir.resolve())
-    work_dir.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(f".{os.getpid()}.tmp")
-    torch.save(loaded, partial)
-    os.replace(partial, target)  # atomic: parallel months may patch at once
+    with staged(target) as partial:  # parallel months may patch at once
+        torch.save(loaded, partial)
     return target
 
 

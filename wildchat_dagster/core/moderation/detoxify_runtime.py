@@ -3,9 +3,9 @@
 The per-text Detoxify loop does 3-14 texts/s on CPU; a month is ~400,000
 utterances. On CUDA the model runs in fp16 (sigmoid scores in fp32). On CPU
 the loaded checkpoint is exported to ONNX, fused by ONNX Runtime's BERT
-optimizer, optionally given int8 weights (`onnx_graphs`), and used only when its scores stay within `SCORE_TOLERANCE` of
-the PyTorch model on a fixed set of texts, batched as the moderator batches
-them; otherwise PyTorch scores. Every runtime offers Detoxify's own
+optimizer, optionally given int8 weights (`onnx_graphs`), and used only when
+its scores stay within `SCORE_TOLERANCE` of the PyTorch model on a fixed set
+of texts, batched as the moderator batches them; otherwise PyTorch scores. Every runtime offers Detoxify's own
 `predict(texts) -> {class: [scores]}`, so the windowing and batching above it
 do not change.
 """

@@ -1,7 +1,7 @@
 """The ONNX files Detoxify runs from on CPU: export, transformer fusions, int8 weights.
 
-Each step writes its file once (atomically: parallel months may build at
-once) and later runs reuse it. The recipe is what measured fastest for a
+Each step writes its file once (staged, then renamed: parallel months may
+build at once) and later runs reuse it. The recipe is what measured fastest for a
 bert-base checkpoint on real WildChat turns (2 AVX2 cores, 60 turns of
 242 tokens mean, truncated work, texts/s): PyTorch per text 1.84; ONNX int8
 of the default (SDPA) export 2.70, of an eager-attention export 3.12, of the
@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from wildchat_dagster.core.storage.warehouse import staged
+
 # Bump when the recipe changes, so files built by an older one are not reused.
 RECIPE = "eager-fused-v2"
 
@@ -28,7 +30,6 @@ def export_onnx(model: Any, tokenizer: Any, target: Path) -> Path:
 
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
     sample = tokenizer(["a short sample", "and a somewhat longer sample text"], return_tensors="pt", padding=True)
 
@@ -40,7 +41,6 @@ def export_onnx(model: Any, tokenizer: Any, target: Path) -> Path:
         def forward(self, *tensors):
             return self.wrapped(**dict(zip(names, tensors)))[0]
 
-    partial = _partial(target)
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}}
     model = model.to("cpu").float().eval()
     # The TorchScript exporter: the torch.export-based default needs onnxscript and handles
@@ -49,14 +49,13 @@ def export_onnx(model: Any, tokenizer: Any, target: Path) -> Path:
     # The wrapper must be in eval mode: the exporter puts the module it is given back in
     # that module's mode, recursively, and a wrapper in training mode turned the
     # reference's dropout on (PyTorch then drifted ~0.1 and the gate refused ONNX).
-    with torch.inference_mode(), warnings.catch_warnings(), _eager_attention(model):
+    with staged(target) as partial, torch.inference_mode(), warnings.catch_warnings(), _eager_attention(model):
         warnings.simplefilter("ignore", (DeprecationWarning, torch.jit.TracerWarning))
         warnings.filterwarnings("ignore", message="Exporting aten::index operator")
         torch.onnx.export(
-            Logits(model).eval(), tuple(sample[n] for n in names), str(partial), input_names=names,
+            Logits(model).eval(), tuple(sample[n] for n in names), partial, input_names=names,
             output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False,
         )
-    os.replace(partial, target)
     return target
 
 
@@ -68,14 +67,12 @@ def fuse_transformer_ops(fp32: Path, config: Any, target: Path) -> Path:
     from onnxruntime.transformers.optimizer import optimize_model
 
     if not target.exists():
-        partial = _partial(target)
-        with _quiet_onnxruntime_tools():
+        with staged(target) as partial, _quiet_onnxruntime_tools():
             fused = optimize_model(
                 str(fp32), model_type="bert", num_heads=getattr(config, "num_attention_heads", 0),
                 hidden_size=getattr(config, "hidden_size", 0), opt_level=1, use_gpu=False,
             )
-        fused.save_model_to_file(str(partial))
-        os.replace(partial, target)
+            fused.save_model_to_file(partial)
     return target
 
 
@@ -85,26 +82,14 @@ def quantize_int8(fp32: Path, target: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     if not target.exists():
-        partial = _partial(target)
-        with _quiet_onnxruntime_tools():
+        with staged(target) as partial, _quiet_onnxruntime_tools():
             quantize_dynamic(
-                str(fp32), str(partial), weight_type=QuantType.QInt8,
+                str(fp32), partial, weight_type=QuantType.QInt8,
                 # Fused ops (SkipLayerNormalization, BiasGelu) are outside ONNX's shape inference:
                 # their outputs are float, as every activation in this graph.
                 extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
             )
-        os.replace(partial, target)
     return target
-
-
-def fused_op_counts(path: Path) -> dict[str, int]:
-    """How many nodes of each operator type the file holds (to show what a recipe fused)."""
-    import onnx
-
-    counts: dict[str, int] = {}
-    for node in onnx.load(str(path), load_external_data=False).graph.node:
-        counts[node.op_type] = counts.get(node.op_type, 0) + 1
-    return counts
 
 
 @contextlib.contextmanager
@@ -139,8 +124,3 @@ class _FromPackage(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno >= logging.ERROR or self.marker not in record.pathname
-
-
-def _partial(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return target.with_suffix(f".{os.getpid()}.tmp")

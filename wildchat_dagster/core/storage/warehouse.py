@@ -103,7 +103,7 @@ def _umask() -> int:
 
 
 @contextmanager
-def _staged(path: StoragePath) -> Iterator[str]:
+def staged(path: StoragePath) -> Iterator[str]:
     """A local temp file to write `path`'s bytes into, published when the block ends without error:
     renamed into place locally, or sent in one PUT to an object store (nothing half-written is ever
     visible there). Removed in every case."""
@@ -121,7 +121,7 @@ def _staged(path: StoragePath) -> Iterator[str]:
 
 
 def atomic_write_parquet(table: pa.Table, path: StoragePath, row_group_rows: int | None = None) -> None:
-    with _staged(path) as tmp:
+    with staged(path) as tmp:
         pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_rows)
 
 
@@ -314,7 +314,7 @@ def iter_row_groups(path: StoragePath) -> Iterator[pa.Table]:
 def file_writer(path: StoragePath, schema: pa.Schema) -> Iterator[Callable[[pa.Table], None]]:
     """Write a Parquet file table by table (one row group each, cast to `schema`), published
     atomically (rename, or one PUT) when the block ends without error."""
-    with _staged(path) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+    with staged(path) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
 
         def write(table: pa.Table) -> None:
             writer.write_table(table.select(schema.names).cast(schema))
