@@ -98,7 +98,7 @@ def test_multiline_text_in_several_languages_at_once(detector):
     ]
     tagged, counts = tag_languages(rows, detector.predict)
     assert [r["language"] for r in tagged] == list(PARAGRAPHS)
-    assert counts["utterances"] == len(PARAGRAPHS) and counts["nolang_utterances"] == 0
+    assert counts.utterances == len(PARAGRAPHS) and counts.nolang_utterances == 0
 
 
 @pytest.mark.parametrize("content", [None, "", "   ", "\n\t \n", "12345 67890", "?!... ---"])
@@ -190,8 +190,8 @@ def test_identical_texts_are_predicted_once(detector):
 
     rows = [{"conversation": [{"role": "user", "content": "continue"}, {"role": "assistant", "content": "Sure."}]}] * 50
     tagged, counts = tag_languages(rows, counting_predict)
-    assert sum(calls) == 2 and counts["distinct_samples_predicted"] == 2
-    assert counts["utterances"] == 100
+    assert sum(calls) == 2 and counts.distinct_samples_predicted == 2
+    assert counts.utterances == 100
     assert all(r["language"] == "English" for r in tagged)
 
 
@@ -211,7 +211,7 @@ def test_real_wildchat_english_conversations(detector, real_wildchat):
     tagged, counts = tag_languages(conversations, detector.predict)
     agreement = sum(r["language"] == e for r, e in zip(tagged, expected)) / len(expected)
     print(f"real WildChat, {len(expected)} English conversations: agreement {agreement:.1%}")
-    print(f"  our conversation languages: {counts['conversation_languages']}")
+    print(f"  our conversation languages: {counts.conversation_languages}")
     # The disagreements are conversations whose prose is Russian, Persian or Chinese
     # around English code, which this stage leaves out before predicting.
     assert agreement >= 0.95

@@ -413,7 +413,7 @@ def test_placeholders_check_fails_on_inconsistent_rows():
     row["conversation"][0].update(redacted=True, redacted_entities=["EMAIL_ADDRESS"])
     row["redacted"] = True
     totals = placeholders_well_formed([row])
-    assert not PLACEHOLDERS_CHECK.passed(totals) and totals["missing_placeholders"] == 1
+    assert not PLACEHOLDERS_CHECK.passed(totals) and totals.missing_placeholders == 1
 
 
 # --- the resource ----------------------------------------------------------------
