@@ -514,3 +514,19 @@ def test_ip_pattern_hints_skip_no_address_on_real_text():
     assert sum(1 for t in texts if without_hints(t)) > 2  # the texts do hold addresses
     for text in texts:
         assert list(client_ips.ip_spans(text)) == without_hints(text)
+
+
+def test_two_shards_geo_results_merge_into_the_one_pass_result(locator):
+    """What the shard steps do: each shard hashes with its own memo, the merge unites the hashes."""
+    ips = ["8.8.8.8", "1.1.1.1", "10.0.0.1", "not-an-ip", "114.114.114.114", "8.8.8.8", "1.1.1.1"]
+    rows = [conversation_record("deduplicated_conversations", [("user", "q"), ("assistant", "a"), ("user", "r")],
+                                utterance_overrides=[{"ip": ip}, {}, {"ip": ips[(i + 3) % len(ips)]}])
+            for i, ip in enumerate(ips)]
+    hasher = IPHasher(KEY.encode(), "test")
+    _, whole = geotag_conversations(rows, locator, hasher)
+    _, first = geotag_conversations(rows[:3], locator, hasher, hashes={})
+    _, second = geotag_conversations(rows[3:], locator, hasher, hashes={})
+    merged = first.merged(second)
+    assert merged == whole
+    assert (merged.distinct_ips, merged.located, merged.invalid, merged.non_public) == (5, 10, 2, 2)
+    assert list(merged.countries) == ["United States", "Australia", "China"]  # biggest first

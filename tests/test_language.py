@@ -291,3 +291,16 @@ def test_raw_ip_check_fails_on_language_tagged_text(data_dir):
     )
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["no_raw_client_ips"].passed is False
+
+
+def test_two_shards_language_results_merge_into_the_one_pass_result(detector):
+    rows = [{"conversation": [{"role": "user", "content": text}, {"role": "assistant", "content": f"{i} " + "🙂" * i}]}
+            for i, text in enumerate(PARAGRAPHS.values())]
+    rows.append({"conversation": [{"role": "user", "content": "```\nx = 1\n```\nWhy does this print nothing?"}]})
+    _, whole = tag_languages(rows, detector.predict)
+    _, first = tag_languages(rows[:3], detector.predict)
+    _, second = tag_languages(rows[3:], detector.predict)
+    merged = first.merged(second)
+    assert merged == whole  # no sample in both halves: distinct samples are counted per batch
+    assert merged.languages[NOLANG] == whole.nolang_utterances >= 1 and merged.code_stripped_utterances == 1
+    assert list(merged.languages)[0] == max(whole.languages, key=whole.languages.get)  # biggest first

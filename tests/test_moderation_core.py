@@ -327,3 +327,24 @@ def test_detoxify_can_skip_turns_openai_already_flagged_and_says_so(tmp_path):
     assert rows[0]["conversation"][0]["detoxify_moderation"] is not None
     assert missing_results(rows, {OPENAI: None, DETOXIFY: None}, detoxify_only_undecided=True) == {OPENAI: 0, DETOXIFY: 0}
     assert missing_results(rows, {DETOXIFY: None}) == {DETOXIFY: 2}  # without the policy they would be missing
+
+
+def test_two_shards_moderation_results_merge_into_the_one_pass_result():
+    """Coverage tables, per-moderator figures and the optional skip count merge as one pass counts them."""
+    rows = _rows()[:3] + _multilingual_rows()[:2]  # no text in both halves: distinct texts are per batch
+
+    def moderators():
+        return [ListModerator(OPENAI, stub_result),
+                ListModerator(DETOXIFY, lambda t: {s: 0.6 for s in DETOXIFY_SCORES}, languages=frozenset({"English", "Russian"})),
+                ListModerator(PROFANITY, lambda t: 0.2, languages=frozenset({"English"}))]
+
+    settings = ToxicitySettings(detoxify_only_undecided=True)
+    _, whole = moderate_conversations(rows, moderators(), None, settings)
+    _, first = moderate_conversations(rows[:3], moderators(), None, settings)
+    _, second = moderate_conversations(rows[3:], moderators(), None, settings)
+    merged = first.merged(second)
+    assert merged == whole
+    assert merged.coverage["unscreened"] == 0 and merged.coverage["screened_by"][OPENAI] == whole.coverage["utterances"]
+    assert merged.moderator_counts[DETOXIFY].skipped_decided_texts == 2
+    assert merged.moderator_counts[PROFANITY].skipped_decided_texts is None  # not counted: no metadata entry
+    assert merged.toxic_conversations == whole.toxic_conversations >= 2
