@@ -294,7 +294,10 @@ def test_raw_ip_check_fails_on_language_tagged_text(data_dir):
 
 
 def test_two_shards_language_results_merge_into_the_one_pass_result(detector):
-    rows = [{"conversation": [{"role": "user", "content": text}, {"role": "assistant", "content": f"{i} " + "🙂" * i}]}
+    def turn(role: str, content: str) -> dict:
+        return {"role": role, "content": content}
+
+    rows = [{"conversation": [turn("user", text), turn("assistant", f"{i} " + "🙂" * i)]}
             for i, text in enumerate(PARAGRAPHS.values())]
     rows.append({"conversation": [{"role": "user", "content": "```\nx = 1\n```\nWhy does this print nothing?"}]})
     _, whole = tag_languages(rows, detector.predict)

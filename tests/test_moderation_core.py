@@ -231,7 +231,8 @@ def test_moderate_conversations_fills_every_field_and_counts(tmp_path):
     assert [r["toxic"] for r in rows] == [False, True, True, False]
     assert [r["excluded_reason"] for r in rows] == [None, None, "sexual/minors", None]
     assert counts.toxic_conversations == 2 and counts.excluded_sexual_minors == 1
-    assert counts.moderator_counts["openai"].flagged_utterances == 2 and counts.moderator_counts["detoxify"].flagged_utterances == 1
+    by_moderator = counts.moderator_counts
+    assert by_moderator["openai"].flagged_utterances == 2 and by_moderator["detoxify"].flagged_utterances == 1
     empty = rows[1]["conversation"][1]
     assert empty["openai_moderation"] is None and empty["detoxify_moderation"] is None
     assert empty["openai_moderation_raw"] is None and empty["profanity_score"] is None and empty["toxic"] is False
@@ -249,7 +250,8 @@ def test_a_rerun_reads_the_cache_and_moderates_nothing(tmp_path):
         first_rows, _ = moderate_conversations(_rows(), [ListModerator(PROFANITY, lambda t: 0.2)], cache)
         again = ListModerator(PROFANITY, lambda t: 0.99)  # would change results if asked
         rows, counts = moderate_conversations(_rows()[:2], [again], cache)
-        assert again.asked == [] and counts.moderator_counts["profanity"].cache_hits == 3 and counts.moderator_counts["profanity"].cache_misses == 0
+        profanity = counts.moderator_counts["profanity"]
+        assert again.asked == [] and profanity.cache_hits == 3 and profanity.cache_misses == 0
         assert rows[0]["conversation"][0]["profanity_score"] == 0.2
         newer = ListModerator(PROFANITY, lambda t: 0.99, version="v2")  # another version: no stale hits
         moderate_conversations(_rows()[:1], [newer], cache)
@@ -320,7 +322,8 @@ def test_detoxify_can_skip_turns_openai_already_flagged_and_says_so(tmp_path):
     detoxify = ListModerator(DETOXIFY, lambda t: {s: 0.01 for s in DETOXIFY_SCORES})
     settings = ToxicitySettings(detoxify_only_undecided=True)
     rows, counts = moderate_conversations(_rows(), [detoxify, openai], None, settings)  # any order: OpenAI first
-    assert counts.moderator_counts["detoxify"].skipped_decided_texts == 2  # "you stupid idiot" and the sexual/minors marker
+    # "you stupid idiot" and the sexual/minors marker:
+    assert counts.moderator_counts["detoxify"].skipped_decided_texts == 2
     assert "you stupid idiot" not in detoxify.asked and len(detoxify.asked) == 3
     flagged = rows[1]["conversation"][0]
     assert flagged["toxic"] and flagged["detoxify_moderation"] is None and flagged["openai_moderation"]["flagged"]
@@ -334,8 +337,9 @@ def test_two_shards_moderation_results_merge_into_the_one_pass_result():
     rows = _rows()[:3] + _multilingual_rows()[:2]  # no text in both halves: distinct texts are per batch
 
     def moderators():
+        detoxify_scores = {s: 0.6 for s in DETOXIFY_SCORES}
         return [ListModerator(OPENAI, stub_result),
-                ListModerator(DETOXIFY, lambda t: {s: 0.6 for s in DETOXIFY_SCORES}, languages=frozenset({"English", "Russian"})),
+                ListModerator(DETOXIFY, lambda t: detoxify_scores, languages=frozenset({"English", "Russian"})),
                 ListModerator(PROFANITY, lambda t: 0.2, languages=frozenset({"English"}))]
 
     settings = ToxicitySettings(detoxify_only_undecided=True)

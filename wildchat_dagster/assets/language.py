@@ -49,21 +49,22 @@ def _every_utterance_has_language(batch: Batch) -> LanguagesPresent:
     return LanguagesPresent(missing_languages=missing, nolang_with_letters=wrong_nolang)
 
 
+def _checks(step: StepContext) -> list[BatchCheck]:
+    every_utterance = BatchCheck(EVERY_UTTERANCE_HAS_LANGUAGE, _every_utterance_has_language)
+    return [no_raw_ips_check(step.store, step.month), every_utterance]
+
+
 @contextmanager
 def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork]:
     predict = step.resources.language_detector.predict
-    yield ShardWork(
-        lambda rows: tag_languages(rows, predict),
-        [no_raw_ips_check(step.store, step.month), BatchCheck(EVERY_UTTERANCE_HAS_LANGUAGE, _every_utterance_has_language)],
-    )
+    yield ShardWork(lambda rows: tag_languages(rows, predict), _checks(step))
 
 
 def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:
     result: LanguageResult = run.result
     step.context.log.info(f"{result.utterances} utterances in {run.seconds:.1f} s: {len(result.languages)} languages")
     metadata = language_metadata(result, run.seconds, step.resources.language_detector.describe(), run.preview_rows)
-    checks = [no_raw_ips_check(step.store, step.month), BatchCheck(EVERY_UTTERANCE_HAS_LANGUAGE, _every_utterance_has_language)]
-    return metadata, run.check_results(ASSET, checks)
+    return metadata, run.check_results(ASSET, _checks(step))
 
 
 def language_metadata(result: LanguageResult, seconds: float, model: dict, preview_rows: list[dict]) -> dict:
