@@ -199,10 +199,10 @@ def test_geotagging_counts_snapshot_use(tmp_path):
     with GeoLocator.from_path(folder) as locator:
         tagged, counts = geotag_conversations(rows, locator, IPHasher(KEY.encode(), "test"))
     # The first conversation's second user turn, two minutes later, is on the snapshot's day.
-    assert counts["snapshot_use"] == {"2023-03-01": 3, "2023-04-05": 1}
+    assert counts.snapshot_use == {"2023-03-01": 3, "2023-04-05": 1}
     # Each user turn records the snapshot that placed it (for `explain`); replies have none.
     assert [u["geoip_snapshot"] for u in tagged[0]["conversation"]] == ["2023-03-01", None, "2023-04-05", None]
-    assert counts["turns_before_oldest_snapshot"] == 2
+    assert counts.turns_before_oldest_snapshot == 2
 
 
 def test_snapshot_directory_errors_are_clear(tmp_path):
@@ -250,8 +250,8 @@ def test_geotag_conversations_tags_user_turns_and_drops_raw_ips(locator):
     assert (tagged["country"], tagged["state"]) == ("Australia", "Victoria")
     assert tagged["hashed_ip"] == hasher("1.1.1.1")
     assert tagged["header"] == {"accept-language": "en-AU", "user-agent": "UA-2"}
-    assert counts["user_turns"] == 3 and counts["distinct_ips"] == 2 and counts["located"] == 3
-    assert counts["countries"] == {"Australia": 2, "United States": 1}
+    assert counts.user_turns == 3 and counts.distinct_ips == 2 and counts.located == 3
+    assert counts.countries == {"Australia": 2, "United States": 1}
 
 
 def test_conversation_level_ties_go_to_the_latest_turn_and_lost_logs_stay_null(locator):
@@ -273,7 +273,7 @@ def test_conversation_level_ties_go_to_the_latest_turn_and_lost_logs_stay_null(l
     assert (lost["hashed_ip"], lost["country"], lost["state"]) == (None, None, None)
     assert (tagged["country"], tagged["state"]) == ("China", "Jiangsu")
     assert tagged["hashed_ip"] == hasher("114.114.114.114")
-    assert counts["user_turns"] == 3 and counts["user_turns_with_ip"] == 2
+    assert counts.user_turns == 3 and counts.user_turns_with_ip == 2
 
 
 def test_unlocatable_conversation_is_null_but_hashed(locator):
@@ -286,7 +286,7 @@ def test_unlocatable_conversation_is_null_but_hashed(locator):
     assert (private["country"], private["state"]) == (None, None)
     assert private["hashed_ip"] == hasher("192.168.0.7")
     assert (no_user["country"], no_user["state"], no_user["hashed_ip"], no_user["header"]) == (None,) * 4
-    assert counts["non_public"] == 1 and counts["located"] == 0
+    assert counts.non_public == 1 and counts.located == 0
 
 
 def test_most_frequent():
@@ -514,3 +514,19 @@ def test_ip_pattern_hints_skip_no_address_on_real_text():
     assert sum(1 for t in texts if without_hints(t)) > 2  # the texts do hold addresses
     for text in texts:
         assert list(client_ips.ip_spans(text)) == without_hints(text)
+
+
+def test_two_shards_geo_results_merge_into_the_one_pass_result(locator):
+    """What the shard steps do: each shard hashes with its own memo, the merge unites the hashes."""
+    ips = ["8.8.8.8", "1.1.1.1", "10.0.0.1", "not-an-ip", "114.114.114.114", "8.8.8.8", "1.1.1.1"]
+    rows = [conversation_record("deduplicated_conversations", [("user", "q"), ("assistant", "a"), ("user", "r")],
+                                utterance_overrides=[{"ip": ip}, {}, {"ip": ips[(i + 3) % len(ips)]}])
+            for i, ip in enumerate(ips)]
+    hasher = IPHasher(KEY.encode(), "test")
+    _, whole = geotag_conversations(rows, locator, hasher)
+    _, first = geotag_conversations(rows[:3], locator, hasher, hashes={})
+    _, second = geotag_conversations(rows[3:], locator, hasher, hashes={})
+    merged = first.merged(second)
+    assert merged == whole
+    assert (merged.distinct_ips, merged.located, merged.invalid, merged.non_public) == (5, 10, 2, 2)
+    assert list(merged.countries) == ["United States", "Australia", "China"]  # biggest first

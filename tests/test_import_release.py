@@ -47,7 +47,7 @@ def test_imported_files_pass_the_contract_and_link_back_with_given_hash_and_plac
 
     links = link_month(valid, "2023-04")
     tagged, counts = geotag_conversations(links.deduplicated, lambda ip, day: None, lambda ip: "never-called")
-    assert counts["user_turns_with_given_location"] == 6 and counts["user_turns_with_ip"] == 0
+    assert counts.user_turns_with_given_location == 6 and counts.user_turns_with_ip == 0
     by_hash = {conversation_hash((u["role"], u["content"]) for u in r["conversation"]): r for r in tagged}
     for original in _rows(real_wildchat):
         conversation = by_hash[original["conversation_hash"]]["conversation"]

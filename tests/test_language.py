@@ -98,7 +98,7 @@ def test_multiline_text_in_several_languages_at_once(detector):
     ]
     tagged, counts = tag_languages(rows, detector.predict)
     assert [r["language"] for r in tagged] == list(PARAGRAPHS)
-    assert counts["utterances"] == len(PARAGRAPHS) and counts["nolang_utterances"] == 0
+    assert counts.utterances == len(PARAGRAPHS) and counts.nolang_utterances == 0
 
 
 @pytest.mark.parametrize("content", [None, "", "   ", "\n\t \n", "12345 67890", "?!... ---"])
@@ -190,8 +190,8 @@ def test_identical_texts_are_predicted_once(detector):
 
     rows = [{"conversation": [{"role": "user", "content": "continue"}, {"role": "assistant", "content": "Sure."}]}] * 50
     tagged, counts = tag_languages(rows, counting_predict)
-    assert sum(calls) == 2 and counts["distinct_samples_predicted"] == 2
-    assert counts["utterances"] == 100
+    assert sum(calls) == 2 and counts.distinct_samples_predicted == 2
+    assert counts.utterances == 100
     assert all(r["language"] == "English" for r in tagged)
 
 
@@ -211,7 +211,7 @@ def test_real_wildchat_english_conversations(detector, real_wildchat):
     tagged, counts = tag_languages(conversations, detector.predict)
     agreement = sum(r["language"] == e for r, e in zip(tagged, expected)) / len(expected)
     print(f"real WildChat, {len(expected)} English conversations: agreement {agreement:.1%}")
-    print(f"  our conversation languages: {counts['conversation_languages']}")
+    print(f"  our conversation languages: {counts.conversation_languages}")
     # The disagreements are conversations whose prose is Russian, Persian or Chinese
     # around English code, which this stage leaves out before predicting.
     assert agreement >= 0.95
@@ -291,3 +291,19 @@ def test_raw_ip_check_fails_on_language_tagged_text(data_dir):
     )
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["no_raw_client_ips"].passed is False
+
+
+def test_two_shards_language_results_merge_into_the_one_pass_result(detector):
+    def turn(role: str, content: str) -> dict:
+        return {"role": role, "content": content}
+
+    rows = [{"conversation": [turn("user", text), turn("assistant", f"{i} " + "🙂" * i)]}
+            for i, text in enumerate(PARAGRAPHS.values())]
+    rows.append({"conversation": [{"role": "user", "content": "```\nx = 1\n```\nWhy does this print nothing?"}]})
+    _, whole = tag_languages(rows, detector.predict)
+    _, first = tag_languages(rows[:3], detector.predict)
+    _, second = tag_languages(rows[3:], detector.predict)
+    merged = first.merged(second)
+    assert merged == whole  # no sample in both halves: distinct samples are counted per batch
+    assert merged.languages[NOLANG] == whole.nolang_utterances >= 1 and merged.code_stripped_utterances == 1
+    assert list(merged.languages)[0] == max(whole.languages, key=whole.languages.get)  # biggest first

@@ -225,13 +225,14 @@ def test_moderate_conversations_fills_every_field_and_counts(tmp_path):
     detoxify = ListModerator(DETOXIFY, lambda t: {s: (0.5 if "stupid" in t else 0.01) for s in DETOXIFY_SCORES})
     with ModerationCache(tmp_path / "m.sqlite") as cache:
         rows, counts = moderate_conversations(_rows(), [openai, detoxify], cache)
-    assert counts["conversations"] == 4 and counts["utterances"] == 8 and counts["empty_utterances"] == 2
-    assert counts["distinct_texts"] == 5  # "hello there" twice
-    assert len(openai.asked) == 5 and counts["openai_cache_misses"] == 5
+    assert counts.conversations == 4 and counts.utterances == 8 and counts.empty_utterances == 2
+    assert counts.distinct_texts == 5  # "hello there" twice
+    assert len(openai.asked) == 5 and counts.moderator_counts["openai"].cache_misses == 5
     assert [r["toxic"] for r in rows] == [False, True, True, False]
     assert [r["excluded_reason"] for r in rows] == [None, None, "sexual/minors", None]
-    assert counts["toxic_conversations"] == 2 and counts["excluded_sexual_minors"] == 1
-    assert counts["openai_flagged_utterances"] == 2 and counts["detoxify_flagged_utterances"] == 1
+    assert counts.toxic_conversations == 2 and counts.excluded_sexual_minors == 1
+    by_moderator = counts.moderator_counts
+    assert by_moderator["openai"].flagged_utterances == 2 and by_moderator["detoxify"].flagged_utterances == 1
     empty = rows[1]["conversation"][1]
     assert empty["openai_moderation"] is None and empty["detoxify_moderation"] is None
     assert empty["openai_moderation_raw"] is None and empty["profanity_score"] is None and empty["toxic"] is False
@@ -240,7 +241,7 @@ def test_moderate_conversations_fills_every_field_and_counts(tmp_path):
     assert first["profanity_score"] is None  # not enabled: no invented score
     assert missing_results(rows, {OPENAI: None, DETOXIFY: None}) == {OPENAI: 0, DETOXIFY: 0}
     assert missing_results(rows, {PROFANITY: None}) == {PROFANITY: 6}
-    assert counts["coverage"]["utterances"] == 6 and counts["coverage"]["unscreened"] == 0
+    assert counts.coverage["utterances"] == 6 and counts.coverage["unscreened"] == 0
     assert count_sexual_minors(rows) == 1
 
 
@@ -249,7 +250,8 @@ def test_a_rerun_reads_the_cache_and_moderates_nothing(tmp_path):
         first_rows, _ = moderate_conversations(_rows(), [ListModerator(PROFANITY, lambda t: 0.2)], cache)
         again = ListModerator(PROFANITY, lambda t: 0.99)  # would change results if asked
         rows, counts = moderate_conversations(_rows()[:2], [again], cache)
-        assert again.asked == [] and counts["profanity_cache_hits"] == 3 and counts["profanity_cache_misses"] == 0
+        profanity = counts.moderator_counts["profanity"]
+        assert again.asked == [] and profanity.cache_hits == 3 and profanity.cache_misses == 0
         assert rows[0]["conversation"][0]["profanity_score"] == 0.2
         newer = ListModerator(PROFANITY, lambda t: 0.99, version="v2")  # another version: no stale hits
         moderate_conversations(_rows()[:1], [newer], cache)
@@ -303,7 +305,7 @@ def test_a_turn_is_scored_only_by_moderators_that_support_its_language(tmp_path)
     assert [r["toxic"] for r in rows] == [False, False, True]
     german = rows[0]["conversation"][0]
     assert german["profanity_score"] is None and german["detoxify_moderation"] is None and german["toxic"] is False
-    coverage = counts["coverage"]
+    coverage = counts.coverage
     assert (coverage["utterances"], coverage["unscreened"]) == (6, 3)
     assert coverage["screened_by"] == {DETOXIFY: 3, PROFANITY: 2}
     assert unscreened_languages(coverage) == {"German": 2, "Chinese": 1}
@@ -320,10 +322,33 @@ def test_detoxify_can_skip_turns_openai_already_flagged_and_says_so(tmp_path):
     detoxify = ListModerator(DETOXIFY, lambda t: {s: 0.01 for s in DETOXIFY_SCORES})
     settings = ToxicitySettings(detoxify_only_undecided=True)
     rows, counts = moderate_conversations(_rows(), [detoxify, openai], None, settings)  # any order: OpenAI first
-    assert counts["detoxify_skipped_decided_texts"] == 2  # "you stupid idiot" and the sexual/minors marker
+    # "you stupid idiot" and the sexual/minors marker:
+    assert counts.moderator_counts["detoxify"].skipped_decided_texts == 2
     assert "you stupid idiot" not in detoxify.asked and len(detoxify.asked) == 3
     flagged = rows[1]["conversation"][0]
     assert flagged["toxic"] and flagged["detoxify_moderation"] is None and flagged["openai_moderation"]["flagged"]
     assert rows[0]["conversation"][0]["detoxify_moderation"] is not None
     assert missing_results(rows, {OPENAI: None, DETOXIFY: None}, detoxify_only_undecided=True) == {OPENAI: 0, DETOXIFY: 0}
     assert missing_results(rows, {DETOXIFY: None}) == {DETOXIFY: 2}  # without the policy they would be missing
+
+
+def test_two_shards_moderation_results_merge_into_the_one_pass_result():
+    """Coverage tables, per-moderator figures and the optional skip count merge as one pass counts them."""
+    rows = _rows()[:3] + _multilingual_rows()[:2]  # no text in both halves: distinct texts are per batch
+
+    def moderators():
+        detoxify_scores = {s: 0.6 for s in DETOXIFY_SCORES}
+        return [ListModerator(OPENAI, stub_result),
+                ListModerator(DETOXIFY, lambda t: detoxify_scores, languages=frozenset({"English", "Russian"})),
+                ListModerator(PROFANITY, lambda t: 0.2, languages=frozenset({"English"}))]
+
+    settings = ToxicitySettings(detoxify_only_undecided=True)
+    _, whole = moderate_conversations(rows, moderators(), None, settings)
+    _, first = moderate_conversations(rows[:3], moderators(), None, settings)
+    _, second = moderate_conversations(rows[3:], moderators(), None, settings)
+    merged = first.merged(second)
+    assert merged == whole
+    assert merged.coverage["unscreened"] == 0 and merged.coverage["screened_by"][OPENAI] == whole.coverage["utterances"]
+    assert merged.moderator_counts[DETOXIFY].skipped_decided_texts == 2
+    assert merged.moderator_counts[PROFANITY].skipped_decided_texts is None  # not counted: no metadata entry
+    assert merged.toxic_conversations == whole.toxic_conversations >= 2

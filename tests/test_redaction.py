@@ -413,7 +413,7 @@ def test_placeholders_check_fails_on_inconsistent_rows():
     row["conversation"][0].update(redacted=True, redacted_entities=["EMAIL_ADDRESS"])
     row["redacted"] = True
     totals = placeholders_well_formed([row])
-    assert not PLACEHOLDERS_CHECK.passed(totals) and totals["missing_placeholders"] == 1
+    assert not PLACEHOLDERS_CHECK.passed(totals) and totals.missing_placeholders == 1
 
 
 # --- the resource ----------------------------------------------------------------
@@ -571,3 +571,40 @@ def test_two_pass_streaming_equals_one_batch(data_dir, pii_redactor, redactor, m
     assert len(surveys) == 4
     metadata = sharded.asset_materializations_for_node("redacted_conversations")[0].metadata
     assert metadata["allow_listed_occurrences_kept"].value == 12 and metadata["shards"].value == 4
+
+
+def test_two_shards_redaction_results_merge_into_the_one_pass_result(redactor):
+    """The shard steps' parts (survey per shard, the month's allow-list, pass 2 per shard) merge
+    into what one pass over the month reports."""
+    from dataclasses import replace
+
+    from wildchat_dagster.core.redaction.month import (
+        RedactionReport,
+        TextToRedact,
+        allow_list,
+        analyse_texts,
+        conversation_counts,
+        redact_candidates,
+        redact_texts,
+    )
+    from wildchat_dagster.core.stats import merge_all
+
+    texts = [f"Send report {i} to jane.roe84@gmail.com today." for i in range(10)]  # public: 10 conversations
+    texts += [f"I'm Emily Watson, call me on 415-555-{2600 + i} or mail emily{i}@gmail.com" for i in range(6)]
+    texts += ["My key is sk-proj-" + "a1B2c3D4" * 6, "Nothing personal here.", ""]
+    items = [TextToRedact(f"c{i}", text, "English") for i, text in enumerate(texts)]
+    _, whole = redact_texts(items, redactor)
+    halves = [items[::2], items[1::2]]  # no text in both: distinct texts are counted per batch
+    surveys, candidates = [RedactionReport(), RedactionReport()], []
+    for half, report in zip(halves, surveys):
+        candidates.append(analyse_texts(half, redactor, report))
+    month = RedactionReport()
+    counts = sum((conversation_counts(h, c, redactor.policy) for h, c in zip(halves, candidates)), Counter())
+    public = allow_list(counts, redactor.policy, month)
+    passes = [RedactionReport(), RedactionReport()]
+    for half, found, report in zip(halves, candidates, passes):
+        redact_candidates(half, found, public, redactor, report)
+    merged = merge_all([r.result() for r in [*surveys, month, *passes]])
+    assert replace(merged, seconds=0.0) == replace(whole.result(), seconds=0.0)
+    assert merged.allow_listed_strings == {"EMAIL_ADDRESS": 1} and merged.allow_listed_occurrences == 10
+    assert merged.entities["PERSON"] == 6 and merged.secret_kinds and merged.texts == len(texts)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 import pyarrow.parquet as pq
 import pytest
 
 from wildchat_dagster.assets.checks import no_raw_ips_check
-from wildchat_dagster.assets.stage import BatchCheck, merge_counts, run_stage
+from wildchat_dagster.assets.stage import BatchCheck, StageRun, run_stage
 from wildchat_dagster.core.language.detection import tag_languages
+from wildchat_dagster.core.stats import StageResult, maximum, merge_all, tally, total, union
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.stages import Stage
 
@@ -34,8 +38,13 @@ def store(tmp_path) -> Warehouse:
     return store
 
 
-def _empty_turns(batch) -> dict:
-    return {"empty_turns": sum(1 for row in batch.rows for u in row["conversation"] if not u["content"])}
+@dataclass(slots=True)
+class EmptyTurns(StageResult):
+    empty_turns: int = total()
+
+
+def _empty_turns(batch) -> EmptyTurns:
+    return EmptyTurns(sum(1 for row in batch.rows for u in row["conversation"] if not u["content"]))
 
 
 def test_batches_store_the_same_table_and_the_same_totals_as_one_pass(store, tmp_path):
@@ -51,9 +60,9 @@ def test_batches_store_the_same_table_and_the_same_totals_as_one_pass(store, tmp
     assert pq.ParquetFile(store.partition_path(ASSET, MONTH)).metadata.num_row_groups == 5
     assert batched.conversations == whole.conversations == 23
     for key in ("conversations", "utterances", "nolang_utterances", "languages", "conversation_languages"):
-        assert batched.counts[key] == whole.counts[key], key
+        assert getattr(batched.result, key) == getattr(whole.result, key), key
     assert batched.check_totals == whole.check_totals
-    assert batched.check_totals["empty"]["empty_turns"] == 5  # one user turn in five is empty
+    assert batched.check_totals["empty"].empty_turns == 5  # one user turn in five is empty
     assert [r.passed for r in batched.check_results(ASSET, checks)] == [True, True]
     assert batched.preview_rows == whole.preview_rows and len(batched.preview_rows) == 10
 
@@ -61,7 +70,7 @@ def test_batches_store_the_same_table_and_the_same_totals_as_one_pass(store, tmp
 def test_an_empty_upstream_stores_an_empty_partition(tmp_path):
     store = Warehouse(tmp_path)
     run = run_stage(store, ASSET, UPSTREAM, MONTH, lambda rows: tag_languages(rows, _predict), [], batch_rows=5)
-    assert run.batches == 1 and run.counts["conversations"] == 0
+    assert run.batches == 1 and run.result.conversations == 0
     assert store.read_table(ASSET, MONTH).num_rows == 0
 
 
@@ -82,12 +91,45 @@ def test_a_failing_stage_leaves_the_stored_partition_alone(store):
     assert not list(store.partition_path(ASSET, MONTH).parent.glob(".*.tmp"))
 
 
-def test_merge_counts_adds_numbers_merges_dicts_and_unites_sets():
-    totals: dict = {}
-    merge_counts(totals, {"n": 2, "by": {"a": 1}, "seen": {"x"}, "name": "first"})
-    merge_counts(totals, {"n": 3, "by": {"b": 4, "a": 1}, "seen": {"y"}, "name": "second"})
-    assert totals == {"n": 5, "by": {"b": 4, "a": 2}, "seen": {"x", "y"}, "name": "first"}
-    assert list(totals["by"]) == ["b", "a"]  # biggest first, for the top-N tables
+@dataclass(slots=True)
+class Toy(StageResult):
+    n: int = total()
+    by: dict = tally()
+    seen: set = union()
+    workers: int = maximum()
+
+
+def test_results_merge_each_field_by_its_declared_kind():
+    totals = merge_all([Toy(2, {"a": 1}, {"x"}, 1), Toy(3, {"b": 4, "a": 1}, {"y"}, 2), Toy(workers=1)])
+    assert totals == Toy(5, {"b": 4, "a": 2}, {"x", "y"}, 2)
+    assert list(totals.by) == ["b", "a"]  # biggest first, for the top-N tables
+    with pytest.raises(TypeError, match="cannot merge"):
+        totals.merged(EmptyTurns(1))
+
+
+def test_a_misspelt_field_fails_where_the_result_is_built():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nn'"):
+        Toy(nn=1)
+    with pytest.raises(AttributeError):
+        Toy().nn = 1  # slots: no stray attribute either
+    with pytest.raises(TypeError, match="no field"):
+        StageResult.from_dict({**Toy().to_dict(), "nn": 1})
+
+    @dataclass(slots=True)
+    class Undeclared(StageResult):
+        n: int = 0
+
+    with pytest.raises(TypeError, match="declares no merge kind"):
+        Undeclared()
+
+
+def test_a_stage_run_travels_between_steps_as_json(store):
+    checks = [no_raw_ips_check(store, MONTH, set()), BatchCheck("empty", _empty_turns, passed=lambda t: True)]
+    run = run_stage(store, ASSET, UPSTREAM, MONTH, lambda rows: tag_languages(rows, _predict), checks, batch_rows=5)
+    back = StageRun.from_dict(json.loads(json.dumps(run.to_dict())))
+    assert back.result == run.result and back.check_totals == run.check_totals
+    assert (back.conversations, back.batches, back.seconds) == (run.conversations, run.batches, run.seconds)
+    assert back.check_totals["no_raw_client_ips"].columns == set()
 
 
 def test_moderation_coverage_of_batches_adds_up_to_the_coverage_of_the_month():

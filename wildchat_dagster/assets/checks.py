@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import dagster as dg
 import pyarrow as pa
 
 from wildchat_dagster.assets.stage import Batch, BatchCheck
 from wildchat_dagster.core.geo.client_ips import canonical_ips, find_raw_ips
 from wildchat_dagster.core.months import month_window
+from wildchat_dagster.core.stats import StageResult, total, union
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, iter_file_batches
 from wildchat_dagster.stages import Stage
@@ -58,15 +61,21 @@ def no_raw_ips_file_result(warehouse: Warehouse, month: str, asset: str, path: S
     )
 
 
+@dataclass(slots=True)
+class RawIpsFound(StageResult):
+    occurrences_found: int = total()
+    columns: set[str] = union()  # where, never the IPs themselves
+
+
 def no_raw_ips_check(warehouse: Warehouse, month: str, ips: set[str] | None = None) -> BatchCheck:
     """`no_raw_client_ips` batch by batch for streamed stages (the month's raw IPs are read once,
     at the first batch: a step that only judges the totals reads nothing)."""
     raw_ips: list[set[str]] = [] if ips is None else [ips]
 
-    def count(batch: Batch) -> dict:
+    def count(batch: Batch) -> RawIpsFound:
         if not raw_ips:
             raw_ips.append(month_client_ips(warehouse, month))
         found = find_raw_ips(batch.table, raw_ips[0])
-        return {"occurrences_found": len(found), "columns": {c for c, _ in found}}
+        return RawIpsFound(len(found), {c for c, _ in found})
 
-    return BatchCheck(NO_RAW_IPS, count, passed=lambda totals: totals["occurrences_found"] == 0)
+    return BatchCheck(NO_RAW_IPS, count, passed=lambda totals: totals.occurrences_found == 0)

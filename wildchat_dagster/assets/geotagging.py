@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: Dagster inspects the context annotation at runtime.
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -11,7 +12,9 @@ from wildchat_dagster.assets.sharded import ConversationStage, ShardWork, StepCo
 from wildchat_dagster.assets.stage import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.core.geo.client_ips import scrub_client_ips
 from wildchat_dagster.core.geo.geolocation import geotag_conversations
+from wildchat_dagster.core.geo.stats import GeoResult
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
+from wildchat_dagster.core.stats import StageResult, total
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.GEOTAGGED_CONVERSATIONS
@@ -29,7 +32,13 @@ def _preview(rows: list[dict], limit: int = 5) -> str:
     ])
 
 
-def _client_ips_hashed(batch: Batch) -> dict:
+@dataclass(slots=True)
+class ClientIpsHashed(StageResult):
+    user_turns_with_ip_but_no_hash: int = total()
+    assistant_turns_with_geo_fields: int = total()
+
+
+def _client_ips_hashed(batch: Batch) -> ClientIpsHashed:
     """Every user turn that had an IP has a hash, no assistant turn has one."""
     missing = extra = 0
     for before, after in zip(batch.source, batch.rows, strict=True):
@@ -38,12 +47,12 @@ def _client_ips_hashed(batch: Batch) -> dict:
                 missing += 1
             if u.get("role") != "user" and (v["hashed_ip"] or v["country"] or v["state"]):
                 extra += 1
-    return {"user_turns_with_ip_but_no_hash": missing, "assistant_turns_with_geo_fields": extra}
+    return ClientIpsHashed(user_turns_with_ip_but_no_hash=missing, assistant_turns_with_geo_fields=extra)
 
 
-def _located_share(counts: dict) -> dg.AssetCheckResult:
-    public = counts["located"] + counts["not_in_database"] + counts["no_country"]
-    share = counts["located"] / public if public else 1.0
+def _located_share(result: GeoResult) -> dg.AssetCheckResult:
+    public = result.located + result.not_in_database + result.no_country
+    share = result.located / public if public else 1.0
     return dg.AssetCheckResult(
         check_name=PUBLIC_IPS_LOCATED,
         asset_key=ASSET,
@@ -67,51 +76,52 @@ def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork
     hasher, locator = step.resources.geoip.hasher(), step.resources.geoip.locator()
     hashes: dict[str, str] = {}  # ip -> keyed hash, over the shard
 
-    def process(source: list[dict]) -> tuple[list[dict], dict]:
-        rows, counts = geotag_conversations(source, locator, hasher, hashes=hashes)
+    def process(source: list[dict]) -> tuple[list[dict], GeoResult]:
+        rows, result = geotag_conversations(source, locator, hasher, hashes=hashes)
         # Users sometimes type their own address into a message: it goes here, not at redaction.
-        counts["client_ips_scrubbed_from_text"] = scrub_client_ips(rows, client_ips)
-        return rows, counts
+        result.client_ips_scrubbed_from_text = scrub_client_ips(rows, client_ips)
+        return rows, result
 
-    # The keyed hashes (released anyway) unite over shards into the month's distinct IPs.
-    yield ShardWork(process, _checks(step, client_ips), finish=lambda: {"ip_hashes": set(hashes.values())})
+    yield ShardWork(process, _checks(step, client_ips))
 
 
 def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:
-    counts, seconds = run.counts, run.seconds
-    counts["distinct_ips"] = len(counts.pop("ip_hashes", set()))
-    typed_client_ips = counts["client_ips_scrubbed_from_text"]
+    result: GeoResult = run.result
     step.context.log.info(
-        f"{counts['user_turns']} user turns, {counts['distinct_ips']} distinct IPs, "
-        f"{counts['located']} located, in {seconds:.1f} s"
+        f"{result.user_turns} user turns, {result.distinct_ips} distinct IPs, "
+        f"{result.located} located, in {run.seconds:.1f} s"
     )
-    configuration = step.resources.geoip.describe()
-    metadata = {
-        "conversations": counts["conversations"],
-        "user_turns_processed": counts["user_turns"],
-        "user_turns_with_ip": counts["user_turns_with_ip"],
+    metadata = geo_metadata(result, run.seconds, step.resources.geoip.describe(), run.preview_rows)
+    return metadata, [*run.check_results(ASSET, _checks(step)), _located_share(result)]
+
+
+def geo_metadata(result: GeoResult, seconds: float, configuration: dict, preview_rows: list[dict]) -> dict:
+    """The materialization's metadata: the result's figures, the GeoIP configuration, a preview."""
+    return {
+        "conversations": result.conversations,
+        "user_turns_processed": result.user_turns,
+        "user_turns_with_ip": result.user_turns_with_ip,
         # Provenance: turns whose hash and place came from an imported release, kept as given.
-        "user_turns_with_given_location": counts["user_turns_with_given_location"],
-        "distinct_ips": counts["distinct_ips"],
-        "located": counts["located"],
-        "unknown_or_private": counts["non_public"] + counts["not_in_database"] + counts["no_country"],
-        "non_public": counts["non_public"],
-        "not_in_database": counts["not_in_database"],
-        "invalid_ips": counts["invalid"],
-        "client_ips_scrubbed_from_text": typed_client_ips,
-        "countries_found": len(counts["countries"]),
-        "top_countries": dg.MetadataValue.md(counts_table(("country", "user turns"), counts["countries"])),
+        "user_turns_with_given_location": result.user_turns_with_given_location,
+        "distinct_ips": result.distinct_ips,
+        "located": result.located,
+        "unknown_or_private": result.unknown_or_private,
+        "non_public": result.non_public,
+        "not_in_database": result.not_in_database,
+        "invalid_ips": result.invalid,
+        "client_ips_scrubbed_from_text": result.client_ips_scrubbed_from_text,
+        "countries_found": len(result.countries),
+        "top_countries": dg.MetadataValue.md(counts_table(("country", "user turns"), result.countries)),
         "database_path": configuration["database_path"],
         "database_build_dates": sorted({d["build_date"] for d in configuration["databases"]}),
         "databases": dg.MetadataValue.json(configuration["databases"]),
-        "snapshot_use": dg.MetadataValue.json(counts["snapshot_use"]),
-        "turns_before_oldest_snapshot": counts["turns_before_oldest_snapshot"],
+        "snapshot_use": dg.MetadataValue.json(result.snapshot_use),
+        "turns_before_oldest_snapshot": result.turns_before_oldest_snapshot,
         "ip_hash_key_source": configuration["ip_hash_key_source"],
         "ip_hash_key_id": configuration["ip_hash_key_id"],
-        "turns_per_second": round(counts["user_turns"] / seconds, 1) if seconds > 0 else None,
-        "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
+        "turns_per_second": round(result.user_turns / seconds, 1) if seconds > 0 else None,
+        "preview": dg.MetadataValue.md(_preview(preview_rows)),
     }
-    return metadata, [*run.check_results(ASSET, _checks(step)), _located_share(counts)]
 
 
 geotagged_conversations = sharded_asset(

@@ -4,6 +4,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -12,7 +13,9 @@ from wildchat_dagster.assets.sharded import ConversationStage, ShardWork, StepCo
 from wildchat_dagster.assets.stage import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.core.language.detection import tag_languages
 from wildchat_dagster.core.language.scripts import NOLANG
+from wildchat_dagster.core.language.stats import LanguageResult
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
+from wildchat_dagster.core.stats import StageResult, total
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.LANGUAGE_TAGGED_CONVERSATIONS
@@ -29,7 +32,13 @@ def _preview(rows: list[dict], limit: int = 5) -> str:
     ])
 
 
-def _every_utterance_has_language(batch: Batch) -> dict:
+@dataclass(slots=True)
+class LanguagesPresent(StageResult):
+    missing_languages: int = total()
+    nolang_with_letters: int = total()
+
+
+def _every_utterance_has_language(batch: Batch) -> LanguagesPresent:
     """Languages are never null; an empty turn is "Nolang", a non-empty one never is."""
     missing = wrong_nolang = 0
     for row in batch.rows:
@@ -37,45 +46,50 @@ def _every_utterance_has_language(batch: Batch) -> dict:
         for u in row["conversation"]:
             missing += not u["language"]
             wrong_nolang += u["language"] == NOLANG and any(c.isalpha() for c in u["content"] or "")
-    return {"missing_languages": missing, "nolang_with_letters": wrong_nolang}
+    return LanguagesPresent(missing_languages=missing, nolang_with_letters=wrong_nolang)
+
+
+def _checks(step: StepContext) -> list[BatchCheck]:
+    every_utterance = BatchCheck(EVERY_UTTERANCE_HAS_LANGUAGE, _every_utterance_has_language)
+    return [no_raw_ips_check(step.store, step.month), every_utterance]
 
 
 @contextmanager
 def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork]:
     predict = step.resources.language_detector.predict
-    yield ShardWork(
-        lambda rows: tag_languages(rows, predict),
-        [no_raw_ips_check(step.store, step.month), BatchCheck(EVERY_UTTERANCE_HAS_LANGUAGE, _every_utterance_has_language)],
-    )
+    yield ShardWork(lambda rows: tag_languages(rows, predict), _checks(step))
 
 
 def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:
-    counts, seconds = run.counts, run.seconds
-    step.context.log.info(f"{counts['utterances']} utterances in {seconds:.1f} s: {len(counts['languages'])} languages")
-    model = step.resources.language_detector.describe()
-    metadata = {
-        "conversations": counts["conversations"],
-        "utterances_processed": counts["utterances"],
-        "nolang_utterances": counts["nolang_utterances"],
-        "languages_found": len(counts["languages"]),
-        "top_utterance_languages": dg.MetadataValue.md(counts_table(("language", "utterances"), counts["languages"])),
+    result: LanguageResult = run.result
+    step.context.log.info(f"{result.utterances} utterances in {run.seconds:.1f} s: {len(result.languages)} languages")
+    metadata = language_metadata(result, run.seconds, step.resources.language_detector.describe(), run.preview_rows)
+    return metadata, run.check_results(ASSET, _checks(step))
+
+
+def language_metadata(result: LanguageResult, seconds: float, model: dict, preview_rows: list[dict]) -> dict:
+    """The materialization's metadata: the result's figures, the model, a preview (no text)."""
+    return {
+        "conversations": result.conversations,
+        "utterances_processed": result.utterances,
+        "nolang_utterances": result.nolang_utterances,
+        "languages_found": len(result.languages),
+        "top_utterance_languages": dg.MetadataValue.md(counts_table(("language", "utterances"), result.languages)),
         "top_conversation_languages": dg.MetadataValue.md(
-            counts_table(("language", "conversations"), counts["conversation_languages"])
+            counts_table(("language", "conversations"), result.conversation_languages)
         ),
         # Identical samples are predicted once per batch.
-        "distinct_samples_predicted": counts["distinct_samples_predicted"],
-        "code_stripped_utterances": counts["code_stripped_utterances"],
-        "script_overrides": counts["script_overrides"],
-        "unmapped_model_labels": dg.MetadataValue.json(counts["unmapped_codes"]),
+        "distinct_samples_predicted": result.distinct_samples_predicted,
+        "code_stripped_utterances": result.code_stripped_utterances,
+        "script_overrides": result.script_overrides,
+        "unmapped_model_labels": dg.MetadataValue.json(result.unmapped_codes),
         "model_path": model["model_path"],
         "model_name": model["model_name"],
         "model_sha256": model["model_sha256"],
         "fasttext_predict_version": model["fasttext_predict_version"],
-        "turns_per_second": round(counts["utterances"] / seconds, 1) if seconds > 0 else None,
-        "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
+        "turns_per_second": round(result.utterances / seconds, 1) if seconds > 0 else None,
+        "preview": dg.MetadataValue.md(_preview(preview_rows)),
     }
-    checks = [no_raw_ips_check(step.store, step.month), BatchCheck(EVERY_UTTERANCE_HAS_LANGUAGE, _every_utterance_has_language)]
-    return metadata, run.check_results(ASSET, checks)
 
 
 language_tagged_conversations = sharded_asset(

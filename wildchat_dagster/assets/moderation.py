@@ -7,11 +7,10 @@ import dagster as dg
 
 from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
 from wildchat_dagster.assets.sharded import ConversationStage, ShardWork, StepContext, sharded_asset
-from wildchat_dagster.assets.stage import Batch, BatchCheck, Parts, Shard, StageRun
+from wildchat_dagster.assets.stage import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.core.moderation.cache import CACHE_FILE_NAME, ModerationCache
 from wildchat_dagster.core.moderation.coverage import (
     coverage_summary,
-    merge_coverage,
     missing_results,
     unscreened_languages,
 )
@@ -22,6 +21,7 @@ from wildchat_dagster.core.moderation.policy import (
     profanity_decision,
 )
 from wildchat_dagster.core.moderation.run import moderate_conversations
+from wildchat_dagster.core.moderation.stats import ModerationResult, ModeratorStatus, StoredModerationCounts
 from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.stages import Stage
 
@@ -76,17 +76,15 @@ def _load(step: StepContext) -> dict[str, LoadedModerator]:
     return loaded
 
 
-def _described(loaded: dict[str, LoadedModerator]) -> dict:
+def _described(loaded: dict[str, LoadedModerator]) -> ModerationResult:
     """The moderators as the metadata shows them; usage figures add up over shards."""
-    return {
-        name: {
-            "available": status.available,
-            "reason": status.reason,
-            **({"version": status.moderator.version, "languages": describe_languages(status.moderator.languages),
-                "usage": status.moderator.usage()} if status.moderator is not None else {}),
-        }
+    return ModerationResult(moderators={
+        name: ModeratorStatus(status.available, status.reason) if status.moderator is None else ModeratorStatus(
+            status.available, status.reason, status.moderator.version,
+            describe_languages(status.moderator.languages), status.moderator.usage(),
+        )
         for name, status in loaded.items()
-    }
+    })
 
 
 @contextmanager
@@ -97,33 +95,31 @@ def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork
     enabled = {name: status.moderator.languages for name, status in loaded.items() if status.moderator}
     settings = step.resources.moderation_policy.toxicity_settings()
 
-    def stored_counts(batch: Batch) -> dict:
+    def stored_counts(batch: Batch) -> StoredModerationCounts:
         # From the rows as stored, independently of the counts kept while moderating.
         stored = batch.table.to_pylist()
-        return {
-            "missing": missing_results(stored, enabled, settings.detoxify_only_undecided),
-            "flagged_minors": count_sexual_minors(stored),
-            "excluded": sum(row["excluded_reason"] == SEXUAL_MINORS for row in stored),
-        }
+        return StoredModerationCounts(
+            missing=missing_results(stored, enabled, settings.detoxify_only_undecided),
+            flagged_minors=count_sexual_minors(stored),
+            excluded=sum(row["excluded_reason"] == SEXUAL_MINORS for row in stored),
+        )
 
     with ModerationCache(step.store.layout.cache(CACHE_FILE_NAME)) as cache:
 
-        def process(rows: list[dict]) -> tuple[list[dict], dict]:
-            moderated, counts = moderate_conversations(rows, moderators, cache, settings, log=step.context.log.info)
-            counts["coverage"] = Parts([counts["coverage"]])  # per (language, role) groups: merged at publish
-            return moderated, counts
+        def process(rows: list[dict]) -> tuple[list[dict], ModerationResult]:
+            return moderate_conversations(rows, moderators, cache, settings, log=step.context.log.info)
 
         checks = [no_raw_ips_check(step.store, step.month), BatchCheck(STORED_COUNTS, stored_counts)]
-        yield ShardWork(process, checks, finish=lambda: {"moderators": _described(loaded)})
+        yield ShardWork(process, checks, finish=lambda: _described(loaded))
 
 
 def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:
-    counts, stored = run.counts, run.check_totals[STORED_COUNTS]
-    moderators = counts["moderators"]
-    enabled = [name for name, described in moderators.items() if "version" in described]
-    counts["coverage"] = coverage = merge_coverage(list(counts["coverage"]))
-    missing = {name: stored["missing"].get(name, 0) for name in enabled}
-    excluded = stored["excluded"]
+    result: ModerationResult = run.result
+    stored: StoredModerationCounts = run.check_totals[STORED_COUNTS]
+    enabled = [name for name, status in result.moderators.items() if status.version is not None]
+    coverage = result.coverage
+    missing = {name: stored.missing.get(name, 0) for name in enabled}
+    excluded = stored.excluded
     log = step.context.log
     (log.warning if coverage["unscreened"] else log.info)(f"screening: {coverage_summary(coverage)}")
     check_results = [
@@ -144,29 +140,30 @@ def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheck
         dg.AssetCheckResult(
             check_name=EXCLUDED_COUNTED,
             asset_key=ASSET,
-            passed=excluded == stored["flagged_minors"] == counts["excluded_sexual_minors"],
+            passed=excluded == stored.flagged_minors == result.excluded_sexual_minors,
             metadata={
                 "excluded_sexual_minors": excluded,
-                "flagged_sexual_minors": stored["flagged_minors"],
-                "counted_while_moderating": counts["excluded_sexual_minors"],
+                "flagged_sexual_minors": stored.flagged_minors,
+                "counted_while_moderating": result.excluded_sexual_minors,
             },
         ),
     ]
-    log.info(f"{counts['toxic_conversations']} toxic and {excluded} excluded of {run.conversations} conversations")
-    return _metadata(step, counts, run.preview_rows), check_results
+    log.info(f"{result.toxic_conversations} toxic and {excluded} excluded of {run.conversations} conversations")
+    return _metadata(step, result, run.preview_rows), check_results
 
 
-def _metadata(step: StepContext, counts: dict, preview_rows: list[dict]) -> dict:
+def _metadata(step: StepContext, result: ModerationResult, preview_rows: list[dict]) -> dict:
+    """The materialization's metadata: the result's figures, the moderators' configuration, a preview."""
     resources = step.resources
     settings = resources.moderation_policy.toxicity_settings()
     metadata: dict = {
-        "conversations": counts["conversations"],
-        "utterances": counts["utterances"],
-        "empty_utterances": counts["empty_utterances"],
-        "distinct_texts": counts["distinct_texts"],
-        "toxic_conversations": counts["toxic_conversations"],
-        "toxic_utterances": counts["toxic_utterances"],
-        "excluded_sexual_minors": counts["excluded_sexual_minors"],
+        "conversations": result.conversations,
+        "utterances": result.utterances,
+        "empty_utterances": result.empty_utterances,
+        "distinct_texts": result.distinct_texts,
+        "toxic_conversations": result.toxic_conversations,
+        "toxic_utterances": result.toxic_utterances,
+        "excluded_sexual_minors": result.excluded_sexual_minors,
         "detoxify_toxicity_threshold": settings.detoxify_threshold,
         "profanity_threshold": settings.profanity_threshold,
         "detoxify_only_undecided": settings.detoxify_only_undecided,
@@ -175,20 +172,21 @@ def _metadata(step: StepContext, counts: dict, preview_rows: list[dict]) -> dict
         "detoxify_config": dg.MetadataValue.json(resources.detoxify.configuration()),
         "profanity_config": dg.MetadataValue.json(resources.profanity.configuration()),
     }
-    for name, described in counts["moderators"].items():
-        metadata[f"{name}_enabled"] = described["available"]
-        metadata[f"{name}_status"] = described["reason"]
-        if "version" in described:
-            metadata[f"{name}_version"] = described["version"]
-            metadata[f"{name}_languages"] = described["languages"]
-            metadata[f"{name}_cache_hits"] = counts[f"{name}_cache_hits"]
-            metadata[f"{name}_cache_misses"] = counts[f"{name}_cache_misses"]
-            metadata[f"{name}_flagged_utterances"] = counts[f"{name}_flagged_utterances"]
-            if f"{name}_skipped_decided_texts" in counts:  # decided already: no model work
-                metadata[f"{name}_skipped_decided_texts"] = counts[f"{name}_skipped_decided_texts"]
-            for key, value in described["usage"].items():
+    for name, status in result.moderators.items():
+        metadata[f"{name}_enabled"] = status.available
+        metadata[f"{name}_status"] = status.reason
+        if status.version is not None:
+            counts = result.moderator_counts[name]
+            metadata[f"{name}_version"] = status.version
+            metadata[f"{name}_languages"] = status.languages
+            metadata[f"{name}_cache_hits"] = counts.cache_hits
+            metadata[f"{name}_cache_misses"] = counts.cache_misses
+            metadata[f"{name}_flagged_utterances"] = counts.flagged_utterances
+            if counts.skipped_decided_texts is not None:  # decided already: no model work
+                metadata[f"{name}_skipped_decided_texts"] = counts.skipped_decided_texts
+            for key, value in status.usage.items():
                 metadata[f"{name}_{key}"] = value
-    metadata.update(_coverage_metadata(counts["coverage"]))
+    metadata.update(_coverage_metadata(result.coverage))
     metadata["preview"] = dg.MetadataValue.md(_preview(preview_rows))
     return metadata
 

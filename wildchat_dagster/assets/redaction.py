@@ -5,6 +5,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -12,7 +13,9 @@ from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
 from wildchat_dagster.assets.sharded import ConversationStage, ShardWork, StepContext, sharded_asset
 from wildchat_dagster.assets.stage import BatchCheck, Shard, StageRun
 from wildchat_dagster.core.redaction.policy import ENTITY_TYPES
+from wildchat_dagster.core.redaction.stats import RedactionResult
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
+from wildchat_dagster.core.stats import StageResult, total
 from wildchat_dagster.core.storage.warehouse import file_writer, iter_file_batches
 from wildchat_dagster.schema import placeholder, placeholder_regex
 from wildchat_dagster.stages import Stage
@@ -23,7 +26,15 @@ PLACEHOLDERS_WELL_FORMED = "placeholders_well_formed"
 _PLACEHOLDER = placeholder_regex()
 
 
-def placeholders_well_formed(rows: list[dict]) -> dict[str, int]:
+@dataclass(slots=True)
+class PlaceholderFigures(StageResult):
+    turn_flag_mismatches: int = total()
+    missing_placeholders: int = total()
+    unknown_entity_types: int = total()
+    conversation_flag_mismatches: int = total()
+
+
+def placeholders_well_formed(rows: list[dict]) -> PlaceholderFigures:
     """Every recorded replacement is in the text as a known placeholder, and the flags agree.
 
     Texts may already hold placeholders (users paste WildChat data), so a turn
@@ -38,12 +49,12 @@ def placeholders_well_formed(rows: list[dict]) -> dict[str, int]:
             found = Counter(_PLACEHOLDER.findall(u["content"] or ""))
             missing_placeholders += sum(max(0, n - found[t]) for t, n in Counter(entities).items())
         conversation_mismatches += bool(row["redacted"]) != any(u["redacted"] for u in row["conversation"])
-    return {
-        "turn_flag_mismatches": flag_mismatches,
-        "missing_placeholders": missing_placeholders,
-        "unknown_entity_types": unknown_types,
-        "conversation_flag_mismatches": conversation_mismatches,
-    }
+    return PlaceholderFigures(
+        turn_flag_mismatches=flag_mismatches,
+        missing_placeholders=missing_placeholders,
+        unknown_entity_types=unknown_types,
+        conversation_flag_mismatches=conversation_mismatches,
+    )
 
 
 PLACEHOLDERS_CHECK = BatchCheck(PLACEHOLDERS_WELL_FORMED, lambda batch: placeholders_well_formed(batch.rows))
@@ -68,7 +79,7 @@ def _redactor(step: StepContext):
     return step.resources.pii_redactor.get_redactor()
 
 
-def _survey(step: StepContext, shard: Shard) -> dict:
+def _survey(step: StepContext, shard: Shard) -> RedactionResult:
     """Pass 1 over the shard: each turn's candidates (offsets only) kept aside, and the per-string
     conversation counts written for the month's allow-list."""
     # Imported here: Presidio and spaCy take seconds to import, the code location loads without them.
@@ -90,10 +101,10 @@ def _survey(step: StepContext, shard: Shard) -> dict:
             strings.update(counts)
     write_string_counts(_files(step, "strings", shard), strings)
     report.seconds = time.perf_counter() - started
-    return report.as_counts()
+    return report.result()
 
 
-def _prepare(step: StepContext, shards: list[Shard], surveyed: dict) -> tuple[None, dict]:
+def _prepare(step: StepContext, shards: list[Shard], surveyed: RedactionResult) -> tuple[None, RedactionResult]:
     """The month's allow-list from every shard's counts, written for the shards' pass 2."""
     from wildchat_dagster.core.redaction.allow_list import read_string_counts, write_allow_list
     from wildchat_dagster.core.redaction.month import RedactionReport, allow_list
@@ -101,7 +112,7 @@ def _prepare(step: StepContext, shards: list[Shard], surveyed: dict) -> tuple[No
     report = RedactionReport()
     counts = read_string_counts(_files(step, "strings", shard) for shard in shards)
     write_allow_list(_files(step, "allow_list"), allow_list(counts, _redactor(step).policy, report))
-    return None, {"allow_listed_strings": dict(report.allow_listed_strings)}
+    return None, RedactionResult(allow_listed_strings=dict(report.allow_listed_strings))
 
 
 @contextmanager
@@ -115,54 +126,63 @@ def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork
     public = read_allow_list(_files(step, "allow_list"))
     kept = (t.to_pylist() for t in iter_file_batches(_files(step, "candidates", shard), shard.batch_rows))
 
-    def process(source: list[dict]) -> tuple[list[dict], dict]:
+    def process(source: list[dict]) -> tuple[list[dict], RedactionResult]:
         rows = redact_analysed(source, next(kept), public, redactor, report)
-        return rows, {"conversations_redacted": sum(1 for row in rows if row["redacted"])}
+        return rows, RedactionResult(conversations_redacted=sum(1 for row in rows if row["redacted"]))
 
-    def finish() -> dict:
-        counts = report.as_counts()
-        return {key: counts[key] for key in ("texts_redacted", "entities", "secret_kinds", "allow_listed_occurrences")}
+    def finish() -> RedactionResult:  # pass 2's replacements (pass 1's texts and work came with the survey)
+        return RedactionResult(
+            texts_redacted=report.texts_redacted, entities=dict(report.entities),
+            secret_kinds=dict(report.secret_kinds), allow_listed_occurrences=report.allow_listed_occurrences,
+        )
 
     yield ShardWork(process, _checks(step), finish)
 
 
 def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:
-    counts = run.counts
-    seconds = counts["seconds"] + run.seconds
+    result: RedactionResult = run.result
+    seconds = result.seconds + run.seconds
     step.context.log.info(
-        f"{counts['texts']} utterances in {seconds:.1f} s ({counts['texts'] / seconds if seconds else 0:,.0f}/s): "
-        f"{counts['texts_redacted']} redacted, {sum(counts['entities'].values())} replacements"
+        f"{result.texts} utterances in {seconds:.1f} s ({result.texts / seconds if seconds else 0:,.0f}/s): "
+        f"{result.texts_redacted} redacted, {result.replacements} replacements"
     )
     config = step.resources.pii_redactor.describe()
-    entities = dict(Counter(counts["entities"]).most_common())
-    metadata = {
-        "conversations": run.conversations,
-        "conversations_redacted": counts["conversations_redacted"],
-        "utterances_processed": counts["texts"],
-        "utterances_redacted": counts["texts_redacted"],
-        "distinct_texts": counts["distinct_texts"],  # per batch: texts repeated within a batch are analysed once
-        "cache_hits": counts["cache_hits"],
-        "texts_analysed_after_prefilter": counts["texts_analysed"],
-        "texts_analysed_by_type": dg.MetadataValue.json(counts["texts_analysed_by_type"]),
-        "ner_texts": counts["ner_texts"],
-        "ner_windows": counts["ner_windows"],
-        "ner_window_tokens": counts["ner_window_tokens"],
-        "ner_whole_texts": counts["ner_whole_texts"],
+    metadata = redaction_metadata(result, run.conversations, seconds, config, run.preview_rows)
+    return metadata, run.check_results(ASSET, _checks(step))
+
+
+def redaction_metadata(
+    result: RedactionResult, conversations: int, seconds: float, config: dict, preview_rows: list[dict]
+) -> dict:
+    """The materialization's metadata: the result's figures, the redactor's configuration, a preview (no values)."""
+    entities = dict(Counter(result.entities).most_common())
+    return {
+        "conversations": conversations,
+        "conversations_redacted": result.conversations_redacted,
+        "utterances_processed": result.texts,
+        "utterances_redacted": result.texts_redacted,
+        "distinct_texts": result.distinct_texts,  # per batch: texts repeated within a batch are analysed once
+        "cache_hits": result.cache_hits,
+        "texts_analysed_after_prefilter": result.texts_analysed,
+        "texts_analysed_by_type": dg.MetadataValue.json(result.texts_analysed_by_type),
+        "ner_texts": result.ner_texts,
+        "ner_windows": result.ner_windows,
+        "ner_window_tokens": result.ner_window_tokens,
+        "ner_whole_texts": result.ner_whole_texts,
         "entities_redacted": dg.MetadataValue.md(counts_table(("entity", "replacements"), entities)),
         "entities_redacted_by_type": dg.MetadataValue.json(entities),
-        "secrets_by_kind": dg.MetadataValue.json(counts["secret_kinds"]),
-        "allow_listed_strings": sum(counts["allow_listed_strings"].values()),
-        "allow_listed_strings_by_type": dg.MetadataValue.json(counts["allow_listed_strings"]),
-        "allow_listed_occurrences_kept": counts["allow_listed_occurrences"],
-        "workers_used": max(counts["workers_used"]),
-        "texts_per_second": round(counts["texts"] / seconds, 1) if seconds else 0.0,
+        "secrets_by_kind": dg.MetadataValue.json(result.secret_kinds),
+        "allow_listed_strings": sum(result.allow_listed_strings.values()),
+        "allow_listed_strings_by_type": dg.MetadataValue.json(result.allow_listed_strings),
+        "allow_listed_occurrences_kept": result.allow_listed_occurrences,
+        "workers_used": result.workers_used,
+        "texts_per_second": round(result.texts / seconds, 1) if seconds else 0.0,
         "seconds": round(seconds, 2),
         "ner_models": dg.MetadataValue.json(config["ner_models"]),
         "ner_model_note": config["ner_model_note"],
         "redactor_configuration": dg.MetadataValue.json(config),
-        "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
+        "preview": dg.MetadataValue.md(_preview(preview_rows)),
     }
-    return metadata, run.check_results(ASSET, _checks(step))
 
 
 redacted_conversations = sharded_asset(

@@ -12,21 +12,23 @@ worker writes, by construction. A stage that needs month-wide knowledge
 first (redaction's allow-list) adds a survey step per shard and a prepare
 step that merges their summaries before the shards proper.
 
-Only counts travel between steps (op outputs); rows and texts stay in files
-under the data root.
+Only figures travel between steps (op outputs): each stage's typed result
+(`core/stats.py`) and its checks' totals, in their JSON-able `to_dict` form,
+merged by their declared kinds; rows and texts stay in files under the data root.
 """
 
 # No `from __future__ import annotations`: Dagster inspects the ops' context annotation at runtime.
 import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
 
 from wildchat_dagster import settings
-from wildchat_dagster.assets.stage import BatchCheck, Shard, StageRun, merge_counts, plan_shards, run_stage
+from wildchat_dagster.assets.stage import BatchCheck, Shard, StageRun, merge, plan_shards, run_stage
+from wildchat_dagster.core.stats import StageResult
 from wildchat_dagster.core.storage.warehouse import Warehouse, iter_row_groups, remove_tree
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 
@@ -37,12 +39,12 @@ warnings.filterwarnings("ignore", message="Parameter `data_version` of initializ
 
 @dataclass(frozen=True)
 class ShardWork:
-    """What a shard step runs: the core function over a batch, and the checks counted per batch.
-    `finish` adds counts known only at the end (e.g. moderator usage)."""
+    """What a shard step runs: the core function over a batch (rows -> rows and the stage's result),
+    and the checks counted per batch. `finish` adds figures known only at the end (e.g. moderator usage)."""
 
-    process: Callable[[list[dict]], tuple[list[dict], dict[str, Any]]]
+    process: Callable[[list[dict]], tuple[list[dict], StageResult]]
     checks: list[BatchCheck]
-    finish: Callable[[], dict[str, Any]] = dict
+    finish: Callable[[], StageResult | None] = lambda: None
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,9 @@ class ConversationStage:
     - `work(step, shard, prepared)`: a context manager giving the shard's ShardWork;
     - `publish(step, run)`: the asset's metadata and every check result, from the merged run
       (`run.preview_rows` are the partition's first rows as stored);
-    - `survey(step, shard) -> counts` and `prepare(step, shards, surveyed) -> (prepared, counts)`:
-      the optional month-wide pass before the shards; `prepared` goes to every shard, the counts
-      to publish (both small: they are op outputs).
+    - `survey(step, shard) -> result` and `prepare(step, shards, surveyed) -> (prepared, result)`:
+      the optional month-wide pass before the shards; `prepared` goes to every shard, the results
+      (of the stage's result type) to publish (both small: they are op outputs).
     """
 
     asset: str
@@ -75,8 +77,8 @@ class ConversationStage:
     resource_keys: set[str]
     work: Callable[[StepContext, Shard, Any], AbstractContextManager[ShardWork]]
     publish: Callable[[StepContext, StageRun], tuple[dict, list[dg.AssetCheckResult]]]
-    survey: Callable[[StepContext, Shard], dict[str, Any]] | None = None
-    prepare: Callable[[StepContext, list[Shard], dict[str, Any]], tuple[Any, dict[str, Any]]] | None = None
+    survey: Callable[[StepContext, Shard], StageResult] | None = None
+    prepare: Callable[[StepContext, list[Shard], StageResult], tuple[Any, StageResult]] | None = None
     group_name: str = "enrichment"
     code_version: str = "1"
     pool: str | None = None
@@ -111,19 +113,18 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
     @dg.op(name=f"survey_{asset}", required_resource_keys=resources, tags=stage.tags)
     def survey(context: dg.OpExecutionContext, planned: tuple) -> tuple:
         shard, _ = planned
-        return shard, stage.survey(_step(context), shard)
+        return shard, stage.survey(_step(context), shard).to_dict()
 
     @dg.op(name=f"prepare_{asset}", out={"shards": dg.DynamicOut(), "surveyed": dg.Out()}, required_resource_keys=resources)
     def prepare(context: dg.OpExecutionContext, surveyed: list):
         shards = [shard for shard, _ in surveyed]
-        totals: dict = {}
-        for _, counts in surveyed:
-            merge_counts(totals, counts)
-        prepared, month_counts = stage.prepare(_step(context), shards, totals)
-        merge_counts(totals, month_counts)
+        totals = None
+        for _, result in surveyed:
+            totals = merge(totals, StageResult.from_dict(result))
+        prepared, month_result = stage.prepare(_step(context), shards, totals)
         for shard in shards:
             yield dg.DynamicOutput((shard, prepared), output_name="shards", mapping_key=shard.name)
-        yield dg.Output(totals, output_name="surveyed")
+        yield dg.Output(merge(totals, month_result).to_dict(), output_name="surveyed")
 
     @dg.op(
         name=f"shard_{asset}", required_resource_keys=resources, pool=stage.pool, retry_policy=stage.retry_policy,
@@ -138,8 +139,8 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
                 step.store, asset, stage.upstream, step.month, work.process, work.checks,
                 batch_rows=shard.batch_rows, log=context.log.info, shard=shard,
             )
-            merge_counts(run.counts, work.finish())
-        return shard, replace(run, preview_rows=[])  # rows stay in files: only counts travel
+            run.add(work.finish(), {})
+        return shard, run.to_dict()  # rows stay in files: only figures travel
 
     check_outs = {spec.get_python_identifier(): dg.Out(dg.Nothing) for spec in stage.check_specs}
 
@@ -151,14 +152,9 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
         """Concatenates the shard files in order into the partition and reports the merged run."""
         step = _step(context)
         parts = sorted(parts, key=lambda part: part[0].index)
-        run = StageRun(check_totals={}, counts=dict(surveyed or {}))
+        run = StageRun(result=None if surveyed is None else StageResult.from_dict(surveyed))
         for _, part in parts:
-            run.conversations += part.conversations
-            run.batches += part.batches
-            run.seconds += part.seconds
-            merge_counts(run.counts, part.counts)
-            for name, totals in part.check_totals.items():
-                merge_counts(run.check_totals.setdefault(name, {}), totals)
+            run = run.merged(StageRun.from_dict(part))
         layout = step.store.layout
         with step.store.partition_writer(asset, step.month) as write:
             for shard, _ in parts:

@@ -17,6 +17,7 @@ from typing import Any
 import dagster as dg
 import pyarrow as pa
 
+from wildchat_dagster.core.stats import StageResult
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_writer
 from wildchat_dagster.schema import STAGE_SCHEMAS
@@ -36,25 +37,58 @@ class Batch:
 
 @dataclass(frozen=True)
 class BatchCheck:
-    """A partition check computed batch by batch: `count` gives figures that add up over the
-    batches (numbers add, sets unite), `passed` judges the month's totals."""
+    """A partition check computed batch by batch: `count` gives a typed result whose figures add
+    up over the batches (`core/stats.py`), `passed` judges the month's totals."""
 
     name: str
-    count: Callable[[Batch], dict[str, Any]]
-    passed: Callable[[dict[str, Any]], bool] = lambda totals: not any(totals.values())
+    count: Callable[[Batch], StageResult]
+    passed: Callable[[Any], bool] = lambda totals: not any(totals.figures().values())
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
 
 
 @dataclass
 class StageRun:
-    """What streaming a partition through a stage gave: the core's counts and the checks' totals, summed."""
+    """What streaming a partition through a stage gave: the core's result and the checks' totals, merged.
+
+    `result` is None only before the first batch. `to_dict`/`from_dict` are the JSON-able form the
+    shard steps pass on (the preview rows stay behind: rows stay in files).
+    """
 
     conversations: int = 0
     batches: int = 0
-    counts: dict[str, Any] = field(default_factory=dict)
-    check_totals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    result: StageResult | None = None
+    check_totals: dict[str, StageResult] = field(default_factory=dict)
     preview_rows: list[dict] = field(default_factory=list)  # the first rows, for the metadata preview
     seconds: float = 0.0
+
+    def add(self, result: StageResult | None, check_totals: dict[str, StageResult]) -> None:
+        """Merge one part (a batch's, a shard's or a survey's) into the totals."""
+        self.result = merge(self.result, result)
+        for name, totals in check_totals.items():
+            self.check_totals[name] = merge(self.check_totals.get(name), totals)
+
+    def merged(self, other: StageRun) -> StageRun:
+        """This run followed by `other` (a later shard): figures merged, times added."""
+        run = StageRun(self.conversations + other.conversations, self.batches + other.batches,
+                       self.result, dict(self.check_totals), seconds=self.seconds + other.seconds)
+        run.add(other.result, other.check_totals)
+        return run
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conversations": self.conversations, "batches": self.batches, "seconds": self.seconds,
+            "result": None if self.result is None else self.result.to_dict(),
+            "check_totals": {name: totals.to_dict() for name, totals in self.check_totals.items()},
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> StageRun:
+        return StageRun(
+            data["conversations"], data["batches"],
+            None if data["result"] is None else StageResult.from_dict(data["result"]),
+            {name: StageResult.from_dict(totals) for name, totals in data["check_totals"].items()},
+            seconds=data["seconds"],
+        )
 
     def check_results(self, asset: str, checks: list[BatchCheck]) -> list[dg.AssetCheckResult]:
         return [
@@ -63,14 +97,23 @@ class StageRun:
                 asset_key=asset,
                 passed=bool(check.passed(self.check_totals[check.name])),
                 severity=check.severity,
-                metadata={k: _metadata_value(v) for k, v in self.check_totals[check.name].items()},
+                metadata=figures_metadata(self.check_totals[check.name]),
             )
             for check in checks
         ]
 
 
-class Parts(list):
-    """Counts a stage merges itself (e.g. coverage tables): batches' parts are concatenated."""
+def merge(totals: StageResult | None, more: StageResult | None) -> StageResult | None:
+    """`totals` and `more` merged by their declared kinds; None stands for nothing yet."""
+    if totals is None or more is None:
+        return more if totals is None else totals
+    return totals.merged(more)
+
+
+def figures_metadata(figures: StageResult) -> dict[str, Any]:
+    """A check's figures as check metadata: numbers as they are, sets as sorted lists ("none" if empty)."""
+    return {name: sorted(value) or ["none"] if isinstance(value, set) else value
+            for name, value in figures.figures().items()}
 
 
 @dataclass(frozen=True)
@@ -100,7 +143,7 @@ def run_stage(
     asset: str,
     upstream: str,
     month: str,
-    process: Callable[[list[dict]], tuple[list[dict], dict[str, Any]]],
+    process: Callable[[list[dict]], tuple[list[dict], StageResult]],
     checks: list[BatchCheck],
     batch_rows: int | None = BATCH_ROWS,
     log: Callable[[str], None] | None = None,
@@ -108,7 +151,7 @@ def run_stage(
     shard: Shard | None = None,
 ) -> StageRun:
     """Stream `upstream`'s partition (or `shard`'s rows of it) through `process`
-    (rows -> (rows, counts)) into `asset`'s partition (or the shard's file).
+    (rows -> (rows, result)) into `asset`'s partition (or the shard's file).
 
     `batch_rows=None` processes the month as one batch. The written table is
     the one a single write of every row would give (same rows, same order,
@@ -129,25 +172,23 @@ def _stream(
     target: StoragePath,
     start: int,
     stop: int | None,
-    process: Callable[[list[dict]], tuple[list[dict], dict[str, Any]]],
+    process: Callable[[list[dict]], tuple[list[dict], StageResult]],
     checks: list[BatchCheck],
     batch_rows: int | None,
     log: Callable[[str], None] | None,
     preview_rows: int,
 ) -> StageRun:
     schema = STAGE_SCHEMAS[asset]
-    run = StageRun(check_totals={check.name: {} for check in checks})
+    run = StageRun()
     started = time.perf_counter()
     total = (store.partition_rows(upstream, month) if stop is None else stop) - start
     with file_writer(target, schema) as write:
         for source in store.iter_records(upstream, month, batch_rows, start, stop):
-            rows, counts = process(source)
+            rows, result = process(source)
             table = pa.Table.from_pylist(rows, schema=schema)
             write(table)
             batch = Batch(source, rows, table)
-            for check in checks:
-                merge_counts(run.check_totals[check.name], check.count(batch))
-            merge_counts(run.counts, counts)
+            run.add(result, {check.name: check.count(batch) for check in checks})
             if len(run.preview_rows) < preview_rows:
                 run.preview_rows += rows[: preview_rows - len(run.preview_rows)]
             run.conversations += len(rows)
@@ -156,31 +197,3 @@ def _stream(
                 log(f"{asset} {month}: {run.conversations}/{total} conversations")
     run.seconds = time.perf_counter() - started
     return run
-
-
-def merge_counts(into: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
-    """Add one batch's counts to the totals: numbers add, dicts merge (biggest first), sets unite,
-    Parts concatenate; anything else keeps its first value."""
-    for key, value in more.items():
-        if isinstance(value, Parts):
-            into[key] = Parts([*into.get(key, []), *value])
-        elif key not in into:
-            into[key] = set(value) if isinstance(value, set) else (merge_counts({}, value) if isinstance(value, dict) else value)
-        elif isinstance(value, bool) or not isinstance(value, (int, float, dict, set)):
-            continue
-        elif isinstance(value, (int, float)):
-            into[key] += value
-        elif isinstance(value, set):
-            into[key] |= value
-        else:
-            merged = merge_counts(into[key], value)
-            if all(isinstance(v, (int, float)) for v in merged.values()):
-                merged = dict(sorted(merged.items(), key=lambda kv: -kv[1]))
-            into[key] = merged
-    return into
-
-
-def _metadata_value(value: Any) -> Any:
-    if isinstance(value, set):
-        return sorted(value) or ["none"]
-    return value

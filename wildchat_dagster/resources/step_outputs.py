@@ -1,8 +1,8 @@
 """Step outputs beside the data: a month's shard steps may run on different machines.
 
 The sharded stages hand small values between their steps (a shard plan, each
-shard's counts and check totals); rows and texts stay in files. Dagster's
-default IO manager keeps those values in the instance's local storage folder,
+shard's typed result and check totals as JSON-able dicts); rows and texts stay
+in files. Dagster's default IO manager keeps those values in the instance's local storage folder,
 which a step on another machine (a Celery worker, a Kubernetes pod) cannot
 read. With an object-store data root every step reaches the same bucket, so
 the values are pickled there, under step_outputs/ (universal-pathlib, the same

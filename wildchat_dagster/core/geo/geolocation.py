@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from wildchat_dagster.core.geo.stats import GeoResult
 from wildchat_dagster.schema import GEO_UTTERANCE_FIELDS, GEOTAGGED_CONVERSATIONS
 
 LOCATED = "located"
@@ -47,7 +48,9 @@ class Snapshot:
         return self.date.isoformat() if self.date else self.path.name
 
 
-class GeoResult(NamedTuple):
+class Location(NamedTuple):
+    """One lookup's answer."""
+
     country: str | None
     state: str | None
     status: str
@@ -146,7 +149,7 @@ class GeoLocator:
         i = bisect.bisect_right(self._dates, day) - 1
         return (i, False) if i >= 0 else (0, True)
 
-    def __call__(self, ip: str, day: dt.date | None = None) -> GeoResult:
+    def __call__(self, ip: str, day: dt.date | None = None) -> Location:
         index, before = self.snapshot_index(day)
         key = (ip, index)
         answer = self._answers.get(key)
@@ -163,7 +166,7 @@ class GeoLocator:
                 else:
                     answer = (*found, LOCATED)
             self._answers[key] = answer
-        return GeoResult(answer[0], answer[1], answer[2], self.snapshots[index].label, before)
+        return Location(answer[0], answer[1], answer[2], self.snapshots[index].label, before)
 
     def _reader(self, index: int):
         reader = self._readers.get(index)
@@ -239,31 +242,31 @@ def _day(ts: dt.datetime | None) -> dt.date | None:
 
 def geotag_conversations(
     rows: Iterable[dict],
-    lookup: Callable[[str, dt.date | None], GeoResult],
+    lookup: Callable[[str, dt.date | None], Location],
     hasher: Callable[[str], str],
     progress: Callable[[int], None] | None = None,
     progress_every: int = 20_000,
     hashes: dict[str, str] | None = None,
-) -> tuple[list[dict], dict]:
-    """DEDUPLICATED_CONVERSATIONS rows -> GEOTAGGED_CONVERSATIONS rows, and counts.
+) -> tuple[list[dict], GeoResult]:
+    """DEDUPLICATED_CONVERSATIONS rows -> GEOTAGGED_CONVERSATIONS rows, and what was done.
 
     Each user turn with an IP gets hashed_ip, country and state (assistant turns
     and turns whose request log was lost: null); `ip` is dropped. The
     conversation gets the most frequent (country, state) pair, hashed_ip and
     header of its user turns. `progress(conversations_done)` is called every
     `progress_every` conversations. `hashes` (ip -> keyed hash) carries the
-    hashes over from earlier batches of the month; `distinct_ips` counts it.
+    hashes over from earlier batches of the month; the result holds the hashes of this batch's IPs.
     """
     hashes = {} if hashes is None else hashes
     statuses: Counter = Counter()
     countries: Counter = Counter()
     conversation_countries: Counter = Counter()
     snapshot_use: Counter = Counter()
-    counts = {"conversations": 0, "user_turns": 0, "user_turns_with_ip": 0, "user_turns_with_given_location": 0,
-              "turns_before_oldest_snapshot": 0}
+    seen: set[str] = set()
+    counts = GeoResult()
     out = []
     for row in rows:
-        counts["conversations"] += 1
+        counts.conversations += 1
         conversation = []
         places, hashed_ips, headers = [], [], []
         for utterance in row["conversation"] or []:
@@ -271,23 +274,24 @@ def geotag_conversations(
             tagged["hashed_ip"] = tagged["country"] = tagged["state"] = tagged["geoip_snapshot"] = None
             ip = utterance.get("ip")
             if utterance.get("role") == "user":
-                counts["user_turns"] += 1
+                counts.user_turns += 1
                 if ip:
-                    counts["user_turns_with_ip"] += 1
+                    counts.user_turns_with_ip += 1
                     hashed = hashes.get(ip)
                     if hashed is None:
                         hashed = hashes[ip] = hasher(ip)
+                    seen.add(hashed)
                     found = lookup(ip, _day(utterance.get("timestamp") or row.get("timestamp")))
                     tagged["hashed_ip"], tagged["country"], tagged["state"] = hashed, found.country, found.state
                     tagged["geoip_snapshot"] = found.snapshot
                     statuses[found.status] += 1
                     snapshot_use[found.snapshot] += 1
-                    counts["turns_before_oldest_snapshot"] += found.before_oldest_snapshot
+                    counts.turns_before_oldest_snapshot += found.before_oldest_snapshot
                     if found.country:
                         countries[found.country] += 1
                 elif given := utterance.get("given_location"):
                     # Imported from a published release: its hash and place are kept as given.
-                    counts["user_turns_with_given_location"] += 1
+                    counts.user_turns_with_given_location += 1
                     tagged["hashed_ip"], tagged["country"], tagged["state"] = (
                         given.get("hashed_ip"), given.get("country"), given.get("state"))
                     if tagged["country"]:
@@ -309,17 +313,13 @@ def geotag_conversations(
         if place[0]:
             conversation_countries[place[0]] += 1
         out.append(tagged_row)
-        if progress and counts["conversations"] % progress_every == 0:
-            progress(counts["conversations"])
-    counts.update(
-        distinct_ips=len(set(hashes.values())),
-        located=statuses[LOCATED],
-        non_public=statuses[NON_PUBLIC],
-        not_in_database=statuses[NOT_IN_DATABASE],
-        no_country=statuses[NO_COUNTRY],
-        invalid=statuses[INVALID],
-        countries=dict(countries.most_common()),
-        conversation_countries=dict(conversation_countries.most_common()),
-        snapshot_use=dict(sorted(snapshot_use.items())),
-    )
+        if progress and counts.conversations % progress_every == 0:
+            progress(counts.conversations)
+    counts.located, counts.non_public = statuses[LOCATED], statuses[NON_PUBLIC]
+    counts.not_in_database, counts.no_country, counts.invalid = (
+        statuses[NOT_IN_DATABASE], statuses[NO_COUNTRY], statuses[INVALID])
+    counts.countries = dict(countries.most_common())
+    counts.conversation_countries = dict(conversation_countries.most_common())
+    counts.snapshot_use = dict(sorted(snapshot_use.items()))
+    counts.ip_hashes = seen
     return out, counts

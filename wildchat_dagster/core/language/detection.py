@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from wildchat_dagster.core.language.samples import prediction_sample
 from wildchat_dagster.core.language.scripts import LANGUAGE_NAMES, NOLANG, choose_language
+from wildchat_dagster.core.language.stats import LanguageResult
 from wildchat_dagster.schema import LANGUAGE_TAGGED_CONVERSATIONS, LANGUAGE_UTTERANCE_FIELDS
 
 _UTTERANCE_NAMES = [name for name, _ in LANGUAGE_UTTERANCE_FIELDS]
@@ -51,8 +52,8 @@ def tag_languages(
     predict: Predict,
     batch_size: int = 4096,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[list[dict], dict]:
-    """GEOTAGGED_CONVERSATIONS rows -> LANGUAGE_TAGGED_CONVERSATIONS rows, and counts.
+) -> tuple[list[dict], LanguageResult]:
+    """GEOTAGGED_CONVERSATIONS rows -> LANGUAGE_TAGGED_CONVERSATIONS rows, and what was found.
 
     `predict(samples)` returns, per sample, the model's candidates as
     (ISO code, probability), best first. Identical samples are predicted once.
@@ -105,15 +106,14 @@ def tag_languages(
         conversation_languages[tagged_row["language"]] += 1
         out.append(tagged_row)
 
-    counts = {
-        "conversations": len(out),
-        "utterances": sum(languages.values()),
-        "nolang_utterances": languages[NOLANG],
-        "distinct_samples_predicted": len(distinct),
-        "code_stripped_utterances": code_stripped,
-        "script_overrides": script_overrides,
-        "languages": dict(languages.most_common()),
-        "conversation_languages": dict(conversation_languages.most_common()),
-        "unmapped_codes": dict(unmapped),
-    }
-    return out, counts
+    return out, LanguageResult(
+        conversations=len(out),
+        utterances=sum(languages.values()),
+        nolang_utterances=languages[NOLANG],
+        distinct_samples_predicted=len(distinct),
+        code_stripped_utterances=code_stripped,
+        script_overrides=script_overrides,
+        languages=dict(languages.most_common()),
+        conversation_languages=dict(conversation_languages.most_common()),
+        unmapped_codes=dict(unmapped),
+    )

@@ -26,6 +26,7 @@ from wildchat_dagster.core.moderation.moderators import (
 )
 from wildchat_dagster.core.moderation.policy import ToxicitySettings, exclusion_reason, toxic_reasons
 from wildchat_dagster.core.moderation.results import detoxify_struct, openai_struct
+from wildchat_dagster.core.moderation.stats import ModerationResult, ModeratorCounts
 
 
 class ModerationIncomplete(RuntimeError):
@@ -91,8 +92,8 @@ def moderate_conversations(
     cache: ModerationCache | None,
     settings: ToxicitySettings = ToxicitySettings(),
     log: Callable[[str], None] | None = None,
-) -> tuple[list[dict], dict[str, Any]]:
-    """MODERATED_CONVERSATIONS rows from REDACTED_CONVERSATIONS rows, and counts.
+) -> tuple[list[dict], ModerationResult]:
+    """MODERATED_CONVERSATIONS rows from REDACTED_CONVERSATIONS rows, and what was done.
 
     Every non-empty utterance (user and assistant) gets a result from every
     moderator given that supports its language; fields of other moderators,
@@ -110,20 +111,21 @@ def moderate_conversations(
     utterances_to_screen = [u for row in rows for u in row["conversation"] if not is_empty(u["content"])]
     texts = [u["content"] for u in utterances_to_screen]
     results: dict[str, dict[str, Any]] = {}
-    counts: dict[str, Any] = {}
+    counts: dict[str, ModeratorCounts] = {}
     languages = {m.name: m.languages for m in moderators}
     for moderator in sorted(moderators, key=lambda m: MODERATOR_NAMES.index(m.name)):  # OpenAI first
         own = [u["content"] for u in utterances_to_screen if supports(moderator.languages, u.get("language"))]
+        skipped = None  # counted only where the policy skips decided texts
         if moderator.name == DETOXIFY and settings.detoxify_only_undecided and OPENAI in results:
             decided = {t for t in own if (results[OPENAI].get(t) or {}).get("flagged")}
             own = [t for t in own if t not in decided]
-            counts[f"{DETOXIFY}_skipped_decided_texts"] = len(decided)
+            skipped = len(decided)
             if log:
                 log(f"detoxify: {len(decided)} distinct texts already toxic by OpenAI's flag, not scored")
         results[moderator.name], run = moderate_texts(own, moderator, cache, log)
-        counts[f"{moderator.name}_cache_hits"] = run.cache_hits
-        counts[f"{moderator.name}_cache_misses"] = run.computed
-        counts[f"{moderator.name}_flagged_utterances"] = 0
+        counts[moderator.name] = ModeratorCounts(
+            cache_hits=run.cache_hits, cache_misses=run.computed, skipped_decided_texts=skipped
+        )
 
     out_rows: list[dict] = []
     utterances = empty = toxic_utterances = toxic_conversations = excluded = 0
@@ -141,7 +143,7 @@ def moderate_conversations(
         excluded += reason is not None
         out_rows.append({**row, "conversation": conversation, "toxic": toxic, "excluded_reason": reason})
 
-    counts.update(
+    return out_rows, ModerationResult(
         conversations=len(rows),
         utterances=utterances,
         empty_utterances=empty,
@@ -149,9 +151,9 @@ def moderate_conversations(
         toxic_utterances=toxic_utterances,
         toxic_conversations=toxic_conversations,
         excluded_sexual_minors=excluded,
+        moderator_counts=counts,
         coverage=screening_coverage(out_rows, [m.name for m in moderators]),
     )
-    return out_rows, counts
 
 
 def _moderate_utterance(
@@ -159,7 +161,7 @@ def _moderate_utterance(
     results: dict[str, dict[str, Any]],
     languages: dict[str, frozenset[str] | None],
     settings: ToxicitySettings,
-    counts: dict[str, Any],
+    counts: dict[str, ModeratorCounts],
 ) -> dict:
     content = utterance["content"]
     language = utterance.get("language")
@@ -175,13 +177,13 @@ def _moderate_utterance(
             raw = results[OPENAI][content]
             fields["openai_moderation"] = openai_struct(raw)
             fields["openai_moderation_raw"] = json.dumps(raw, sort_keys=True)
-            counts[f"{OPENAI}_flagged_utterances"] += bool(raw.get("flagged"))
+            counts[OPENAI].flagged_utterances += bool(raw.get("flagged"))
         if DETOXIFY in results and content in results[DETOXIFY]:  # absent: decided by OpenAI, skipped
             fields["detoxify_moderation"] = detoxify_struct(results[DETOXIFY][content])
             toxicity = fields["detoxify_moderation"]["toxicity"]
-            counts[f"{DETOXIFY}_flagged_utterances"] += toxicity is not None and toxicity > settings.detoxify_threshold
+            counts[DETOXIFY].flagged_utterances += toxicity is not None and toxicity > settings.detoxify_threshold
         if PROFANITY in results:
             fields["profanity_score"] = float(results[PROFANITY][content])
-            counts[f"{PROFANITY}_flagged_utterances"] += fields["profanity_score"] > settings.profanity_threshold
+            counts[PROFANITY].flagged_utterances += fields["profanity_score"] > settings.profanity_threshold
     reasons = toxic_reasons(fields["openai_moderation"], fields["detoxify_moderation"], fields["profanity_score"], settings)
     return {**utterance, **fields, "toxic": bool(reasons), "toxic_reasons": reasons}

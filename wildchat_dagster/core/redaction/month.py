@@ -29,6 +29,7 @@ from wildchat_dagster.core.redaction.policy import (
 from wildchat_dagster.core.redaction.pool import ProgressFn, propose_distinct
 from wildchat_dagster.core.redaction.recognizers import secret_kind_of
 from wildchat_dagster.core.redaction.spans import align_rules, rule_of
+from wildchat_dagster.core.redaction.stats import RedactionResult
 
 
 class TextToRedact(NamedTuple):
@@ -64,19 +65,19 @@ class RedactionReport:
     def texts_per_second(self) -> float:
         return self.texts / self.seconds if self.seconds else 0.0
 
-    def as_counts(self) -> dict:
-        """The figures as plain numbers and dicts that add up over batches and shards."""
+    def result(self) -> RedactionResult:
+        """The figures as a result that adds up over batches and shards."""
         stats = self.proposals
-        return {
-            "texts": self.texts, "distinct_texts": self.distinct_texts, "cache_hits": self.cache_hits,
-            "texts_redacted": self.texts_redacted, "entities": dict(self.entities),
-            "secret_kinds": dict(self.secret_kinds), "allow_listed_strings": dict(self.allow_listed_strings),
-            "allow_listed_occurrences": self.allow_listed_occurrences, "workers_used": {self.workers_used},
-            "texts_analysed": stats.texts_analysed, "texts_analysed_by_type": dict(stats.by_type),
-            "ner_texts": stats.ner_texts, "ner_windows": stats.ner_windows,
-            "ner_window_tokens": stats.ner_window_tokens, "ner_whole_texts": stats.ner_whole_texts,
-            "seconds": self.seconds,
-        }
+        return RedactionResult(
+            texts=self.texts, distinct_texts=self.distinct_texts, cache_hits=self.cache_hits,
+            texts_redacted=self.texts_redacted, entities=dict(self.entities),
+            secret_kinds=dict(self.secret_kinds), allow_listed_strings=dict(self.allow_listed_strings),
+            allow_listed_occurrences=self.allow_listed_occurrences, workers_used=self.workers_used,
+            texts_analysed=stats.texts_analysed, texts_analysed_by_type=dict(stats.by_type),
+            ner_texts=stats.ner_texts, ner_windows=stats.ner_windows,
+            ner_window_tokens=stats.ner_window_tokens, ner_whole_texts=stats.ner_whole_texts,
+            seconds=self.seconds,
+        )
 
 
 def redact_texts(

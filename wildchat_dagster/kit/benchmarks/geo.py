@@ -63,18 +63,18 @@ def run(size: int) -> dict:
             started, cpu_started = time.perf_counter(), time.process_time()
             _, counts = geotag_conversations(rows, locator, hasher)
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
-        n = counts["user_turns"]
+        n = counts.user_turns
         figures[label] = {
             "user_turns": n,
-            "distinct_ips": counts["distinct_ips"],
-            "located": counts["located"],
+            "distinct_ips": counts.distinct_ips,
+            "located": counts.located,
             "cpu_seconds": round(cpu_seconds, 3),
             "user_turns_per_cpu_second": round(n / cpu_seconds),
             "user_turns_per_wall_second": round(n / seconds),
         }
         # CPU time is the one-core figure on a machine shared with other work.
         print(
-            f"geo, {label}: {n} user turns, {counts['distinct_ips']} distinct IPs, {counts['located']} located: "
+            f"geo, {label}: {n} user turns, {counts.distinct_ips} distinct IPs, {counts.located} located: "
             f"{n / cpu_seconds:,.0f} user turns/s per core (CPU time {cpu_seconds:.2f} s), "
             f"{n / seconds:,.0f}/s wall clock"
         )

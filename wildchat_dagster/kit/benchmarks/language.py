@@ -36,13 +36,13 @@ def run(size: int) -> dict:
     started, cpu_started = time.perf_counter(), time.process_time()
     _, counts = tag_languages(rows, detector.predict)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
-    n = counts["utterances"]
+    n = counts.utterances
     mean_chars = sum(map(len, utterances)) / len(utterances)
     # CPU time is the one-core figure on a machine shared with other work.
     print(
         f"language: {n} utterances (mean {mean_chars:,.0f} chars, cycling {len(texts)} real texts): "
         f"{n / cpu_seconds:,.0f} utterances/s per core (CPU time {cpu_seconds:.2f} s), "
-        f"{n / seconds:,.0f}/s wall clock; top: {dict(list(counts['languages'].items())[:5])}"
+        f"{n / seconds:,.0f}/s wall clock; top: {dict(list(counts.languages.items())[:5])}"
     )
     return {
         "utterances": n,
