@@ -9,6 +9,7 @@ import pyarrow as pa
 import wildchat_dagster
 from wildchat_dagster import settings
 from wildchat_dagster.assets.checks import no_raw_ips_file_result, no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.core.moderation.registry import moderator_entry
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.release.deletions import load_deletion_requests
 from wildchat_dagster.core.release.expectations import release_expectations, run_expectations
@@ -329,7 +330,7 @@ def monthly_stats(
     record = {
         "month": month,
         "tokenizer": tokens.name,
-        "thresholds": vars(thresholds),
+        "thresholds": {moderator_entry(name).threshold_key: value for name, value in thresholds.in_force().items()},
         "thresholds_source": threshold_source,
         "tables": {name: json.loads(df.to_json(orient="records")) for name, df in tables.items()},
     }
@@ -344,8 +345,7 @@ def monthly_stats(
         metadata={
             "path": str(path),
             "tokenizer": tokens.name,
-            "detoxify_threshold": thresholds.detoxify_toxicity,
-            "profanity_threshold": thresholds.profanity,
+            **{f"{name}_threshold": value for name, value in thresholds.in_force().items()},
             "thresholds_source": threshold_source,
             "conversations": int(summary.get("conversations", 0)),
             "users": int(summary.get("users", 0)),
