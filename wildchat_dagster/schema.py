@@ -373,7 +373,6 @@ WILDCHAT_4_8M = pa.schema(
 # parameters on the user turn, the API response's fields on the assistant turn.
 REQUEST_FIELDS_4_8M = ("temperature", "top_p")
 RESPONSE_FIELDS_4_8M = ("created", "openai_id", "system_fingerprint", "token_counter", "usage")
-RELEASE_SCHEMAS = {"wildchat-1m": WILDCHAT_1M, "wildchat-4.8m": WILDCHAT_4_8M}
 
 STAGE_SCHEMAS: dict[str, pa.Schema] = {
     Stage.RAW_LOGS: RAW_LOGS,
