@@ -85,6 +85,7 @@ ENTRY = ModeratorEntry(
     load=lambda resource, _context: resource.load(),
     scored_sql=f"u.{COLUMN} IS NOT NULL",
     flagged_sql=lambda threshold: f"coalesce(u.{COLUMN} > {threshold}, false)",
+    fingerprint=KeywordModerator.version,
 )
 
 
@@ -120,7 +121,10 @@ def test_a_registered_toy_moderator_screens_its_language_and_decides_toxicity(
     # Every registered moderator's resource, the toy's included, from its registry entry.
     resources = {entry.resource_key: entry.default_resource() for entry in moderator_entries()}
     resources |= {"warehouse": WarehouseResource(data_dir=str(data_dir)), "moderation_policy": ModerationPolicyResource()}
-    result = dg.materialize([moderated_conversations_asset()], partition_key=MONTH, resources=resources)
+    asset = moderated_conversations_asset()
+    # Its fingerprint enters the code version: months moderated without it are stale for `run`.
+    assert asset.code_versions_by_key[dg.AssetKey(Stage.MODERATED_CONVERSATIONS)] == "1+german_keywords:german-keywords-v1"
+    result = dg.materialize([asset], partition_key=MONTH, resources=resources)
     assert result.success
     (materialization,) = result.asset_materializations_for_node("moderated_conversations")
     metadata = {k: v.value for k, v in materialization.metadata.items()}

@@ -17,7 +17,7 @@ from wildchat_dagster.core.moderation.coverage import (
 )
 from wildchat_dagster.core.moderation.moderators import LoadedModerator, describe_languages
 from wildchat_dagster.core.moderation.policy import SEXUAL_MINORS, count_sexual_minors
-from wildchat_dagster.core.moderation.registry import LoadContext, moderator_entries
+from wildchat_dagster.core.moderation.registry import LoadContext, moderator_entries, moderators_code_version
 from wildchat_dagster.core.moderation.run import moderate_conversations
 from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.stages import Stage
@@ -204,6 +204,7 @@ def moderated_conversations_asset() -> dg.AssetsDefinition:
             check_specs=CHECK_SPECS,
             kinds={"openai", "pytorch", "parquet"},
             resource_keys={*(e.resource_key for e in moderator_entries()), "moderation_policy"},
+            code_version=moderators_code_version("1"),
             work=_work,
             publish=_publish,
             group_name="moderation",

@@ -67,7 +67,6 @@ register_moderator(ModeratorEntry(
     reason=lambda threshold: f"detoxify_toxicity>{threshold:g}",
     threshold=DEFAULT_DETOXIFY_THRESHOLD,
     threshold_name="detoxify_toxicity",
-    threshold_help="Detoxify toxicity above which a turn is toxic (WildChat: 0.1).",
     resource_key="detoxify",
     resource="wildchat_dagster.resources.detoxify:DetoxifyResource.from_defaults",
     load=lambda resource, context: resource.load(context.cache_dir),
@@ -87,8 +86,6 @@ register_moderator(ModeratorEntry(
     flagged=lambda u, threshold: u["profanity_score"] > threshold,
     reason=lambda threshold: f"profanity>{threshold:g}",
     threshold=PROFANITY_THRESHOLD,
-    threshold_help="alt-profanity-check probability above which a turn is toxic "
-    "(evaluation in core/moderation/policy.py).",
     resource_key="profanity",
     resource="wildchat_dagster.resources.profanity:ProfanityResource.from_defaults",
     load=_load_profanity,

@@ -60,7 +60,10 @@ class ModeratorEntry:
     explain: Callable[[dict], Any] | None = None  # stored utterance -> what `explain` shows (None: not scored)
     explain_key: str = ""  # its key in `explain --json`
     explain_text: Callable[[Any], str] | None = None  # that value in `explain`'s text
-    threshold_help: str = ""
+    # Model file/version known without loading it (e.g. "keywords-v2"): it enters the moderation asset's
+    # code version, so changing it marks every moderated month stale for `run`. The built-ins leave it
+    # empty: their engines' `version` (a digest of the model files) keys the moderation cache instead.
+    fingerprint: str = ""
 
     @property
     def result_column(self) -> str:
@@ -87,8 +90,13 @@ _BUILTINS_LOADED = False
 def _ensure_builtins() -> None:
     global _BUILTINS_LOADED
     if not _BUILTINS_LOADED:
-        _BUILTINS_LOADED = True
-        from wildchat_dagster.core.moderation import builtin_moderators  # noqa: F401 - registers on import
+        _BUILTINS_LOADED = True  # before the import: its registrations call back here
+        try:
+            from wildchat_dagster.core.moderation import builtin_moderators  # noqa: F401 - registers on import
+        except BaseException:
+            _BUILTINS_LOADED = False
+            _ENTRIES.clear()
+            raise
 
 
 def register_moderator(entry: ModeratorEntry) -> ModeratorEntry:
@@ -138,8 +146,9 @@ def moderator_names() -> tuple[str, ...]:
     return tuple(e.name for e in moderator_entries())
 
 
-def default_thresholds() -> dict[str, float]:
-    return {e.name: e.threshold for e in moderator_entries() if e.threshold is not None}
+def moderators_code_version(base: str) -> str:
+    """The moderation asset's code version: `base`, plus each fingerprinted moderator's name and fingerprint."""
+    return base + "".join(f"+{e.name}:{e.fingerprint}" for e in moderator_entries() if e.fingerprint)
 
 
 def _sync_schema() -> None:
