@@ -120,10 +120,12 @@ def test_a_registered_toy_moderator_screens_its_language_and_decides_toxicity(
     warehouse.write_records(Stage.REDACTED_CONVERSATIONS, MONTH, _rows())
     # Every registered moderator's resource, the toy's included, from its registry entry.
     resources = {entry.resource_key: entry.default_resource() for entry in moderator_entries()}
-    resources |= {"warehouse": WarehouseResource(data_dir=str(data_dir)), "moderation_policy": ModerationPolicyResource()}
+    resources |= {"warehouse": WarehouseResource(data_dir=str(data_dir)),
+                  "moderation_policy": ModerationPolicyResource()}
     asset = moderated_conversations_asset()
     # Its fingerprint enters the code version: months moderated without it are stale for `run`.
-    assert asset.code_versions_by_key[dg.AssetKey(Stage.MODERATED_CONVERSATIONS)] == "1+german_keywords:german-keywords-v1"
+    code_version = asset.code_versions_by_key[dg.AssetKey(Stage.MODERATED_CONVERSATIONS)]
+    assert code_version == "1+german_keywords:german-keywords-v1"
     result = dg.materialize([asset], partition_key=MONTH, resources=resources)
     assert result.success
     (materialization,) = result.asset_materializations_for_node("moderated_conversations")
@@ -161,6 +163,6 @@ def test_registration_is_reversible_and_names_are_unique():
                 pass
     assert (moderator_names(), STAGE_SCHEMAS[Stage.MODERATED_CONVERSATIONS]) == before
     clash = ModeratorEntry(**{**vars(ENTRY), "name": "clash", "columns": (pa.field("profanity_score", pa.float64()),)})
-    with pytest.raises(ValueError, match="profanity_score"):
+    with pytest.raises(ValueError, match="profanity_score are taken"):
         with registered(clash):
             pass

@@ -17,7 +17,12 @@ from wildchat_dagster.core.moderation.coverage import (
 )
 from wildchat_dagster.core.moderation.moderators import LoadedModerator, describe_languages
 from wildchat_dagster.core.moderation.policy import SEXUAL_MINORS, count_sexual_minors
-from wildchat_dagster.core.moderation.registry import LoadContext, moderator_entries, moderators_code_version
+from wildchat_dagster.core.moderation.registry import (
+    LoadContext,
+    moderator_entries,
+    moderators_code_version,
+    supported_languages,
+)
 from wildchat_dagster.core.moderation.run import moderate_conversations
 from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.stages import Stage
@@ -78,7 +83,8 @@ def _described(loaded: dict[str, LoadedModerator]) -> dict:
         name: {
             "available": status.available,
             "reason": status.reason,
-            **({"version": status.moderator.version, "languages": describe_languages(status.moderator.languages),
+            **({"version": status.moderator.version,
+                "languages": describe_languages(supported_languages(status.moderator)),
                 "usage": status.moderator.usage()} if status.moderator is not None else {}),
         }
         for name, status in loaded.items()
@@ -90,7 +96,7 @@ def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork
     step.context.log.info(f"{shard.stop - shard.start} conversations to moderate for {step.month}")
     loaded = _load(step)
     moderators = [status.moderator for status in loaded.values() if status.available]
-    enabled = {name: status.moderator.languages for name, status in loaded.items() if status.moderator}
+    enabled = {name: supported_languages(status.moderator) for name, status in loaded.items() if status.moderator}
     thresholds = step.resources.moderation_policy.thresholds()
 
     def stored_counts(batch: Batch) -> dict:

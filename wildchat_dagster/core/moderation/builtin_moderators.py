@@ -44,7 +44,8 @@ register_moderator(ModeratorEntry(
     title="OpenAI",
     languages=None,  # omni-moderation is multilingual; older models declare English (openai_client.model_languages)
     columns=OPENAI_COLUMNS,
-    store=lambda raw: {"openai_moderation": openai_struct(raw), "openai_moderation_raw": json.dumps(raw, sort_keys=True)},
+    store=lambda raw: {"openai_moderation": openai_struct(raw),
+                       "openai_moderation_raw": json.dumps(raw, sort_keys=True)},
     flagged=lambda u, _threshold: bool(u["openai_moderation"].get("flagged")),
     reason=lambda _threshold: "openai_flagged",
     resource_key="openai_moderation",

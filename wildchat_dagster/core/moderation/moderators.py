@@ -39,7 +39,7 @@ class Moderator(Protocol):
 
     name: str  # its registry entry's name (registry.py)
     version: str  # model and version: part of the cache key
-    languages: frozenset[str] | None  # languages it may score; None: any
+    languages: frozenset[str] | None  # languages it may score; None: any (absent: its registry entry's)
 
     def moderate(self, texts: Sequence[str]) -> Iterator[tuple[list[int], list[Any]]]:
         """Yield (indices into texts, results) as each batch returns, in any order."""

@@ -102,12 +102,16 @@ def _ensure_builtins() -> None:
 def register_moderator(entry: ModeratorEntry) -> ModeratorEntry:
     """Add a moderator (after the built-ins); its columns join the moderated_conversations schema."""
     _ensure_builtins()
+    if not entry.name.isidentifier():  # it names SQL columns and metadata keys
+        raise ValueError(f"moderator name {entry.name!r} must be a Python identifier (letters, digits, _)")
     if entry.name in _ENTRIES:
         raise ValueError(f"moderator {entry.name!r} is already registered")
     taken = {f.name for e in _ENTRIES.values() for f in e.columns} | set(schema.MODERATED_BASE_FIELD_NAMES)
     clashes = sorted(taken & {f.name for f in entry.columns})
-    if clashes or not entry.columns:
-        raise ValueError(f"moderator {entry.name!r} needs columns of its own (taken: {', '.join(clashes) or 'none given'})")
+    if not entry.columns:
+        raise ValueError(f"moderator {entry.name!r} declares no stored column")
+    if clashes:
+        raise ValueError(f"moderator {entry.name!r}: columns {', '.join(clashes)} are taken")
     _ENTRIES[entry.name] = entry
     _sync_schema()
     return entry
@@ -144,6 +148,11 @@ def moderator_entry(name: str) -> ModeratorEntry:
 
 def moderator_names() -> tuple[str, ...]:
     return tuple(e.name for e in moderator_entries())
+
+
+def supported_languages(moderator) -> frozenset[str] | None:
+    """The languages an engine may score: its own `languages`, else its entry's."""
+    return getattr(moderator, "languages", moderator_entry(moderator.name).languages)
 
 
 def moderators_code_version(base: str) -> str:

@@ -16,7 +16,12 @@ from wildchat_dagster.core.moderation.cache import ModerationCache
 from wildchat_dagster.core.moderation.coverage import screening_coverage
 from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, Moderator, is_empty, supports
 from wildchat_dagster.core.moderation.policy import ModerationThresholds, exclusion_reason, toxic_reasons
-from wildchat_dagster.core.moderation.registry import ModeratorEntry, moderator_entries, moderator_names
+from wildchat_dagster.core.moderation.registry import (
+    ModeratorEntry,
+    moderator_entries,
+    moderator_names,
+    supported_languages,
+)
 
 
 class ModerationIncomplete(RuntimeError):
@@ -103,9 +108,9 @@ def moderate_conversations(
     texts = [u["content"] for u in utterances_to_screen]
     results: dict[str, dict[str, Any]] = {}
     counts: dict[str, Any] = {}
-    languages = {m.name: m.languages for m in moderators}
+    languages = {m.name: supported_languages(m) for m in moderators}
     for moderator in sorted(moderators, key=lambda m: registered.index(m.name)):  # registry order: OpenAI first
-        own = [u["content"] for u in utterances_to_screen if supports(moderator.languages, u.get("language"))]
+        own = [u["content"] for u in utterances_to_screen if supports(languages[moderator.name], u.get("language"))]
         if moderator.name == DETOXIFY and thresholds.detoxify_only_undecided and OPENAI in results:
             decided = {t for t in own if (results[OPENAI].get(t) or {}).get("flagged")}
             own = [t for t in own if t not in decided]
