@@ -10,7 +10,7 @@ from wildchat_dagster.core.moderation.cache import ModerationCache
 from wildchat_dagster.core.moderation.coverage import coverage_summary, missing_results, unscreened_languages
 from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, PROFANITY
 from wildchat_dagster.core.moderation.policy import (
-    ToxicitySettings,
+    ModerationThresholds,
     count_sexual_minors,
     exclusion_reason,
     profanity_decision,
@@ -159,19 +159,23 @@ def test_windowed_scores_take_the_max_over_windows_and_batch_by_length():
 
 
 def test_toxic_decision():
-    settings = ToxicitySettings(detoxify_threshold=0.1, profanity_threshold=0.7)
+    settings = ModerationThresholds.of(detoxify=0.1, profanity=0.7)
     calm = detoxify_struct({s: 0.01 for s in DETOXIFY_SCORES})
-    assert utterance_toxic({"flagged": True}, None, None, settings)
-    assert not utterance_toxic({"flagged": False}, calm, None, settings)
-    assert utterance_toxic({"flagged": False}, {**calm, "toxicity": 0.11}, None, settings)
-    assert not utterance_toxic(None, {**calm, "toxicity": 0.1}, None, settings)  # strictly above
-    assert utterance_toxic(None, None, 0.71, settings)
-    assert not utterance_toxic(None, None, 0.69, settings)
-    assert not utterance_toxic(None, None, None, settings)
+
+    def fields(openai, detoxify, profanity_score):
+        return {"openai_moderation": openai, "detoxify_moderation": detoxify, "profanity_score": profanity_score}
+
+    assert utterance_toxic(fields({"flagged": True}, None, None), settings)
+    assert not utterance_toxic(fields({"flagged": False}, calm, None), settings)
+    assert utterance_toxic(fields({"flagged": False}, {**calm, "toxicity": 0.11}, None), settings)
+    assert not utterance_toxic(fields(None, {**calm, "toxicity": 0.1}, None), settings)  # strictly above
+    assert utterance_toxic(fields(None, None, 0.71), settings)
+    assert not utterance_toxic(fields(None, None, 0.69), settings)
+    assert not utterance_toxic(fields(None, None, None), settings)
     # The rules that fired are named with their thresholds (stored per turn for `explain`).
-    assert toxic_reasons({"flagged": True}, {**calm, "toxicity": 0.5}, 0.9, settings) == [
+    assert toxic_reasons(fields({"flagged": True}, {**calm, "toxicity": 0.5}, 0.9), settings) == [
         "openai_flagged", "detoxify_toxicity>0.1", "profanity>0.7"]
-    assert toxic_reasons(None, calm, 0.69, settings) == []
+    assert toxic_reasons(fields(None, calm, 0.69), settings) == []
 
 
 def test_sexual_minors_flag_excludes_in_either_spelling():
@@ -320,7 +324,7 @@ def test_a_turn_is_scored_only_by_moderators_that_support_its_language(tmp_path)
 def test_detoxify_can_skip_turns_openai_already_flagged_and_says_so(tmp_path):
     openai = ListModerator(OPENAI, stub_result)
     detoxify = ListModerator(DETOXIFY, lambda t: {s: 0.01 for s in DETOXIFY_SCORES})
-    settings = ToxicitySettings(detoxify_only_undecided=True)
+    settings = ModerationThresholds(detoxify_only_undecided=True)
     rows, counts = moderate_conversations(_rows(), [detoxify, openai], None, settings)  # any order: OpenAI first
     # "you stupid idiot" and the sexual/minors marker:
     assert counts.moderator_counts["detoxify"].skipped_decided_texts == 2
@@ -342,7 +346,7 @@ def test_two_shards_moderation_results_merge_into_the_one_pass_result():
                 ListModerator(DETOXIFY, lambda t: detoxify_scores, languages=frozenset({"English", "Russian"})),
                 ListModerator(PROFANITY, lambda t: 0.2, languages=frozenset({"English"}))]
 
-    settings = ToxicitySettings(detoxify_only_undecided=True)
+    settings = ModerationThresholds(detoxify_only_undecided=True)
     _, whole = moderate_conversations(rows, moderators(), None, settings)
     _, first = moderate_conversations(rows[:3], moderators(), None, settings)
     _, second = moderate_conversations(rows[3:], moderators(), None, settings)

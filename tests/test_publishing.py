@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from wildchat_dagster.core.release.dataset_card import dataset_card, hf_feature
+from wildchat_dagster.core.release.schemas import release_schema
 from wildchat_dagster.core.release.splits import build_manifest, release_table, to_release_row
-from wildchat_dagster.core.release.wildchat_4_8m import api_fields_by_log, release_schema, to_4_8m_row
+from wildchat_dagster.core.release.wildchat_4_8m import api_fields_by_log, to_4_8m_row
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.schema import WILDCHAT_1M, WILDCHAT_4_8M
 from wildchat_dagster.stages import Stage
@@ -90,7 +91,7 @@ def test_4_8m_rows_take_the_api_fields_from_the_raw_logs_and_null_otherwise():
     assert reply["system_fingerprint"] == "fp_44" and reply["openai_id"] == "chatcmpl-9"
     assert reply["usage"]["total_tokens"] == 42 and reply["usage"]["completion_tokens_details"] is None
     assert reply["temperature"] is None and reply["created"] is None and reply["timestamp"].tzinfo is None
-    table = release_table([row], release_schema("wildchat-4.8m"))
+    table = release_table([row], release_schema("wildchat-4.8m").schema)
     assert table.schema.equals(WILDCHAT_4_8M)
     without = to_4_8m_row(to_release_row(moderated), log_ids, {})
     assert all(u[name] is None for u in without["conversation"] for name in ("temperature", "usage", "openai_id"))

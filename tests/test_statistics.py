@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from wildchat_dagster.core.moderation.policy import ModerationThresholds
 from wildchat_dagster.core.release.splits import release_table, split_release
 from wildchat_dagster.core.reporting.statistics import (
     OVERALL,
-    ModerationThresholds,
     compute_statistics,
     count_month_tokens,
     month_tables,
@@ -175,7 +175,8 @@ def test_table_6_moderation_by_role_and_moderator(tables):
 
 def test_thresholds_change_who_is_flagged(data_dir):
     build_known_release(data_dir)
-    strict = compute_statistics(release_sources(Warehouse(data_dir).layout, [APRIL, MAY]), thresholds=ModerationThresholds(0.04, 0.95))
+    strict = compute_statistics(release_sources(Warehouse(data_dir).layout, [APRIL, MAY]),
+                                thresholds=ModerationThresholds.of(detoxify=0.04, profanity=0.95))
     assistant = row(strict["moderation"], month=OVERALL, role="assistant")
     assert assistant["detoxify_flagged_share"] == pytest.approx(1 / 4)  # the 0.05 assistant turn
     assert row(strict["moderation"], month=OVERALL, role="user")["profanity_flagged_share"] == 0

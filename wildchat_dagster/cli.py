@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from wildchat_dagster.core.months import month_range
+from wildchat_dagster.core.release.schemas import release_schema_names
 from wildchat_dagster.core.storage.layout import DataLayout, is_remote
 from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.stages import Stage
@@ -90,7 +91,7 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
 )
 @click.option(
     "--release-schema",
-    type=click.Choice(["wildchat-1m", "wildchat-4.8m"]),
+    type=click.Choice(tuple(release_schema_names())),
     default=None,
     help="Release schema (default: $WILDCHAT_RELEASE_SCHEMA or wildchat-1m).",
 )

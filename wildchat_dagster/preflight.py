@@ -17,6 +17,7 @@ from pathlib import Path
 from wildchat_dagster import settings
 from wildchat_dagster.core.geo.ip_hashing import KEY_ENV_VAR, MIN_KEY_LENGTH, read_key_file
 from wildchat_dagster.core.moderation.detoxify_model import CHECKPOINT_ENV, CONFIG_DIR_ENV
+from wildchat_dagster.core.release.schemas import DEFAULT_RELEASE_SCHEMA
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.instance import CELERY_BROKER_ENV, POSTGRES_URL_ENV, instance_config
 
@@ -24,7 +25,8 @@ SETTINGS: dict[str, str] = {
     settings.DATA_DIR_ENV: "data root (landing/, warehouse/, release/, reports/): a folder or an object-store URL",
     settings.LOCAL_DIR_ENV: "local folder for the catalog, caches, key and instance when the data root is an object store",
     settings.START_MONTH_ENV: "first month of the partitions, YYYY-MM",
-    settings.RELEASE_SCHEMA_ENV: "release schema: wildchat-1m (default) or wildchat-4.8m",
+    settings.RELEASE_SCHEMA_ENV:
+        f"release schema: {' or '.join(settings.RELEASE_SCHEMA_NAMES)} (default {DEFAULT_RELEASE_SCHEMA})",
     settings.RELEASE_LICENSE_ENV: "license stated by the dataset card (default odc-by)",
     settings.BATCH_ROWS_ENV: f"conversations per batch a stage streams (default {settings.DEFAULT_BATCH_ROWS})",
     settings.SHARD_ROWS_ENV: f"conversations per shard step of geo, language, redaction, moderation (default {settings.DEFAULT_SHARD_ROWS})",

@@ -211,14 +211,17 @@ OPENAI_MODERATION = pa.struct(
 )
 DETOXIFY_MODERATION = pa.struct([(s, pa.float64()) for s in DETOXIFY_SCORES])
 
-# A moderator's result is null when it did not run (disabled, no key, no
-# weights) or the content was empty; it never holds invented values.
-MODERATED_UTTERANCE_FIELDS = REDACTED_UTTERANCE_FIELDS + [
-    ("openai_moderation", OPENAI_MODERATION),
+# Each moderator's columns (core/moderation/registry.py: one entry per moderator). A moderator's
+# result is null when it did not run (disabled, no key, no weights, a language it does not support)
+# or the content was empty; it never holds invented values.
+OPENAI_COLUMNS = (
+    pa.field("openai_moderation", OPENAI_MODERATION),
     # The full API result (extra categories, category_applied_input_types), JSON.
-    ("openai_moderation_raw", pa.string()),
-    ("detoxify_moderation", DETOXIFY_MODERATION),
-    ("profanity_score", pa.float64()),  # the offline moderator (alt-profanity-check)
+    pa.field("openai_moderation_raw", pa.string()),
+)
+DETOXIFY_COLUMNS = (pa.field("detoxify_moderation", DETOXIFY_MODERATION),)
+PROFANITY_COLUMNS = (pa.field("profanity_score", pa.float64()),)  # the offline moderator (alt-profanity-check)
+MODERATED_UTTERANCE_DECISION = [
     ("toxic", pa.bool_()),
     ("toxic_reasons", pa.list_(pa.string())),  # each moderator rule that made the turn toxic
 ]
@@ -227,7 +230,20 @@ MODERATED_CONVERSATION_FIELDS = REDACTED_CONVERSATION_FIELDS + [
     # Excluded from every release (WildChat: any sexual/minors flag); reason or null.
     ("excluded_reason", pa.string()),
 ]
-MODERATED_CONVERSATIONS = _stage(MODERATED_UTTERANCE_FIELDS, MODERATED_CONVERSATION_FIELDS)
+MODERATED_BASE_FIELD_NAMES = frozenset(
+    [name for name, _ in REDACTED_UTTERANCE_FIELDS] + [name for name, _ in MODERATED_UTTERANCE_DECISION]
+)
+
+
+def moderated_conversations_schema(moderator_columns: Iterable[pa.Field]) -> pa.Schema:
+    """moderated_conversations with these moderators' columns between the redacted fields and the decision."""
+    columns = [(f.name, f.type) for f in moderator_columns]
+    return _stage(REDACTED_UTTERANCE_FIELDS + columns + MODERATED_UTTERANCE_DECISION, MODERATED_CONVERSATION_FIELDS)
+
+
+# The built-in moderators' schema; the registry keeps STAGE_SCHEMAS[moderated_conversations] in step
+# with the registered moderators (the same schema unless one is added).
+MODERATED_CONVERSATIONS = moderated_conversations_schema(OPENAI_COLUMNS + DETOXIFY_COLUMNS + PROFANITY_COLUMNS)
 
 # --- template prompts (near-duplicates, MinHash LSH) -------------------------
 # One row per user prompt of the month; flags stay here and in the report, never in the release.
@@ -357,7 +373,6 @@ WILDCHAT_4_8M = pa.schema(
 # parameters on the user turn, the API response's fields on the assistant turn.
 REQUEST_FIELDS_4_8M = ("temperature", "top_p")
 RESPONSE_FIELDS_4_8M = ("created", "openai_id", "system_fingerprint", "token_counter", "usage")
-RELEASE_SCHEMAS = {"wildchat-1m": WILDCHAT_1M, "wildchat-4.8m": WILDCHAT_4_8M}
 
 STAGE_SCHEMAS: dict[str, pa.Schema] = {
     Stage.RAW_LOGS: RAW_LOGS,

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from wildchat_dagster.core.release.schemas import release_schema_names
 from wildchat_dagster.core.storage.layout import DataLayout, is_remote
 
 DEFAULT_START_MONTH = "2023-04"  # WildChat collection began in April 2023
@@ -15,7 +16,7 @@ LOCAL_DIR_ENV = "WILDCHAT_LOCAL_DIR"
 DEFAULT_LOCAL_DIR = "data-local"  # for an object-store data root: catalog, caches, key, instance
 START_MONTH_ENV = "WILDCHAT_START_MONTH"
 RELEASE_SCHEMA_ENV = "WILDCHAT_RELEASE_SCHEMA"
-RELEASE_SCHEMA_NAMES = ("wildchat-1m", "wildchat-4.8m")
+RELEASE_SCHEMA_NAMES = release_schema_names()  # the release schema registry (core/release/schemas.py)
 RELEASE_LICENSE_ENV = "WILDCHAT_RELEASE_LICENSE"
 BATCH_ROWS_ENV = "WILDCHAT_BATCH_ROWS"
 DEFAULT_BATCH_ROWS = 2_000  # conversations: ~10,000 utterances of real-length text, tens of MB as Python rows

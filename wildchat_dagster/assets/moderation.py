@@ -14,11 +14,13 @@ from wildchat_dagster.core.moderation.coverage import (
     missing_results,
     unscreened_languages,
 )
-from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, PROFANITY, LoadedModerator, describe_languages
-from wildchat_dagster.core.moderation.policy import (
-    SEXUAL_MINORS,
-    count_sexual_minors,
-    profanity_decision,
+from wildchat_dagster.core.moderation.moderators import LoadedModerator, describe_languages
+from wildchat_dagster.core.moderation.policy import SEXUAL_MINORS, count_sexual_minors
+from wildchat_dagster.core.moderation.registry import (
+    LoadContext,
+    moderator_entries,
+    moderators_code_version,
+    supported_languages,
 )
 from wildchat_dagster.core.moderation.run import moderate_conversations
 from wildchat_dagster.core.moderation.stats import ModerationResult, ModeratorStatus, StoredModerationCounts
@@ -58,16 +60,15 @@ CHECK_SPECS = [
 
 
 def _load(step: StepContext) -> dict[str, LoadedModerator]:
+    """Every registered moderator's engine from its resource, or why none: fallbacks after the others."""
     resources, log = step.resources, step.context.log
-    loaded = {OPENAI: resources.openai_moderation.load(), DETOXIFY: resources.detoxify.load(step.store.layout.cache_dir)}
-    use_profanity, why = profanity_decision(
-        resources.profanity.enabled, loaded[OPENAI].available, loaded[DETOXIFY].available
-    )
-    if use_profanity:
-        offline = resources.profanity.load()
-        loaded[PROFANITY] = LoadedModerator(offline.moderator, f"{offline.reason}; {why}")
-    else:
-        loaded[PROFANITY] = LoadedModerator(None, why)
+    entries = moderator_entries()
+    loaded: dict[str, LoadedModerator] = {}
+    for entry in sorted(entries, key=lambda e: e.fallback):
+        available = frozenset(name for name, status in loaded.items() if status.available)
+        context = LoadContext(step.store.layout.cache_dir, available)
+        loaded[entry.name] = entry.load(getattr(resources, entry.resource_key), context)
+    loaded = {entry.name: loaded[entry.name] for entry in entries}  # registry order
     for name, status in loaded.items():
         if status.available:
             log.info(f"{name}: {status.reason}")
@@ -81,7 +82,7 @@ def _described(loaded: dict[str, LoadedModerator]) -> ModerationResult:
     return ModerationResult(moderators={
         name: ModeratorStatus(status.available, status.reason) if status.moderator is None else ModeratorStatus(
             status.available, status.reason, status.moderator.version,
-            describe_languages(status.moderator.languages), status.moderator.usage(),
+            describe_languages(supported_languages(status.moderator)), status.moderator.usage(),
         )
         for name, status in loaded.items()
     })
@@ -92,14 +93,14 @@ def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork
     step.context.log.info(f"{shard.stop - shard.start} conversations to moderate for {step.month}")
     loaded = _load(step)
     moderators = [status.moderator for status in loaded.values() if status.available]
-    enabled = {name: status.moderator.languages for name, status in loaded.items() if status.moderator}
-    settings = step.resources.moderation_policy.toxicity_settings()
+    enabled = {name: supported_languages(status.moderator) for name, status in loaded.items() if status.moderator}
+    thresholds = step.resources.moderation_policy.thresholds()
 
     def stored_counts(batch: Batch) -> StoredModerationCounts:
         # From the rows as stored, independently of the counts kept while moderating.
         stored = batch.table.to_pylist()
         return StoredModerationCounts(
-            missing=missing_results(stored, enabled, settings.detoxify_only_undecided),
+            missing=missing_results(stored, enabled, thresholds.detoxify_only_undecided),
             flagged_minors=count_sexual_minors(stored),
             excluded=sum(row["excluded_reason"] == SEXUAL_MINORS for row in stored),
         )
@@ -107,7 +108,7 @@ def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork
     with ModerationCache(step.store.layout.cache(CACHE_FILE_NAME)) as cache:
 
         def process(rows: list[dict]) -> tuple[list[dict], ModerationResult]:
-            return moderate_conversations(rows, moderators, cache, settings, log=step.context.log.info)
+            return moderate_conversations(rows, moderators, cache, thresholds, log=step.context.log.info)
 
         checks = [no_raw_ips_check(step.store, step.month), BatchCheck(STORED_COUNTS, stored_counts)]
         yield ShardWork(process, checks, finish=lambda: _described(loaded))
@@ -155,7 +156,8 @@ def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheck
 def _metadata(step: StepContext, result: ModerationResult, preview_rows: list[dict]) -> dict:
     """The materialization's metadata: the result's figures, the moderators' configuration, a preview."""
     resources = step.resources
-    settings = resources.moderation_policy.toxicity_settings()
+    thresholds = resources.moderation_policy.thresholds()
+    entries = moderator_entries()
     metadata: dict = {
         "conversations": result.conversations,
         "utterances": result.utterances,
@@ -164,13 +166,11 @@ def _metadata(step: StepContext, result: ModerationResult, preview_rows: list[di
         "toxic_conversations": result.toxic_conversations,
         "toxic_utterances": result.toxic_utterances,
         "excluded_sexual_minors": result.excluded_sexual_minors,
-        "detoxify_toxicity_threshold": settings.detoxify_threshold,
-        "profanity_threshold": settings.profanity_threshold,
-        "detoxify_only_undecided": settings.detoxify_only_undecided,
+        **{f"{e.threshold_key}_threshold": thresholds.threshold(e.name) for e in entries if e.threshold is not None},
+        "detoxify_only_undecided": thresholds.detoxify_only_undecided,
         "moderation_cache": f"<local_dir>/cache/{CACHE_FILE_NAME}",
-        "openai_config": dg.MetadataValue.json(resources.openai_moderation.configuration()),
-        "detoxify_config": dg.MetadataValue.json(resources.detoxify.configuration()),
-        "profanity_config": dg.MetadataValue.json(resources.profanity.configuration()),
+        **{f"{e.name}_config": dg.MetadataValue.json(_configuration(getattr(resources, e.resource_key)))
+           for e in entries},
     }
     for name, status in result.moderators.items():
         metadata[f"{name}_enabled"] = status.available
@@ -191,24 +191,35 @@ def _metadata(step: StepContext, result: ModerationResult, preview_rows: list[di
     return metadata
 
 
-moderated_conversations = sharded_asset(
-    ConversationStage(
-        asset=ASSET,
-        upstream=UPSTREAM,
-        description="Redacted conversations with OpenAI, Detoxify and offline-moderator results per "
-        "utterance, WildChat's toxic flags, and the sexual/minors release exclusion.",
-        check_specs=CHECK_SPECS,
-        kinds={"openai", "pytorch", "parquet"},
-        resource_keys={"openai_moderation", "detoxify", "profanity", "moderation_policy"},
-        work=_work,
-        publish=_publish,
-        group_name="moderation",
-        pool="openai_moderation",  # the shards of parallel months share one API budget
-        # The OpenAI client retries each request itself; this covers an outage or a rate limit that
-        # outlasts those retries. A retried shard resumes from the moderation cache, paying nothing twice.
-        retry_policy=OPENAI_OUTAGE_RETRY,
+def _configuration(resource) -> dict:
+    """What is in force for a moderator's resource, for metadata (never a secret)."""
+    return resource.configuration() if hasattr(resource, "configuration") else {}
+
+
+def moderated_conversations_asset() -> dg.AssetsDefinition:
+    """The asset for the moderators registered now: one resource key per moderator, plus the policy."""
+    return sharded_asset(
+        ConversationStage(
+            asset=ASSET,
+            upstream=UPSTREAM,
+            description="Redacted conversations with OpenAI, Detoxify and offline-moderator results per "
+            "utterance, WildChat's toxic flags, and the sexual/minors release exclusion.",
+            check_specs=CHECK_SPECS,
+            kinds={"openai", "pytorch", "parquet"},
+            resource_keys={*(e.resource_key for e in moderator_entries()), "moderation_policy"},
+            code_version=moderators_code_version("1"),
+            work=_work,
+            publish=_publish,
+            group_name="moderation",
+            pool="openai_moderation",  # the shards of parallel months share one API budget
+            # The OpenAI client retries each request itself; this covers an outage or a rate limit that
+            # outlasts those retries. A retried shard resumes from the moderation cache, paying nothing twice.
+            retry_policy=OPENAI_OUTAGE_RETRY,
+        )
     )
-)
+
+
+moderated_conversations = moderated_conversations_asset()
 
 
 def _coverage_metadata(coverage: dict) -> dict:
@@ -237,7 +248,7 @@ def _preview(preview_rows: list[dict]) -> str:
         utterances = row["conversation"]
         flagged = sum(bool((u["openai_moderation"] or {}).get("flagged")) for u in utterances)
         toxicity = [u["detoxify_moderation"]["toxicity"] for u in utterances if u["detoxify_moderation"]]
-        profanity = [u["profanity_score"] for u in utterances if u["profanity_score"] is not None]
+        profanity = [u["profanity_score"] for u in utterances if u.get("profanity_score") is not None]
         rows.append([row["conversation_id"], row["turn"], row["toxic"], row["excluded_reason"] or "",
                      flagged, _fmt(toxicity), _fmt(profanity)])
     header = ["conversation_id", "turns", "toxic", "excluded", "openai flagged", "max toxicity", "max profanity"]

@@ -9,7 +9,7 @@ import pyarrow as pa
 import wildchat_dagster
 from wildchat_dagster import settings
 from wildchat_dagster.assets.checks import no_raw_ips_file_result, no_raw_ips_result, no_raw_ips_spec
-from wildchat_dagster.core.months import month_window
+from wildchat_dagster.core.moderation.registry import moderator_entry
 from wildchat_dagster.core.release.deletions import load_deletion_requests
 from wildchat_dagster.core.release.expectations import release_expectations, run_expectations
 from wildchat_dagster.core.release.month import (
@@ -19,12 +19,8 @@ from wildchat_dagster.core.release.month import (
     stored_release_frame,
     write_month_splits,
 )
-from wildchat_dagster.core.release.splits import (
-    RELEASE_SCHEMA_NAMES,
-    deduplication_counts,
-    schema_differences,
-)
-from wildchat_dagster.core.release.wildchat_4_8m import api_fields_by_log, release_schema, to_4_8m_row
+from wildchat_dagster.core.release.schemas import release_schema
+from wildchat_dagster.core.release.splits import deduplication_counts, schema_differences
 from wildchat_dagster.core.reporting.statistics import (
     compute_statistics,
     count_month_tokens,
@@ -45,7 +41,7 @@ from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
-from wildchat_dagster.schema import STAGE_SCHEMAS, WILDCHAT_4_8M
+from wildchat_dagster.schema import STAGE_SCHEMAS
 from wildchat_dagster.stages import Stage
 
 SPLITS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic"}
@@ -207,16 +203,9 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     month = context.partition_key
     published_before = published_conversations(store.layout, month)
     schema_name = settings.release_schema()
-    schema = release_schema(schema_name)
-    convert = None
-    if schema is WILDCHAT_4_8M:
-        # The per-turn API fields come from the raw logs of the rounds (months M-1..M+1).
-        raw = [store.read_table(Stage.RAW_LOGS, m, columns=["log_id", "extra_json"]) for m in month_window(month)]
-        api_fields = api_fields_by_log(row for table in raw for row in table.to_pylist())
-        context.log.info(f"{month}: WildChat-4.8M schema, per-turn API fields found for {len(api_fields)} logs")
-
-        def convert(moderated_row: dict, row: dict) -> dict:
-            return to_4_8m_row(row, [u.get("log_id") for u in moderated_row["conversation"]], api_fields)
+    release = release_schema(schema_name)
+    schema = release.schema
+    convert = release.rows(store, month, context.log.info)
     # Deletion requests hold for every release of every month, re-runs included.
     requests = load_deletion_requests(store.layout)
     done = write_month_splits(store, month, schema, requests, convert)
@@ -296,7 +285,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
                 Stage.MODERATED_CONVERSATIONS: done.moderated,
                 "published": published,
                 "warehouse_path": str(stored[asset]),
-                "schema": f"{RELEASE_SCHEMA_NAMES[schema_name]} features",
+                "schema": f"{release.dataset} features",
                 "preview": dg.MetadataValue.md(frame_markdown(preview) if rows else "(empty)"),
             },
             check_results=checks[asset],
@@ -329,7 +318,7 @@ def monthly_stats(
     record = {
         "month": month,
         "tokenizer": tokens.name,
-        "thresholds": vars(thresholds),
+        "thresholds": {moderator_entry(name).threshold_key: value for name, value in thresholds.in_force().items()},
         "thresholds_source": threshold_source,
         "tables": {name: json.loads(df.to_json(orient="records")) for name, df in tables.items()},
     }
@@ -344,8 +333,7 @@ def monthly_stats(
         metadata={
             "path": str(path),
             "tokenizer": tokens.name,
-            "detoxify_threshold": thresholds.detoxify_toxicity,
-            "profanity_threshold": thresholds.profanity,
+            **{f"{name}_threshold": value for name, value in thresholds.in_force().items()},
             "thresholds_source": threshold_source,
             "conversations": int(summary.get("conversations", 0)),
             "users": int(summary.get("users", 0)),

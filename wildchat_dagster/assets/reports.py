@@ -11,6 +11,7 @@ from wildchat_dagster import settings
 from wildchat_dagster.assets.release import read_monthly_stats, read_provenance
 from wildchat_dagster.assets.templates import DEFAULT_MIN_CLUSTER_SIZE
 from wildchat_dagster.core.ingestion.import_release import import_provenance
+from wildchat_dagster.core.moderation.registry import moderator_entry
 from wildchat_dagster.core.release.dataset_card import dataset_card
 from wildchat_dagster.core.release.deletions import DeletionRequests, load_deletion_requests, published_matches
 from wildchat_dagster.core.release.splits import build_manifest, published_months
@@ -168,8 +169,8 @@ def dataset_report(
         facts={
             "months": ", ".join(months) or "none",
             "pipeline version": wildchat_dagster.__version__,
-            "Detoxify threshold": f"{thresholds.detoxify_toxicity} ({threshold_source})",
-            "profanity threshold": f"{thresholds.profanity} ({threshold_source})",
+            **{f"{moderator_entry(name).display_name} threshold": f"{value} ({threshold_source})"
+               for name, value in thresholds.in_force().items()},
             "toxicity screening": screening_sentence(tables["screening"]),
         },
     )

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dagster_duckdb import DuckDBResource
 
+from wildchat_dagster.core.moderation.registry import moderator_entries
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.resources.geoip import GeoIPResource
 from wildchat_dagster.resources.language_detector import LanguageDetector
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
-from wildchat_dagster.resources.openai_moderation import OpenAIModerationResource
 from wildchat_dagster.resources.pii_redactor import PIIRedactor
-from wildchat_dagster.resources.profanity import ProfanityResource
 from wildchat_dagster.resources.step_outputs import step_outputs_io_manager
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
@@ -24,9 +22,7 @@ def default_resources(layout: DataLayout) -> dict:
         "geoip": GeoIPResource.from_defaults(layout.local, shared_data_root=layout.remote),
         "language_detector": LanguageDetector.from_defaults(),
         "pii_redactor": PIIRedactor.from_defaults(layout.local),
-        "openai_moderation": OpenAIModerationResource.from_defaults(),
-        "detoxify": DetoxifyResource.from_defaults(),
-        "profanity": ProfanityResource.from_defaults(),
+        **{entry.resource_key: entry.default_resource() for entry in moderator_entries()},
         "moderation_policy": ModerationPolicyResource(),
         **step_outputs_io_manager(layout),
     }

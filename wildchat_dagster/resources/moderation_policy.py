@@ -10,8 +10,12 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import Field
 
-from wildchat_dagster.core.moderation.policy import DEFAULT_DETOXIFY_THRESHOLD, PROFANITY_THRESHOLD, ToxicitySettings
-from wildchat_dagster.core.reporting.statistics import ModerationThresholds
+from wildchat_dagster.core.moderation.moderators import DETOXIFY, PROFANITY
+from wildchat_dagster.core.moderation.policy import (
+    DEFAULT_DETOXIFY_THRESHOLD,
+    PROFANITY_THRESHOLD,
+    ModerationThresholds,
+)
 
 SOURCE = "moderation_policy configuration"
 
@@ -26,6 +30,10 @@ class ModerationPolicyResource(dg.ConfigurableResource):
         default=PROFANITY_THRESHOLD,
         description="alt-profanity-check probability above which a turn is toxic (evaluation in core/moderation/policy.py).",
     )
+    other_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Thresholds of added moderators, by registry name (unnamed: their registry default).",
+    )
 
     detoxify_only_undecided: bool = Field(
         default=False,
@@ -33,12 +41,6 @@ class ModerationPolicyResource(dg.ConfigurableResource):
         "False keeps WildChat's Detoxify scores on every turn.",
     )
 
-    def toxicity_settings(self) -> ToxicitySettings:
-        return ToxicitySettings(
-            detoxify_threshold=self.detoxify_threshold,
-            profanity_threshold=self.profanity_threshold,
-            detoxify_only_undecided=self.detoxify_only_undecided,
-        )
-
     def thresholds(self) -> ModerationThresholds:
-        return ModerationThresholds(detoxify_toxicity=self.detoxify_threshold, profanity=self.profanity_threshold)
+        scores = {**self.other_thresholds, DETOXIFY: self.detoxify_threshold, PROFANITY: self.profanity_threshold}
+        return ModerationThresholds(scores, self.detoxify_only_undecided)

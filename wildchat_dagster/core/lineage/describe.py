@@ -7,6 +7,7 @@ languages, entity types, offsets, rule names and scores, never content or IPs.
 from __future__ import annotations
 
 from wildchat_dagster.core.linking.decisions import LINKS
+from wildchat_dagster.core.moderation.registry import moderator_entries
 from wildchat_dagster.stages import Stage
 
 
@@ -101,15 +102,9 @@ def _turns(stages: dict[str, dict | None], index: list[dict], databases: dict[st
 
 
 def _moderation(u: dict) -> dict:
-    openai = u.get("openai_moderation")
-    detoxify = u.get("detoxify_moderation")
+    """Each registered moderator's stored result as `explain` shows it (None: it did not score), and the decision."""
     return {
-        "openai": None if openai is None else {
-            "flagged": openai.get("flagged"),
-            "categories": sorted(k for k, v in (openai.get("categories") or {}).items() if v),
-        },
-        "detoxify": None if detoxify is None else {k: round(v, 4) for k, v in detoxify.items() if v is not None},
-        "profanity_score": None if u.get("profanity_score") is None else round(u["profanity_score"], 4),
+        **{e.explain_key or e.name: e.explain(u) if e.explain else u.get(e.result_column) for e in moderator_entries()},
         "toxic": u.get("toxic"),
         "toxic_reasons": u.get("toxic_reasons"),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wildchat_dagster.core.lineage.explain import Explanation
+from wildchat_dagster.core.moderation.registry import moderator_entries
 
 
 def _landing(entry: dict) -> str:
@@ -49,12 +50,10 @@ def _turn(turn: dict) -> list[str]:
         lines.append(f"      redacted {r['entity_type']}{offsets} by rule {r['rule']}")
     if m := turn.get("moderation"):
         scores = []
-        if m["openai"] is not None:
-            scores.append(f"openai flagged={m['openai']['flagged']} {','.join(m['openai']['categories'])}".rstrip())
-        if m["detoxify"] is not None:
-            scores.append(f"detoxify toxicity={m['detoxify'].get('toxicity')}")
-        if m["profanity_score"] is not None:
-            scores.append(f"profanity={m['profanity_score']}")
+        for e in moderator_entries():
+            shown = m.get(e.explain_key or e.name)
+            if shown is not None:
+                scores.append(e.explain_text(shown) if e.explain_text else f"{e.name}={shown}")
         reasons = f" because {', '.join(m['toxic_reasons'])}" if m.get("toxic_reasons") else ""
         lines.append(f"      moderation: {'; '.join(scores) or 'no moderator ran'} -> toxic={m['toxic']}{reasons}")
     return lines

@@ -1,5 +1,8 @@
 """Screening coverage: which utterances each moderator scored, by role and language, read from the rows.
 
+Per utterance: `screened_by`, `is_unscreened` (no enabled moderator supports its language);
+per conversation: `unscreened_utterances`; before scoring: `unsupported_languages`.
+
 A moderator's field is non-null exactly when it scored the turn, so coverage is
 data: the same function counts it for the moderation stage's metadata and for
 the release provenance behind the manifest. A turn no moderator supports is
@@ -9,28 +12,46 @@ found clean), and the summary names those languages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from wildchat_dagster.core.moderation.moderators import (
-    DETOXIFY,
-    MODERATOR_NAMES,
-    OPENAI,
-    PROFANITY,
-    is_empty,
-    supports,
-)
+from wildchat_dagster.core.moderation.moderators import DETOXIFY, is_empty, supports
+from wildchat_dagster.core.moderation.registry import moderator_entry, moderator_names
 
-RESULT_FIELDS = {OPENAI: "openai_moderation", DETOXIFY: "detoxify_moderation", PROFANITY: "profanity_score"}
 UNKNOWN_LANGUAGE = "unknown"
 
 
-def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] = MODERATOR_NAMES) -> dict:
+def screened_by(utterance: dict, moderators: Sequence[str] | None = None) -> list[str]:
+    """The moderators (of those named; default: every registered one) whose result the stored utterance holds."""
+    names = moderator_names() if moderators is None else moderators
+    return [m for m in names if utterance.get(moderator_entry(m).result_column) is not None]
+
+
+def is_unscreened(utterance: dict, moderators: Sequence[str] | None = None) -> bool:
+    """A non-empty utterance no moderator scored: none enabled supports its language. Its `toxic` is
+    false for want of a verdict, not because it was found clean."""
+    return not is_empty(utterance["content"]) and not screened_by(utterance, moderators)
+
+
+def unscreened_utterances(row: dict, moderators: Sequence[str] | None = None) -> int:
+    """How many of a stored conversation's utterances no moderator scored (0: fully screened)."""
+    return sum(is_unscreened(u, moderators) for u in row["conversation"])
+
+
+def unsupported_languages(
+    languages: Sequence[str | None], enabled: Mapping[str, frozenset[str] | None]
+) -> list[str | None]:
+    """Of these languages, those no enabled moderator (name -> its languages) supports, before any scoring."""
+    return [lang for lang in languages if not any(supports(langs, lang) for langs in enabled.values())]
+
+
+def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] | None = None) -> dict:
     """Non-empty utterances, and those each moderator scored, per (language, role); plus totals.
 
     {"utterances": n, "unscreened": k, "screened_by": {moderator: k}, "by_language":
     [{"language", "role", "utterances", "unscreened", <moderator>: k, ...}, ...]}, the
     largest groups first.
     """
+    moderators = list(moderator_names() if moderators is None else moderators)
     groups: dict[tuple[str, str], dict] = {}
     for row in rows:
         for utterance in row["conversation"]:
@@ -41,7 +62,7 @@ def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] = MODERAT
                 key, {"language": key[0], "role": key[1], "utterances": 0, "unscreened": 0} | {m: 0 for m in moderators}
             )
             group["utterances"] += 1
-            screened = [m for m in moderators if utterance.get(RESULT_FIELDS[m]) is not None]
+            screened = screened_by(utterance, moderators)
             for name in screened:
                 group[name] += 1
             group["unscreened"] += not screened
@@ -116,5 +137,5 @@ def missing_results(
                 if name == DETOXIFY and detoxify_only_undecided and decided:
                     continue
                 if supports(languages, utterance.get("language")):
-                    missing[name] += utterance[RESULT_FIELDS[name]] is None
+                    missing[name] += utterance.get(moderator_entry(name).result_column) is None
     return missing

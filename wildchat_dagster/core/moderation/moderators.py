@@ -13,10 +13,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+# The built-in moderators' names (their registry entries: builtin_moderators.py).
 OPENAI = "openai"
 DETOXIFY = "detoxify"
 PROFANITY = "profanity"
-MODERATOR_NAMES = (OPENAI, DETOXIFY, PROFANITY)
 
 ENGLISH = frozenset({"English"})
 # Detoxify's README: `multilingual` was trained on these seven languages and should only be used on them.
@@ -37,9 +37,9 @@ def describe_languages(languages: frozenset[str] | None) -> str:
 class Moderator(Protocol):
     """A moderation system the core can drive; results must be JSON-serialisable."""
 
-    name: str  # one of MODERATOR_NAMES
+    name: str  # its registry entry's name (registry.py)
     version: str  # model and version: part of the cache key
-    languages: frozenset[str] | None  # languages it may score; None: any
+    languages: frozenset[str] | None  # languages it may score; None: any (absent: its registry entry's)
 
     def moderate(self, texts: Sequence[str]) -> Iterator[tuple[list[int], list[Any]]]:
         """Yield (indices into texts, results) as each batch returns, in any order."""

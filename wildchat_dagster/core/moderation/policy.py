@@ -1,15 +1,18 @@
 """The toxic decision and the release exclusion: WildChat's rules and their thresholds.
 
-A turn is toxic when OpenAI flagged it or Detoxify's toxicity exceeds 0.1 (and,
-when the offline moderator runs, its probability exceeds its threshold); a
+A turn is toxic when any registered moderator's rule fires on its stored result:
+OpenAI flagged it, Detoxify's toxicity exceeds 0.1, (when the offline moderator
+runs) its probability exceeds its threshold, or an added moderator's rule; a
 conversation with any sexual/minors flag is left out of every release.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from wildchat_dagster.core.moderation.registry import moderator_entries, moderator_entry
 
 DEFAULT_DETOXIFY_THRESHOLD = 0.1  # WildChat's toxicity cut-off
 
@@ -42,34 +45,43 @@ _SEXUAL_MINORS_KEYS = ("sexual/minors", "sexual_minors")
 
 
 @dataclass(frozen=True)
-class ToxicitySettings:
-    detoxify_threshold: float = DEFAULT_DETOXIFY_THRESHOLD
-    profanity_threshold: float = PROFANITY_THRESHOLD
+class ModerationThresholds:
+    """Per moderator, the score above which a turn is toxic: one object read by the moderation stage,
+    the statistics and the report. Moderators not named keep their registry default."""
+
+    scores: Mapping[str, float] = field(default_factory=dict)
     # WildChat stores Detoxify's scores for every turn; True skips the model for turns OpenAI
     # flagged, whose verdict (toxic) Detoxify cannot change: their Detoxify fields stay null.
     detoxify_only_undecided: bool = False
 
+    @classmethod
+    def of(cls, detoxify_only_undecided: bool = False, **scores: float) -> ModerationThresholds:
+        """`ModerationThresholds.of(detoxify=0.1, profanity=0.7)`."""
+        return cls(dict(scores), detoxify_only_undecided)
 
-def utterance_toxic(
-    openai: dict | None, detoxify: dict | None, profanity_score: float | None, settings: ToxicitySettings
-) -> bool:
-    """OpenAI flagged, or Detoxify toxicity over its threshold, or (when the offline
-    moderator ran) a profanity probability over its threshold."""
-    return bool(toxic_reasons(openai, detoxify, profanity_score, settings))
+    def threshold(self, name: str) -> float | None:
+        return self.scores[name] if name in self.scores else moderator_entry(name).threshold
+
+    def in_force(self) -> dict[str, float]:
+        """Every registered moderator's threshold in force (those that use one)."""
+        return {e.name: t for e in moderator_entries() if (t := self.threshold(e.name)) is not None}
 
 
-def toxic_reasons(
-    openai: dict | None, detoxify: dict | None, profanity_score: float | None, settings: ToxicitySettings
-) -> list[str]:
-    """Each rule of `utterance_toxic` that fires, named with its threshold (stored per turn for `explain`)."""
+def utterance_toxic(fields: dict, thresholds: ModerationThresholds) -> bool:
+    """Any registered moderator's verdict on the stored fields: OpenAI flagged, Detoxify toxicity over
+    its threshold, a profanity probability over its threshold, or a registered moderator's rule."""
+    return bool(toxic_reasons(fields, thresholds))
+
+
+def toxic_reasons(fields: dict, thresholds: ModerationThresholds) -> list[str]:
+    """Each moderator rule of `utterance_toxic` that fires, named with its threshold (stored per turn for `explain`)."""
     reasons = []
-    if openai is not None and openai.get("flagged"):
-        reasons.append("openai_flagged")
-    toxicity = (detoxify or {}).get("toxicity")
-    if toxicity is not None and toxicity > settings.detoxify_threshold:
-        reasons.append(f"detoxify_toxicity>{settings.detoxify_threshold:g}")
-    if profanity_score is not None and profanity_score > settings.profanity_threshold:
-        reasons.append(f"profanity>{settings.profanity_threshold:g}")
+    for entry in moderator_entries():
+        if fields.get(entry.result_column) is None:
+            continue
+        threshold = thresholds.threshold(entry.name)
+        if entry.flagged(fields, threshold):
+            reasons.append(entry.reason(threshold))
     return reasons
 
 

@@ -8,24 +8,20 @@ WildChat's toxic flag.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from wildchat_dagster.core.moderation.cache import ModerationCache
 from wildchat_dagster.core.moderation.coverage import screening_coverage
-from wildchat_dagster.core.moderation.moderators import (
-    DETOXIFY,
-    MODERATOR_NAMES,
-    OPENAI,
-    PROFANITY,
-    Moderator,
-    is_empty,
-    supports,
+from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, Moderator, is_empty, supports
+from wildchat_dagster.core.moderation.policy import ModerationThresholds, exclusion_reason, toxic_reasons
+from wildchat_dagster.core.moderation.registry import (
+    ModeratorEntry,
+    moderator_entries,
+    moderator_names,
+    supported_languages,
 )
-from wildchat_dagster.core.moderation.policy import ToxicitySettings, exclusion_reason, toxic_reasons
-from wildchat_dagster.core.moderation.results import detoxify_struct, openai_struct
 from wildchat_dagster.core.moderation.stats import ModerationResult, ModeratorCounts
 
 
@@ -90,7 +86,7 @@ def moderate_conversations(
     rows: Sequence[dict],
     moderators: Sequence[Moderator],
     cache: ModerationCache | None,
-    settings: ToxicitySettings = ToxicitySettings(),
+    thresholds: ModerationThresholds = ModerationThresholds(),
     log: Callable[[str], None] | None = None,
 ) -> tuple[list[dict], ModerationResult]:
     """MODERATED_CONVERSATIONS rows from REDACTED_CONVERSATIONS rows, and what was done.
@@ -100,9 +96,10 @@ def moderate_conversations(
     and of empty utterances, stay null (the coverage counts say how many).
     """
     names = [m.name for m in moderators]
-    unknown = set(names) - set(MODERATOR_NAMES)
+    registered = moderator_names()
+    unknown = set(names) - set(registered)
     if unknown or len(set(names)) != len(names):
-        raise ValueError(f"moderators must be distinct members of {MODERATOR_NAMES}, got {names}")
+        raise ValueError(f"moderators must be distinct members of {registered}, got {names}")
     if not moderators:
         raise ValueError(
             "no moderator enabled: configure OpenAI or Detoxify, or enable the offline profanity moderator"
@@ -112,11 +109,11 @@ def moderate_conversations(
     texts = [u["content"] for u in utterances_to_screen]
     results: dict[str, dict[str, Any]] = {}
     counts: dict[str, ModeratorCounts] = {}
-    languages = {m.name: m.languages for m in moderators}
-    for moderator in sorted(moderators, key=lambda m: MODERATOR_NAMES.index(m.name)):  # OpenAI first
-        own = [u["content"] for u in utterances_to_screen if supports(moderator.languages, u.get("language"))]
+    languages = {m.name: supported_languages(m) for m in moderators}
+    for moderator in sorted(moderators, key=lambda m: registered.index(m.name)):  # registry order: OpenAI first
+        own = [u["content"] for u in utterances_to_screen if supports(languages[moderator.name], u.get("language"))]
         skipped = None  # counted only where the policy skips decided texts
-        if moderator.name == DETOXIFY and settings.detoxify_only_undecided and OPENAI in results:
+        if moderator.name == DETOXIFY and thresholds.detoxify_only_undecided and OPENAI in results:
             decided = {t for t in own if (results[OPENAI].get(t) or {}).get("flagged")}
             own = [t for t in own if t not in decided]
             skipped = len(decided)
@@ -127,12 +124,13 @@ def moderate_conversations(
             cache_hits=run.cache_hits, cache_misses=run.computed, skipped_decided_texts=skipped
         )
 
+    entries = moderator_entries()
     out_rows: list[dict] = []
     utterances = empty = toxic_utterances = toxic_conversations = excluded = 0
     for row in rows:
         conversation = []
         for utterance in row["conversation"]:
-            moderated = _moderate_utterance(utterance, results, languages, settings, counts)
+            moderated = _moderate_utterance(utterance, entries, results, languages, thresholds, counts)
             utterances += 1
             empty += is_empty(utterance["content"])
             toxic_utterances += moderated["toxic"]
@@ -158,32 +156,23 @@ def moderate_conversations(
 
 def _moderate_utterance(
     utterance: dict,
+    entries: Sequence[ModeratorEntry],
     results: dict[str, dict[str, Any]],
     languages: dict[str, frozenset[str] | None],
-    settings: ToxicitySettings,
+    thresholds: ModerationThresholds,
     counts: dict[str, ModeratorCounts],
 ) -> dict:
+    """The utterance with every registered moderator's columns (null where it did not score) and the decision."""
     content = utterance["content"]
     language = utterance.get("language")
-    results = {name: found for name, found in results.items() if supports(languages[name], language)}
-    fields: dict[str, Any] = {
-        "openai_moderation": None,
-        "openai_moderation_raw": None,
-        "detoxify_moderation": None,
-        "profanity_score": None,
-    }
+    fields: dict[str, Any] = {column.name: None for entry in entries for column in entry.columns}
     if not is_empty(content):
-        if OPENAI in results:
-            raw = results[OPENAI][content]
-            fields["openai_moderation"] = openai_struct(raw)
-            fields["openai_moderation_raw"] = json.dumps(raw, sort_keys=True)
-            counts[OPENAI].flagged_utterances += bool(raw.get("flagged"))
-        if DETOXIFY in results and content in results[DETOXIFY]:  # absent: decided by OpenAI, skipped
-            fields["detoxify_moderation"] = detoxify_struct(results[DETOXIFY][content])
-            toxicity = fields["detoxify_moderation"]["toxicity"]
-            counts[DETOXIFY].flagged_utterances += toxicity is not None and toxicity > settings.detoxify_threshold
-        if PROFANITY in results:
-            fields["profanity_score"] = float(results[PROFANITY][content])
-            counts[PROFANITY].flagged_utterances += fields["profanity_score"] > settings.profanity_threshold
-    reasons = toxic_reasons(fields["openai_moderation"], fields["detoxify_moderation"], fields["profanity_score"], settings)
+        for entry in entries:
+            found = results.get(entry.name)
+            # Absent: not enabled, a language it does not support, or (Detoxify) decided by OpenAI and skipped.
+            if found is None or not supports(languages[entry.name], language) or content not in found:
+                continue
+            fields.update(entry.store(found[content]))
+            counts[entry.name].flagged_utterances += bool(entry.flagged(fields, thresholds.threshold(entry.name)))
+    reasons = toxic_reasons(fields, thresholds)
     return {**utterance, **fields, "toxic": bool(reasons), "toxic_reasons": reasons}

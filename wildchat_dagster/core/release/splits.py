@@ -37,6 +37,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from wildchat_dagster.core.moderation.coverage import coverage_summary
+from wildchat_dagster.core.release.schemas import DEFAULT_RELEASE_SCHEMA, release_schema
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import file_sha256, parquet_rows
 from wildchat_dagster.schema import WILDCHAT_1M
@@ -175,7 +176,6 @@ def schema_differences(actual: pa.Schema, expected: pa.Schema = RELEASE_SCHEMA) 
 # --- publication: provenance per month and the manifest ----------------------
 
 RELEASE_SPLITS = ("nontoxic", "toxic")
-RELEASE_SCHEMA_NAMES = {"wildchat-1m": "allenai/WildChat-1M", "wildchat-4.8m": "allenai/WildChat-4.8M"}
 RELEASE_POLICY = {
     "split": "a conversation is toxic when any utterance is toxic (OpenAI flagged, Detoxify toxicity above its "
     "threshold, or the offline profanity model above its threshold when that moderator is enabled)",
@@ -274,13 +274,13 @@ def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_ver
     # WildChat's sexual/minors exclusion rests on OpenAI's moderation: say plainly when it did not run.
     screened = [m for m in months if provenance.get(m, {}).get("upstream", {}).get(Stage.MODERATED_CONVERSATIONS, {})
                 .get("metadata", {}).get("openai_enabled") is True]
-    schemas = sorted({provenance.get(m, {}).get("release_schema", "wildchat-1m") for m in months})
+    schemas = sorted({provenance.get(m, {}).get("release_schema", DEFAULT_RELEASE_SCHEMA) for m in months})
     return {
         "dataset": "WildChat-shaped release",
         "sexual_minors_screening": {"months_screened": screened, "months_not_screened": [m for m in months if m not in screened]},
         "toxicity_screening": toxicity_screening(months, provenance),
         "pipeline_version": pipeline_version,
-        "schema": ", ".join(f"{RELEASE_SCHEMA_NAMES[s]} features" for s in schemas) or RELEASE_SCHEMA_NAMES["wildchat-1m"] + " features",
+        "schema": ", ".join(f"{release_schema(s).dataset} features" for s in schemas or [DEFAULT_RELEASE_SCHEMA]),
         "release_schema": schemas,
         "months": months,
         "files": files,

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from wildchat_dagster.schema import RELEASE_SCHEMAS, REQUEST_FIELDS_4_8M, RESPONSE_FIELDS_4_8M, WILDCHAT_4_8M
+from wildchat_dagster.core.months import month_window
+from wildchat_dagster.schema import REQUEST_FIELDS_4_8M, RESPONSE_FIELDS_4_8M, WILDCHAT_4_8M
+from wildchat_dagster.stages import Stage
+
+if TYPE_CHECKING:
+    from wildchat_dagster.core.storage.warehouse import Warehouse
 
 ADDED_FIELDS = REQUEST_FIELDS_4_8M + RESPONSE_FIELDS_4_8M
 
@@ -72,7 +78,13 @@ def to_4_8m_row(row: dict, log_ids: list[str | None], api_fields: dict[str, dict
     return {**row, "conversation": conversation, "timestamp": _naive(row.get("timestamp"))}
 
 
-def release_schema(name: str) -> pa.Schema:
-    if name not in RELEASE_SCHEMAS:
-        raise ValueError(f"unknown release schema {name!r}: expected one of {', '.join(RELEASE_SCHEMAS)}")
-    return RELEASE_SCHEMAS[name]
+def rows_4_8m(store: Warehouse, month: str, log: Callable[[str], None]) -> Callable[[dict, dict], dict]:
+    """The month's row builder: the per-turn API fields come from the raw logs of the rounds (months M-1..M+1)."""
+    raw = [store.read_table(Stage.RAW_LOGS, m, columns=["log_id", "extra_json"]) for m in month_window(month)]
+    api_fields = api_fields_by_log(row for table in raw for row in table.to_pylist())
+    log(f"{month}: WildChat-4.8M schema, per-turn API fields found for {len(api_fields)} logs")
+
+    def convert(moderated_row: dict, row: dict) -> dict:
+        return to_4_8m_row(row, [u.get("log_id") for u in moderated_row["conversation"]], api_fields)
+
+    return convert

@@ -20,7 +20,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from wildchat_dagster.core.moderation.policy import DEFAULT_DETOXIFY_THRESHOLD, PROFANITY_THRESHOLD
+from wildchat_dagster.core.moderation.policy import ModerationThresholds
+from wildchat_dagster.core.moderation.registry import moderator_entries
 from wildchat_dagster.core.reporting.tokens import (
     TokenCounter,
     cl100k_token_counter,
@@ -32,7 +33,7 @@ from wildchat_dagster.core.reporting.tokens import (
 )
 from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
 from wildchat_dagster.core.storage.warehouse import duckdb_readable
-from wildchat_dagster.schema import MODERATED_CONVERSATIONS, WILDCHAT_1M
+from wildchat_dagster.schema import STAGE_SCHEMAS, WILDCHAT_1M
 from wildchat_dagster.stages import Stage
 
 OVERALL = "all"
@@ -51,14 +52,6 @@ CATEGORY_BREAKDOWN = [
     "violence",
     "violence/graphic",
 ]
-
-@dataclass(frozen=True)
-class ModerationThresholds:
-    """A turn counts as flagged by Detoxify / the profanity model above these scores."""
-
-    detoxify_toxicity: float = DEFAULT_DETOXIFY_THRESHOLD  # WildChat's threshold
-    profanity: float = PROFANITY_THRESHOLD
-
 
 @dataclass(frozen=True)
 class StatisticsSources:
@@ -124,7 +117,7 @@ def compute_statistics(
     try:
         con.execute("SET TimeZone = 'UTC'")
         _conversation_files(con, sources)
-        _register(con, "moderated_files", sources.moderated, MODERATED_CONVERSATIONS)
+        _register(con, "moderated_files", sources.moderated, STAGE_SCHEMAS[Stage.MODERATED_CONVERSATIONS])
         # Texts stay in the files: the tables hold per-row figures, the texts stream through the tokenizer.
         con.execute(
             "CREATE TABLE conversations AS SELECT * EXCLUDE (conversation, openai_moderation, detoxify_moderation) "
@@ -140,13 +133,8 @@ def compute_statistics(
             f"""CREATE TABLE moderated_utterances AS
             SELECT month, u.role AS role, coalesce(u.language, 'unknown') AS language,
                    trim(coalesce(u.content, '')) <> '' AS non_empty,
-                   u.openai_moderation IS NOT NULL AS openai_scored,
-                   coalesce(u.openai_moderation.flagged, false) AS openai_flagged,
                    u.openai_moderation.categories AS categories,
-                   u.detoxify_moderation IS NOT NULL AS detoxify_scored,
-                   coalesce(u.detoxify_moderation.toxicity > {thresholds.detoxify_toxicity}, false) AS detoxify_flagged,
-                   u.profanity_score IS NOT NULL AS profanity_scored,
-                   coalesce(u.profanity_score > {thresholds.profanity}, false) AS profanity_flagged,
+                   {_moderator_columns(thresholds)}
                    coalesce(u.toxic, false) AS toxic,
                    coalesce(u.redacted, false) AS redacted,
                    u.redacted_entities AS redacted_entities
@@ -155,6 +143,14 @@ def compute_statistics(
         return _tables(con)
     finally:
         con.close()
+
+
+def _moderator_columns(thresholds: ModerationThresholds) -> str:
+    """Per registered moderator, whether it scored the utterance and whether it flagged it."""
+    return "".join(
+        f"{e.scored_sql} AS {e.name}_scored, {e.flagged_sql(thresholds.threshold(e.name))} AS {e.name}_flagged, "
+        for e in moderator_entries()
+    )
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
@@ -291,19 +287,22 @@ def _shares(df: pd.DataFrame, count: str) -> pd.DataFrame:
 
 
 def _moderation_table(q) -> pd.DataFrame:
-    """Table 6: shares of user and assistant utterances each moderator flagged (of the utterances it scored)."""
+    """Table 6: shares of user and assistant utterances each moderator flagged (of the utterances it scored);
+    the paper's OpenAI-and/or-Detoxify shares beside them."""
+    names = [e.name for e in moderator_entries()]
+    per_moderator = "".join(
+        f"count(*) FILTER ({m}_scored) AS {m}_scored, "
+        f"count(*) FILTER ({m}_flagged) / nullif(count(*) FILTER ({m}_scored), 0) AS {m}_flagged_share, "
+        for m in names
+    )
+    any_flagged = " OR ".join(f"{m}_flagged" for m in names)
     return q(
         _per_month(
-            """role, count(*) AS utterances,
-               count(*) FILTER (openai_scored) AS openai_scored,
-               count(*) FILTER (openai_flagged) / nullif(count(*) FILTER (openai_scored), 0) AS openai_flagged_share,
-               count(*) FILTER (detoxify_scored) AS detoxify_scored,
-               count(*) FILTER (detoxify_flagged) / nullif(count(*) FILTER (detoxify_scored), 0) AS detoxify_flagged_share,
-               count(*) FILTER (profanity_scored) AS profanity_scored,
-               count(*) FILTER (profanity_flagged) / nullif(count(*) FILTER (profanity_scored), 0) AS profanity_flagged_share,
+            f"""role, count(*) AS utterances,
+               {per_moderator}
                avg(CASE WHEN openai_flagged OR detoxify_flagged THEN 1 ELSE 0 END) AS openai_or_detoxify_share,
                avg(CASE WHEN openai_flagged AND detoxify_flagged THEN 1 ELSE 0 END) AS openai_and_detoxify_share,
-               avg(CASE WHEN openai_flagged OR detoxify_flagged OR profanity_flagged THEN 1 ELSE 0 END) AS any_moderator_share,
+               avg(CASE WHEN {any_flagged} THEN 1 ELSE 0 END) AS any_moderator_share,
                avg(CASE WHEN toxic THEN 1 ELSE 0 END) AS toxic_share
             FROM moderated_utterances""",
             "role",
@@ -314,13 +313,14 @@ def _moderation_table(q) -> pd.DataFrame:
 def _screening_table(q) -> pd.DataFrame:
     """Share of non-empty utterances each moderator screened, by role and language: an utterance in a
     language no enabled moderator supports is unscreened, and its `toxic` false for want of a verdict."""
+    names = [e.name for e in moderator_entries()]
+    shares = "".join(f"avg(CASE WHEN {m}_scored THEN 1 ELSE 0 END) AS {m}_screened_share, " for m in names)
+    any_scored = " OR ".join(f"{m}_scored" for m in names)
     return q(
         _per_month(
-            """role, language, count(*) AS utterances,
-               avg(CASE WHEN openai_scored THEN 1 ELSE 0 END) AS openai_screened_share,
-               avg(CASE WHEN detoxify_scored THEN 1 ELSE 0 END) AS detoxify_screened_share,
-               avg(CASE WHEN profanity_scored THEN 1 ELSE 0 END) AS profanity_screened_share,
-               count(*) FILTER (NOT (openai_scored OR detoxify_scored OR profanity_scored)) AS unscreened_utterances
+            f"""role, language, count(*) AS utterances,
+               {shares}
+               count(*) FILTER (NOT ({any_scored})) AS unscreened_utterances
             FROM moderated_utterances WHERE non_empty""",
             "role, language",
         )
