@@ -160,7 +160,8 @@ def test_a_month_through_the_redaction_asset(employee_ids, data_dir):
     turn = first["conversation"][0]
     assert turn["content"] == f"My employee number is {placeholder(EMPLOYEE_ID)}, please reset it."
     assert turn["redacted_entities"] == [EMPLOYEE_ID] and first["redacted"]
-    assert [(s["entity_type"], s["rule"]) for s in turn["redactions"]] == [(EMPLOYEE_ID, "employee_id_check_digit_valid")]
+    rules = [(s["entity_type"], s["rule"]) for s in turn["redactions"]]
+    assert rules == [(EMPLOYEE_ID, "employee_id_check_digit_valid")]
     assert not second["redacted"] and second["conversation"][0]["content"] == f"Is {INVALID} valid?"
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["placeholders_well_formed"].passed

@@ -1,21 +1,25 @@
 """The built-in entity types: the WildChat authors' policy (see `policy`), one registry entry each.
 
-| type          | prio | prefilter: necessary condition    | why it is necessary                          | accepted when                                   |
-|---------------|------|-----------------------------------|----------------------------------------------|-------------------------------------------------|
-| SECRET        | 10   | a secret trigger                  | each secret regex is built around its trigger| not a documentation placeholder (recognizer)    |
-| CREDIT_CARD   | 20   | a digit, the card's digit groups  | the card regex's first group is 4 digits     | Luhn-valid with a card cue or an issuer prefix  |
-| national IDs  | 30   | a digit, the type's shape, its cue| shapes come from the patterns (`identifiers`)| checksum-valid (recognizer), a digit, the cue   |
-| EMAIL_ADDRESS | 40   | '@'                               | EMAIL_REGEX contains a literal @             | not a role or placeholder address               |
-| URL           | 50   | a profile prefix (any case)       | the profile regex contains the prefix        | a profile URL (recognizer)                      |
-| IP_ADDRESS    | 60   | a dotted quad, '::' or 7 'hex:'   | each IPv4/IPv6 alternative contains one      | not private, loopback, reserved, ...            |
-| PHONE_NUMBER  | 70   | a digit and a phone cue word      | the policy keeps a number only near a cue    | a phone cue word in the window around it        |
-| PERSON        | 80   | an NER model and a person cue     | the policy keeps a name only after a cue     | right after a cue; no rule of `names` objects   |
+| type (prio)         | prefilter: necessary condition     | accepted when                                  |
+|---------------------|------------------------------------|------------------------------------------------|
+| SECRET (10)         | a secret trigger                   | not a documentation placeholder (recognizer)   |
+| CREDIT_CARD (20)    | a digit, the card's digit groups   | Luhn-valid with a card cue or issuer prefix    |
+| national IDs (30)   | a digit, the type's shape, its cue | checksum-valid (recognizer), a digit, the cue  |
+| EMAIL_ADDRESS (40)  | '@'                                | not a role or placeholder address              |
+| URL (50)            | a profile prefix (any case)        | a profile URL (recognizer)                     |
+| IP_ADDRESS (60)     | a dotted quad, '::' or 7 'hex:'    | not private, loopback, reserved, ...           |
+| PHONE_NUMBER (70)   | a digit and a phone cue word       | a phone cue word in the window around it       |
+| PERSON (80)         | an NER model and a person cue      | right after a cue; no rule of `names` objects  |
+
+Why each condition is necessary: the e-mail regex (EMAIL_REGEX) holds a literal '@'; the card
+regex's first group is 4 digits, whatever they are; each IPv4/IPv6 alternative holds a dotted quad,
+'::' or 7 'hex:' groups; the profile regex holds its prefix; each secret regex is built around its
+trigger (`secrets`); the ID shapes come from the recognizers' patterns (`identifiers`); the policy
+keeps a phone number only near a cue and a name only right after one.
 
 Overlapping accepted spans go to the lower priority: a key inside a URL is a secret; a card or
 ID number is not also a phone number. Digit tests use Unicode \\d like the recognizers (phonenumbers
 also reads non-ASCII digits, so ASCII-only tests would not be conservative).
-Each prefilter condition holds for every match by construction (the shapes are parts of the
-recognizers' regexes, which Presidio compiles case-insensitively; see `identifiers`, `secrets`).
 Recognizer factories import Presidio when called: the code location loads without it.
 """
 

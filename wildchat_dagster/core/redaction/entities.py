@@ -34,8 +34,10 @@ _NAME = regex.compile(r"[A-Z_]+")  # what `schema.placeholder_regex()` reads bac
 
 
 def _word_regex(words: Iterable[str]) -> regex.Pattern:
+    """Whole words, any case, longest first; a space matches any run of blanks; 'SSN#' counts."""
     ordered = sorted(words, key=len, reverse=True)
-    return regex.compile(r"(?i)(?<!\w)(?:" + "|".join(regex.escape(w).replace(r"\ ", r"[ \t]+") for w in ordered) + r")#?(?!\w)")
+    alternation = "|".join(regex.escape(w).replace(r"\ ", r"[ \t]+") for w in ordered)
+    return regex.compile(r"(?i)(?<!\w)(?:" + alternation + r")#?(?!\w)")
 
 
 @dataclass(frozen=True)
