@@ -92,6 +92,9 @@ def test_registration_is_reversible_and_validated(employee_ids):
         register_entity_type(EMPLOYEE_ID_TYPE)
     with pytest.raises(ValueError, match="upper-case"):
         register_entity_type(EntityType("employee-id", employee_id_recognizers, priority=30, rule="x"))
+    with pytest.raises(ValueError, match="only PERSON"):
+        register_entity_type(EntityType("BADGE_NAME", employee_id_recognizers, priority=80, rule="x", needs_ner=True))
+    assert "BADGE_NAME" not in entity_type_names()
     unregister_entity_type(EMPLOYEE_ID)
     assert EMPLOYEE_ID not in entity_type_names()
     register_entity_type(EMPLOYEE_ID_TYPE)  # for the fixture's teardown

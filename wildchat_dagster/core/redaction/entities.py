@@ -194,6 +194,10 @@ def register_entity_type(entry: EntityType, *, replace: bool = False) -> EntityT
     registry = _loaded()
     if not _NAME.fullmatch(entry.name):
         raise ValueError(f"entity type names are upper-case letters and underscores: {entry.name!r}")
+    if entry.needs_ner and entry.name != "PERSON":
+        # The fast path's NER windows are built around person cues (`windows`): another NER type
+        # would be found by the plain loop and missed by the fast path.
+        raise ValueError("only PERSON is proposed by the NER model; give other types pattern recognizers")
     if entry.name in registry.entries and not replace:
         raise ValueError(f"entity type {entry.name} is already registered")
     if entry.name not in registry.entries:

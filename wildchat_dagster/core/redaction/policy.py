@@ -6,7 +6,8 @@ phone numbers with a cue word nearby, Luhn-valid card numbers, names right
 after an introduction or salutation cue, LinkedIn profile URLs; a string
 seen in many conversations is public and kept. This module holds that
 policy as plain data and pure functions: the Presidio engine proposes
-candidates, the policy decides. Everything here is a function of the text
+candidates, the policy decides, each type by the rule of its registry entry
+(`entities`; the built-in entries and their rules are in `catalogue`). Everything here is a function of the text
 alone (never of Presidio's scores), so a fast path and a plain loop that
 propose the same candidates redact the same way.
 """
