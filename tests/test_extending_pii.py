@@ -32,7 +32,7 @@ MONTH = "2023-04"
 
 def employee_check_digit(first5: str) -> str:
     """The toy scheme: the sixth digit is the weighted sum of the first five, mod 10."""
-    return str(sum(int(d) * w for d, w in zip(first5, (3, 1, 3, 1, 3))) % 10)
+    return str(sum(int(d) * w for d, w in zip(first5, (3, 1, 3, 1, 3), strict=True)) % 10)
 
 
 def employee_id(first5: str) -> str:
