@@ -296,7 +296,10 @@ def test_windowed_ner_needs_whole_text_when_a_name_runs_past_the_window(redactor
 
 
 def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
-    from wildchat_dagster.core.redaction.conversations import EARLIER_PLACEHOLDER, redact_conversations
+    from wildchat_dagster.core.redaction.conversations import redact_conversations
+    from wildchat_dagster.core.redaction.entities import known_placeholders
+
+    earlier_placeholders = known_placeholders()
 
     rows = []
     for line in (real_wildchat / "convotopo_wildchat1m_187_with_metadata.jsonl").read_text().splitlines():
@@ -310,13 +313,13 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
     def ours(row: dict) -> list[list[str]]:
         """Entities this redactor replaced (WildChat's own placeholders come first in the list)."""
         before = originals[row["conversation_id"]]["conversation"]
-        return [u["redacted_entities"][len(EARLIER_PLACEHOLDER.findall(b["content"])) :] for b, u in zip(before, row["conversation"])]
+        return [u["redacted_entities"][len(earlier_placeholders.findall(b["content"])) :] for b, u in zip(before, row["conversation"])]
 
     changed = [r for r in redacted if any(ours(r))]
     by_type = Counter(t for r in changed for types in ours(r) for t in types)
     conversations_by_type = Counter(t for r in changed for t in {t for types in ours(r) for t in types})
     # Turns holding WildChat's own placeholders count as redacted, as WildChat marked them.
-    with_placeholders = {r["conversation_id"] for r in rows if any(EARLIER_PLACEHOLDER.search(u["content"]) for u in r["conversation"])}
+    with_placeholders = {r["conversation_id"] for r in rows if any(earlier_placeholders.search(u["content"]) for u in r["conversation"])}
     assert with_placeholders and all(r["redacted"] for r in redacted if r["conversation_id"] in with_placeholders)
     wildchat_marked = {r["conversation_id"] for r in rows if r["wildchat_redacted"]}
     print(f"\nover-redaction: {len(changed)}/{len(rows)} conversations changed (WildChat marked {len(wildchat_marked)}), "

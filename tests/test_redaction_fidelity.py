@@ -211,10 +211,10 @@ def test_invalid_or_uncued_national_ids_are_kept(redactor, text):
 
 
 def test_every_national_id_type_has_a_recognizer_and_a_priority():
-    from wildchat_dagster.core.redaction.policy import ENTITY_TYPES
+    from wildchat_dagster.core.redaction.entities import entity_type_names
     from wildchat_dagster.core.redaction.recognizers import NATIONAL_ID_RECOGNIZERS
 
-    assert set(NATIONAL_ID_RECOGNIZERS) == set(NATIONAL_ID_TYPES) and set(NATIONAL_ID_TYPES) <= ENTITY_TYPES
+    assert set(NATIONAL_ID_RECOGNIZERS) == set(NATIONAL_ID_TYPES) and set(NATIONAL_ID_TYPES) <= set(entity_type_names())
 
 
 def test_a_type_can_be_switched_off_in_the_resource(tmp_path):

@@ -12,7 +12,7 @@ import dagster as dg
 from wildchat_dagster.assets.checks import no_raw_ips_check, no_raw_ips_spec
 from wildchat_dagster.assets.sharded import ConversationStage, ShardWork, StepContext, sharded_asset
 from wildchat_dagster.assets.stage import BatchCheck, Shard, StageRun
-from wildchat_dagster.core.redaction.policy import ENTITY_TYPES
+from wildchat_dagster.core.redaction.entities import entity_type_names
 from wildchat_dagster.core.redaction.stats import RedactionResult
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.core.stats import StageResult, total
@@ -41,11 +41,12 @@ def placeholders_well_formed(rows: list[dict]) -> PlaceholderFigures:
     must contain at least as many placeholders of each type as it records.
     """
     flag_mismatches = missing_placeholders = unknown_types = conversation_mismatches = 0
+    known = set(entity_type_names())
     for row in rows:
         for u in row["conversation"]:
             entities = u["redacted_entities"] or []
             flag_mismatches += bool(u["redacted"]) != bool(entities)
-            unknown_types += sum(1 for t in entities if t not in ENTITY_TYPES)
+            unknown_types += sum(1 for t in entities if t not in known)
             found = Counter(_PLACEHOLDER.findall(u["content"] or ""))
             missing_placeholders += sum(max(0, n - found[t]) for t, n in Counter(entities).items())
         conversation_mismatches += bool(row["redacted"]) != any(u["redacted"] for u in row["conversation"])

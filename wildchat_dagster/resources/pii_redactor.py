@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import logging
 import warnings
@@ -10,7 +11,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from wildchat_dagster.core.redaction.policy import ENTITY_PRIORITY, RedactionPolicy
+from wildchat_dagster.core.redaction.entities import entity_type_names
+from wildchat_dagster.core.redaction.policy import RedactionPolicy
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.resources.provenance import package_version
 
@@ -40,7 +42,15 @@ class PIIRedactor(dg.ConfigurableResource):
         'e.g. {"en": "en_core_web_lg", "Chinese": "zh_core_web_sm"}. Languages without one get '
         "pattern recognizers only (no PERSON).",
     )
-    entities: list[str] = Field(default_factory=lambda: list(ENTITY_PRIORITY), description="Entity types to redact; all on by default, leave one out to switch it off.")
+    entities: list[str] | None = Field(
+        default=None,
+        description="Entity types to redact; None (the default) = every registered type, list them to switch one off.",
+    )
+    entity_type_modules: list[str] = Field(
+        default_factory=list,
+        description="Modules imported before the policy is built, whose import registers entity types "
+        "(core.redaction.entities.register_entity_type): how a run in another process gets them.",
+    )
     person_public_threshold: int = Field(default=50, description="A name seen in this many conversations is public.")
     default_public_threshold: int = Field(default=10, description="Same, for e-mails, phones, cards, URLs.")
     profile_url_prefixes: list[str] = Field(default_factory=lambda: ["linkedin.com/in/"])
@@ -73,8 +83,10 @@ class PIIRedactor(dg.ConfigurableResource):
         )
 
     def policy(self) -> RedactionPolicy:
+        for module in self.entity_type_modules:
+            importlib.import_module(module)
         return RedactionPolicy(
-            entities=tuple(self.entities),
+            entities=tuple(self.entities) if self.entities is not None else entity_type_names(),
             person_public_threshold=self.person_public_threshold,
             default_public_threshold=self.default_public_threshold,
             profile_url_prefixes=tuple(self.profile_url_prefixes),
@@ -105,7 +117,7 @@ class PIIRedactor(dg.ConfigurableResource):
             "presidio_analyzer_version": package_version("presidio-analyzer"),
             "presidio_anonymizer_version": package_version("presidio-anonymizer"),
             "spacy_version": package_version("spacy"),
-            "entities": list(self.entities),
+            "entities": list(redactor.policy.entities),
             "person_public_threshold": self.person_public_threshold,
             "default_public_threshold": self.default_public_threshold,
             "workers": self.workers,

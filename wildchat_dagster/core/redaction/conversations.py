@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from wildchat_dagster.core.redaction.engine import PresidioRedactor
+from wildchat_dagster.core.redaction.entities import known_placeholders
 from wildchat_dagster.core.redaction.month import (
     RedactedText,
     RedactionReport,
@@ -24,14 +25,9 @@ from wildchat_dagster.core.redaction.month import (
     redact_candidates,
     redact_texts,
 )
-from wildchat_dagster.core.redaction.policy import ENTITY_TYPES, Candidate
+from wildchat_dagster.core.redaction.policy import Candidate
 from wildchat_dagster.core.redaction.pool import ProgressFn
 from wildchat_dagster.core.redaction.spans import placeholder_spans
-from wildchat_dagster.schema import placeholder_regex
-
-# Placeholders already in the input: earlier redactions (client IPs scrubbed at geotagging,
-# or WildChat's own when re-processing WildChat data).
-EARLIER_PLACEHOLDER = placeholder_regex(ENTITY_TYPES)
 
 # Pass 1's result per conversation row, as stored between the passes: per turn, its candidates.
 CANDIDATES_SCHEMA = pa.schema([
@@ -111,7 +107,7 @@ def _assemble(rows: Sequence[dict], outputs: Sequence[RedactedText]) -> list[dic
             position += 1
             # Placeholders already in the input are earlier redactions (client IPs scrubbed at
             # geotagging, or WildChat's own when re-processing it): the turn is redacted too.
-            earlier = EARLIER_PLACEHOLDER.findall(utterance["content"] or "")
+            earlier = known_placeholders().findall(utterance["content"] or "")
             turns.append(
                 {
                     **utterance,

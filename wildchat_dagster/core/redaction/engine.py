@@ -30,6 +30,7 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from spacy.language import Language
 
+from wildchat_dagster.core.redaction.catalogue import PERSON
 from wildchat_dagster.core.redaction.cues import name_start_positions, person_cues
 from wildchat_dagster.core.redaction.nlp import (
     PATTERN_ONLY,
@@ -40,13 +41,7 @@ from wildchat_dagster.core.redaction.nlp import (
     model_description,
     ner_receptive_field,
 )
-from wildchat_dagster.core.redaction.policy import (
-    ENTITY_PRIORITY,
-    LANGUAGE_CODES,
-    PERSON,
-    Candidate,
-    RedactionPolicy,
-)
+from wildchat_dagster.core.redaction.policy import LANGUAGE_CODES, Candidate, RedactionPolicy
 from wildchat_dagster.core.redaction.prefilter import Prefilter
 from wildchat_dagster.core.redaction.recognizers import build_recognizers, offline_domain_extractor
 from wildchat_dagster.core.redaction.windows import PersonWindow, person_windows
@@ -111,7 +106,7 @@ class PresidioRedactor:
         )
         self.anonymizer = AnonymizerEngine()
         self.operators = {
-            t: OperatorConfig("replace", {"new_value": placeholder(t)}) for t in ENTITY_PRIORITY
+            e.name: OperatorConfig("replace", {"new_value": placeholder(e.name)}) for e in self.policy.types
         }
         self.prefilter = Prefilter(self.policy)
         self._no_nlp = {

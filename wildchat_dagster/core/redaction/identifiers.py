@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import regex
 
+from wildchat_dagster.core.redaction.entities import Cue
+
 # --- payment cards --------------------------------------------------------------
 
 CARD_CUE_WORDS = (
@@ -106,53 +108,34 @@ class NationalId:
     # A necessary condition for the recognizer to match (derived from its patterns, which Presidio
     # compiles case-insensitively): the prefilter's test.
     shape: str
-    needs_cue: bool
-    cues: tuple[str, ...] = ()
+    # Context words required near the number where the number alone is weak evidence.
+    cue: Cue | None = None
+    # A form the whole match must have, where the recognizer also accepts others.
+    form: str | None = None
 
 
-NATIONAL_IDS = (
-    NationalId("CN_RESIDENT_ID", r"\d{17}[\dXx]", False),
-    NationalId("IT_FISCAL_CODE", r"(?i)\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]", False),
-    NationalId("ES_NIF", r"(?i)\d{7}-?[A-Z]", False),
-    NationalId("ES_NIE", r"(?i)\d{7}-?[A-Z]", False),
-    NationalId("KR_RRN", r"\d{6}", True, ("rrn", "resident registration number", "주민등록번호", "주민번호")),
-    NationalId("PL_PESEL", r"\d{5}", True, ("pesel",)),
-    NationalId("UK_NHS", r"\d{3}", True, ("nhs", "national health service", "health authority")),
-    NationalId("AU_TFN", r"\d{3}", True, ("tfn", "tax file number")),
-    NationalId("AU_ABN", r"\d{2}", True, ("abn", "australian business number")),
-    NationalId("IN_AADHAAR", r"\d{4}", True, ("aadhaar", "aadhar", "uidai", "आधार")),
-    NationalId("US_SSN", r"\d{3}", True, ("ssn", "ssns", "social security", "ssid")),
-    NationalId("IN_PAN", r"\d{4}", True, ("pan", "permanent account number")),
-    NationalId("SG_NRIC_FIN", r"(?i)[A-Z]\d{7}[A-Z]", True, ("nric", "fin no", "fin number")),
-)
-NATIONAL_ID_TYPES = tuple(n.entity_type for n in NATIONAL_IDS)
-NATIONAL_ID_BY_TYPE = {n.entity_type: n for n in NATIONAL_IDS}
-ID_CUE_CHARS = 60
+def _cue(*words: str) -> Cue:
+    return Cue(words, chars=60)  # before or after the number
 
 
-def _cue_regex(cues: tuple[str, ...]) -> regex.Pattern:
-    words = sorted(cues, key=len, reverse=True)
-    return regex.compile(r"(?i)(?<!\w)(?:" + "|".join(regex.escape(w).replace(r"\ ", r"[ \t]+") for w in words) + r")#?(?!\w)")
-
-
-ID_CUES = {n.entity_type: _cue_regex(n.cues) for n in NATIONAL_IDS if n.needs_cue}
-# The first word of each cue, case-folded: a substring test the prefilter runs before the cue regex.
-ID_CUE_WORDS = {n.entity_type: tuple({c.split()[0].casefold() for c in n.cues}) for n in NATIONAL_IDS if n.needs_cue}
-ID_SHAPES = {n.entity_type: regex.compile(n.shape) for n in NATIONAL_IDS}
-_DIGIT = regex.compile(r"\d")
 # Fiscal codes in their standard form: omocodic ones (letters for digits, issued to resolve rare
 # duplicates) are left alone, so the prefilter can look for the digits first, which is cheap.
-IT_FISCAL_CODE_STANDARD = regex.compile(r"(?i)[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]")
+IT_FISCAL_CODE_STANDARD = r"(?i)[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]"
 
-
-def is_national_id(entity_type: str, text: str, start: int, end: int) -> bool:
-    """A checksum-validated candidate (the recognizer drops the rest) holding a digit, with its cue
-    where one is needed."""
-    if not _DIGIT.search(text, start, end):
-        return False
-    if entity_type == "IT_FISCAL_CODE" and not IT_FISCAL_CODE_STANDARD.fullmatch(text, start, end):
-        return False
-    cues = ID_CUES.get(entity_type)
-    if cues is None:
-        return True
-    return any(m.end() > start - ID_CUE_CHARS and m.start() < end + ID_CUE_CHARS for m in cues.finditer(text))
+# Registered as entity types by `catalogue`, in this order.
+NATIONAL_IDS = (
+    NationalId("CN_RESIDENT_ID", r"\d{17}[\dXx]"),
+    NationalId("IT_FISCAL_CODE", r"(?i)\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]", form=IT_FISCAL_CODE_STANDARD),
+    NationalId("ES_NIF", r"(?i)\d{7}-?[A-Z]"),
+    NationalId("ES_NIE", r"(?i)\d{7}-?[A-Z]"),
+    NationalId("KR_RRN", r"\d{6}", _cue("rrn", "resident registration number", "주민등록번호", "주민번호")),
+    NationalId("PL_PESEL", r"\d{5}", _cue("pesel")),
+    NationalId("UK_NHS", r"\d{3}", _cue("nhs", "national health service", "health authority")),
+    NationalId("AU_TFN", r"\d{3}", _cue("tfn", "tax file number")),
+    NationalId("AU_ABN", r"\d{2}", _cue("abn", "australian business number")),
+    NationalId("IN_AADHAAR", r"\d{4}", _cue("aadhaar", "aadhar", "uidai", "आधार")),
+    NationalId("US_SSN", r"\d{3}", _cue("ssn", "ssns", "social security", "ssid")),
+    NationalId("IN_PAN", r"\d{4}", _cue("pan", "permanent account number")),
+    NationalId("SG_NRIC_FIN", r"(?i)[A-Z]\d{7}[A-Z]", _cue("nric", "fin no", "fin number")),
+)
+NATIONAL_ID_TYPES = tuple(n.entity_type for n in NATIONAL_IDS)

@@ -18,7 +18,6 @@ from typing import NamedTuple
 
 from wildchat_dagster.core.redaction.engine import PresidioRedactor, ProposalStats
 from wildchat_dagster.core.redaction.policy import (
-    SECRET,
     Candidate,
     RedactionPolicy,
     accept_candidates,
@@ -27,8 +26,7 @@ from wildchat_dagster.core.redaction.policy import (
     public_strings,
 )
 from wildchat_dagster.core.redaction.pool import ProgressFn, propose_distinct
-from wildchat_dagster.core.redaction.recognizers import secret_kind_of
-from wildchat_dagster.core.redaction.spans import align_rules, rule_of
+from wildchat_dagster.core.redaction.spans import align_rules
 from wildchat_dagster.core.redaction.stats import RedactionResult
 
 
@@ -191,9 +189,10 @@ def redact_candidates(
             new_text, replaced = redactor.anonymize_spans(it.text, chosen)
             types = [entity_type for entity_type, _, _ in replaced]
             allowed = sum(1 for c in cands if public_key(c, it.text) in public)
-            kinds = [secret_kind_of(it.text, c.start, c.end) if c.entity_type == SECRET else None for c in chosen]
+            entries = [redactor.policy.entity_type(c.entity_type) for c in chosen]
+            kinds = [e.kind_of(it.text, c.start, c.end) if e.kind_of else None for c, e in zip(chosen, entries)]
             secrets = [kind for kind in kinds if kind is not None]
-            rules = align_rules(it.text, chosen, [rule_of(c, k) for c, k in zip(chosen, kinds)], types)
+            rules = align_rules(it.text, chosen, [e.rule_name(k) for e, k in zip(entries, kinds)], types)
             spans = [(t, start, end, rule) for (t, start, end), rule in zip(replaced, rules)]
             done[key] = (new_text, types, allowed, secrets, spans)
         new_text, types, allowed, secrets, spans = done[key]

@@ -6,7 +6,8 @@ phone numbers with a cue word nearby, Luhn-valid card numbers, names right
 after an introduction or salutation cue, LinkedIn profile URLs; a string
 seen in many conversations is public and kept. This module holds that
 policy as plain data and pure functions: the Presidio engine proposes
-candidates, the policy decides. Everything here is a function of the text
+candidates, the policy decides, each type by the rule of its registry entry
+(`entities`; the built-in entries and their rules are in `catalogue`). Everything here is a function of the text
 alone (never of Presidio's scores), so a fast path and a plain loop that
 propose the same candidates redact the same way.
 """
@@ -15,28 +16,20 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import regex
 
 from wildchat_dagster.core.language.scripts import LANGUAGE_NAMES
-from wildchat_dagster.core.redaction.cues import PHONE_CUES, name_cues
-from wildchat_dagster.core.redaction.identifiers import NATIONAL_ID_TYPES, is_card_number, is_national_id
-from wildchat_dagster.core.redaction.names import NameCue, not_a_person
-
-EMAIL = "EMAIL_ADDRESS"
-PHONE = "PHONE_NUMBER"
-CARD = "CREDIT_CARD"
-IP = "IP_ADDRESS"
-PERSON = "PERSON"
-URL = "URL"
-SECRET = "SECRET"
-
-# When two accepted candidates overlap, the earlier type in this order wins:
-# a key inside a URL is a secret; a card or ID number is not also a phone number.
-ENTITY_PRIORITY = (SECRET, CARD, *NATIONAL_ID_TYPES, EMAIL, URL, IP, PHONE, PERSON)
-ENTITY_TYPES = frozenset(ENTITY_PRIORITY)
+from wildchat_dagster.core.redaction.cues import PHONE_CUES
+from wildchat_dagster.core.redaction.entities import (
+    EntityType,
+    ProposedSpan,
+    entity_type_names,
+    entity_types,
+    get_entity_type,
+)
 
 # The language stage's names ("English", "Chinese") -> ISO codes, as spaCy names its
 # pipelines (spaCy says "nb" where fastText says "no").
@@ -77,31 +70,44 @@ NON_PERSONAL_NETWORKS = tuple(
 class RedactionPolicy:
     """The knobs of the policy; defaults follow the WildChat authors."""
 
-    entities: tuple[str, ...] = ENTITY_PRIORITY
+    # The registered types (`entities`) to redact; by default all of them, at construction.
+    entities: tuple[str, ...] = field(default_factory=entity_type_names)
     # A string detected in at least this many distinct conversations of the month is public.
     person_public_threshold: int = 50
     default_public_threshold: int = 10
     # Never allow-listed: a pasted key stays secret however often it recurs, and a heavy
     # user's own IP would otherwise survive (and fail the blocking raw-IP check).
-    never_public: tuple[str, ...] = (SECRET, IP)
+    never_public: tuple[str, ...] = ("SECRET", "IP_ADDRESS")
     phone_cue_chars_before: int = 60
     phone_cue_chars_after: int = 24
     role_email_local_parts: tuple[str, ...] = ROLE_EMAIL_LOCAL_PARTS
     placeholder_email_domains: tuple[str, ...] = PLACEHOLDER_EMAIL_DOMAINS
     profile_url_prefixes: tuple[str, ...] = ("linkedin.com/in/",)
 
+    # The registry entries of `entities`, highest priority first: resolved at construction and
+    # carried with the policy (so worker processes need no registration of their own).
+    types: tuple[EntityType, ...] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self):
-        unknown = set(self.entities) - ENTITY_TYPES
+        known = {e.name: e for e in entity_types()}
+        unknown = set(self.entities) - set(known)
         if unknown:
-            raise ValueError(f"unknown entity types {sorted(unknown)}; known: {sorted(ENTITY_TYPES)}")
+            raise ValueError(f"unknown entity types {sorted(unknown)}; known: {sorted(known)}")
         if self.person_public_threshold < 1 or self.default_public_threshold < 1:
             raise ValueError("public thresholds must be >= 1 conversation")
+        wanted = set(self.entities)
+        object.__setattr__(self, "types", tuple(e for e in known.values() if e.name in wanted))
+
+    def entity_type(self, name: str) -> EntityType:
+        """The entry of a type this policy redacts (or, for stored candidates, any registered one)."""
+        return next((e for e in self.types if e.name == name), None) or get_entity_type(name)
 
     def public_threshold(self, entity_type: str) -> int | None:
         """Distinct conversations from which a string is public; None = never."""
         if entity_type in self.never_public:
             return None
-        return self.person_public_threshold if entity_type == PERSON else self.default_public_threshold
+        person = self.entity_type(entity_type).person_threshold
+        return self.person_public_threshold if person else self.default_public_threshold
 
 
 class Candidate(NamedTuple):
@@ -146,21 +152,10 @@ def has_phone_cue(text: str, start: int, end: int, policy: RedactionPolicy) -> b
     return any(m.end() > lo and m.start() < hi for m in PHONE_CUES.finditer(text))
 
 
-# A name ends before a tab, a line break, a run of spaces or a field separator: in forms
-# ("First Name: John        Last Name: Smith") NER runs on across the gap.
-_NAME_END = regex.compile(r"\t|\r|\n|  |[:|;]")
-
-
 def exact_span(text: str, entity_type: str, start: int, end: int) -> tuple[int, int]:
-    """The candidate without surrounding whitespace and, for a name, without what follows the name:
-    a replacement never swallows a neighbouring label, separator or line break."""
-    if entity_type == PERSON and (cut := _NAME_END.search(text, start, end)):
-        end = cut.start()
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and (text[end - 1].isspace() or (entity_type == PERSON and text[end - 1] in ",.!?")):
-        end -= 1
-    return start, end
+    """The candidate without surrounding whitespace and what its type must not swallow (a name
+    stops before a neighbouring label, separator or line break)."""
+    return get_entity_type(entity_type).trim(text, start, end)
 
 
 def accept_candidates(
@@ -168,37 +163,21 @@ def accept_candidates(
 ) -> list[Candidate]:
     """The proposals (entity_type, start, end) the policy redacts, sorted and de-duplicated.
 
-    `language` is the ISO code the text was analysed with; PERSON proposals
-    only come from languages with an NER model.
+    `language` is the ISO code the text was analysed with; each type's registry
+    entry trims the span and judges it (`EntityType.accepts`).
     """
     accepted: set[Candidate] = set()
-    cues: dict[int, NameCue] | None = None
-    for entity_type, start, end in proposals:
-        if entity_type not in policy.entities:
+    types = {e.name: e for e in policy.types}
+    per_text: dict = {}  # shared by the text's spans: what a rule computes once per text
+    for entity_type, proposed_start, proposed_end in proposals:
+        entry = types.get(entity_type)
+        if entry is None:
             continue
-        cue = None
-        if entity_type == PERSON:
-            if cues is None:
-                cues = name_cues(text, language)
-            if (cue := cues.get(start)) is None:
-                continue
-        start, end = exact_span(text, entity_type, start, end)
+        start, end = entry.trim(text, proposed_start, proposed_end)
         if start >= end:
             continue
-        value = text[start:end]
-        if entity_type == EMAIL and is_exempt_email(value, policy):
-            continue
-        if entity_type == IP and not is_personal_ip(value):
-            continue
-        if entity_type == PHONE and not has_phone_cue(text, start, end, policy):
-            continue
-        if entity_type == CARD and not is_card_number(text, start, end):
-            continue
-        if entity_type in NATIONAL_ID_TYPES and not is_national_id(entity_type, text, start, end):
-            continue
-        if cue is not None and not_a_person(text, start, end, cue):
-            continue
-        accepted.add(Candidate(entity_type, start, end))
+        if entry.accepts(ProposedSpan(text, language, policy, proposed_start, start, end, per_text)):
+            accepted.add(Candidate(entity_type, start, end))
     return sorted(accepted, key=lambda c: (c.start, c.end, c.entity_type))
 
 
@@ -208,7 +187,7 @@ def accept_candidates(
 def public_key(candidate: Candidate, text: str) -> tuple[str, str]:
     """What the allow-list counts: the detected string (case-folded where case is meaningless)."""
     value = text[candidate.start : candidate.end]
-    if candidate.entity_type in (EMAIL, URL):
+    if get_entity_type(candidate.entity_type).case_insensitive:
         value = value.casefold()
     return candidate.entity_type, value
 
@@ -230,7 +209,7 @@ def choose_redactions(
 ) -> list[Candidate]:
     """Drop public strings, then resolve overlaps by type priority, longer span, earlier start."""
     kept = [c for c in candidates if public_key(c, text) not in public]
-    rank = {t: i for i, t in enumerate(ENTITY_PRIORITY)}
+    rank = {t: i for i, t in enumerate(entity_type_names())}
     kept.sort(key=lambda c: (rank[c.entity_type], -(c.end - c.start), c.start))
     chosen: list[Candidate] = []
     for c in kept:

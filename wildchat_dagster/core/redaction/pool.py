@@ -2,7 +2,9 @@
 
 Importing Presidio and spaCy takes seconds, so workers pay off only past
 `parallel_min_texts` texts that pass the prefilter; they fork from a
-forkserver that has this module (and so Presidio) loaded once.
+forkserver that has this module (and so Presidio) loaded once. The entity
+types reach them inside the pickled policy (registered types included: the
+workers import the modules that define their hooks).
 """
 
 from __future__ import annotations

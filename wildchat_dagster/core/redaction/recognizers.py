@@ -2,46 +2,28 @@
 
 from __future__ import annotations
 
-import regex
 import tldextract
 from presidio_analyzer import Pattern, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import (
     AuAbnRecognizer,
     AuTfnRecognizer,
-    CreditCardRecognizer,
     EmailRecognizer,
     EsNieRecognizer,
     EsNifRecognizer,
     InAadhaarRecognizer,
     InPanRecognizer,
-    IpRecognizer,
     ItFiscalCodeRecognizer,
     KrRrnRecognizer,
     NhsRecognizer,
-    PhoneRecognizer,
     PlPeselRecognizer,
     SgFinRecognizer,
-    SpacyRecognizer,
     UsSsnRecognizer,
 )
 
-from wildchat_dagster.core.redaction.identifiers import (
-    CN_RESIDENT_ID_PATTERN,
-    NATIONAL_ID_TYPES,
-    is_valid_cn_resident_id,
-)
-from wildchat_dagster.core.redaction.policy import (
-    CARD,
-    EMAIL,
-    IP,
-    PERSON,
-    PHONE,
-    SECRET,
-    URL,
-    RedactionPolicy,
-    profile_url_regex,
-)
-from wildchat_dagster.core.redaction.secrets import SECRET_KINDS, SecretKind, looks_like_placeholder
+from wildchat_dagster.core.redaction.entities import RecognizerSetup
+from wildchat_dagster.core.redaction.identifiers import CN_RESIDENT_ID_PATTERN, is_valid_cn_resident_id
+from wildchat_dagster.core.redaction.policy import RedactionPolicy, profile_url_regex
+from wildchat_dagster.core.redaction.secrets import SecretKind, looks_like_placeholder
 
 # Presidio's e-mail regex bounds addresses with \b and Unicode \w, so in Chinese or Japanese
 # text it swallows the words around an address ("我的邮箱是a@b.com") or, with a character
@@ -76,7 +58,7 @@ class SecretRecognizer(PatternRecognizer):
     def __init__(self, kind: SecretKind, supported_language: str):
         self.kind = kind
         super().__init__(
-            supported_entity=SECRET,
+            supported_entity="SECRET",
             name=f"secret:{kind.name}",
             supported_language=supported_language,
             patterns=[Pattern(kind.name, kind.regex, 1.0)],
@@ -131,42 +113,15 @@ NATIONAL_ID_RECOGNIZERS = {
 }
 
 
-_SECRET_REGEXES = [(kind.name, regex.compile(kind.regex)) for kind in SECRET_KINDS]
-
-
-def secret_kind_of(text: str, start: int, end: int) -> str:
-    """Which kind a redacted secret was, for counts (never stored with the value)."""
-    for name, pattern in _SECRET_REGEXES:
-        for m in pattern.finditer(text, max(0, start - 64), end):
-            if m.span() == (start, end):
-                return name
-    return "unknown"
+def profile_url_recognizer(prefixes: tuple[str, ...], language: str) -> PatternRecognizer:
+    pattern = Pattern("profile url", profile_url_regex(prefixes), 0.9)
+    return PatternRecognizer("URL", name="ProfileUrlRecognizer", supported_language=language, patterns=[pattern])
 
 
 def build_recognizers(
     policy: RedactionPolicy, language: str, with_ner: bool, extractor: tldextract.TLDExtract
 ) -> list:
-    """The recognizers for the policy's entity types in one analysis language."""
-    wanted = set(policy.entities)
-    recognizers = []
-    if EMAIL in wanted:
-        recognizers.append(OfflineEmailRecognizer(language, extractor))
-    if PHONE in wanted:
-        recognizers.append(PhoneRecognizer(supported_language=language))
-    if CARD in wanted:
-        recognizers.append(CreditCardRecognizer(supported_language=language))
-    if IP in wanted:
-        recognizers.append(IpRecognizer(supported_language=language))
-    if URL in wanted and policy.profile_url_prefixes:
-        pattern = Pattern("profile url", profile_url_regex(policy.profile_url_prefixes), 0.9)
-        recognizers.append(
-            PatternRecognizer(URL, name="ProfileUrlRecognizer", supported_language=language, patterns=[pattern])
-        )
-    recognizers.extend(
-        NATIONAL_ID_RECOGNIZERS[t](supported_language=language) for t in NATIONAL_ID_TYPES if t in wanted
-    )
-    if SECRET in wanted:
-        recognizers.extend(SecretRecognizer(kind, language) for kind in SECRET_KINDS)
-    if PERSON in wanted and with_ner:
-        recognizers.append(SpacyRecognizer(supported_language=language, supported_entities=[PERSON]))
-    return recognizers
+    """The recognizers for the policy's entity types in one analysis language (NER-proposed
+    types only where the language has a model)."""
+    setup = RecognizerSetup(policy, language, extractor)
+    return [r for entry in policy.types if with_ner or not entry.needs_ner for r in entry.recognizers(setup)]

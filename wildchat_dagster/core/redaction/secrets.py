@@ -94,3 +94,15 @@ def looks_like_placeholder(value: str, kind: SecretKind) -> bool:
     if len(set(body)) < 8:
         return True
     return any(marker in body for marker in _PLACEHOLDER_MARKERS)
+
+
+_SECRET_REGEXES = [(kind.name, regex.compile(kind.regex)) for kind in SECRET_KINDS]
+
+
+def secret_kind_of(text: str, start: int, end: int) -> str:
+    """Which kind a redacted secret was, for counts (never stored with the value)."""
+    for name, pattern in _SECRET_REGEXES:
+        for m in pattern.finditer(text, max(0, start - 64), end):
+            if m.span() == (start, end):
+                return name
+    return "unknown"

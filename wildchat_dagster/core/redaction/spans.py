@@ -9,28 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from wildchat_dagster.core.redaction.identifiers import NATIONAL_ID_TYPES
-from wildchat_dagster.core.redaction.policy import CARD, EMAIL, ENTITY_TYPES, IP, PERSON, PHONE, SECRET, URL, Candidate
-from wildchat_dagster.schema import placeholder_regex
+from wildchat_dagster.core.redaction.entities import known_placeholders
+from wildchat_dagster.core.redaction.policy import Candidate
 
-# The accepting rule of each entity type (policy.accept_candidates); secrets are named by kind.
-RULES: dict[str, str] = {
-    EMAIL: "email_address_not_role_or_placeholder",
-    PHONE: "phone_number_with_cue_word",
-    CARD: "card_number_luhn_valid_with_cue_or_issuer",
-    **{t: f"{t.lower()}_validated" for t in NATIONAL_ID_TYPES},
-    IP: "personal_ip_address",
-    PERSON: "name_after_cue",
-    URL: "profile_url",
-}
 EARLIER = "earlier_placeholder"  # already in the input (client IP scrubbed at geotagging, or a re-processed release)
-PLACEHOLDERS = placeholder_regex(ENTITY_TYPES)
-
-
-def rule_of(candidate: Candidate, secret_kind: str | None = None) -> str:
-    if candidate.entity_type == SECRET:
-        return f"secret_{secret_kind or 'unknown'}"
-    return RULES.get(candidate.entity_type, candidate.entity_type.lower())
 
 
 def align_rules(text: str, chosen: Sequence[Candidate], rules: Sequence[str], items: Sequence[str]) -> list[str]:
@@ -61,7 +43,7 @@ def placeholder_spans(redacted_text: str, new_spans: Sequence[tuple[str, int, in
     """Every placeholder of the redacted text: the new ones with their rules, the others as earlier."""
     new = {(start, end): (entity_type, rule) for entity_type, start, end, rule in new_spans}
     spans = []
-    for match in PLACEHOLDERS.finditer(redacted_text or ""):
+    for match in known_placeholders().finditer(redacted_text or ""):
         entity_type, rule = new.pop(match.span(), (match.group(1), EARLIER))
         spans.append({"entity_type": entity_type, "start": match.start(), "end": match.end(), "rule": rule})
     if new:  # a placeholder the anonymizer reported is not where it said: never store a wrong offset

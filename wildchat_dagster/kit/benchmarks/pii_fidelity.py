@@ -18,8 +18,9 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from wildchat_dagster.core.redaction.conversations import EARLIER_PLACEHOLDER, redact_conversations
+from wildchat_dagster.core.redaction.conversations import redact_conversations
 from wildchat_dagster.core.redaction.engine import PresidioRedactor, RedactorConfig
+from wildchat_dagster.core.redaction.entities import known_placeholders
 from wildchat_dagster.core.redaction.identifiers import gb11643_check_character
 from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts
 from wildchat_dagster.kit.samples import REAL_WILDCHAT
@@ -52,7 +53,7 @@ def replacements(before: str, after: str, context: int = 40) -> list[tuple[str, 
         following = pieces[i + 2]
         end = before.index(following, position) if following else len(before)
         value = before[position:end]
-        if not EARLIER_PLACEHOLDER.fullmatch(value):
+        if not known_placeholders().fullmatch(value):
             shown = before[max(0, position - context) : position] + "[" + value + "]" + before[end : end + context]
             found.append((pieces[i + 1], shown))
         position = end
