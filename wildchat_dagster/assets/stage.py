@@ -20,9 +20,6 @@ import pyarrow as pa
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_writer
 from wildchat_dagster.schema import STAGE_SCHEMAS
-from wildchat_dagster.settings import DEFAULT_BATCH_ROWS
-
-BATCH_ROWS = DEFAULT_BATCH_ROWS  # conversations; WILDCHAT_BATCH_ROWS sets it for the sharded stages
 
 
 @dataclass(frozen=True)
@@ -80,14 +77,14 @@ class Shard:
     index: int
     start: int
     stop: int
-    batch_rows: int = BATCH_ROWS
+    batch_rows: int  # conversations per batch (the setting WILDCHAT_BATCH_ROWS)
 
     @property
     def name(self) -> str:
         return f"shard_{self.index:05d}"
 
 
-def plan_shards(rows: int, shard_rows: int, batch_rows: int = BATCH_ROWS) -> list[Shard]:
+def plan_shards(rows: int, shard_rows: int, batch_rows: int) -> list[Shard]:
     """ceil(rows / size) shards of `size` rows, `size` being `shard_rows` rounded down to whole
     batches (at least one): every shard starts where a batch of the unsharded run starts."""
     size = max(batch_rows, shard_rows // batch_rows * batch_rows)
@@ -102,7 +99,7 @@ def run_stage(
     month: str,
     process: Callable[[list[dict]], tuple[list[dict], dict[str, Any]]],
     checks: list[BatchCheck],
-    batch_rows: int | None = BATCH_ROWS,
+    batch_rows: int | None,
     log: Callable[[str], None] | None = None,
     preview_rows: int = 10,
     shard: Shard | None = None,
