@@ -114,3 +114,20 @@ def test_variable_names_are_spelled_in_settings_only():
     defining = sorted(str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
                       if assignments.search(path.read_text()))
     assert defining == ["settings.py"]
+
+
+def test_the_ui_hands_its_settings_to_the_processes_of_dg_dev(tmp_path, monkeypatch):
+    """`dg dev`'s code server re-imports the code location: it gets the CLI's settings as variables."""
+    import os
+
+    from wildchat_dagster import dev_server
+
+    handed: dict = {}
+    monkeypatch.setattr(dev_server, "run_until_stopped", lambda command, env: handed.update(env) or 0)
+    before = dict(os.environ)
+    result = CliRunner(env={"DAGSTER_HOME": None}).invoke(main, ["ui", "--data-dir", str(tmp_path / "root")])
+    assert result.exit_code == 0, result.output
+    assert handed["WILDCHAT_DATA_DIR"] == str(tmp_path / "root")
+    assert handed["DAGSTER_HOME"] == str(tmp_path / "root" / "dagster_home")
+    assert (tmp_path / "root" / "dagster_home" / "dagster.yaml").is_file()
+    assert dict(os.environ) == before

@@ -3,7 +3,7 @@
 Without this, a typo in a path only warned (a missing Detoxify checkpoint let the
 profanity fallback decide the split), a short IP-hash key surfaced at geotagging
 after ingestion and linking had run, and a read-only data folder gave a traceback.
-Every WILDCHAT_* variable is listed here; one this module does not know is an error
+Every WILDCHAT_* variable is listed in settings.VARIABLES; one not listed there is an error
 (most often a typo of a known one).
 """
 
