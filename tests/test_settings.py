@@ -131,3 +131,12 @@ def test_the_ui_hands_its_settings_to_the_processes_of_dg_dev(tmp_path, monkeypa
     assert handed["DAGSTER_HOME"] == str(tmp_path / "root" / "dagster_home")
     assert (tmp_path / "root" / "dagster_home" / "dagster.yaml").is_file()
     assert dict(os.environ) == before
+
+
+def test_settings_cannot_change_once_read():
+    settings = Settings.from_environ({"WILDCHAT_BATCH_ROWS": "10"})
+    with pytest.raises(AttributeError):
+        settings.batch_rows = 20  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        settings.variables["WILDCHAT_BATCH_ROWS"] = "20"  # type: ignore[index]
+    assert settings == Settings.from_environ({"WILDCHAT_BATCH_ROWS": "10"}) and hash(settings)

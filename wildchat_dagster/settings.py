@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from wildchat_dagster.core.geo.ip_hashing import MIN_KEY_LENGTH
 from wildchat_dagster.core.release.dataset_card import DEFAULT_LICENSE
@@ -103,7 +104,7 @@ def _positive_int(name: str, value: str) -> int:
 class Settings:
     """The variables as given (`variables`) and their typed values; build it with `from_environ`."""
 
-    variables: Mapping[str, str] = field(default_factory=dict, repr=False)
+    variables: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False)
     data_dir: str = field(init=False)
     local_dir: str | None = field(init=False)
     start_month: str = field(init=False)
@@ -135,7 +136,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         given = {k: v for k, v in self.variables.items() if v}  # empty means unset
-        object.__setattr__(self, "variables", dict(sorted(self.variables.items())))
+        object.__setattr__(self, "variables", MappingProxyType(dict(sorted(self.variables.items()))))
         problems: list[str] = []
 
         def parse(name: str, default: str, convert=str):
