@@ -59,14 +59,16 @@ def test_a_registered_release_schema_is_a_valid_setting_and_the_release_is_writt
     from wildchat_dagster.assets.release import release_splits
 
     monkeypatch.setenv(settings.RELEASE_SCHEMA_ENV, NAME)
-    assert settings.release_schema() == NAME and NAME in settings.RELEASE_SCHEMA_NAMES
+    chosen = settings.Settings.from_environ()
+    assert chosen.release_schema == NAME and NAME in settings.RELEASE_SCHEMA_NAMES
     t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
     rows = [conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", f"hi {i}"), ("assistant", "hello")],
                                 start=t + dt.timedelta(minutes=i), toxic=i == 2) for i in range(3)]
     store = Warehouse(data_dir)
     store.write_records(Stage.MODERATED_CONVERSATIONS, "2023-04", rows)
     result = dg.materialize([release_splits], partition_key="2023-04", raise_on_error=False,
-                            resources={"warehouse": WarehouseResource(data_dir=str(data_dir))})
+                            resources={"warehouse": WarehouseResource(data_dir=str(data_dir),
+                                                                      release_schema=chosen.release_schema)})
     assert result.success
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     assert checks[(Stage.RELEASE_NONTOXIC, "schema_matches_wildchat_1m")]
@@ -82,4 +84,4 @@ def test_unregistered_the_schema_is_refused_again(monkeypatch):
     monkeypatch.setenv(settings.RELEASE_SCHEMA_ENV, NAME)
     assert NAME not in release_schema_names()
     with pytest.raises(ValueError, match="wildchat-1m, wildchat-4.8m"):
-        settings.release_schema()
+        settings.Settings.from_environ()

@@ -105,20 +105,19 @@ def test_unknown_release_schema_names_the_choices():
 # --- the release asset, on disk -------------------------------------------------
 
 
-def _materialize_release(data_dir, rows, month="2023-04"):
+def _materialize_release(data_dir, rows, month="2023-04", release_schema="wildchat-1m"):
     from wildchat_dagster.assets.release import release_splits
     from wildchat_dagster.core.storage.warehouse import Warehouse
     from wildchat_dagster.resources.warehouse import WarehouseResource
 
     Warehouse(data_dir).write_records(Stage.MODERATED_CONVERSATIONS, month, rows)
     return dg.materialize([release_splits], partition_key=month, raise_on_error=False,
-                          resources={"warehouse": WarehouseResource(data_dir=str(data_dir))})
+                          resources={"warehouse": WarehouseResource(data_dir=str(data_dir), release_schema=release_schema)})
 
 
-def test_the_release_asset_writes_the_4_8m_schema_with_fields_from_the_raw_logs(data_dir, monkeypatch):
+def test_the_release_asset_writes_the_4_8m_schema_with_fields_from_the_raw_logs(data_dir):
     from wildchat_dagster.core.storage.warehouse import Warehouse
 
-    monkeypatch.setenv("WILDCHAT_RELEASE_SCHEMA", "wildchat-4.8m")
     t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
     rows = [_moderated("a", False, t), _moderated("b", True, t + dt.timedelta(hours=1))]
     log_id = rows[0]["conversation"][0]["log_id"]
@@ -126,7 +125,7 @@ def test_the_release_asset_writes_the_4_8m_schema_with_fields_from_the_raw_logs(
         "log_id": log_id, "timestamp": t, "response_timestamp": t, "model": "gpt-4o", "ip": "203.0.113.7",
         "history": [], "prompt": "hi", "response": "hello", "line_number": 1, "source_file": "landing/x.jsonl",
         "extra_json": json.dumps({"request": {"temperature": 0.3, "system_fingerprint": "fp_9"}})}])
-    result = _materialize_release(data_dir, rows)
+    result = _materialize_release(data_dir, rows, release_schema="wildchat-4.8m")
     assert result.success
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     assert all(checks.values()), checks

@@ -521,7 +521,7 @@ def test_merged_placeholders_keep_every_rule_and_earlier_ones_are_named():
         placeholder_spans(redacted, [("PERSON", 0, 5, "name_after_cue")])
 
 
-def test_two_pass_streaming_equals_one_batch(data_dir, pii_redactor, redactor, monkeypatch):
+def test_two_pass_streaming_equals_one_batch(data_dir, pii_redactor, redactor):
     """Batches of 4 conversations give the table the one-batch month gave: a string in 12 of 30
     conversations (no batch holds 10) is public month-wide and kept, a rarer one is redacted."""
     import wildchat_dagster.assets.redaction as redaction_asset
@@ -544,11 +544,10 @@ def test_two_pass_streaming_equals_one_batch(data_dir, pii_redactor, redactor, m
     expected, _ = redact_conversations(rows, redactor)
     store.write_records("redacted_conversations", "2023-05", expected)
 
-    monkeypatch.setenv("WILDCHAT_BATCH_ROWS", "4")
     result = dg.materialize(
         [redaction_asset.redacted_conversations],
         partition_key=MONTH,
-        resources={"warehouse": WarehouseResource(data_dir=str(data_dir)), "pii_redactor": pii_redactor},
+        resources={"warehouse": WarehouseResource(data_dir=str(data_dir), batch_rows=4), "pii_redactor": pii_redactor},
     )
     assert result.success
     streamed = store.read_table("redacted_conversations", MONTH)
@@ -562,11 +561,11 @@ def test_two_pass_streaming_equals_one_batch(data_dir, pii_redactor, redactor, m
 
     # In shards of 8 conversations (4 steps of each pass): no shard sees the public string 10 times,
     # the allow-list is the month's all the same.
-    monkeypatch.setenv("WILDCHAT_SHARD_ROWS", "8")
     sharded = dg.materialize(
         [redaction_asset.redacted_conversations],
         partition_key=MONTH,
-        resources={"warehouse": WarehouseResource(data_dir=str(data_dir)), "pii_redactor": pii_redactor},
+        resources={"warehouse": WarehouseResource(data_dir=str(data_dir), batch_rows=4, shard_rows=8),
+                   "pii_redactor": pii_redactor},
     )
     assert sharded.success
     assert store.read_table("redacted_conversations", MONTH).equals(streamed)

@@ -24,6 +24,7 @@ from wildchat_dagster.core.release.splits import (
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES, RAW_LOGS
+from wildchat_dagster.settings import DEFAULT_BATCH_ROWS
 
 from factories import conversation_record
 
@@ -266,10 +267,10 @@ def test_split_release_is_disjoint_and_complete():
 # --- the Dagster asset, on disk -------------------------------------------------
 
 
-def materialize_month(data_dir, rows, month=MONTH, raise_on_error=True):
+def materialize_month(data_dir, rows, month=MONTH, raise_on_error=True, batch_rows=DEFAULT_BATCH_ROWS):
     Warehouse(data_dir).write_records("moderated_conversations", month, rows)
     return dg.materialize([release_splits], partition_key=month, raise_on_error=raise_on_error,
-                          resources={"warehouse": WarehouseResource(data_dir=str(data_dir))})
+                          resources={"warehouse": WarehouseResource(data_dir=str(data_dir), batch_rows=batch_rows)})
 
 
 def test_release_assets_publish_checked_splits(data_dir):
@@ -339,10 +340,9 @@ def test_great_expectations_catch_a_wrong_split_and_month():
     assert failed["ExpectColumnValuesToBeInSet(timestamp_month)"]["partial_unexpected_list"] == ["2023-05"]
 
 
-def test_streamed_splits_equal_the_one_table_write_and_any_batch_size(data_dir, monkeypatch):
+def test_streamed_splits_equal_the_one_table_write_and_any_batch_size(data_dir):
     """The splits are written batch by batch: a one-batch month has the bytes of one table write of
     split_release's rows; one-row batches give the same rows, and the checks still see every row."""
-    from wildchat_dagster.core.release import month as release_month
     from wildchat_dagster.core.release.splits import release_table
 
     rows = month_rows()
@@ -353,8 +353,7 @@ def test_streamed_splits_equal_the_one_table_write_and_any_batch_size(data_dir, 
         written = reference.write_table(f"release_{split}", MONTH, release_table(expected))
         assert (data_dir / "warehouse" / f"release_{split}" / f"{MONTH}.parquet").read_bytes() == written.read_bytes()
 
-    monkeypatch.setattr(release_month.write_month_splits, "__defaults__", (None, 1))  # batch_rows=1
-    result = materialize_month(data_dir, rows)
+    result = materialize_month(data_dir, rows, batch_rows=1)
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     assert result.success and all(checks.values()), checks
     for split in ("nontoxic", "toxic"):

@@ -101,12 +101,16 @@ def test_a_month_in_shards_equals_the_month_in_one_shard(data_dir, monkeypatch):
 def test_the_executor_is_in_process_unless_set():
     import os
 
-    from wildchat_dagster import settings
     from wildchat_dagster.definitions import step_executor
+    from wildchat_dagster.settings import Settings
 
-    assert step_executor({}) is dg.in_process_executor
-    assert step_executor({"WILDCHAT_EXECUTOR": "multiprocess"}).name == "multiprocess"
-    assert settings.executor({"WILDCHAT_EXECUTOR": "multiprocess"}) == ("multiprocess", os.cpu_count())
-    assert settings.executor({"WILDCHAT_EXECUTOR": "multiprocess", "WILDCHAT_MAX_CONCURRENT": "3"}) == ("multiprocess", 3)
+    def executor(environ: dict) -> tuple:
+        settings = Settings.from_environ(environ)
+        return settings.executor, settings.max_concurrent
+
+    assert step_executor(Settings.from_environ({})) is dg.in_process_executor
+    assert step_executor(Settings.from_environ({"WILDCHAT_EXECUTOR": "multiprocess"})).name == "multiprocess"
+    assert executor({"WILDCHAT_EXECUTOR": "multiprocess"}) == ("multiprocess", os.cpu_count())
+    assert executor({"WILDCHAT_EXECUTOR": "multiprocess", "WILDCHAT_MAX_CONCURRENT": "3"}) == ("multiprocess", 3)
     with pytest.raises(ValueError, match="WILDCHAT_EXECUTOR"):
-        settings.executor({"WILDCHAT_EXECUTOR": "dask"})
+        executor({"WILDCHAT_EXECUTOR": "dask"})

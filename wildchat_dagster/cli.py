@@ -11,8 +11,9 @@ import click
 
 from wildchat_dagster.core.months import month_range
 from wildchat_dagster.core.release.schemas import release_schema_names
-from wildchat_dagster.core.storage.layout import DataLayout, is_remote
+from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import duckdb_readable
+from wildchat_dagster.settings import Settings, SettingsError
 from wildchat_dagster.stages import Stage
 
 # Benchmark -> default size (conversations for linking, texts for the others).
@@ -29,12 +30,16 @@ def _months(spec: str) -> list[str]:
         raise click.BadParameter(f"{spec!r}: expected YYYY-MM or YYYY-MM:YYYY-MM ({error})") from None
 
 
-def _use_data_dir(data_dir: str | None) -> DataLayout:
-    from wildchat_dagster import settings
+def _settings(**options: str | None) -> Settings:
+    """The settings of this command: the environment's, its options winning (read once, passed on)."""
+    try:
+        return Settings.from_environ(**options)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
-    if data_dir:
-        os.environ[settings.DATA_DIR_ENV] = data_dir if is_remote(data_dir) else str(Path(data_dir).resolve())
-    return settings.layout()
+
+def _layout(data_dir: str | None) -> DataLayout:
+    return _settings(data_dir=data_dir).layout
 
 
 data_dir_option = click.option(
@@ -64,7 +69,7 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
     """
     from wildchat_dagster.kit.synthetic.generator import generate_landing
 
-    layout = _use_data_dir(data_dir)
+    layout = _layout(data_dir)
     if layout.remote:
         raise click.UsageError("generate writes to a local folder; copy its landing/ to the object store")
     summary = generate_landing(layout.root, _months(months), conversations_per_month, seed, short=short)
@@ -103,13 +108,11 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
     """Materialize the assets for these months through Dagster (runs show in the UI): only asset
     partitions that are missing or stale (new code version, changed upstream data, landing files,
     deletion requests or settings), unless --force."""
-    from wildchat_dagster import settings
     from wildchat_dagster.preflight import ConfigurationError
-    from wildchat_dagster.runner import RunInterrupted, RunRefused, run_months, stop_on_signals
+    from wildchat_dagster.runner import RunInterrupted, RunRefused, ensure_dagster_home, run_months, stop_on_signals
 
-    layout = _use_data_dir(data_dir)
-    if release_schema:
-        os.environ[settings.RELEASE_SCHEMA_ENV] = release_schema
+    settings = _settings(data_dir=data_dir, release_schema=release_schema)
+    layout = settings.layout
     selection = {s.strip() for s in select.split(",") if s.strip()} if select else None
 
     def report(outcome) -> None:
@@ -134,7 +137,7 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
             outcomes = run_months(
                 _months(months), selection, layout, report=report, log_level=log_level.upper(),
                 notify=lambda message: click.echo(message, err=True),
-                allow_empty=allow_empty, allow_shrink=allow_shrink, force=force,
+                allow_empty=allow_empty, allow_shrink=allow_shrink, force=force, settings=settings,
             )
     except (RunInterrupted, KeyboardInterrupt) as error:
         click.echo(str(error) if isinstance(error, RunInterrupted) else "interrupted between runs", err=True)
@@ -152,7 +155,7 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
     if (report_index := layout.report_file("index.html")).exists():
         click.echo(f"report:    {report_index}")
     click.echo(f"catalog:   {layout.catalog}")
-    click.echo(f"runs are recorded in DAGSTER_HOME={os.environ['DAGSTER_HOME']}")
+    click.echo(f"runs are recorded in DAGSTER_HOME={ensure_dagster_home(layout, settings)}")
     if not all(o.ok for o in outcomes):
         sys.exit(1)
 
@@ -165,7 +168,7 @@ def import_release(files: tuple[str, ...], data_dir: str | None) -> None:
     into request logs in landing/<month>/import-<file>.jsonl, to re-run the pipeline over them."""
     from wildchat_dagster.core.ingestion.import_release import SKIP_REASONS, import_files
 
-    summary = import_files([Path(f) for f in files], _use_data_dir(data_dir))
+    summary = import_files([Path(f) for f in files], _layout(data_dir))
     click.echo(f"rows read: {summary.rows}, conversations imported: {summary.conversations}")
     for month, logs in sorted(summary.logs_by_month.items()):
         click.echo(f"  {month}: {logs} request logs")
@@ -209,10 +212,14 @@ def ui(port: int, host: str, data_dir: str | None) -> None:
     from wildchat_dagster.instance_guard import open_instance
     from wildchat_dagster.runner import ensure_dagster_home
 
+    settings = _settings(data_dir=data_dir)
     # Created here, under the file lock, before the webserver and the daemon open it together.
-    open_instance(ensure_dagster_home(_use_data_dir(data_dir)))
+    home = ensure_dagster_home(settings.layout, settings)
+    open_instance(home)
     click.echo(f"Dagster UI: http://{host}:{port}  (Ctrl-C stops it)")
-    sys.exit(run_until_stopped(dg_dev_command(port, host), env=venv_environment()))
+    # `dg dev` imports the code location in processes of its own: they read the settings from this environment.
+    env = venv_environment(settings.as_environ(dagster_home=home))
+    sys.exit(run_until_stopped(dg_dev_command(port, host), env=env))
 
 
 @main.command()
@@ -232,7 +239,7 @@ def sql(query: str | None, as_csv: bool, data_dir: str | None) -> None:
     text = query if query is not None else sys.stdin.read()
     if not text.strip():
         raise click.UsageError("no SQL given (pass QUERY or pipe it on stdin)")
-    layout = _use_data_dir(data_dir)
+    layout = _layout(data_dir)
     try:
         con = open_catalog(layout.catalog)
     except FileNotFoundError as error:
@@ -281,7 +288,7 @@ def rejected(months: str, limit: int, data_dir: str | None) -> None:
     """Show the rejected log lines of these months: counts by reason, then examples."""
     import duckdb
 
-    layout = _use_data_dir(data_dir)
+    layout = _layout(data_dir)
     files = [layout.partition(Stage.REJECTED_LOGS, m) for m in _months(months)]
     files = [f for f in files if f.exists()]
     if not files:
@@ -314,7 +321,7 @@ def explain(key: str, as_json: bool, data_dir: str | None) -> None:
     from wildchat_dagster.core.lineage.render import render_text
     from wildchat_dagster.core.storage.warehouse import Warehouse
 
-    result = explain_key(Warehouse(_use_data_dir(data_dir)), key)
+    result = explain_key(Warehouse(_layout(data_dir)), key)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else render_text(result))
     if not result.conversations and not result.landing:
         sys.exit(1)

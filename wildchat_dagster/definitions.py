@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-
 import dagster as dg
 
-from wildchat_dagster import settings
 from wildchat_dagster.assets import (
     catalog,
     conversations,
@@ -25,35 +21,38 @@ from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.jobs import monthly_ingestion, monthly_pipeline, monthly_processing, publication, schedules
 from wildchat_dagster.resources.defaults import default_resources
 from wildchat_dagster.sensors import sensors
+from wildchat_dagster.settings import Settings
 
 ASSET_MODULES = [
     raw_logs, conversations, geotagging, language, redaction, moderation, templates, release, lineage, reports, catalog,
 ]
 
 
-def step_executor(environ: Mapping[str, str] = os.environ) -> dg.ExecutorDefinition:
+def step_executor(settings: Settings) -> dg.ExecutorDefinition:
     """In-process by default: a small month's stages form one chain, so a process per step buys
     no parallelism and re-imports the code location and reloads the models at every step (a UI
     backfill of two small months: 200 s instead of 85 s); months still run in parallel as runs.
     WILDCHAT_EXECUTOR=multiprocess runs a big month's shards (WILDCHAT_SHARD_ROWS) on several
     cores, at most WILDCHAT_MAX_CONCURRENT steps at once (default: the cores)."""
-    name, max_concurrent = settings.executor(environ)
-    if name == "multiprocess":
-        return dg.multiprocess_executor.configured({"max_concurrent": max_concurrent})
+    if settings.executor == "multiprocess":
+        return dg.multiprocess_executor.configured({"max_concurrent": settings.max_concurrent})
     return dg.in_process_executor
 
 
-def build_definitions(layout: DataLayout) -> dg.Definitions:
-    """The code location over one data root (the CLI builds it for --data-dir)."""
+def build_definitions(settings: Settings, layout: DataLayout | None = None) -> dg.Definitions:
+    """The code location as `settings` configure it (the CLI's options included), over their data
+    root or `layout`. A process that re-imports the code location (a step process of the multiprocess
+    executor, `dg dev`'s code server) builds it from its environment: see `Settings.as_environ`."""
+    layout = settings.layout if layout is None else layout
     return dg.Definitions(
         assets=dg.map_asset_specs(lineage.with_column_lineage, dg.load_assets_from_modules(ASSET_MODULES)),
         asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
         jobs=[monthly_pipeline, monthly_ingestion, monthly_processing, publication],
         schedules=schedules,
         sensors=sensors,
-        resources=default_resources(layout),
-        executor=step_executor(),
+        resources=default_resources(layout, settings),
+        executor=step_executor(settings),
     )
 
 
-defs = build_definitions(settings.layout())
+defs = build_definitions(Settings.from_environ())

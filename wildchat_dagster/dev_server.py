@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,9 +75,9 @@ def run_until_stopped(args: list[str], env: dict[str, str] | None = None) -> int
     return returncode
 
 
-def venv_environment() -> dict[str, str]:
-    """This environment with its virtualenv marked active, as `dg dev --use-active-venv` expects."""
-    env = dict(os.environ)
+def venv_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` with this virtualenv marked active, as `dg dev --use-active-venv` expects."""
+    env = dict(environ)
     env["VIRTUAL_ENV"] = sys.prefix
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env

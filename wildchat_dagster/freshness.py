@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import dagster as dg
@@ -24,11 +22,11 @@ from dagster._core.asset_graph_view.asset_graph_view import AssetGraphView, Temp
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
 from dagster._time import get_current_datetime
 
-from wildchat_dagster import settings
 from wildchat_dagster.core.release.deletions import request_files
 from wildchat_dagster.core.release.templates_split import DERIVED_SPLIT
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_fingerprint, file_sha256
+from wildchat_dagster.settings import Settings
 from wildchat_dagster.stages import Stage
 
 INPUTS_TAG = "wildchat/outside_inputs"  # run tag: {asset: fingerprint of what it read from outside Dagster}
@@ -36,24 +34,21 @@ DATA_VERSION_TAG = "dagster/data_version"
 INGESTION = {Stage.RAW_LOGS, Stage.REJECTED_LOGS}
 READS_DELETION_REQUESTS = {Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT}
 PUBLISHED_SPLITS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic"}
-# Settings that only say where things are, or hold secrets (never fingerprinted into run tags).
-_NOT_FINGERPRINTED = {settings.DATA_DIR_ENV, settings.LOCAL_DIR_ENV}
-_SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 
 
 def _short(parts: list[str]) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 
 
-def settings_fingerprint(environ: Mapping[str, str] = os.environ) -> str:
-    """The WILDCHAT_* settings a stage may read (release schema, engines, thresholds), secrets left out."""
-    return _short([f"{k}={v}" for k, v in sorted(environ.items()) if k.startswith("WILDCHAT_")
-                   and k not in _NOT_FINGERPRINTED and not any(word in k for word in _SECRET_WORDS)])
+def settings_fingerprint(settings: Settings | None = None) -> str:
+    """The WILDCHAT_* settings a stage may read (release schema, engines, thresholds), secrets left out
+    (default: the environment's settings)."""
+    return _short((Settings.from_environ() if settings is None else settings).fingerprint_items())
 
 
-def outside_inputs(store: Warehouse, asset: str, month: str | None) -> str:
+def outside_inputs(store: Warehouse, asset: str, month: str | None, settings: Settings | None = None) -> str:
     """A fingerprint of what `asset` reads for `month` that Dagster does not track."""
-    parts = [settings_fingerprint()]
+    parts = [settings_fingerprint(settings)]
     if asset in INGESTION and month:
         parts.append(store.landing_fingerprint(month))
     if asset in READS_DELETION_REQUESTS:
@@ -81,8 +76,8 @@ class Plan:
     due: dict[str, str]
     fresh: list[str]
 
-    def inputs_tag(self, store: Warehouse, month: str | None) -> dict[str, str]:
-        return {INPUTS_TAG: json.dumps({asset: outside_inputs(store, asset, month) for asset in sorted(self.due)})}
+    def inputs_tag(self, store: Warehouse, month: str | None, settings: Settings | None = None) -> dict[str, str]:
+        return {INPUTS_TAG: json.dumps({asset: outside_inputs(store, asset, month, settings) for asset in sorted(self.due)})}
 
 
 def _stale_reason(resolver: CachingStaleStatusResolver, key: dg.AssetKey, month: str | None) -> str | None:
@@ -101,7 +96,7 @@ def _stale_reason(resolver: CachingStaleStatusResolver, key: dg.AssetKey, month:
 
 
 def _outside_reason(instance: dg.DagsterInstance, store: Warehouse, asset: str, month: str | None,
-                    partitioned: bool) -> str | None:
+                    partitioned: bool, settings: Settings | None = None) -> str | None:
     """Why the latest materialization no longer describes what is stored or what it read (None: it does)."""
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[month] if month else None), limit=1
@@ -124,14 +119,15 @@ def _outside_reason(instance: dg.DagsterInstance, store: Warehouse, asset: str, 
         inputs = json.loads(run.tags.get(INPUTS_TAG, "{}"))
     except json.JSONDecodeError:
         inputs = {}
-    if inputs.get(asset) != outside_inputs(store, asset, month):
+    if inputs.get(asset) != outside_inputs(store, asset, month, settings):
         return "its inputs outside Dagster changed (landing files, deletion requests or settings)" if asset in inputs \
             else "launched without a record of its outside inputs"
     return None
 
 
 def plan_run(defs: dg.Definitions, instance: dg.DagsterInstance, store: Warehouse, assets: set[str],
-             month: str | None, *, force: bool = False, also_due: set[str] = frozenset()) -> Plan:
+             month: str | None, *, force: bool = False, also_due: set[str] = frozenset(),
+             settings: Settings | None = None) -> Plan:
     """Which of `assets` (one partition, or unpartitioned for None) are due, each with its reason.
 
     `also_due`: assets already known to change (upstream of these, in an earlier run of this command).
@@ -147,7 +143,7 @@ def plan_run(defs: dg.Definitions, instance: dg.DagsterInstance, store: Warehous
     for asset in sorted(assets):
         key = dg.AssetKey(asset)
         reason = _stale_reason(resolver, key, month) or _outside_reason(
-            instance, store, asset, month, graph.get(key).is_partitioned)
+            instance, store, asset, month, graph.get(key).is_partitioned, settings)
         if reason:
             due[asset] = reason
     changing = set(due) | set(also_due)

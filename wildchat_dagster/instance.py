@@ -15,10 +15,10 @@ from collections.abc import Mapping
 
 import yaml
 
-POSTGRES_URL_ENV = "WILDCHAT_POSTGRES_URL"  # postgresql+psycopg2://user:password@host:5432/dagster
+from wildchat_dagster.settings import CELERY_BROKER_ENV, POSTGRES_URL_ENV
+
 # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; dagster-postgres installs psycopg2.
 POSTGRES_SCHEME = "postgresql+psycopg2://"
-CELERY_BROKER_ENV = "WILDCHAT_CELERY_BROKER"  # redis://host:6379/0
 CELERY_QUEUE = "dagster"
 GENERATED_MARK = "# written by wildchat-dagster from WILDCHAT_* variables, rewritten when they change; delete this line to keep edits\n"
 

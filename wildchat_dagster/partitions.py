@@ -4,11 +4,11 @@ import warnings
 
 import dagster as dg
 
-from wildchat_dagster import settings
+from wildchat_dagster.settings import partition_start_month
 
 # Keys look like "2023-04"; end_offset=1 includes the current (incomplete) month.
 monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=settings.start_month(), fmt="%Y-%m", end_offset=1
+    start_date=partition_start_month(), fmt="%Y-%m", end_offset=1
 )
 
 # A conversation belongs to the month of its last turn, so linking month M

@@ -9,7 +9,6 @@ run of a job from the code location, visible in the Dagster UI.
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import threading
 import time
@@ -27,6 +26,7 @@ from wildchat_dagster.freshness import plan_run
 from wildchat_dagster.instance import GENERATED_MARK, instance_yaml
 from wildchat_dagster.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
 from wildchat_dagster.preflight import check_configuration
+from wildchat_dagster.settings import Settings
 from wildchat_dagster.stages import Stage, all_stages
 
 INGESTION_ASSETS = {Stage.RAW_LOGS, Stage.REJECTED_LOGS}
@@ -52,17 +52,18 @@ POOL_POLL_S = 2.0  # how often a running run is checked for a pool wait
 STOP_POLL_S = 0.25  # how often the main thread looks for a latched Ctrl-C
 
 
-def ensure_dagster_home(layout: DataLayout) -> Path:
-    """Use $DAGSTER_HOME, or <local dir>/dagster_home with telemetry off and pools limited."""
-    home = Path(os.environ.get("DAGSTER_HOME") or layout.dagster_home)
+def ensure_dagster_home(layout: DataLayout, settings: Settings | None = None) -> Path:
+    """The settings' DAGSTER_HOME (default: the environment's), or <local dir>/dagster_home,
+    with telemetry off and pools limited."""
+    settings = Settings.from_environ() if settings is None else settings
+    home = Path(settings.dagster_home or layout.dagster_home).resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     # One run at a time in each pool: the OpenAI moderation step of months backfilled in parallel
     # then shares one requests/tokens-per-minute budget instead of each month spending it all.
-    wanted = instance_yaml()
+    wanted = instance_yaml(settings.variables)
     if not config.exists() or (config.read_text().startswith(GENERATED_MARK) and config.read_text() != wanted):
         config.write_text(wanted)
-    os.environ["DAGSTER_HOME"] = str(home.resolve())
     return home
 
 
@@ -196,22 +197,23 @@ def run_months(
     allow_empty: bool = False,
     allow_shrink: bool = False,
     force: bool = False,
+    settings: Settings | None = None,
 ) -> list[RunOutcome]:
     """Materialize `selection` (asset names; all when None) for `months`: only the asset partitions
     that are missing or stale (see `freshness`), all of them with `force`.
 
     `allow_empty` materializes months without landing files as empty months (otherwise the
     command is refused before anything runs); `allow_shrink` lets a republished month hold
-    fewer conversations than its published version (deletion requests).
+    fewer conversations than its published version (deletion requests). `settings` (default: the
+    environment's) configure every stage; `layout`, when given, replaces their data root.
     """
-    from wildchat_dagster import settings
-
-    layout = settings.layout() if layout is None else layout if isinstance(layout, DataLayout) else DataLayout(layout)
-    check_configuration(layout, months)
-    home = ensure_dagster_home(layout)
+    settings = Settings.from_environ() if settings is None else settings
+    layout = settings.layout if layout is None else layout if isinstance(layout, DataLayout) else DataLayout(layout)
+    check_configuration(layout, months, settings.variables)
+    home = ensure_dagster_home(layout, settings)
     from wildchat_dagster.definitions import build_definitions
 
-    defs = build_definitions(layout)
+    defs = build_definitions(settings, layout)
 
     instance = open_instance(home)
     reap_dead_runs(instance, notify)
@@ -241,7 +243,8 @@ def run_months(
                 also_due: set[str] = frozenset()) -> RunOutcome:
         if STOP_REQUESTED.is_set():
             raise KeyboardInterrupt
-        plan = plan_run(defs, instance, warehouse, assets, partition_key, force=force, also_due=also_due)
+        plan = plan_run(defs, instance, warehouse, assets, partition_key, force=force, also_due=also_due,
+                        settings=settings)
         if not plan.due:
             outcome = RunOutcome(label=label, run_id="not run", success=True, fresh=plan.fresh)
             outcomes.append(outcome)
@@ -258,7 +261,7 @@ def run_months(
                 partition_key=partition_key,
                 asset_selection=[dg.AssetKey(a) for a in sorted(assets)],
                 raise_on_error=False,
-                tags={"wildchat/launched_by": "cli", PROCESS_TAG: this_process(), **plan.inputs_tag(warehouse, partition_key)},
+                tags={"wildchat/launched_by": "cli", PROCESS_TAG: this_process(), **plan.inputs_tag(warehouse, partition_key, settings)},
             )
         except RunInterrupted as interrupted:
             later = planned[planned.index(label) + 1:] if label in planned else []

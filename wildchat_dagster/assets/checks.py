@@ -47,7 +47,7 @@ def no_raw_ips_result(warehouse: Warehouse, month: str, asset: str, table: pa.Ta
 
 
 def no_raw_ips_file_result(warehouse: Warehouse, month: str, asset: str, path: StoragePath,
-                           batch_rows: int = 2_000) -> dg.AssetCheckResult:
+                           batch_rows: int) -> dg.AssetCheckResult:
     """`no_raw_ips_result` over a written Parquet file, read a batch at a time."""
     raw_ips = month_client_ips(warehouse, month)
     found: list[tuple[str, str]] = []

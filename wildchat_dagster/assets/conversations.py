@@ -12,7 +12,6 @@ import dagster as dg
 import duckdb
 import pyarrow as pa
 
-from wildchat_dagster.assets.stage import BATCH_ROWS
 from wildchat_dagster.core.linking.chains import RETRY_WINDOW, MonthLinks, link_logs_of_month
 from wildchat_dagster.core.linking.conservation import cross_check_stored
 from wildchat_dagster.core.linking.window import StoredTexts, read_window
@@ -146,21 +145,22 @@ def _metadata(store: Warehouse, month: str, links: MonthLinks, window: dict[str,
     return metadata
 
 
-def _write(store: Warehouse, month: str, asset: str, links: MonthLinks) -> tuple[_Shape, list[dict]]:
+def _write(store: Warehouse, month: str, asset: str, links: MonthLinks, batch_rows: int) -> tuple[_Shape, list[dict]]:
     """Write the asset's rows batch by batch (one row group each); the shape figures and a preview."""
     shape, preview = _Shape(), []
     schema = STAGE_SCHEMAS[asset]
     with store.partition_writer(asset, month) as write:
-        for rows in links.batches(asset, BATCH_ROWS):
+        for rows in links.batches(asset, batch_rows):
             write(pa.Table.from_pylist(rows, schema=schema))
             shape.add(rows)
             preview += rows[: 10 - len(preview)]
     return shape, preview
 
 
-def _result(store: Warehouse, month: str, asset: str, links: MonthLinks, window: dict[str, int]) -> dg.MaterializeResult:
+def _result(store: Warehouse, month: str, asset: str, links: MonthLinks, window: dict[str, int],
+            batch_rows: int) -> dg.MaterializeResult:
     stage = "linked" if asset == Stage.LINKED_CONVERSATIONS else "deduplicated"
-    shape, preview = _write(store, month, asset, links)
+    shape, preview = _write(store, month, asset, links, batch_rows)
     path = store.partition_path(asset, month)
     metadata = _metadata(store, month, links, window, stage) | _summary(store.read_table(asset, month, ["model", "turn"])) | {
         "preview": dg.MetadataValue.md(_preview(preview, absorbed=stage != "linked")),
@@ -208,6 +208,6 @@ def link_conversations(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     try:
         for asset in (Stage.LINKED_CONVERSATIONS, Stage.DEDUPLICATED_CONVERSATIONS):
             if dg.AssetKey(asset) in context.selected_asset_keys:
-                yield _result(store, month, asset, links, window)
+                yield _result(store, month, asset, links, window, warehouse.batch_rows)
     finally:
         links.texts.close()

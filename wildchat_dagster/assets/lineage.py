@@ -60,7 +60,7 @@ def lineage_index(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     store = warehouse.get()
     month = context.partition_key
     # Rows stream by in batches: the index keeps hashes and ids, never the texts.
-    table = lineage_index_table(row for batch in store.iter_records(Stage.MODERATED_CONVERSATIONS, month, 2_000)
+    table = lineage_index_table(row for batch in store.iter_records(Stage.MODERATED_CONVERSATIONS, month, warehouse.batch_rows)
                                 for row in batch)
     path = store.write_table(ASSET, month, table)
     con = duckdb.connect()

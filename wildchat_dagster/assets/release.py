@@ -7,7 +7,6 @@ import dagster as dg
 import pyarrow as pa
 
 import wildchat_dagster
-from wildchat_dagster import settings
 from wildchat_dagster.assets.checks import no_raw_ips_file_result, no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.moderation.registry import moderator_entry
 from wildchat_dagster.core.release.deletions import load_deletion_requests
@@ -202,13 +201,13 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     store = warehouse.get()
     month = context.partition_key
     published_before = published_conversations(store.layout, month)
-    schema_name = settings.release_schema()
+    schema_name = warehouse.release_schema
     release = release_schema(schema_name)
     schema = release.schema
     convert = release.rows(store, month, context.log.info)
     # Deletion requests hold for every release of every month, re-runs included.
     requests = load_deletion_requests(store.layout)
-    done = write_month_splits(store, month, schema, requests, convert)
+    done = write_month_splits(store, month, schema, requests, convert, batch_rows=warehouse.batch_rows)
     nontoxic, toxic = done.rows[Stage.RELEASE_NONTOXIC], done.rows[Stage.RELEASE_TOXIC]
     excluded = dict(done.excluded)
     deletions = {"request_ids": sorted(done.request_ids), "conversations_removed": done.removed}
@@ -222,7 +221,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     for asset in SPLITS:
         differences = schema_differences(read_parquet_schema(stored[asset]), schema)
         checks[asset] = [
-            no_raw_ips_file_result(store, month, asset, stored[asset]),
+            no_raw_ips_file_result(store, month, asset, stored[asset], warehouse.batch_rows),
             dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
                                 metadata={"differences": "; ".join(differences) or "none"}),
             _expectations_result(asset, month, stored_release_frame(stored[asset])),

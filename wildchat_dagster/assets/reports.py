@@ -7,7 +7,6 @@ import dagster as dg
 import pandas as pd
 
 import wildchat_dagster
-from wildchat_dagster import settings
 from wildchat_dagster.assets.release import read_monthly_stats, read_provenance
 from wildchat_dagster.assets.templates import DEFAULT_MIN_CLUSTER_SIZE
 from wildchat_dagster.core.ingestion.import_release import import_provenance
@@ -100,7 +99,7 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     # The Hugging Face dataset card, so release/ uploads as is and load_dataset gives the splits.
     summaries = {m: ((read_monthly_stats(store, m) or {}).get("tables", {}).get("summary") or [{}])[0] for m in months}
     card_path = store.layout.dataset_card
-    atomic_write_bytes(card_path, dataset_card(store.layout, manifest, summaries, settings.release_license()).encode(),
+    atomic_write_bytes(card_path, dataset_card(store.layout, manifest, summaries, warehouse.release_license).encode(),
                        shared=True)
     if manifest["months_without_provenance"]:
         context.log.warning(f"no provenance record for {manifest['months_without_provenance']}: re-materialize the splits")

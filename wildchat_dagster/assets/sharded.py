@@ -26,7 +26,6 @@ from typing import Any
 
 import dagster as dg
 
-from wildchat_dagster import settings
 from wildchat_dagster.assets.stage import BatchCheck, Shard, StageRun, merge, plan_shards, run_stage
 from wildchat_dagster.core.stats import StageResult
 from wildchat_dagster.core.storage.warehouse import Warehouse, iter_row_groups, remove_tree
@@ -102,10 +101,11 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
 
     @dg.op(name=f"plan_{asset}", ins={"upstream": dg.In(dg.Nothing)}, out=dg.DynamicOut(), required_resource_keys=resources)
     def plan(context: dg.OpExecutionContext):
-        """Cuts the upstream partition into shards of WILDCHAT_SHARD_ROWS rows (whole batches)."""
+        """Cuts the upstream partition into shards of the warehouse's `shard_rows` rows (whole batches)."""
         step = _step(context)
         rows = step.store.partition_rows(stage.upstream, step.month)
-        shards = plan_shards(rows, settings.shard_rows(), settings.batch_rows())
+        warehouse = context.resources.warehouse
+        shards = plan_shards(rows, warehouse.shard_rows, warehouse.batch_rows)
         remove_tree(step.store.layout.shard_dir(asset, step.month))  # what a failed earlier run left
         context.log.info(f"{asset} {step.month}: {rows} conversations in {len(shards)} shard(s)")
         yield from _dynamic(shards)

@@ -21,9 +21,6 @@ from wildchat_dagster.core.stats import StageResult
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_writer
 from wildchat_dagster.schema import STAGE_SCHEMAS
-from wildchat_dagster.settings import DEFAULT_BATCH_ROWS
-
-BATCH_ROWS = DEFAULT_BATCH_ROWS  # conversations; WILDCHAT_BATCH_ROWS sets it for the sharded stages
 
 
 @dataclass(frozen=True)
@@ -123,14 +120,14 @@ class Shard:
     index: int
     start: int
     stop: int
-    batch_rows: int = BATCH_ROWS
+    batch_rows: int  # conversations per batch (the setting WILDCHAT_BATCH_ROWS)
 
     @property
     def name(self) -> str:
         return f"shard_{self.index:05d}"
 
 
-def plan_shards(rows: int, shard_rows: int, batch_rows: int = BATCH_ROWS) -> list[Shard]:
+def plan_shards(rows: int, shard_rows: int, batch_rows: int) -> list[Shard]:
     """ceil(rows / size) shards of `size` rows, `size` being `shard_rows` rounded down to whole
     batches (at least one): every shard starts where a batch of the unsharded run starts."""
     size = max(batch_rows, shard_rows // batch_rows * batch_rows)
@@ -145,7 +142,7 @@ def run_stage(
     month: str,
     process: Callable[[list[dict]], tuple[list[dict], StageResult]],
     checks: list[BatchCheck],
-    batch_rows: int | None = BATCH_ROWS,
+    batch_rows: int | None,
     log: Callable[[str], None] | None = None,
     preview_rows: int = 10,
     shard: Shard | None = None,

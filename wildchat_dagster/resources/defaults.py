@@ -12,17 +12,19 @@ from wildchat_dagster.resources.moderation_policy import ModerationPolicyResourc
 from wildchat_dagster.resources.pii_redactor import PIIRedactor
 from wildchat_dagster.resources.step_outputs import step_outputs_io_manager
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.settings import Settings
 
 
-def default_resources(layout: DataLayout) -> dict:
-    local = None if layout.local == layout.root else str(layout.local)
+def default_resources(layout: DataLayout, settings: Settings | None = None) -> dict:
+    """Resources over `layout`, configured by `settings` (default: the environment's)."""
+    settings = Settings.from_environ() if settings is None else settings
     return {
-        "warehouse": WarehouseResource(data_dir=str(layout.root), local_dir=local),
+        "warehouse": WarehouseResource.from_settings(settings, layout),
         "catalog": DuckDBResource(database=str(layout.catalog)),
-        "geoip": GeoIPResource.from_defaults(layout.local, shared_data_root=layout.remote),
+        "geoip": GeoIPResource.from_defaults(layout.local, shared_data_root=layout.remote, settings=settings),
         "language_detector": LanguageDetector.from_defaults(),
         "pii_redactor": PIIRedactor.from_defaults(layout.local),
-        **{entry.resource_key: entry.default_resource() for entry in moderator_entries()},
+        **{entry.resource_key: entry.default_resource(settings) for entry in moderator_entries()},
         "moderation_policy": ModerationPolicyResource(),
         **step_outputs_io_manager(layout),
     }

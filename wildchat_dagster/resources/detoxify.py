@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +9,12 @@ import dagster as dg
 from pydantic import Field
 
 from wildchat_dagster.core.moderation.detoxify_model import (
-    CHECKPOINT_ENV,
-    CONFIG_DIR_ENV,
     CPU_BATCH_TOKENS,
     GPU_BATCH_TOKENS,
     load_detoxify,
 )
 from wildchat_dagster.core.moderation.moderators import LoadedModerator
+from wildchat_dagster.settings import Settings, huggingface_hub_cache
 
 
 class DetoxifyResource(dg.ConfigurableResource):
@@ -44,12 +42,11 @@ class DetoxifyResource(dg.ConfigurableResource):
     )
 
     @classmethod
-    def from_defaults(cls) -> DetoxifyResource:
-        """Local files named by the environment, else none (Detoxify then reports unavailable)."""
-        return cls(
-            checkpoint=os.environ.get(CHECKPOINT_ENV) or None,
-            huggingface_config_dir=os.environ.get(CONFIG_DIR_ENV) or None,
-        )
+    def from_defaults(cls, settings: Settings | None = None) -> DetoxifyResource:
+        """Local files named by the settings (default: the environment's), else none
+        (Detoxify then reports unavailable)."""
+        settings = Settings.from_environ() if settings is None else settings
+        return cls(checkpoint=settings.detoxify_checkpoint, huggingface_config_dir=settings.detoxify_config_dir)
 
     def configuration(self) -> dict[str, Any]:
         return {
@@ -76,4 +73,5 @@ class DetoxifyResource(dg.ConfigurableResource):
             work_dir,
             fp16=self.fp16,
             cpu_runtime=self.cpu_runtime,
+            hub_cache=huggingface_hub_cache(),
         )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from wildchat_dagster.core.geo.geolocation import GeoLocator, find_snapshots
-from wildchat_dagster.core.geo.ip_hashing import KEY_ENV_VAR, IPHasher, key_file_path, load_ip_hasher
+from wildchat_dagster.core.geo.ip_hashing import IPHasher, key_file_path, load_ip_hasher
+from wildchat_dagster.settings import IP_HASH_KEY_ENV, Settings
 
 
 def embedded_database_path() -> str:
@@ -31,7 +31,7 @@ class GeoIPResource(dg.ConfigurableResource):
     ip_hash_key: str | None = Field(
         default=None,
         repr=False,
-        description=f"HMAC key for hashed_ip; set through {KEY_ENV_VAR}. Unset: the key file.",
+        description=f"HMAC key for hashed_ip; set through {IP_HASH_KEY_ENV}. Unset: the key file.",
     )
     key_from_environment_only: bool = Field(
         default=False,
@@ -41,8 +41,10 @@ class GeoIPResource(dg.ConfigurableResource):
     _locator: GeoLocator | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_defaults(cls, data_dir: Path, shared_data_root: bool = False) -> GeoIPResource:
-        key = dg.EnvVar(KEY_ENV_VAR) if os.environ.get(KEY_ENV_VAR) else None
+    def from_defaults(cls, data_dir: Path, shared_data_root: bool = False, settings: Settings | None = None) -> GeoIPResource:
+        """The embedded database; the key as `dg.EnvVar` when the settings (default: the environment's) have one."""
+        settings = Settings.from_environ() if settings is None else settings
+        key = dg.EnvVar(IP_HASH_KEY_ENV) if settings.ip_hash_key else None
         return cls(database_path=embedded_database_path(), data_dir=str(data_dir), ip_hash_key=key,
                    key_from_environment_only=shared_data_root)
 
@@ -55,9 +57,9 @@ class GeoIPResource(dg.ConfigurableResource):
     def hasher(self) -> IPHasher:
         if self.key_from_environment_only and not self.ip_hash_key:
             # A key file per machine would hash the same IP differently in months run on different workers.
-            raise ValueError(f"the data root is an object store that several workers share: set {KEY_ENV_VAR} "
+            raise ValueError(f"the data root is an object store that several workers share: set {IP_HASH_KEY_ENV} "
                              "(the same secret for every worker) instead of a local key file")
-        return load_ip_hasher(self.data_dir, self.ip_hash_key)
+        return load_ip_hasher(self.data_dir, self.ip_hash_key, key_source=f"environment variable {IP_HASH_KEY_ENV}")
 
     def describe(self) -> dict:
         """The configuration in force, for metadata: databases and their build dates,
@@ -68,7 +70,7 @@ class GeoIPResource(dg.ConfigurableResource):
             "database_path": self.database_path,
             "databases": self.locator().describe(),
             "ip_hash_key_source": (
-                f"environment variable {KEY_ENV_VAR}" if self.ip_hash_key else f"key file {key_file}"
+                f"environment variable {IP_HASH_KEY_ENV}" if self.ip_hash_key else f"key file {key_file}"
             ),
             "ip_hash_key_id": hasher.key_id,
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import dagster as dg
@@ -10,8 +9,8 @@ from pydantic import Field
 
 from wildchat_dagster.core.moderation.moderators import LoadedModerator
 from wildchat_dagster.core.moderation.openai_client import OpenAISettings, openai_moderator
+from wildchat_dagster.settings import OPENAI_API_KEY_ENV, Settings
 
-API_KEY_ENV = "OPENAI_API_KEY"
 _DEFAULTS = OpenAISettings()
 
 
@@ -31,10 +30,12 @@ class OpenAIModerationResource(dg.ConfigurableResource):
     max_backoff_seconds: float = _DEFAULTS.max_backoff_seconds
 
     @classmethod
-    def from_defaults(cls) -> OpenAIModerationResource:
-        """The key from the environment when set; without it the stage skips OpenAI."""
-        if os.environ.get(API_KEY_ENV):
-            return cls(api_key=dg.EnvVar(API_KEY_ENV))
+    def from_defaults(cls, settings: Settings | None = None) -> OpenAIModerationResource:
+        """The key as `dg.EnvVar` when the settings (default: the environment's) have one;
+        without it the stage skips OpenAI."""
+        settings = Settings.from_environ() if settings is None else settings
+        if settings.openai_api_key:
+            return cls(api_key=dg.EnvVar(OPENAI_API_KEY_ENV))
         return cls()
 
     def settings(self) -> OpenAISettings:
@@ -54,7 +55,7 @@ class OpenAIModerationResource(dg.ConfigurableResource):
         # Inside a run Dagster has resolved an EnvVar already; outside one (CLI, benchmark) resolve it here.
         api_key = self.api_key.get_value() if isinstance(self.api_key, dg.EnvVar) else self.api_key
         if not api_key:
-            return LoadedModerator(None, f"no API key configured (set {API_KEY_ENV}): OpenAI moderation skipped")
+            return LoadedModerator(None, f"no API key configured (set {OPENAI_API_KEY_ENV}): OpenAI moderation skipped")
         return LoadedModerator(openai_moderator(api_key, self.base_url, self.settings()), f"enabled ({self.model})")
 
     def configuration(self) -> dict[str, Any]:

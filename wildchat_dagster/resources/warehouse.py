@@ -1,12 +1,19 @@
-"""The data root as a Dagster resource."""
+"""The data root as a Dagster resource, with the settings for how stages stream and release it."""
 
 from __future__ import annotations
 
 import dagster as dg
 from pydantic import Field
 
+from wildchat_dagster.core.release.schemas import DEFAULT_RELEASE_SCHEMA
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.settings import (
+    DEFAULT_BATCH_ROWS,
+    DEFAULT_LICENSE,
+    DEFAULT_SHARD_ROWS,
+    Settings,
+)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -16,6 +23,20 @@ class WarehouseResource(dg.ConfigurableResource):
     local_dir: str | None = Field(
         default=None, description="Local folder for the catalog, caches and key; required for an object-store data root."
     )
+    batch_rows: int = Field(default=DEFAULT_BATCH_ROWS, ge=1, description="Conversations per batch a stage streams.")
+    shard_rows: int = Field(default=DEFAULT_SHARD_ROWS, ge=1, description="Conversations per shard step (whole batches).")
+    release_schema: str = Field(default=DEFAULT_RELEASE_SCHEMA, description="a registered release schema: wildchat-1m (default), wildchat-4.8m, ...")
+    release_license: str = Field(default=DEFAULT_LICENSE, description="The license the dataset card states.")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, layout: DataLayout | None = None) -> WarehouseResource:
+        """The data root of `layout` (default: the settings'), streamed and released as `settings` say."""
+        layout = settings.layout if layout is None else layout
+        return cls(
+            data_dir=str(layout.root), local_dir=None if layout.local == layout.root else str(layout.local),
+            batch_rows=settings.batch_rows, shard_rows=settings.shard_rows,
+            release_schema=settings.release_schema, release_license=settings.release_license,
+        )
 
     def get(self) -> Warehouse:
         return Warehouse(DataLayout(self.data_dir, self.local_dir))

@@ -18,7 +18,6 @@ from pathlib import Path
 from wildchat_dagster.core.geo.client_ips import canonical_ip
 from wildchat_dagster.core.storage.layout import DataLayout
 
-KEY_ENV_VAR = "WILDCHAT_IP_HASH_KEY"
 MIN_KEY_LENGTH = 16  # bytes; a short key can be guessed
 
 
@@ -62,11 +61,11 @@ def key_file_path(data_dir: str | Path) -> Path:
     return DataLayout(data_dir).ip_hash_key
 
 
-def load_ip_hasher(data_dir: str | Path, env_key: str | None = None) -> IPHasher:
-    """The hasher for this data root: the key from `env_key` (the value of
-    WILDCHAT_IP_HASH_KEY) when given, else the key file, created on first use."""
-    if env_key:
-        return IPHasher(env_key.encode(), key_source=f"environment variable {KEY_ENV_VAR}")
+def load_ip_hasher(data_dir: str | Path, key: str | None = None, key_source: str = "the configured key") -> IPHasher:
+    """The hasher for this data root: `key` (the setting WILDCHAT_IP_HASH_KEY) when given,
+    else the key file, created on first use."""
+    if key:
+        return IPHasher(key.encode(), key_source=key_source)
     path = key_file_path(data_dir)
     if not path.exists():
         _create_key_file(path)

@@ -12,7 +12,6 @@ unavailable and its fields stay null.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,6 @@ from wildchat_dagster.core.moderation.moderators import (
 from wildchat_dagster.core.moderation.windows import windowed_batch_scores
 from wildchat_dagster.core.storage.warehouse import file_sha256, staged
 
-CHECKPOINT_ENV = "WILDCHAT_DETOXIFY_CHECKPOINT"
-CONFIG_DIR_ENV = "WILDCHAT_DETOXIFY_CONFIG_DIR"
 # Re-tokenizing a window cut mid-word can add a token or two; keep clear of the limit.
 _WINDOW_MARGIN_TOKENS = 2
 CPU_BATCH_TOKENS = 1024
@@ -50,13 +47,13 @@ def _hub_model_name(checkpoint: dict) -> str:
     return checkpoint["config"]["arch"]["args"]["model_type"]
 
 
-def _config_dir_in_hf_cache(hub_model_name: str) -> Path | None:
-    """The cached snapshot of a hub model's config (offline lookup only)."""
+def _config_dir_in_hf_cache(hub_model_name: str, hub_cache: str | None) -> Path | None:
+    """The cached snapshot of a hub model's config (offline lookup only; `hub_cache`: HF_HUB_CACHE)."""
     try:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:
         return None
-    found = try_to_load_from_cache(hub_model_name, "config.json", cache_dir=os.environ.get("HF_HUB_CACHE"))
+    found = try_to_load_from_cache(hub_model_name, "config.json", cache_dir=hub_cache)
     return Path(found).parent if isinstance(found, str) else None
 
 
@@ -152,6 +149,7 @@ def load_detoxify(
     work_dir: Path,
     fp16: bool | None = None,
     cpu_runtime: str = "auto",
+    hub_cache: str | None = None,
 ) -> LoadedModerator:
     """The model ready to score, or why it is unavailable; never downloads."""
     try:
@@ -164,28 +162,28 @@ def load_detoxify(
         checkpoint = Path(checkpoint)
         if not checkpoint.is_file():
             # Configured but missing is a mistake to fix, not a reason to let the fallback decide the split.
-            raise FileNotFoundError(f"Detoxify checkpoint {checkpoint} not found (set by {CHECKPOINT_ENV} or the resource)")
+            raise FileNotFoundError(f"Detoxify checkpoint {checkpoint} not found (set by WILDCHAT_DETOXIFY_CHECKPOINT or the resource)")
     else:
         checkpoint = released_checkpoint_in_hub_cache(model_type)
         if checkpoint is None:
             return LoadedModerator(
                 None,
-                f"no weights: no checkpoint configured ({CHECKPOINT_ENV}) and none for "
+                f"no weights: no checkpoint configured (WILDCHAT_DETOXIFY_CHECKPOINT) and none for "
                 f"'{model_type}' in the torch hub cache; Detoxify skipped (never downloaded)",
             )
 
     if huggingface_config_dir:
         config_dir = Path(huggingface_config_dir)
         if not (config_dir / "config.json").is_file():
-            raise FileNotFoundError(f"no config.json in {config_dir} (set by {CONFIG_DIR_ENV} or the resource)")
+            raise FileNotFoundError(f"no config.json in {config_dir} (set by WILDCHAT_DETOXIFY_CONFIG_DIR or the resource)")
     else:
         hub_name = _hub_model_name(torch.load(checkpoint, map_location="cpu", weights_only=False))
-        found = _config_dir_in_hf_cache(hub_name)
+        found = _config_dir_in_hf_cache(hub_name, hub_cache)
         if found is None:
             return LoadedModerator(
                 None,
                 f"config files of '{hub_name}' are not in the Hugging Face cache; "
-                f"set {CONFIG_DIR_ENV}: Detoxify skipped",
+                f"set WILDCHAT_DETOXIFY_CONFIG_DIR: Detoxify skipped",
             )
         config_dir = found
 

@@ -13,6 +13,7 @@ made by a factory, never imported here.
 
 from __future__ import annotations
 
+import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,9 +79,14 @@ class ModeratorEntry:
     def display_name(self) -> str:
         return self.title or self.name
 
-    def default_resource(self) -> Any:
+    def default_resource(self, settings: Any = None) -> Any:
+        """The resource on the embedded defaults; a factory with a `settings` parameter gets the run's settings."""
         factory = pkgutil.resolve_name(self.resource) if isinstance(self.resource, str) else self.resource
-        return factory()
+        try:
+            takes_settings = "settings" in inspect.signature(factory).parameters
+        except (TypeError, ValueError):
+            takes_settings = False
+        return factory(settings=settings) if takes_settings else factory()
 
 
 _ENTRIES: dict[str, ModeratorEntry] = {}

@@ -20,7 +20,7 @@ from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
 from wildchat_dagster.core.storage.warehouse import read_parquet_schema
 from wildchat_dagster.stages import Stage
 
-DEFAULT_LICENSE = "odc-by"  # WildChat's own license; set WILDCHAT_RELEASE_LICENSE for yours
+DEFAULT_LICENSE = "odc-by"  # WildChat's own license; the setting WILDCHAT_RELEASE_LICENSE states yours
 
 
 def hf_dtype(kind: pa.DataType):

@@ -23,7 +23,6 @@ from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, duckdb_readable
 from wildchat_dagster.stages import Stage
 
-BATCH_ROWS = 2_000  # moderated conversations in memory at once
 SPLIT_ASSETS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic"}
 
 
@@ -50,8 +49,8 @@ class MonthSplits:
 
 
 def write_month_splits(store: Warehouse, month: str, schema: pa.Schema, requests: DeletionRequests,
-                       convert: Callable[[dict, dict], dict] | None = None, batch_rows: int = BATCH_ROWS) -> MonthSplits:
-    """Split the month's moderated conversations into the two release partitions, batch by batch
+                       convert: Callable[[dict, dict], dict] | None = None, *, batch_rows: int) -> MonthSplits:
+    """Split the month's moderated conversations into the two release partitions, `batch_rows` at a time
     (one row group per batch; a month of one batch is written exactly as one table write)."""
     done = MonthSplits()
     with (store.partition_writer(Stage.RELEASE_NONTOXIC, month, schema) as write_nontoxic,

@@ -23,6 +23,7 @@ import psutil
 import pyarrow.compute as pc
 
 from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.settings import Settings
 from wildchat_dagster.stages import Stage
 
 MONTH = "2023-05"
@@ -78,14 +79,14 @@ class RssSampler(threading.Thread):
         return max(inside) - min(inside) if inside else 0.0
 
 
-def _step_windows(run_ids: list[str]) -> dict[str, list[tuple[float, float]]]:
+def _step_windows(run_ids: list[str], home: Path) -> dict[str, list[tuple[float, float]]]:
     """Step key -> its (start, end) epoch-second spans, from the instance's event log. A sharded
     stage's steps (plan, shards, publish: "<asset>.<op>[shard]") are one stage with several spans:
     the in-process executor may run other stages' steps between them, so a first-start-to-last-end
-    window would count those too."""
+    window would count those too (`home`: the instance's DAGSTER_HOME)."""
     import dagster as dg
 
-    instance = dg.DagsterInstance.get()
+    instance = dg.DagsterInstance.from_config(str(home))
     spans: dict[str, list[tuple[float, float]]] = {}
     kinds = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
     for run_id in run_ids:
@@ -109,10 +110,10 @@ def merged_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return merged
 
 
-def _materialized_metadata(run_ids: list[str]) -> dict[str, dict]:
+def _materialized_metadata(run_ids: list[str], home: Path) -> dict[str, dict]:
     import dagster as dg
 
-    instance = dg.DagsterInstance.get()
+    instance = dg.DagsterInstance.from_config(str(home))
     out: dict[str, dict] = {}
     for run_id in run_ids:
         for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
@@ -146,19 +147,26 @@ def _cache_hits(metadata: dict) -> int | None:
     return sum(hits) if hits else None
 
 
+def bench_settings(root: Path) -> Settings:
+    """The settings of a benchmark's data root: the environment's, with the root and its own instance."""
+    return Settings.from_environ(data_dir=str(root), dagster_home=str(root / "dagster_home"))
+
+
 def measure_run(root: Path, label: str) -> dict:
     """Run every asset of MONTH through Dagster; per step figures and the total."""
     from wildchat_dagster.runner import run_months
 
+    settings = bench_settings(root)
+
     sampler = RssSampler()
     sampler.start()
     started = time.time()
-    outcomes = run_months([MONTH], None, root, log_level="WARNING")
+    outcomes = run_months([MONTH], None, root, log_level="WARNING", settings=settings)
     ended = time.time()
     sampler.stop()
     run_ids = [o.run_id for o in outcomes if o.run_id != "not run"]
-    windows = _step_windows(run_ids)
-    metadata = _materialized_metadata(run_ids)
+    windows = _step_windows(run_ids, Path(settings.dagster_home))
+    metadata = _materialized_metadata(run_ids, Path(settings.dagster_home))
     steps = []
     for step, spans in sorted(windows.items(), key=lambda kv: min(kv[1])):
         seconds = sum(end - start for start, end in spans)
@@ -260,9 +268,6 @@ def run(size: int, compare: bool = False, as_json: bool = False, data_dir: Path 
 def _run(size: int, compare: bool, as_json: bool, root: Path, quiet: bool = False) -> dict:
     from wildchat_dagster.kit.synthetic.generator import generate_landing
 
-    os.environ["WILDCHAT_DATA_DIR"] = str(root)
-    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
-    os.environ.setdefault("WILDCHAT_IP_HASH_KEY", "benchmark-key-not-secret")
     started = time.perf_counter()
     # In a child process: the generator's month of Python objects must not count in the stages' RSS.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:

@@ -24,29 +24,31 @@ MONTH = "2023-05"
 STAGES = (Stage.LANGUAGE_TAGGED_CONVERSATIONS, Stage.REDACTED_CONVERSATIONS)
 
 
-def processing_job():
-    """The monthly_processing job as the environment configures it (reconstructed in each step process)."""
-    from wildchat_dagster import settings
+def processing_job(**options: str) -> object:
+    """The monthly_processing job as the environment and `options` (Settings options) configure it;
+    each step process of the multiprocess executor calls this again with the same options."""
     from wildchat_dagster.definitions import build_definitions
+    from wildchat_dagster.settings import Settings
 
-    return build_definitions(settings.layout()).resolve_job_def("monthly_processing")
+    return build_definitions(Settings.from_environ(**options)).resolve_job_def("monthly_processing")
 
 
-def _execute(label: str, executor: str, shard_rows: int) -> dict:
+def _execute(label: str, options: dict[str, str]) -> dict:
     import dagster as dg
 
     from wildchat_dagster.kit.benchmarks.pipeline import _step_windows
 
-    os.environ.update({"WILDCHAT_EXECUTOR": executor, "WILDCHAT_SHARD_ROWS": str(shard_rows)})
+    home = Path(options["dagster_home"])
+    job = dg.build_reconstructable_job(__name__, processing_job.__name__, reconstructable_kwargs=options)
     started = time.time()
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         result = dg.execute_job(
-            dg.reconstructable(processing_job), instance, tags={"dagster/partition": MONTH},
+            job, instance, tags={"dagster/partition": MONTH},
             asset_selection=[dg.AssetKey(stage) for stage in STAGES],
         )
         if not result.success:
             raise RuntimeError(f"{label}: run failed")
-        windows = _step_windows([result.run_id])
+        windows = _step_windows([result.run_id], home)
     return {
         "label": label,
         "wall_s": round(time.time() - started, 1),
@@ -57,23 +59,24 @@ def _execute(label: str, executor: str, shard_rows: int) -> dict:
 
 def run(size: int) -> dict:
     from wildchat_dagster.core.storage.warehouse import Warehouse
+    from wildchat_dagster.kit.benchmarks.pipeline import bench_settings
     from wildchat_dagster.kit.synthetic.generator import generate_landing
-    from wildchat_dagster.runner import ensure_dagster_home, run_months
+    from wildchat_dagster.runner import run_months
 
     with tempfile.TemporaryDirectory(prefix="wildchat-bench-shards-") as folder:
         root = Path(folder) / "data"
-        os.environ.update({"WILDCHAT_DATA_DIR": str(root), "DAGSTER_HOME": str(root / "dagster_home")})
-        os.environ.setdefault("WILDCHAT_IP_HASH_KEY", "benchmark-key-not-secret")
+        settings = bench_settings(root)
         generate_landing(root, [MONTH], size, seed=5)
         store = Warehouse(root)
-        ensure_dagster_home(store.layout)
-        run_months([MONTH], None, root, log_level="WARNING")
+        run_months([MONTH], None, root, log_level="WARNING", settings=settings)
         reference = {stage: store.partition_fingerprint(stage, MONTH) for stage in STAGES}
         rows = store.partition_rows(Stage.DEDUPLICATED_CONVERSATIONS, MONTH)
         half = max(1, -(-rows // 2))
+        where = {"data_dir": str(root), "dagster_home": settings.dagster_home}
         runs = [
-            _execute("in-process, 1 shard", "in_process", rows + 1),
-            _execute(f"multiprocess ({os.cpu_count()} cores), 2 shards of <= {half}", "multiprocess", half),
+            _execute("in-process, 1 shard", {**where, "executor": "in_process", "shard_rows": str(rows + 1)}),
+            _execute(f"multiprocess ({os.cpu_count()} cores), 2 shards of <= {half}",
+                     {**where, "executor": "multiprocess", "shard_rows": str(half)}),
         ]
         identical = all(store.partition_fingerprint(stage, MONTH) == reference[stage] for stage in STAGES)
     print(f"{rows} conversations of realistic text (kit/synthetic default lengths), one month, {os.cpu_count()} cores")

@@ -26,6 +26,7 @@ def compare_release(store: Warehouse, month: str) -> dict:
     from wildchat_dagster.core.release.deletions import DeletionRequests
     from wildchat_dagster.core.release.month import write_month_splits
     from wildchat_dagster.core.release.splits import RELEASE_SCHEMA, to_release_row
+    from wildchat_dagster.settings import DEFAULT_BATCH_ROWS
 
     with tempfile.TemporaryDirectory() as work:
         scratch = Warehouse(Path(work) / "data")
@@ -34,7 +35,7 @@ def compare_release(store: Warehouse, month: str) -> dict:
         target.parent.mkdir(parents=True)
         target.write_bytes(source.read_bytes())
         started = time.perf_counter()
-        write_month_splits(scratch, month, RELEASE_SCHEMA, DeletionRequests())
+        write_month_splits(scratch, month, RELEASE_SCHEMA, DeletionRequests(), batch_rows=DEFAULT_BATCH_ROWS)
         ours_s = time.perf_counter() - started
 
         started = time.perf_counter()
