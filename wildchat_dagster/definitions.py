@@ -21,6 +21,7 @@ from wildchat_dagster.assets import (
     reports,
     templates,
 )
+from wildchat_dagster.code_versions import versioned_assets
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.jobs import monthly_ingestion, monthly_pipeline, monthly_processing, publication, schedules
 from wildchat_dagster.resources.defaults import default_resources
@@ -44,14 +45,16 @@ def step_executor(environ: Mapping[str, str] = os.environ) -> dg.ExecutorDefinit
 
 
 def build_definitions(layout: DataLayout) -> dg.Definitions:
-    """The code location over one data root (the CLI builds it for --data-dir)."""
+    """The code location over one data root (the CLI builds it for --data-dir); each asset's code
+    version is derived from its source and its resources' engines (`code_versions`)."""
+    resources = default_resources(layout)
     return dg.Definitions(
-        assets=dg.map_asset_specs(lineage.with_column_lineage, dg.load_assets_from_modules(ASSET_MODULES)),
+        assets=dg.map_asset_specs(lineage.with_column_lineage, versioned_assets(ASSET_MODULES, resources)),
         asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
         jobs=[monthly_pipeline, monthly_ingestion, monthly_processing, publication],
         schedules=schedules,
         sensors=sensors,
-        resources=default_resources(layout),
+        resources=resources,
         executor=step_executor(),
     )
 

@@ -33,6 +33,11 @@ class ModerationPolicyResource(dg.ConfigurableResource):
         "False keeps WildChat's Detoxify scores on every turn.",
     )
 
+    def fingerprint(self) -> dict[str, str]:
+        """The thresholds in force: a new threshold re-decides the toxic split."""
+        screened = "undecided" if self.detoxify_only_undecided else "all"
+        return {"moderation-policy": f"detoxify>{self.detoxify_threshold},profanity>{self.profanity_threshold},{screened}"}
+
     def toxicity_settings(self) -> ToxicitySettings:
         return ToxicitySettings(
             detoxify_threshold=self.detoxify_threshold,
