@@ -90,3 +90,20 @@ def test_a_changed_upstream_data_version_is_the_root_cause(instance):
     assert stale.status(dg.AssetKey("b"), None) == "stale"
     [cause] = stale.causes(dg.AssetKey("b"), None)
     assert (cause.asset, cause.reason, cause.code_changed) == ("a", "has a new data version", False)
+
+
+def test_the_pool_bookkeeping_the_instance_guard_reads(tmp_path):
+    """instance_guard and runner read and free pool slots through the instance's event log storage
+    (no public API exists for it): the calls and fields they use."""
+    with dg.DagsterInstance.local_temp(str(tmp_path)) as instance:
+        storage = instance.event_log_storage
+        storage.set_concurrency_slots("pool", 1)
+        assert "pool" in storage.get_concurrency_keys()
+        storage.claim_concurrency_slot("pool", "run-a", "step-1")
+        storage.claim_concurrency_slot("pool", "run-b", "step-2")
+        info = storage.get_concurrency_info("pool")
+        assert info.limit == 1 and info.active_run_ids == {"run-a"}
+        waiting = [(s.run_id, s.step_key) for s in info.pending_steps if s.assigned_timestamp is None]
+        assert waiting == [("run-b", "step-2")]
+        storage.free_concurrency_slots_for_run("run-a")
+        assert "run-a" not in storage.get_concurrency_info("pool").active_run_ids

@@ -5,7 +5,9 @@ an upstream data version that changed) for its UI, but exposes no public Python
 function for it. `run` must agree with the UI, so it asks the same resolver here
 rather than re-deriving the rules (partition mappings, observable sources,
 multi-assets). tests/test_dagster_private.py pins what is used, so a Dagster
-upgrade that changes it fails a test instead of `run`.
+upgrade that changes it fails a test instead of `run`. It also pins the
+undocumented pool bookkeeping of `instance.event_log_storage` that
+instance_guard.py and runner.py call (no underscore, so imported from nowhere).
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ Dagster's own staleness decides first (asked through `dagster_private`, so `run`
 and the UI agree): never materialized, a new code version (`code_versions`: the
 digest of the source the asset runs and its engines' fingerprints; the reason
 names the part that moved), or an upstream partition whose data version (the
-fingerprint of its stored file, see `Warehouse.partition_fingerprint`) changed. Dagster cannot see what
-an asset reads from outside the asset graph, so the runner also compares, per
+fingerprint of its stored file, see `Warehouse.partition_fingerprint`) changed.
+Dagster calls a partition stale only for its own new code version, not for an
+upstream one, and cannot see what an asset reads from outside the asset graph, so the runner also compares, per
 asset partition: the stored file against the data version recorded for it (a
 file deleted or replaced by hand), the run that wrote it (a failed run is
 redone), and the outside inputs recorded in that run's tags (landing files for

@@ -36,7 +36,8 @@ class ModerationPolicyResource(dg.ConfigurableResource):
     def fingerprint(self) -> dict[str, str]:
         """The thresholds in force: a new threshold re-decides the toxic split."""
         screened = "undecided" if self.detoxify_only_undecided else "all"
-        return {"moderation-policy": f"detoxify>{self.detoxify_threshold},profanity>{self.profanity_threshold},{screened}"}
+        thresholds = f"detoxify>{self.detoxify_threshold},profanity>{self.profanity_threshold}"
+        return {"moderation-policy": f"{thresholds},{screened}"}
 
     def toxicity_settings(self) -> ToxicitySettings:
         return ToxicitySettings(
