@@ -17,6 +17,7 @@ from wildchat_dagster.assets import (
     reports,
     templates,
 )
+from wildchat_dagster.code_versions import versioned_assets
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.jobs import monthly_ingestion, monthly_pipeline, monthly_processing, publication, schedules
 from wildchat_dagster.resources.defaults import default_resources
@@ -42,15 +43,17 @@ def step_executor(settings: Settings) -> dg.ExecutorDefinition:
 def build_definitions(settings: Settings, layout: DataLayout | None = None) -> dg.Definitions:
     """The code location as `settings` configure it (the CLI's options included), over their data
     root or `layout`. A process that re-imports the code location (a step process of the multiprocess
-    executor, `dg dev`'s code server) builds it from its environment: see `Settings.as_environ`."""
+    executor, `dg dev`'s code server) builds it from its environment: see `Settings.as_environ`.
+    Each asset's code version is derived from its source and its resources' engines (`code_versions`)."""
     layout = settings.layout if layout is None else layout
+    resources = default_resources(layout, settings)
     return dg.Definitions(
-        assets=dg.map_asset_specs(lineage.with_column_lineage, dg.load_assets_from_modules(ASSET_MODULES)),
+        assets=dg.map_asset_specs(lineage.with_column_lineage, versioned_assets(ASSET_MODULES, resources)),
         asset_checks=dg.load_asset_checks_from_modules(ASSET_MODULES),
         jobs=[monthly_pipeline, monthly_ingestion, monthly_processing, publication],
         schedules=schedules,
         sensors=sensors,
-        resources=default_resources(layout, settings),
+        resources=resources,
         executor=step_executor(settings),
     )
 

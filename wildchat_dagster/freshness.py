@@ -1,9 +1,12 @@
 """Which asset partitions a run must materialize, and why: a rerun of an unchanged month does nothing.
 
-Dagster's own staleness decides first: never materialized, a new code version,
-or an upstream partition whose data version (the fingerprint of its stored
-file, see `Warehouse.partition_fingerprint`) changed. Dagster cannot see what
-an asset reads from outside the asset graph, so the runner also compares, per
+Dagster's own staleness decides first (asked through `dagster_private`, so `run`
+and the UI agree): never materialized, a new code version (`code_versions`: the
+digest of the source the asset runs and its engines' fingerprints; the reason
+names the part that moved), or an upstream partition whose data version (the
+fingerprint of its stored file, see `Warehouse.partition_fingerprint`) changed.
+Dagster calls a partition stale only for its own new code version, not for an
+upstream one, and cannot see what an asset reads from outside the asset graph, so the runner also compares, per
 asset partition: the stored file against the data version recorded for it (a
 file deleted or replaced by hand), the run that wrote it (a failed run is
 redone), and the outside inputs recorded in that run's tags (landing files for
@@ -18,19 +21,17 @@ import json
 from dataclasses import dataclass
 
 import dagster as dg
-from dagster._core.asset_graph_view.asset_graph_view import AssetGraphView, TemporalContext
-from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
-from dagster._time import get_current_datetime
 
+from wildchat_dagster.code_versions import changes
 from wildchat_dagster.core.release.deletions import request_files
 from wildchat_dagster.core.release.templates_split import DERIVED_SPLIT
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_fingerprint, file_sha256
+from wildchat_dagster.dagster_private import CODE_VERSION_TAG, DATA_VERSION_TAG, StaleStatusReader
 from wildchat_dagster.settings import Settings
 from wildchat_dagster.stages import Stage
 
 INPUTS_TAG = "wildchat/outside_inputs"  # run tag: {asset: fingerprint of what it read from outside Dagster}
-DATA_VERSION_TAG = "dagster/data_version"
 INGESTION = {Stage.RAW_LOGS, Stage.REJECTED_LOGS}
 READS_DELETION_REQUESTS = {Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT}
 PUBLISHED_SPLITS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic"}
@@ -80,34 +81,57 @@ class Plan:
         return {INPUTS_TAG: json.dumps({asset: outside_inputs(store, asset, month, settings) for asset in sorted(self.due)})}
 
 
-def _stale_reason(resolver: CachingStaleStatusResolver, key: dg.AssetKey, month: str | None) -> str | None:
-    status = resolver.get_status(key, month)
-    if status == StaleStatus.MISSING:
+def _latest(instance: dg.DagsterInstance, asset: str, month: str | None) -> dg.EventLogRecord | None:
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[month] if month else None), limit=1
+    ).records
+    return records[0] if records else None
+
+
+def _tags(record: dg.EventLogRecord) -> dict[str, str]:
+    return dict(record.asset_materialization.tags or {}) if record.asset_materialization else {}
+
+
+def _code_changes(instance: dg.DagsterInstance, defs: dg.Definitions, asset: str, month: str | None) -> list[str]:
+    """What moved in `asset`'s code version (source, engines) since its last materialization in `month`."""
+    record = _latest(instance, asset, month)
+    if record is None:
+        return []
+    current = defs.get_assets_def(asset).code_versions_by_key[dg.AssetKey(asset)] or ""
+    return changes(asset, _tags(record).get(CODE_VERSION_TAG), current)
+
+
+def _stale_reason(stale: StaleStatusReader, instance: dg.DagsterInstance, defs: dg.Definitions, key: dg.AssetKey,
+                  month: str | None) -> str | None:
+    status = stale.status(key, month)
+    if status == "missing":
         return "never materialized"
-    if status == StaleStatus.STALE:
-        causes = resolver.get_stale_root_causes(key, month) or resolver.get_stale_causes(key, month)
-        return "; ".join(sorted({
-            (f"{c.dependency_asset_key.to_user_string()}"
-             + (f" {c.dependency_partition_key}" if c.dependency_partition_key else "") + f" {c.reason}")
-            if c.dependency and c.asset_key != key else c.reason
-            for c in causes
-        })) or "stale"
-    return None
+    if status != "stale":
+        return None
+    said: set[str] = set()
+    for cause in stale.causes(key, month):
+        if cause.code_changed:  # say which part of the code version moved: the source or an engine
+            said.update(_code_changes(instance, defs, cause.asset, cause.partition) or [cause.reason])
+        elif cause.asset != key.to_user_string():  # a root cause upstream: name it
+            said.add(f"{cause.asset}{f' {cause.partition}' if cause.partition else ''} {cause.reason}")
+        elif cause.dependency:
+            partition = f" {cause.dependency_partition}" if cause.dependency_partition else ""
+            said.add(f"{cause.dependency}{partition} {cause.reason}")
+        else:
+            said.add(cause.reason)
+    return "; ".join(sorted(said)) or "stale"
 
 
 def _outside_reason(instance: dg.DagsterInstance, store: Warehouse, asset: str, month: str | None,
                     partitioned: bool, settings: Settings | None = None) -> str | None:
     """Why the latest materialization no longer describes what is stored or what it read (None: it does)."""
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[month] if month else None), limit=1
-    ).records
-    if not records:
+    record = _latest(instance, asset, month)
+    if record is None:
         return "never materialized"
-    record = records[0]
     run = instance.get_run_by_id(record.run_id)
     if run is None or run.status != dg.DagsterRunStatus.SUCCESS:
         return "its last run did not succeed"
-    recorded = (record.asset_materialization.tags or {}).get(DATA_VERSION_TAG) if record.asset_materialization else None
+    recorded = _tags(record).get(DATA_VERSION_TAG)
     if partitioned and recorded:
         first, *copies = stored_files(store, asset, month)
         current = file_fingerprint(first)
@@ -136,13 +160,11 @@ def plan_run(defs: dg.Definitions, instance: dg.DagsterInstance, store: Warehous
     graph = defs.resolve_asset_graph()
     if force:
         return Plan({asset: "forced (--force)" for asset in assets}, [])
-    view = AssetGraphView(temporal_context=TemporalContext(effective_dt=get_current_datetime(), last_event_id=None),
-                          instance=instance, asset_graph=graph)
-    resolver = CachingStaleStatusResolver(instance=instance, asset_graph=graph, loading_context=view)
+    stale = StaleStatusReader(instance, graph)
     due: dict[str, str] = {}
     for asset in sorted(assets):
         key = dg.AssetKey(asset)
-        reason = _stale_reason(resolver, key, month) or _outside_reason(
+        reason = _stale_reason(stale, instance, defs, key, month) or _outside_reason(
             instance, store, asset, month, graph.get(key).is_partitioned, settings)
         if reason:
             due[asset] = reason

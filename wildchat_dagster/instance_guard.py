@@ -22,10 +22,12 @@ from pathlib import Path
 import dagster as dg
 import psutil
 import sqlalchemy.orm  # noqa: F401  imported whole before runs start in worker threads (a lazy import raced there)
-from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
 from filelock import FileLock
 
 PROCESS_TAG = "wildchat/process"  # host:pid:start-time of the process executing the run in-process
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+# Every status a run can still leave (MANAGED: an old status no run reaches any more, as in Dagster's own list).
+NOT_FINISHED_STATUSES = [s for s in dg.DagsterRunStatus if s not in FINISHED and s != dg.DagsterRunStatus.MANAGED]
 INIT_LOCK_TIMEOUT_S = 300
 
 

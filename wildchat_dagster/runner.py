@@ -12,12 +12,12 @@ import contextlib
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.utils import make_new_run_id
 
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.layout import DataLayout
@@ -142,7 +142,7 @@ def _execute_watched(job: dg.JobDefinition, instance: dg.DagsterInstance, waits:
                      **run_kwargs) -> dg.ExecuteInProcessResult:
     """One run in a worker thread, so the main thread hears Ctrl-C at once (Dagster defers it while
     a step waits for a pool) and can say which run holds a pool this one waits for."""
-    run_id = make_new_run_id()
+    run_id = str(uuid.uuid4())  # what Dagster's own runs use
     box: dict = {}
 
     def work() -> None:

@@ -203,6 +203,12 @@ def partition_start_month() -> str:
     return _month(os.environ.get(START_MONTH_ENV) or DEFAULT_START_MONTH)
 
 
+def torch_home() -> str:
+    """torch's cache folder by torch's own rule ($TORCH_HOME, else $XDG_CACHE_HOME/torch, else ~/.cache/torch),
+    without importing torch (seconds)."""
+    return os.environ.get("TORCH_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME") or "~/.cache", "torch")
+
+
 def huggingface_hub_cache() -> str | None:
     """HF_HUB_CACHE as it is now: huggingface_hub fixes its own copy when first imported."""
     return os.environ.get(HF_HUB_CACHE_ENV) or None

@@ -39,7 +39,6 @@ def catalog_views(layout: DataLayout, base: Path) -> dict[str, str]:
     deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT],
     group_name="publication",
     kinds={"duckdb"},
-    code_version="1",
 )
 def duckdb_catalog(context: dg.AssetExecutionContext, warehouse: WarehouseResource, catalog: DuckDBResource) -> dg.MaterializeResult:
     """wildchat.duckdb: one view per stored asset, plus release_nontoxic/_toxic/_all over the published files;

@@ -185,7 +185,6 @@ RAW_LOGS_WINDOW = dg.AssetDep(Stage.RAW_LOGS, partition_mapping=neighbour_months
             description="Every chain of linked request logs whose last reply falls in the month, before deduplication.",
             group_name="ingestion",
             kinds={"python", "parquet"},
-            code_version="1",
         ),
         dg.AssetSpec(
             Stage.DEDUPLICATED_CONVERSATIONS,
@@ -194,7 +193,6 @@ RAW_LOGS_WINDOW = dg.AssetDep(Stage.RAW_LOGS, partition_mapping=neighbour_months
             "per-turn metadata kept.",
             group_name="ingestion",
             kinds={"python", "parquet"},
-            code_version="1",
         ),
     ],
     check_specs=_check_specs(Stage.LINKED_CONVERSATIONS) + _check_specs(Stage.DEDUPLICATED_CONVERSATIONS),

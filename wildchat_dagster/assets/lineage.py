@@ -52,7 +52,6 @@ def with_column_lineage(spec: dg.AssetSpec) -> dg.AssetSpec:
             description="Every conversation_hash of the month's published splits is in the index, with its split.",
         )
     ],
-    code_version="1",
 )
 def lineage_index(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """One row per round of every moderated conversation: conversation_hash and turn_identifier

@@ -19,7 +19,6 @@ from wildchat_dagster.core.moderation.policy import SEXUAL_MINORS, count_sexual_
 from wildchat_dagster.core.moderation.registry import (
     LoadContext,
     moderator_entries,
-    moderators_code_version,
     supported_languages,
 )
 from wildchat_dagster.core.moderation.run import moderate_conversations
@@ -207,7 +206,6 @@ def moderated_conversations_asset() -> dg.AssetsDefinition:
             check_specs=CHECK_SPECS,
             kinds={"openai", "pytorch", "parquet"},
             resource_keys={*(e.resource_key for e in moderator_entries()), "moderation_policy"},
-            code_version=moderators_code_version("1"),
             work=_work,
             publish=_publish,
             group_name="moderation",

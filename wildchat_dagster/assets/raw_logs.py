@@ -42,7 +42,6 @@ class RawLogsConfig(dg.Config):
     ],
     partitions_def=monthly_partitions,
     backfill_policy=MONTH_PER_RUN,
-    code_version="1",
 )
 def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfig, warehouse: WarehouseResource):
     """Parse landing/<month>/*.jsonl[.gz]; nothing is dropped: a line is a log, a rejection or blank."""

@@ -6,7 +6,7 @@ import json
 import dagster as dg
 import pyarrow as pa
 
-import wildchat_dagster
+from wildchat_dagster import __version__ as PIPELINE_VERSION
 from wildchat_dagster.assets.checks import no_raw_ips_file_result, no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.moderation.registry import moderator_entry
 from wildchat_dagster.core.release.deletions import load_deletion_requests
@@ -194,7 +194,6 @@ def _publish(warehouse: Warehouse, split: str, month: str, stored: StoragePath) 
     partitions_def=monthly_partitions,
     backfill_policy=MONTH_PER_RUN,
     check_specs=_check_specs(),
-    code_version="1",
 )
 def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, warehouse: WarehouseResource):
     """Non-toxic and toxic splits of the month's moderated conversations; excluded ones in neither."""
@@ -243,7 +242,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
                        for c in results if not c.passed and c.check_name != EXPECTATIONS_CHECK]
     provenance = {
         "month": month,
-        "pipeline_version": wildchat_dagster.__version__,
+        "pipeline_version": PIPELINE_VERSION,
         "release_schema": schema_name,
         "deletions": deletions,  # request ids and a count only, never the removed content
         "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -302,7 +301,6 @@ def _stats_path(warehouse: Warehouse, month: str) -> StoragePath:
     group_name="release",
     kinds={"duckdb"},
     check_specs=[no_raw_ips_spec(Stage.MONTHLY_STATS)],
-    code_version="1",
 )
 def monthly_stats(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, moderation_policy: ModerationPolicyResource

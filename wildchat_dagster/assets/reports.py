@@ -6,7 +6,7 @@ import json
 import dagster as dg
 import pandas as pd
 
-import wildchat_dagster
+from wildchat_dagster import __version__ as PIPELINE_VERSION
 from wildchat_dagster.assets.release import read_monthly_stats, read_provenance
 from wildchat_dagster.assets.templates import DEFAULT_MIN_CLUSTER_SIZE
 from wildchat_dagster.core.ingestion.import_release import import_provenance
@@ -76,7 +76,6 @@ def _deletions_check(store, requests: DeletionRequests) -> dg.AssetCheckResult:
     deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC],
     group_name="publication",
     kinds={"json"},
-    code_version="1",
     check_specs=[dg.AssetCheckSpec(
         DELETIONS_CHECK, asset=Stage.RELEASE_MANIFEST, blocking=True,
         description="No conversation_hash, turn_identifier or hashed_ip named by a deletion request remains in any "
@@ -89,7 +88,7 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     if not months:
         raise dg.Failure(f"no month is published under {store.layout.release_dir}: the manifest was not written")
     provenance = {m: p for m in months if (p := read_provenance(store, m)) is not None}
-    manifest = build_manifest(store.layout, provenance, wildchat_dagster.__version__, _release_systems(cl100k_token_counter().name))
+    manifest = build_manifest(store.layout, provenance, PIPELINE_VERSION, _release_systems(cl100k_token_counter().name))
     # Re-processed published data says so: which files were imported (hashes and places kept as given).
     manifest["imported_from"] = import_provenance(store.layout)
     requests = load_deletion_requests(store.layout)
@@ -147,7 +146,6 @@ def _template_clusters(store, months: list[str]) -> pd.DataFrame | None:
     deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.MONTHLY_STATS, Stage.TEMPLATE_PROMPTS],
     group_name="publication",
     kinds={"html"},
-    code_version="1",
 )
 def dataset_report(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, moderation_policy: ModerationPolicyResource
@@ -167,7 +165,7 @@ def dataset_report(
         tokenizer=tokens.name,
         facts={
             "months": ", ".join(months) or "none",
-            "pipeline version": wildchat_dagster.__version__,
+            "pipeline version": PIPELINE_VERSION,
             **{f"{moderator_entry(name).display_name} threshold": f"{value} ({threshold_source})"
                for name, value in thresholds.in_force().items()},
             "toxicity screening": screening_sentence(tables["screening"]),

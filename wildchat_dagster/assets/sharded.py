@@ -79,7 +79,6 @@ class ConversationStage:
     survey: Callable[[StepContext, Shard], StageResult] | None = None
     prepare: Callable[[StepContext, list[Shard], StageResult], tuple[Any, StageResult]] | None = None
     group_name: str = "enrichment"
-    code_version: str = "1"
     pool: str | None = None
     retry_policy: dg.RetryPolicy | None = None
     tags: dict[str, str] = field(default_factory=dict)
@@ -178,7 +177,6 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
         check_specs=stage.check_specs,
         group_name=stage.group_name,
         kinds=stage.kinds,
-        code_version=stage.code_version,
     )
     def stage_graph(upstream):
         shards = plan(upstream)

@@ -39,7 +39,6 @@ class TemplateConfig(dg.Config):
     # One month at a time updates the shared index file.
     pool="template_index",
     check_specs=[no_raw_ips_spec(Stage.TEMPLATE_PROMPTS)],
-    code_version="1",
 )
 def template_prompts(context: dg.AssetExecutionContext, config: TemplateConfig, warehouse: WarehouseResource):
     """Every user prompt of the month with its near-duplicate cluster across all months so far (MinHash LSH),
@@ -92,7 +91,6 @@ class CappedSplitConfig(dg.Config):
     group_name="release",
     kinds={"parquet"},
     check_specs=[no_raw_ips_spec(Stage.RELEASE_TEMPLATE_CAPPED)],
-    code_version="1",
 )
 def release_nontoxic_template_capped(context: dg.AssetExecutionContext, config: CappedSplitConfig,
                                      warehouse: WarehouseResource) -> dg.MaterializeResult:

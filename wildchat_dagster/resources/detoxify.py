@@ -11,10 +11,12 @@ from pydantic import Field
 from wildchat_dagster.core.moderation.detoxify_model import (
     CPU_BATCH_TOKENS,
     GPU_BATCH_TOKENS,
+    hub_checkpoint_names,
     load_detoxify,
 )
 from wildchat_dagster.core.moderation.moderators import LoadedModerator
-from wildchat_dagster.settings import Settings, huggingface_hub_cache
+from wildchat_dagster.resources.provenance import file_digest, package_version
+from wildchat_dagster.settings import Settings, huggingface_hub_cache, torch_home
 
 
 class DetoxifyResource(dg.ConfigurableResource):
@@ -59,6 +61,16 @@ class DetoxifyResource(dg.ConfigurableResource):
             "batch_size": self.batch_size,
             "max_batch_tokens": self.max_batch_tokens or f"auto ({CPU_BATCH_TOKENS} cpu, {GPU_BATCH_TOKENS} cuda)",
         }
+
+    def fingerprint(self) -> dict[str, str]:
+        """The weights (checkpoint digest, or the torch hub file, whose name carries its digest) and the
+        runtime settings; "off" when Detoxify has no weights or is not installed (it is then skipped)."""
+        if package_version("detoxify") is None:
+            return {"detoxify": "off"}
+        weights = file_digest(self.checkpoint) if self.checkpoint else "+".join(hub_checkpoint_names(torch_home())) or None
+        if weights is None:
+            return {"detoxify": "off"}
+        return {"detoxify": f"{self.model_type}:{weights}:{self.device}:{self.cpu_runtime}:fp16={self.fp16}"}
 
     def load(self, cache_dir: str | Path) -> LoadedModerator:
         """The model ready to score, or why it is unavailable; never downloads."""

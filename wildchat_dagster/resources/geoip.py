@@ -55,11 +55,28 @@ class GeoIPResource(dg.ConfigurableResource):
         return self._locator
 
     def hasher(self) -> IPHasher:
-        if self.key_from_environment_only and not self.ip_hash_key:
+        # Inside a run Dagster has resolved an EnvVar already; outside one (definitions load) resolve it here.
+        key = self.ip_hash_key.get_value() if isinstance(self.ip_hash_key, dg.EnvVar) else self.ip_hash_key
+        if self.key_from_environment_only and not key:
             # A key file per machine would hash the same IP differently in months run on different workers.
             raise ValueError(f"the data root is an object store that several workers share: set {IP_HASH_KEY_ENV} "
                              "(the same secret for every worker) instead of a local key file")
         return load_ip_hasher(self.data_dir, self.ip_hash_key, key_source=f"environment variable {IP_HASH_KEY_ENV}")
+
+    def fingerprint(self) -> dict[str, str]:
+        """The databases' build dates, and the IP-hash key as its key id (an HMAC of a fixed label
+        under the key, never the key). The key file is created here if missing, as geotagging
+        would: otherwise the first run would record no key and the next one see a new key."""
+        locator = GeoLocator(find_snapshots(self.database_path))
+        try:
+            builds = "+".join(database["build_date"] for database in locator.describe())
+        finally:
+            locator.close()
+        try:
+            key_id = self.hasher().key_id
+        except (OSError, ValueError):  # preflight names the problem; geotagging refuses to run
+            key_id = "unavailable"
+        return {"geolite2": builds, "ipkey": key_id}
 
     def describe(self) -> dict:
         """The configuration in force, for metadata: databases and their build dates,

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from wildchat_dagster.resources.provenance import file_sha256, package_version
+from wildchat_dagster.resources.provenance import file_digest, file_sha256, package_version
 
 _LABEL_PREFIX = "__label__"
 
@@ -57,6 +57,10 @@ class LanguageDetector(dg.ConfigurableResource):
             labels, probs = model.predict(sample, k=self.candidates)
             out.append([(label.removeprefix(_LABEL_PREFIX), float(p)) for label, p in zip(labels, probs)])
         return out
+
+    def fingerprint(self) -> dict[str, str]:
+        """The lid.176 file in use: its name and a digest of its bytes."""
+        return {"lid176": f"{Path(self.model_path).name}:{file_digest(self.model_path, 12)}"}
 
     def describe(self) -> dict:
         path = Path(self.model_path)

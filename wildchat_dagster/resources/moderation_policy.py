@@ -16,6 +16,7 @@ from wildchat_dagster.core.moderation.policy import (
     PROFANITY_THRESHOLD,
     ModerationThresholds,
 )
+from wildchat_dagster.core.moderation.registry import moderators_fingerprint
 
 SOURCE = "moderation_policy configuration"
 
@@ -40,6 +41,12 @@ class ModerationPolicyResource(dg.ConfigurableResource):
         description="Skip Detoxify for turns OpenAI flagged (already toxic); their Detoxify fields stay null. "
         "False keeps WildChat's Detoxify scores on every turn.",
     )
+
+    def fingerprint(self) -> dict[str, str]:
+        """The thresholds in force: a new threshold re-decides the toxic split."""
+        screened = "undecided" if self.detoxify_only_undecided else "all"
+        thresholds = ",".join(f"{name}>{value}" for name, value in sorted(self.thresholds().in_force().items()))
+        return {"moderation-policy": f"{thresholds},{screened}", "moderators": moderators_fingerprint()}
 
     def thresholds(self) -> ModerationThresholds:
         scores = {**self.other_thresholds, DETOXIFY: self.detoxify_threshold, PROFANITY: self.profanity_threshold}

@@ -58,6 +58,11 @@ class OpenAIModerationResource(dg.ConfigurableResource):
             return LoadedModerator(None, f"no API key configured (set {OPENAI_API_KEY_ENV}): OpenAI moderation skipped")
         return LoadedModerator(openai_moderator(api_key, self.base_url, self.settings()), f"enabled ({self.model})")
 
+    def fingerprint(self) -> dict[str, str]:
+        """Whether OpenAI moderates, and with which model (never the key): exporting a key reruns moderation."""
+        api_key = self.api_key.get_value() if isinstance(self.api_key, dg.EnvVar) else self.api_key
+        return {"openai": f"on:{self.model}" if api_key else "off"}
+
     def configuration(self) -> dict[str, Any]:
         """What is in force, for metadata (never the key)."""
         return {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
+import json
 import logging
 import warnings
 from pathlib import Path
@@ -31,6 +33,15 @@ def installed_english_model() -> str | None:
         if importlib.util.find_spec(name) is not None:
             return name
     return None
+
+
+def spacy_model_version(model: str) -> str:
+    """`name-version` of an installed spaCy model package or a model folder (its meta.json), read without loading it."""
+    meta_file = Path(model) / "meta.json"
+    if meta_file.is_file():
+        meta = json.loads(meta_file.read_text())
+        return f"{meta.get('lang', '?')}_{meta.get('name', '?')}-{meta.get('version', '?')}"
+    return f"{model}-{package_version(model) or 'missing'}"
 
 
 class PIIRedactor(dg.ConfigurableResource):
@@ -91,6 +102,18 @@ class PIIRedactor(dg.ConfigurableResource):
             default_public_threshold=self.default_public_threshold,
             profile_url_prefixes=tuple(self.profile_url_prefixes),
         )
+
+    def fingerprint(self) -> dict[str, str]:
+        """The NER model per language (name and version), the Presidio and spaCy versions and the
+        policy: a new model or an entity switched off re-redacts."""
+        models = ",".join(f"{lang}:{spacy_model_version(model)}" for lang, model in sorted(self.spacy_models.items()))
+        policy = json.dumps([self.entities, self.person_public_threshold, self.default_public_threshold,
+                             self.profile_url_prefixes])
+        return {
+            "spacy": models or "none",
+            "presidio": f"{package_version('presidio-analyzer')}+spacy{package_version('spacy')}",
+            "redaction-policy": hashlib.sha256(policy.encode()).hexdigest()[:12],
+        }
 
     def get_redactor(self):
         """The loaded `PresidioRedactor` (built once per resource instance)."""

@@ -8,7 +8,7 @@ import dagster as dg
 from pydantic import Field
 
 from wildchat_dagster.core.moderation.moderators import LoadedModerator
-from wildchat_dagster.core.moderation.profanity_model import load_profanity
+from wildchat_dagster.core.moderation.profanity_model import load_profanity, model_version
 
 
 class ProfanityResource(dg.ConfigurableResource):
@@ -25,6 +25,12 @@ class ProfanityResource(dg.ConfigurableResource):
 
     def configuration(self) -> dict[str, Any]:
         return {"enabled": "auto" if self.enabled is None else self.enabled}
+
+    def fingerprint(self) -> dict[str, str]:
+        """The shipped model's version and digest ("auto": whether it runs follows OpenAI's and Detoxify's parts)."""
+        if self.enabled is False:
+            return {"profanity": "off"}
+        return {"profanity": model_version() or "not-installed"}
 
     def load(self) -> LoadedModerator:
         return load_profanity(self.batch_size)

@@ -43,6 +43,13 @@ def released_checkpoint_in_hub_cache(model_type: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def hub_checkpoint_names(torch_home: str) -> list[str]:
+    """The checkpoint files in torch.hub's cache under `torch_home` (settings.torch_home), found without
+    importing torch (seconds). Hub file names carry a prefix of their sha256, so the names identify the weights."""
+    folder = Path(torch_home).expanduser() / "hub" / "checkpoints"
+    return sorted(path.name for path in folder.glob("*.ckpt")) if folder.is_dir() else []
+
+
 def _hub_model_name(checkpoint: dict) -> str:
     return checkpoint["config"]["arch"]["args"]["model_type"]
 

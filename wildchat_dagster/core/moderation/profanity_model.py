@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
 from collections.abc import Iterator, Sequence
-from importlib import resources
+from pathlib import Path
 
 from wildchat_dagster.core.moderation.moderators import ENGLISH, PROFANITY, LoadedModerator
 
@@ -43,10 +44,15 @@ class ProfanityModerator:
             yield list(range(start, start + len(batch))), [float(p) for p in probabilities]
 
 
-def model_version() -> str:
-    """Package version plus a digest of the shipped model files: the cache key."""
+def model_version() -> str | None:
+    """Package version plus a digest of the shipped model files: the cache key and the engine
+    fingerprint. Found without importing the package (which imports scikit-learn); None when
+    it is not installed."""
+    spec = importlib.util.find_spec("profanity_check")
+    if spec is None or not spec.submodule_search_locations:
+        return None
     digest = hashlib.sha256()
-    data = resources.files("profanity_check") / "data"
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
     for name in ("vectorizer.joblib", "model.joblib"):
         digest.update((data / name).read_bytes())
     return f"{PACKAGE}=={importlib.metadata.version(PACKAGE)}+{digest.hexdigest()[:12]}"

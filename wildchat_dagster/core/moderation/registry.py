@@ -161,9 +161,10 @@ def supported_languages(moderator) -> frozenset[str] | None:
     return getattr(moderator, "languages", moderator_entry(moderator.name).languages)
 
 
-def moderators_code_version(base: str) -> str:
-    """The moderation asset's code version: `base`, plus each fingerprinted moderator's name and fingerprint."""
-    return base + "".join(f"+{e.name}:{e.fingerprint}" for e in moderator_entries() if e.fingerprint)
+def moderators_fingerprint() -> str:
+    """Each fingerprinted moderator's name and fingerprint: part of the moderation stage's code version
+    (`ModerationPolicyResource.fingerprint`), so months moderated without a moderator are stale for `run`."""
+    return ",".join(f"{e.name}:{e.fingerprint}" for e in moderator_entries() if e.fingerprint) or "builtin"
 
 
 def _sync_schema() -> None:
