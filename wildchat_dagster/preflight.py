@@ -19,6 +19,7 @@ from wildchat_dagster.core.geo.ip_hashing import KEY_ENV_VAR, MIN_KEY_LENGTH, re
 from wildchat_dagster.core.moderation.detoxify_model import CHECKPOINT_ENV, CONFIG_DIR_ENV
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.instance import CELERY_BROKER_ENV, POSTGRES_URL_ENV, instance_config
+from wildchat_dagster.resources import pii_redactor
 
 SETTINGS: dict[str, str] = {
     settings.DATA_DIR_ENV: "data root (landing/, warehouse/, release/, reports/): a folder or an object-store URL",
@@ -30,6 +31,7 @@ SETTINGS: dict[str, str] = {
     settings.SHARD_ROWS_ENV: f"conversations per shard step of geo, language, redaction, moderation (default {settings.DEFAULT_SHARD_ROWS})",
     settings.EXECUTOR_ENV: "step executor: in_process (default) or multiprocess (a month's shards on several cores)",
     settings.MAX_CONCURRENT_ENV: "steps at once under the multiprocess executor (default: the cores)",
+    settings.REDACT_PERSON_ENV: "redact names (PERSON): on (default, needs a spaCy NER model) or off",
     KEY_ENV_VAR: f"HMAC key for hashed_ip, at least {MIN_KEY_LENGTH} bytes (else the key file)",
     CHECKPOINT_ENV: "local Detoxify checkpoint (.ckpt)",
     CONFIG_DIR_ENV: "directory with config.json and tokenizer files of the checkpoint's base model",
@@ -60,6 +62,11 @@ def configuration_problems(layout: DataLayout, months: list[str], environ: Mappi
             read(environ)
         except ValueError as error:
             problems.append(str(error))
+    try:
+        if settings.redact_person(environ) and pii_redactor.installed_english_model() is None:
+            problems.append(pii_redactor.PERSON_WITHOUT_MODEL)
+    except ValueError as error:
+        problems.append(str(error))
     try:
         instance_config(environ)
     except ValueError as error:

@@ -24,6 +24,7 @@ DEFAULT_SHARD_ROWS = 20_000  # conversations: a WildChat month (~80,000) is 4 sh
 EXECUTOR_ENV = "WILDCHAT_EXECUTOR"
 EXECUTORS = ("in_process", "multiprocess")
 MAX_CONCURRENT_ENV = "WILDCHAT_MAX_CONCURRENT"
+REDACT_PERSON_ENV = "WILDCHAT_REDACT_PERSON"
 
 
 def data_root() -> str:
@@ -92,3 +93,11 @@ def executor(environ: Mapping[str, str] = os.environ) -> tuple[str, int | None]:
     if name == "in_process":
         return name, None
     return name, _positive_int(environ, MAX_CONCURRENT_ENV, os.cpu_count() or 1)
+
+
+def redact_person(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether names (PERSON) are redacted: "on" (default, needs a spaCy NER model) or "off", said explicitly."""
+    value = (environ.get(REDACT_PERSON_ENV) or "on").strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"{REDACT_PERSON_ENV}={value!r}: expected on or off")
+    return value == "on"

