@@ -179,6 +179,25 @@ def test_a_month_without_landing_files_fails_before_writing(data_dir):
     assert not Warehouse(data_dir).has_partition("raw_logs", "2023-06")
 
 
+NO_VALID_LOG = {"empty file": [], "garbage only": [b"not json", b'{"log_id": "x"}', b"\xff\xfe"]}
+
+
+@pytest.mark.parametrize("lines", NO_VALID_LOG.values(), ids=NO_VALID_LOG.keys())
+def test_a_month_without_a_valid_log_fails_unless_allowed(data_dir, lines):
+    """What a UI backfill runs: the asset itself refuses, and the stored month stays as it was."""
+    write_landing(data_dir, "2023-06", "requests-000.jsonl", [line("kept", [], "hi", "hello", dt.datetime(2023, 6, 2, tzinfo=UTC))])
+    run(data_dir, "2023-06", selection=["raw_logs", "rejected_logs"])
+    before = Warehouse(data_dir).layout.partition("raw_logs", "2023-06").read_bytes()
+    write_landing(data_dir, "2023-06", "requests-000.jsonl", lines)
+    with pytest.raises(dg.Failure, match="no valid log line .* --allow-empty"):
+        run(data_dir, "2023-06", selection=["raw_logs", "rejected_logs"])
+    assert Warehouse(data_dir).layout.partition("raw_logs", "2023-06").read_bytes() == before
+    allowed = run(data_dir, "2023-06", selection=["raw_logs", "rejected_logs"],
+                  run_config={"ops": {"ingest_landing_files": {"config": {"allow_empty_month": True}}}})
+    assert allowed.success and Warehouse(data_dir).read_table("raw_logs", "2023-06").num_rows == 0
+    assert Warehouse(data_dir).read_table("rejected_logs", "2023-06").num_rows == len(lines)
+
+
 def test_an_empty_month_only_on_request(data_dir):
     result = run(data_dir, "2023-06", run_config={"ops": {"ingest_landing_files": {"config": {"allow_empty_month": True}}}})
     assert result.success

@@ -80,6 +80,20 @@ def test_run_without_landing_files_is_refused_before_anything_is_written(data_di
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("content", [b"", b"garbage\n{}\n"], ids=["empty file", "garbage only"])
+def test_run_without_a_valid_log_line_is_refused_like_a_month_without_files(data_dir, content):
+    (data_dir / "landing" / "2023-04").mkdir(parents=True)
+    (data_dir / "landing" / "2023-04" / "requests-000.jsonl").write_bytes(content)
+    result = cli(data_dir).invoke(main, ["run", "--months", "2023-04"])
+    assert result.exit_code == 1, result.output
+    assert "no valid log line" in result.output and "--allow-empty" in result.output
+    assert not (data_dir / "warehouse").exists() and not (data_dir / "release").exists()
+    assert "Traceback" not in result.output
+    allowed = cli(data_dir).invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"])
+    assert allowed.exit_code == 0, allowed.output
+    assert Warehouse(data_dir).read_table("raw_logs", "2023-04").num_rows == 0
+
+
 def test_allow_empty_makes_an_empty_month_on_request(data_dir):
     result = cli(data_dir).invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"])
     assert result.exit_code == 0, result.output

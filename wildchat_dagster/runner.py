@@ -20,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.utils import make_new_run_id
 
+from wildchat_dagster.core.ingestion.raw_logs import month_has_valid_log
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse
@@ -231,6 +232,12 @@ def run_months(
             raise RunRefused(
                 f"no landing files (*.jsonl, *.jsonl.gz) in {folders}: nothing was run. "
                 "Pass --allow-empty to materialize empty months on purpose."
+            )
+        if invalid := [m for m in months if not month_has_valid_log(warehouse, m)]:
+            folders = ", ".join(str(warehouse.layout.landing_month_dir(m)) for m in invalid)
+            raise RunRefused(
+                f"no valid log line in {folders} (files empty, or every line breaks the raw-log contract): "
+                "nothing was run. Pass --allow-empty to materialize empty months on purpose."
             )
 
     outcomes: list[RunOutcome] = []
