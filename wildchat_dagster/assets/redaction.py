@@ -51,8 +51,8 @@ PLACEHOLDERS_CHECK = BatchCheck(PLACEHOLDERS_WELL_FORMED, lambda batch: placehol
 
 def _preview(rows: list[dict], limit: int = 8) -> str:
     # Which turns changed and how, never the values themselves.
-    shown = [[row["conversation_id"], i, u["role"], ", ".join(u["redacted_entities"])]
-             for row in rows for i, u in enumerate(row["conversation"]) if u["redacted"]][:limit]
+    shown = [[row["conversation_id"], i, u["role"], ", ".join(u["redacted_entities"] or [])]
+             for row in rows for i, u in enumerate(row["conversation"] or []) if u["redacted"]][:limit]
     return markdown_table(["conversation_id", "turn", "role", "replacements"], shown) if shown else "no turn redacted"
 
 
