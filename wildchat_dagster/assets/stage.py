@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_writer
+from wildchat_dagster.resources.step_outputs import step_output_value
 from wildchat_dagster.schema import STAGE_SCHEMAS
 from wildchat_dagster.settings import DEFAULT_BATCH_ROWS
 
@@ -45,6 +46,7 @@ class BatchCheck:
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
 
 
+@step_output_value
 @dataclass
 class StageRun:
     """What streaming a partition through a stage gave: the core's counts and the checks' totals, summed."""
@@ -73,6 +75,7 @@ class Parts(list):
     """Counts a stage merges itself (e.g. coverage tables): batches' parts are concatenated."""
 
 
+@step_output_value
 @dataclass(frozen=True)
 class Shard:
     """Upstream rows [start, stop) of a month: a contiguous range, starting at a batch boundary."""
