@@ -28,7 +28,7 @@ IMPORTS = "imports"
 DELETION_REQUESTS = "deletion_requests"
 DATASET_CARD_FILE = "README.md"  # the Hugging Face dataset card
 DERIVED = "derived"  # release/derived/<split>/<YYYY-MM>.parquet
-TEMPLATE_INDEX = "template_index"  # warehouse/template_index/index.pickle
+TEMPLATE_INDEX = "template_index"  # warehouse/template_index/index.npz
 DAGSTER_HOME = "dagster_home"
 CATALOG_FILE = "wildchat.duckdb"
 MANIFEST_FILE = "manifest.json"
@@ -159,7 +159,7 @@ class DataLayout:
 
     @property
     def template_index(self) -> StoragePath:
-        return self.warehouse_dir / TEMPLATE_INDEX / "index.pickle"
+        return self.warehouse_dir / TEMPLATE_INDEX / "index.npz"
 
     @property
     def reports_dir(self) -> StoragePath:
