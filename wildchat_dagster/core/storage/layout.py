@@ -36,7 +36,7 @@ IP_HASH_KEY_FILE = "ip_hash.key"
 PROVENANCE = "release_provenance"  # warehouse/release_provenance/<YYYY-MM>.json
 STATISTICS = "statistics"  # statistics/<YYYY-MM>.tokens.parquet: a month's counted utterances, for the report
 SHARDS = "shards"  # shards/<asset>/<YYYY-MM>/<name>.parquet: a sharded stage's files before publication
-STEP_OUTPUTS = "step_outputs"  # step_outputs/<run id>/<step>/<output>.pickle: what a shard step hands the next step
+STEP_OUTPUTS = "step_outputs"  # step_outputs/<run id>/<step>/<output>.json: what a shard step hands the next step
 LANDING_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 StoragePath = Path | UPath  # a local Path or a universal-pathlib path on an object store
