@@ -106,3 +106,19 @@ def test_publication_does_not_run_after_a_failed_month(data_dir):
     assert result.exit_code == 1, result.output
     assert "== publication: FAILED" in result.output and "skipped: 2023-04 ingestion, 2023-04 failed" in result.output
     assert not (data_dir / "release").exists()
+
+
+def test_the_dagster_home_databases_are_owner_only(data_dir):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        result = cli(data_dir).invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    home = data_dir / "dagster_home"
+    modes = {str(p.relative_to(home)): stat.S_IMODE(p.stat().st_mode) for p in [home, *home.rglob("*")] if not p.is_symlink()}
+    assert any(name.endswith(".db") for name in modes), modes  # SQLite run and event storage
+    assert {n: m for n, m in modes.items() if m != (0o700 if (home / n).is_dir() else 0o600)} == {}

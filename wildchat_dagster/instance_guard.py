@@ -25,6 +25,8 @@ import sqlalchemy.orm  # noqa: F401  imported whole before runs start in worker 
 from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
 from filelock import FileLock
 
+from wildchat_dagster.core.storage.warehouse import restrict_to_owner
+
 PROCESS_TAG = "wildchat/process"  # host:pid:start-time of the process executing the run in-process
 INIT_LOCK_TIMEOUT_S = 300
 
@@ -62,6 +64,7 @@ def open_instance(home: Path) -> dg.DagsterInstance:
         instance.get_runs(limit=1)
         instance.event_log_storage.get_concurrency_keys()
         instance.all_instigator_state()
+        restrict_to_owner(home)  # run history, event logs and step outputs: 0600 files, 0700 folders
     return instance
 
 

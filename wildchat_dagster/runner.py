@@ -23,7 +23,7 @@ from dagster._core.utils import make_new_run_id
 from wildchat_dagster.core.ingestion.raw_logs import month_has_valid_log
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse, restrict_to_owner
 from wildchat_dagster.freshness import plan_run
 from wildchat_dagster.instance import GENERATED_MARK, instance_yaml
 from wildchat_dagster.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
@@ -312,4 +312,5 @@ def run_months(
     elif publish:
         ran = {asset for outcome in outcomes for asset in outcome.due}
         execute(defs.resolve_job_def("publication"), publish, "publication", None, also_due=ran)
+    restrict_to_owner(home)  # the runs' own event-log databases, created since the instance opened
     return outcomes
