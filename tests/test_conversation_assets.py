@@ -135,9 +135,9 @@ def test_rejected_logs_and_ingestion_metadata(two_months):
     assert meta["files"] == 1 and meta["lines_read"] == 8 and meta["valid"] == 6 and meta["rejected"] == 2
     assert meta["rejected_by_reason"]["invalid_json"] == 1 and meta["rejected_by_reason"]["too_large"] == 0
     assert metadata(result, "rejected_logs")["rejected"] == 2
-    # The size limit is run configuration.
+    # The size limit is run configuration (this one rejects every line: an empty month, on purpose).
     small = run(two_months, "2023-04", selection=["raw_logs", "rejected_logs"],
-                run_config={"ops": {"ingest_landing_files": {"config": {"max_record_bytes": 300}}}})
+                run_config={"ops": {"ingest_landing_files": {"config": {"max_record_bytes": 300, "allow_empty_month": True}}}})
     assert metadata(small, "raw_logs")["rejected_by_reason"]["too_large"] > 0
 
 
