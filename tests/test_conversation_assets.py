@@ -135,9 +135,9 @@ def test_rejected_logs_and_ingestion_metadata(two_months):
     assert meta["files"] == 1 and meta["lines_read"] == 8 and meta["valid"] == 6 and meta["rejected"] == 2
     assert meta["rejected_by_reason"]["invalid_json"] == 1 and meta["rejected_by_reason"]["too_large"] == 0
     assert metadata(result, "rejected_logs")["rejected"] == 2
-    # The size limit is run configuration.
+    # The size limit is run configuration (this one rejects every line: an empty month, on purpose).
     small = run(two_months, "2023-04", selection=["raw_logs", "rejected_logs"],
-                run_config={"ops": {"ingest_landing_files": {"config": {"max_record_bytes": 300}}}})
+                run_config={"ops": {"ingest_landing_files": {"config": {"max_record_bytes": 300, "allow_empty_month": True}}}})
     assert metadata(small, "raw_logs")["rejected_by_reason"]["too_large"] > 0
 
 
@@ -177,6 +177,25 @@ def test_a_month_without_landing_files_fails_before_writing(data_dir):
     with pytest.raises(dg.Failure, match="no landing files"):
         run(data_dir, "2023-06", selection=["raw_logs", "rejected_logs"])
     assert not Warehouse(data_dir).has_partition("raw_logs", "2023-06")
+
+
+NO_VALID_LOG = {"empty file": [], "garbage only": [b"not json", b'{"log_id": "x"}', b"\xff\xfe"]}
+
+
+@pytest.mark.parametrize("lines", NO_VALID_LOG.values(), ids=NO_VALID_LOG.keys())
+def test_a_month_without_a_valid_log_fails_unless_allowed(data_dir, lines):
+    """What a UI backfill runs: the asset itself refuses, and the stored month stays as it was."""
+    write_landing(data_dir, "2023-06", "requests-000.jsonl", [line("kept", [], "hi", "hello", dt.datetime(2023, 6, 2, tzinfo=UTC))])
+    run(data_dir, "2023-06", selection=["raw_logs", "rejected_logs"])
+    before = Warehouse(data_dir).layout.partition("raw_logs", "2023-06").read_bytes()
+    write_landing(data_dir, "2023-06", "requests-000.jsonl", lines)
+    with pytest.raises(dg.Failure, match="no valid log line .* --allow-empty"):
+        run(data_dir, "2023-06", selection=["raw_logs", "rejected_logs"])
+    assert Warehouse(data_dir).layout.partition("raw_logs", "2023-06").read_bytes() == before
+    allowed = run(data_dir, "2023-06", selection=["raw_logs", "rejected_logs"],
+                  run_config={"ops": {"ingest_landing_files": {"config": {"allow_empty_month": True}}}})
+    assert allowed.success and Warehouse(data_dir).read_table("raw_logs", "2023-06").num_rows == 0
+    assert Warehouse(data_dir).read_table("rejected_logs", "2023-06").num_rows == len(lines)
 
 
 def test_an_empty_month_only_on_request(data_dir):

@@ -112,3 +112,47 @@ def test_cli_import_release_says_what_it_wrote_and_what_to_run(real_wildchat, da
     assert "conversations imported: 5" in result.output
     assert "2023-04: 6 request logs" in result.output
     assert "run --months 2023-04:2023-04" in result.output
+
+
+def test_malformed_rows_are_counted_by_reason_never_an_abort(tmp_path, data_dir):
+    path = tmp_path / "hostile.jsonl"
+    good = {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}],
+            "metadata": {"timestamp": "2023-05-02T10:00:00Z", "model": "gpt-4"}}
+    proxy = {"payload": {"messages": [{"role": "user", "content": "hi"}]}, "timestamp": "2023-05-02T10:00:00Z"}
+    lines = [
+        json.dumps(proxy | {"headers": "{[1]: 2}"}),  # literal_eval raises TypeError (unhashable key)
+        json.dumps(proxy | {"headers": "{'X-Forwarded-For': '1.2.3.4'}", "payload": "{not json"}),
+        json.dumps({"conversation": [{"role": "user", "content": "q", "timestamp": "yesterday"},
+                                     {"role": "assistant", "content": "r", "timestamp": "not a time"}]}),
+        json.dumps({"messages": "not a list of messages", "metadata": {}}),
+        "{this line is not json",
+        json.dumps(good),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    summary = import_files([path], data_dir)
+    assert dict(summary.skipped) == {"bad_headers": 1, "bad_payload": 1, "malformed_row": 2, "unparsable_line": 1}
+    assert summary.rows == 6 and summary.conversations == 1
+    assert summary.files[0]["skipped"] == dict(summary.skipped)
+
+
+def test_output_names_are_unique_per_input_file(tmp_path, data_dir):
+    def write(name: str, content: str) -> None:
+        rows = [{"messages": [{"role": "user", "content": content}, {"role": "assistant", "content": "ok"}],
+                 "metadata": {"timestamp": "2023-05-02T10:00:00Z", "model": "gpt-4"}}]
+        pq.write_table(pa.Table.from_pylist(rows), tmp_path / name)
+
+    write("data.2023.parquet", "from 2023")
+    write("data.2024.parquet", "from 2024")
+    summary = import_files([tmp_path / "data.2023.parquet", tmp_path / "data.2024.parquet"], data_dir)
+    assert len(set(summary.written)) == 2
+    prompts = sorted(json.loads(open(p).read())["prompt"] for p in summary.written)
+    assert prompts == ["from 2023", "from 2024"]
+    assert sorted(p.name for p in (data_dir / "imports").iterdir()) == ["data.2023.json", "data.2024.json"]
+
+
+def test_cli_import_release_of_a_file_with_every_row_skipped_exits_non_zero(tmp_path, data_dir):
+    path = tmp_path / "garbage.jsonl"
+    path.write_text("not json\n" + json.dumps({"something": "else"}) + "\n")
+    result = CliRunner().invoke(main, ["import-release", str(path)])
+    assert result.exit_code != 0
+    assert "nothing imported from garbage.jsonl" in result.output

@@ -93,3 +93,19 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     raw.close()
     switches = sum(a != b for a, b in zip(writers_in_order, writers_in_order[1:]))
     assert switches > 10  # the two processes really wrote in turns, not one after the other
+
+
+def test_the_cache_database_is_owner_only_whatever_the_umask(tmp_path):
+    import os
+    import stat
+
+    folder = tmp_path / "cache"
+    old = os.umask(0o022)
+    try:
+        cache = ModerationCache(folder / "moderation.sqlite")
+        cache.put_many("openai", "omni-moderation-latest", [("hello", {"flagged": False})])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    files = [p for p in folder.iterdir() if p.name.startswith("moderation.sqlite")]
+    assert files and {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}

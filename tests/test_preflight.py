@@ -12,6 +12,7 @@ from wildchat_dagster.cli import main
 from wildchat_dagster.core.moderation.detoxify_model import load_detoxify
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.preflight import SETTINGS, configuration_problems
+from wildchat_dagster.resources.warehouse import WarehouseResource
 
 PACKAGE = Path(__file__).resolve().parent.parent / "wildchat_dagster"
 
@@ -91,3 +92,44 @@ def test_a_configured_but_missing_checkpoint_is_an_error_not_a_fallback(tmp_path
     pytest.importorskip("detoxify")
     with pytest.raises(FileNotFoundError, match="not found"):
         load_detoxify("multilingual", str(tmp_path / "missing.ckpt"), None, "cpu", 8, None, tmp_path)
+
+
+def test_redaction_without_an_ner_model_is_refused_unless_names_are_switched_off(tmp_path, monkeypatch):
+    from wildchat_dagster.resources import pii_redactor
+    from wildchat_dagster.resources.pii_redactor import PERSON_WITHOUT_MODEL, PIIRedactor
+
+    env = {"WILDCHAT_IP_HASH_KEY": "a-long-enough-test-key"}
+    assert configuration_problems(DataLayout(tmp_path), ["2023-04"], env) == []  # a model is installed here
+    monkeypatch.setattr(pii_redactor, "installed_english_model", lambda: None)
+    assert configuration_problems(DataLayout(tmp_path), ["2023-04"], env) == [PERSON_WITHOUT_MODEL]
+    assert "WILDCHAT_REDACT_PERSON=off" in PERSON_WITHOUT_MODEL
+    assert configuration_problems(DataLayout(tmp_path), ["2023-04"], env | {"WILDCHAT_REDACT_PERSON": "off"}) == []
+    assert configuration_problems(DataLayout(tmp_path), ["2023-04"], env | {"WILDCHAT_REDACT_PERSON": "maybe"}) == [
+        "WILDCHAT_REDACT_PERSON='maybe': expected on or off"]
+    # The stage itself refuses too (a UI launch skips preflight), unless names are off.
+    with pytest.warns(UserWarning):
+        assert PIIRedactor.from_defaults(tmp_path).person_without_model() == PERSON_WITHOUT_MODEL
+    off = PIIRedactor.from_defaults(tmp_path, redact_person=False)
+    assert off.person_without_model() is None and "PERSON" not in off.entities and off.spacy_models == {}
+    assert off.describe()["entities"] == off.entities
+
+
+def test_the_redaction_stage_fails_without_an_ner_model(data_dir):
+    import dagster as dg
+
+    from wildchat_dagster.assets.redaction import redacted_conversations
+    from wildchat_dagster.core.storage.warehouse import Warehouse
+    from wildchat_dagster.resources.pii_redactor import PERSON_WITHOUT_MODEL, PIIRedactor
+    from wildchat_dagster.stages import Stage
+
+    from factories import conversation_record
+
+    upstream = [conversation_record(Stage.LANGUAGE_TAGGED_CONVERSATIONS, [("user", "My name is Emily Watson"), ("assistant", "Hi")])]
+    Warehouse(data_dir).write_records(Stage.LANGUAGE_TAGGED_CONVERSATIONS, "2023-04", upstream)
+    result = dg.materialize([redacted_conversations], partition_key="2023-04", raise_on_error=False, resources={
+        "warehouse": WarehouseResource(data_dir=str(data_dir)),
+        "pii_redactor": PIIRedactor(tldextract_cache_dir=str(data_dir / "tld")),
+    })
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert any(PERSON_WITHOUT_MODEL in str(e.event_specific_data.error) for e in failures)

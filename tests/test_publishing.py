@@ -47,7 +47,7 @@ def test_load_dataset_on_release_gives_the_splits_the_card_announces(tmp_path, m
     _publish(tmp_path, {"nontoxic": nontoxic, "toxic": []})
     _publish(tmp_path, {"nontoxic": nontoxic[:1], "toxic": [to_release_row(_moderated("x", True, t))]}, month="2023-05")
     manifest = build_manifest(DataLayout(tmp_path), {}, "0.1.0", {})
-    card = dataset_card(DataLayout(tmp_path), manifest, {"2023-04": {"users": 3, "mean_turns": 1.0}}, license="odc-by")
+    card = dataset_card(DataLayout(tmp_path), manifest, {"2023-04": {"users": 3, "mean_rounds": 1.0}}, license="odc-by")
     header = yaml.safe_load(card.split("---\n")[1])
     assert header["license"] == "odc-by"
     splits = {s["name"]: s for s in header["dataset_info"]["splits"]}
@@ -64,6 +64,27 @@ def test_load_dataset_on_release_gives_the_splits_the_card_announces(tmp_path, m
     assert loaded["nontoxic"].features == datasets.Features.from_arrow_schema(WILDCHAT_1M)
     assert sorted(r["conversation_hash"] for r in loaded["nontoxic"]) == sorted(
         [r["conversation_hash"] for r in nontoxic] + [nontoxic[0]["conversation_hash"]])
+
+
+def test_the_card_prints_numbers_and_the_entity_types_redacted(tmp_path):
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    _publish(tmp_path, {"nontoxic": [to_release_row(_moderated("a", False, t))]})
+    _publish(tmp_path, {"nontoxic": [to_release_row(_moderated("b", False, t))]}, month="2023-05")
+    redaction = {"entity_types_redacted": ["SECRET", "EMAIL_ADDRESS", "PERSON"], "ner_models": {"en": "en_core_web_sm"}}
+    provenance = {"2023-04": {"upstream": {Stage.REDACTED_CONVERSATIONS: {"metadata": redaction}}},
+                  "2023-05": {"upstream": {Stage.REDACTED_CONVERSATIONS: {"metadata": redaction | {
+                      "entity_types_redacted": ["SECRET", "EMAIL_ADDRESS"]}}}}}
+    manifest = build_manifest(DataLayout(tmp_path), provenance, "0.1.0", {})
+    assert manifest["redaction"]["2023-05"]["entity_types"] == ["SECRET", "EMAIL_ADDRESS"]
+    # monthly_stats' summary row as stored (mean_rounds), and a month without one, and a NaN
+    summaries = {"2023-04": {"users": 1, "mean_rounds": 1.25, "languages": 1, "user_tokens_mean": float("nan")}, "2023-05": {}}
+    card = dataset_card(DataLayout(tmp_path), manifest, summaries)
+    table = card.split("| month |")[1].split("\n\n")[0]
+    assert "None" not in table and "nan" not in table
+    assert "| 2023-04 | 1 | 0 | 1 | 1.25 | 1 | – |" in table and "| 2023-05 | 1 | 0 | – | – | – | – |" in table
+    assert "PII redacted (2023-04): EMAIL_ADDRESS, PERSON, SECRET." in card
+    assert "PII redacted (2023-05): EMAIL_ADDRESS, SECRET." in card
+    assert "Names (PERSON) were **not** redacted in 2023-05" in card
 
 
 def test_a_card_over_files_of_two_schemas_is_refused(tmp_path):

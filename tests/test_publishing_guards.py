@@ -80,6 +80,20 @@ def test_run_without_landing_files_is_refused_before_anything_is_written(data_di
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("content", [b"", b"garbage\n{}\n"], ids=["empty file", "garbage only"])
+def test_run_without_a_valid_log_line_is_refused_like_a_month_without_files(data_dir, content):
+    (data_dir / "landing" / "2023-04").mkdir(parents=True)
+    (data_dir / "landing" / "2023-04" / "requests-000.jsonl").write_bytes(content)
+    result = cli(data_dir).invoke(main, ["run", "--months", "2023-04"])
+    assert result.exit_code == 1, result.output
+    assert "no valid log line" in result.output and "--allow-empty" in result.output
+    assert not (data_dir / "warehouse").exists() and not (data_dir / "release").exists()
+    assert "Traceback" not in result.output
+    allowed = cli(data_dir).invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"])
+    assert allowed.exit_code == 0, allowed.output
+    assert Warehouse(data_dir).read_table("raw_logs", "2023-04").num_rows == 0
+
+
 def test_allow_empty_makes_an_empty_month_on_request(data_dir):
     result = cli(data_dir).invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"])
     assert result.exit_code == 0, result.output
@@ -92,3 +106,19 @@ def test_publication_does_not_run_after_a_failed_month(data_dir):
     assert result.exit_code == 1, result.output
     assert "== publication: FAILED" in result.output and "skipped: 2023-04 ingestion, 2023-04 failed" in result.output
     assert not (data_dir / "release").exists()
+
+
+def test_the_dagster_home_databases_are_owner_only(data_dir):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        result = cli(data_dir).invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    home = data_dir / "dagster_home"
+    modes = {str(p.relative_to(home)): stat.S_IMODE(p.stat().st_mode) for p in [home, *home.rglob("*")] if not p.is_symlink()}
+    assert any(name.endswith(".db") for name in modes), modes  # SQLite run and event storage
+    assert {n: m for n, m in modes.items() if m != (0o700 if (home / n).is_dir() else 0o600)} == {}

@@ -16,6 +16,7 @@ from wildchat_dagster.assets.release import release_splits
 from wildchat_dagster.core.release.splits import (
     RELEASE_SCHEMA,
     conversation_hash,
+    release_table,
     schema_differences,
     split_release,
     to_release_row,
@@ -331,13 +332,33 @@ def test_great_expectations_catch_a_wrong_split_and_month():
 
     nontoxic, toxic, _ = split_release(month_rows())
     passed, results = run_expectations(release_frame(nontoxic), release_expectations(MONTH, toxic=False), "nontoxic")
-    assert passed and len(results) == 12
+    assert passed and len(results) == 15
     late = to_release_row(moderated([("user", "a"), ("assistant", "b")], start=dt.datetime(2023, 5, 1, 0, 1, tzinfo=UTC)))
     passed, results = run_expectations(release_frame(nontoxic + toxic + [late]), release_expectations(MONTH, toxic=False), "mixed")
     failed = {r.expectation: r.observed for r in results if not r.success}
     assert not passed
     assert set(failed) == {"ExpectColumnValuesToBeInSet(toxic)", "ExpectColumnValuesToBeInSet(timestamp_month)"}
     assert failed["ExpectColumnValuesToBeInSet(timestamp_month)"]["partial_unexpected_list"] == ["2023-05"]
+
+
+def test_identical_conversations_share_a_hash_and_pass_the_expectations(tmp_path):
+    """The WildChat card: conversation_hash is not unique (equal content, equal hash); each
+    conversation's last request is, so its turn_identifier is unique within a split."""
+    from wildchat_dagster.core.release.expectations import release_expectations, release_frame, run_expectations
+    from wildchat_dagster.core.release.month import stored_release_frame
+
+    rows = [moderated([("user", "Who are you?"), ("assistant", "I am ChatGPT.")], ip=f"198.51.100.{i}") for i in range(3)]
+    nontoxic, _, _ = split_release(rows)
+    assert len({r["conversation_hash"] for r in nontoxic}) == 1
+    path = tmp_path / "nontoxic.parquet"
+    pq.write_table(release_table(nontoxic), path)
+    for frame in (release_frame(nontoxic), stored_release_frame(path)):
+        passed, results = run_expectations(frame, release_expectations(MONTH, toxic=False), "who")
+        assert passed, [r for r in results if not r.success]
+    # The same conversation twice in a split is caught by its last round's identifier.
+    passed, results = run_expectations(release_frame(nontoxic + nontoxic[:1]), release_expectations(MONTH, toxic=False), "twice")
+    assert not passed
+    assert {r.expectation for r in results if not r.success} == {"ExpectColumnValuesToBeUnique(last_turn_identifier)"}
 
 
 def test_streamed_splits_equal_the_one_table_write_and_any_batch_size(data_dir):

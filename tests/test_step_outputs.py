@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from wildchat_dagster.assets.checks import RawIpsFound
 from wildchat_dagster.assets.stage import StageRun
@@ -30,8 +33,66 @@ def test_a_shard_steps_counts_round_trip_through_the_bucket(tmp_path):
     manager.handle_output(written, counts)
 
     stored = [p for p in layout.step_outputs_dir.rglob("*") if p.is_file()]
-    assert [p.name for p in stored] == ["result.pickle"] and "run-1" in str(stored[0])
+    assert [p.name for p in stored] == ["result.json"] and "run-1" in str(stored[0])
     # A fresh manager (another process, another machine) reads what this one wrote.
     reader = SharedStepOutputs(data_dir=str(layout.root)).create_io_manager(dg.build_init_resource_context())
     loaded = reader.load_input(dg.build_input_context(upstream_output=written))
     assert loaded == counts and StageRun.from_dict(loaded) == run
+
+
+def _manager(tmp_path):
+    layout = DataLayout(f"memory://bucket-{uuid.uuid4().hex[:8]}/prefix", local_dir=tmp_path / "local")
+    return layout, SharedStepOutputs(data_dir=str(layout.root)).create_io_manager(dg.build_init_resource_context())
+
+
+def test_shard_plans_and_stage_runs_travel_as_json_and_nothing_else_is_stored(tmp_path):
+    from collections import Counter
+
+    from wildchat_dagster.assets.stage import Shard, StageRun
+
+    layout, manager = _manager(tmp_path)
+    run = StageRun(conversations=3, counts={"entities": Counter({"PERSON": 2}), "seen": {("a", 1)}, 7: "x"},
+                   check_totals={"check": {"unscreened": {"Russian"}}}, seconds=1.5)
+    value = [(Shard(1, 0, 10, 5), run), (Shard(2, 10, 12, 5), {"plain": [1, 2.5, None]})]
+    written = dg.build_output_context(run_id="run-2", step_key="process_shard", name="result")
+    manager.handle_output(written, value)
+    (stored,) = [p for p in layout.step_outputs_dir.rglob("*") if p.is_file()]
+    assert stored.name == "result.json" and json.loads(stored.read_text())  # plain JSON on the bucket
+    assert manager.load_input(dg.build_input_context(upstream_output=written)) == value
+    with pytest.raises(TypeError, match="step output process_shard.other cannot be stored: .*Path is not JSON data"):
+        manager.handle_output(dg.build_output_context(run_id="run-2", step_key="process_shard", name="other"), Path("/x"))
+
+
+def test_a_pickle_or_an_unknown_type_in_the_bucket_is_refused_never_run(tmp_path):
+    import pickle
+
+    layout, manager = _manager(tmp_path)
+    written = dg.build_output_context(run_id="run-3", step_key="plan", name="result")
+    manager.handle_output(written, {"ok": 1})
+    (stored,) = [p for p in layout.step_outputs_dir.rglob("*") if p.is_file()]
+    for planted in (pickle.dumps({"ok": 1}), json.dumps({"__dataclass__": "Popen", "fields": {"args": "true"}}).encode()):
+        stored.write_bytes(planted)
+        with pytest.raises(ValueError, match="is not a step output this code wrote"):
+            manager.load_input(dg.build_input_context(upstream_output=written))
+
+
+@pytest.mark.slow
+def test_every_sharded_stage_passes_its_step_values_as_json(data_dir, monkeypatch):
+    """A small month in shards, its step outputs through the JSON manager (what an object-store root uses)."""
+    from wildchat_dagster.definitions import ASSET_MODULES
+    from wildchat_dagster.kit.synthetic.generator import generate_landing
+    from wildchat_dagster.stages import Stage
+
+    month = "2023-04"
+    generate_landing(data_dir, [month], 30, seed=5, short=True)
+    monkeypatch.setenv("WILDCHAT_BATCH_ROWS", "10")
+    monkeypatch.setenv("WILDCHAT_SHARD_ROWS", "10")
+    layout = DataLayout(data_dir)
+    bucket = f"memory://steps-{uuid.uuid4().hex[:8]}"
+    resources = default_resources(layout) | {"io_manager": SharedStepOutputs(data_dir=bucket)}
+    selection = dg.AssetSelection.assets(Stage.MODERATED_CONVERSATIONS).upstream().required_multi_asset_neighbors()
+    result = dg.materialize([*dg.load_assets_from_modules(ASSET_MODULES), *dg.load_asset_checks_from_modules(ASSET_MODULES)],
+                            selection=selection, partition_key=month, resources=resources)
+    assert result.success
+    stored = [p for p in DataLayout(bucket).step_outputs_dir.rglob("*") if p.is_file()]
+    assert len(stored) >= 8 and all(p.suffix == ".json" for p in stored)

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from wildchat_dagster.core.release.templates_split import cap_template_clusters
-from wildchat_dagster.core.reporting.templates import TemplateIndex, flag_month, index_for, largest_clusters
+from wildchat_dagster.core.reporting.templates import TemplateIndex, exact_key, flag_month, index_for, largest_clusters
 
 TEMPLATE = ("I want you to act as a storyteller. You will come up with entertaining stories that are engaging, "
             "imaginative and captivating for the audience. It can be fairy tales, educational stories or any other "
@@ -56,7 +56,7 @@ def test_filled_in_templates_cluster_and_real_distinct_prompts_do_not(real_promp
 
 def test_the_index_grows_month_by_month_and_a_rerun_rebuilds_the_same_clusters(tmp_path, real_prompts):
     stored: dict[str, list[dict]] = {}
-    path = tmp_path / "index.pickle"
+    path = tmp_path / "index.npz"
 
     def run(month: str, texts: list[str], offset: int) -> tuple[list[dict], str]:
         earlier = sorted(m for m in stored if m < month)
@@ -84,9 +84,9 @@ def test_a_month_run_out_of_order_rebuilds_from_the_stored_signatures(tmp_path, 
     stored = {}
     index, _ = index_for(None, [], lambda m: [])
     stored["2023-04"] = flag_month(index, "2023-04", _prompts("2023-04", [TEMPLATE.format(s) for s in SLOTS[:3]]))
-    index.save(tmp_path / "index.pickle")
+    index.save(tmp_path / "index.npz")
     # Another month was added meanwhile: the saved index no longer holds exactly April.
-    saved = TemplateIndex.load(tmp_path / "index.pickle")
+    saved = TemplateIndex.load(tmp_path / "index.npz")
     flag_month(saved, "2023-06", _prompts("2023-06", real_prompts[:5]))
     rebuilt, mode = index_for(saved, ["2023-04"], lambda m: stored[m])
     assert mode == "rebuilt from 1 earlier months" and rebuilt.months == ["2023-04"]
@@ -112,3 +112,40 @@ def test_the_derived_split_caps_each_template_cluster_deterministically():
     assert again.equals(kept)
     untouched, none = cap_template_clusters(release, prompts, max_per_cluster=3, min_cluster_size=11)
     assert none == 0 and untouched.num_rows == 12
+
+
+class _Planted:
+    """A pickle that touches a file when unpickled: what a writer of the bucket could plant."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (type(self.marker).touch, (self.marker,))
+
+
+def test_the_saved_index_is_data_read_back_exactly_and_a_planted_pickle_never_runs(tmp_path, real_prompts):
+    import pickle
+
+    index, _ = index_for(None, [], lambda m: [])
+    flag_month(index, "2023-04", _prompts("2023-04", [TEMPLATE.format(s) for s in SLOTS] + real_prompts[:30]))
+    path = tmp_path / "index.npz"
+    index.save(path)
+    loaded = TemplateIndex.load(path)
+    assert (loaded.months, loaded.cluster_of, loaded.by_exact, loaded.sizes) == (
+        index.months, index.cluster_of, index.by_exact, index.sizes)
+    assert dict(loaded.cluster_months) == dict(index.cluster_months)
+    assert {k: loaded.lsh.keys.get(k) for k in index.cluster_of} == {k: index.lsh.keys.get(k) for k in index.cluster_of}
+
+    def may():
+        return _prompts("2023-05", [TEMPLATE.format(SLOTS[0])] + real_prompts[30:40], 500)
+
+    # The next month clusters the same on the loaded index as on the one in memory (the template joins April's).
+    assert flag_month(loaded, "2023-05", may()) == flag_month(index, "2023-05", may())
+    assert loaded.sizes == index.sizes and loaded.sizes[index.by_exact[exact_key(TEMPLATE.format(SLOTS[0]))]] == len(SLOTS) + 1
+
+    marker = tmp_path / "code-ran"
+    path.write_bytes(pickle.dumps(_Planted(marker)))
+    assert TemplateIndex.load(path) is None and not marker.exists()  # refused: rebuilt from the stored months
+    path.write_bytes(b"not an index")
+    assert TemplateIndex.load(path) is None

@@ -168,7 +168,10 @@ def import_release(files: tuple[str, ...], data_dir: str | None) -> None:
     into request logs in landing/<month>/import-<file>.jsonl, to re-run the pipeline over them."""
     from wildchat_dagster.core.ingestion.import_release import SKIP_REASONS, import_files
 
-    summary = import_files([Path(f) for f in files], _layout(data_dir))
+    try:
+        summary = import_files([Path(f) for f in files], _layout(data_dir))
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
     click.echo(f"rows read: {summary.rows}, conversations imported: {summary.conversations}")
     for month, logs in sorted(summary.logs_by_month.items()):
         click.echo(f"  {month}: {logs} request logs")
@@ -177,6 +180,8 @@ def import_release(files: tuple[str, ...], data_dir: str | None) -> None:
     months = sorted(summary.logs_by_month)
     if months:
         click.echo(f"next: wildchat-dagster run --months {months[0]}:{months[-1]}")
+    if empty := [record["source"] for record in summary.files if not record["logs_by_month"]]:
+        raise click.ClickException(f"nothing imported from {', '.join(empty)}: every row was skipped (reasons above)")
 
 
 @main.command()

@@ -24,6 +24,8 @@ import psutil
 import sqlalchemy.orm  # noqa: F401  imported whole before runs start in worker threads (a lazy import raced there)
 from filelock import FileLock
 
+from wildchat_dagster.core.storage.warehouse import restrict_to_owner
+
 PROCESS_TAG = "wildchat/process"  # host:pid:start-time of the process executing the run in-process
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 # Every status a run can still leave (MANAGED: an old status no run reaches any more, as in Dagster's own list).
@@ -64,6 +66,7 @@ def open_instance(home: Path) -> dg.DagsterInstance:
         instance.get_runs(limit=1)
         instance.event_log_storage.get_concurrency_keys()
         instance.all_instigator_state()
+        restrict_to_owner(home)  # run history, event logs and step outputs: 0600 files, 0700 folders
     return instance
 
 

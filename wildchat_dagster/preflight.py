@@ -17,6 +17,7 @@ from wildchat_dagster import settings
 from wildchat_dagster.core.geo.ip_hashing import MIN_KEY_LENGTH, read_key_file
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.instance import instance_config
+from wildchat_dagster.resources import pii_redactor
 from wildchat_dagster.settings import (
     DETOXIFY_CHECKPOINT_ENV,
     DETOXIFY_CONFIG_DIR_ENV,
@@ -41,10 +42,11 @@ def configuration_problems(layout: DataLayout, months: list[str], variables: Map
         for name in unknown_variables(variables)
     ]
     try:
-        start = Settings.from_environ(variables).start_month
+        parsed = Settings.from_environ(variables)
+        start, redact_person = parsed.start_month, parsed.redact_person
     except SettingsError as error:
         problems += str(error).splitlines()
-        start = None
+        start, redact_person = None, False
     if start and (early := [m for m in months if m < start]):
         problems.append(f"{', '.join(early)} precede{'s' if len(early) == 1 else ''} {START_MONTH_ENV}={start}: "
                         f"set {START_MONTH_ENV} to {min(early)} or earlier")
@@ -52,6 +54,8 @@ def configuration_problems(layout: DataLayout, months: list[str], variables: Map
         instance_config(variables)
     except ValueError as error:
         problems.append(str(error))
+    if redact_person and pii_redactor.installed_english_model() is None:
+        problems.append(pii_redactor.PERSON_WITHOUT_MODEL)
     unwritable = _writable_problems(layout)
     problems += unwritable or _key_problems(layout, variables.get(IP_HASH_KEY_ENV))  # the key file lives in that folder
     if (checkpoint := variables.get(DETOXIFY_CHECKPOINT_ENV)) and not Path(checkpoint).is_file():

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from wildchat_dagster.core.ingestion.raw_logs import month_has_valid_log
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.core.storage.warehouse import Warehouse, restrict_to_owner
 from wildchat_dagster.freshness import plan_run
 from wildchat_dagster.instance import GENERATED_MARK, instance_yaml
 from wildchat_dagster.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
@@ -234,6 +235,12 @@ def run_months(
                 f"no landing files (*.jsonl, *.jsonl.gz) in {folders}: nothing was run. "
                 "Pass --allow-empty to materialize empty months on purpose."
             )
+        if invalid := [m for m in months if not month_has_valid_log(warehouse, m)]:
+            folders = ", ".join(str(warehouse.layout.landing_month_dir(m)) for m in invalid)
+            raise RunRefused(
+                f"no valid log line in {folders} (files empty, or every line breaks the raw-log contract): "
+                "nothing was run. Pass --allow-empty to materialize empty months on purpose."
+            )
 
     outcomes: list[RunOutcome] = []
 
@@ -308,4 +315,5 @@ def run_months(
     elif publish:
         ran = {asset for outcome in outcomes for asset in outcome.due}
         execute(defs.resolve_job_def("publication"), publish, "publication", None, also_due=ran)
+    restrict_to_owner(home)  # the runs' own event-log databases, created since the instance opened
     return outcomes

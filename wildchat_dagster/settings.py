@@ -30,6 +30,7 @@ SHARD_ROWS_ENV = "WILDCHAT_SHARD_ROWS"
 EXECUTOR_ENV = "WILDCHAT_EXECUTOR"
 MAX_CONCURRENT_ENV = "WILDCHAT_MAX_CONCURRENT"
 IP_HASH_KEY_ENV = "WILDCHAT_IP_HASH_KEY"
+REDACT_PERSON_ENV = "WILDCHAT_REDACT_PERSON"
 DETOXIFY_CHECKPOINT_ENV = "WILDCHAT_DETOXIFY_CHECKPOINT"
 DETOXIFY_CONFIG_DIR_ENV = "WILDCHAT_DETOXIFY_CONFIG_DIR"
 POSTGRES_URL_ENV = "WILDCHAT_POSTGRES_URL"  # postgresql+psycopg2://user:password@host:5432/dagster
@@ -57,6 +58,7 @@ VARIABLES: dict[str, str] = {
     SHARD_ROWS_ENV: f"conversations per shard step of geo, language, redaction, moderation (default {DEFAULT_SHARD_ROWS})",
     EXECUTOR_ENV: "step executor: in_process (default) or multiprocess (a month's shards on several cores)",
     MAX_CONCURRENT_ENV: "steps at once under the multiprocess executor (default: the cores)",
+    REDACT_PERSON_ENV: "redact names (PERSON): on (default, needs a spaCy NER model) or off",
     IP_HASH_KEY_ENV: f"HMAC key for hashed_ip, at least {MIN_KEY_LENGTH} bytes (else the key file)",
     DETOXIFY_CHECKPOINT_ENV: "local Detoxify checkpoint (.ckpt)",
     DETOXIFY_CONFIG_DIR_ENV: "directory with config.json and tokenizer files of the checkpoint's base model",
@@ -70,6 +72,7 @@ OPTIONS = {
     "data_dir": DATA_DIR_ENV, "local_dir": LOCAL_DIR_ENV, "start_month": START_MONTH_ENV,
     "release_schema": RELEASE_SCHEMA_ENV, "release_license": RELEASE_LICENSE_ENV, "batch_rows": BATCH_ROWS_ENV,
     "shard_rows": SHARD_ROWS_ENV, "executor": EXECUTOR_ENV, "max_concurrent": MAX_CONCURRENT_ENV,
+    "redact_person": REDACT_PERSON_ENV,
     "detoxify_checkpoint": DETOXIFY_CHECKPOINT_ENV, "detoxify_config_dir": DETOXIFY_CONFIG_DIR_ENV,
     "dagster_home": DAGSTER_HOME_ENV,
 }
@@ -114,6 +117,7 @@ class Settings:
     shard_rows: int = field(init=False)
     executor: str = field(init=False)
     max_concurrent: int | None = field(init=False)  # steps at once under the multiprocess executor
+    redact_person: bool = field(init=False)  # names redacted (needs a spaCy NER model) unless said "off"
     detoxify_checkpoint: str | None = field(init=False)
     detoxify_config_dir: str | None = field(init=False)
     dagster_home: str | None = field(init=False)
@@ -162,6 +166,8 @@ class Settings:
                 EXECUTOR_ENV, v.strip().lower().replace("-", "_"), EXECUTORS))),
             "max_concurrent": parse(MAX_CONCURRENT_ENV, str(os.cpu_count() or 1),
                                     lambda v: _positive_int(MAX_CONCURRENT_ENV, v)) if executor == "multiprocess" else None,
+            "redact_person": parse(REDACT_PERSON_ENV, "on", lambda v: _choice(
+                REDACT_PERSON_ENV, v.strip().lower(), ("on", "off")) == "on"),
             "detoxify_checkpoint": given.get(DETOXIFY_CHECKPOINT_ENV),
             "detoxify_config_dir": given.get(DETOXIFY_CONFIG_DIR_ENV),
             "dagster_home": given.get(DAGSTER_HOME_ENV),

@@ -113,8 +113,8 @@ def _preview(rows: list[dict], absorbed: bool) -> str:
     """The first conversations without their text: content is not redacted yet."""
     header = ["conversation_id", "timestamp", "model", "turn", "logs"] + (["absorbed", "retries"] if absorbed else [])
     return markdown_table(header, [
-        [r["conversation_id"], r["timestamp"].isoformat(), r["model"], r["turn"], len(r["log_ids"])]
-        + ([len(r["absorbed_conversation_ids"]), len(r["retry_log_ids"])] if absorbed else [])
+        [r["conversation_id"], r["timestamp"].isoformat() if r["timestamp"] else None, r["model"], r["turn"], len(r["log_ids"] or [])]
+        + ([len(r["absorbed_conversation_ids"] or []), len(r["retry_log_ids"] or [])] if absorbed else [])
         for r in rows[:10]
     ])
 

@@ -14,7 +14,7 @@ from wildchat_dagster.assets.stage import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.core.language.detection import tag_languages
 from wildchat_dagster.core.language.scripts import NOLANG
 from wildchat_dagster.core.language.stats import LanguageResult
-from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
+from wildchat_dagster.core.reporting.tables import EMPTY_CELL, counts_table, markdown_table
 from wildchat_dagster.core.stats import StageResult, total
 from wildchat_dagster.stages import Stage
 
@@ -26,8 +26,8 @@ EVERY_UTTERANCE_HAS_LANGUAGE = "every_utterance_has_language"
 def _preview(rows: list[dict], limit: int = 5) -> str:
     # No text: this stage runs before PII redaction, and metadata lands in Dagster's event log.
     return markdown_table(["conversation_id", "language", "turn languages", "characters"], [
-        [row["conversation_id"], row["language"], ", ".join(u["language"] for u in row["conversation"]),
-         sum(len(u["content"] or "") for u in row["conversation"])]
+        [row["conversation_id"], row["language"], ", ".join(u["language"] or EMPTY_CELL for u in row["conversation"] or []),
+         sum(len(u["content"] or "") for u in row["conversation"] or [])]
         for row in rows[:limit]
     ])
 

@@ -87,7 +87,9 @@ def lineage_index(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             "dagster/row_count": table.num_rows,
             "path": dg.MetadataValue.path(str(path)),
             "preview": dg.MetadataValue.table(
-                records=[dg.TableRecord({k: v for k, v in r.items() if v is not None}) for r in preview],
+                # Every record keeps every column (Dagster requires the same fields): a lost log's
+                # log_id or an excluded conversation's split is a null cell, not a missing one.
+                records=[dg.TableRecord(r) for r in preview],
                 schema=dg.TableSchema(columns=[dg.TableColumn(c, "string" if c != "round" else "int") for c in PREVIEW_COLUMNS]),
             ),
         },

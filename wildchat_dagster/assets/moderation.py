@@ -243,10 +243,10 @@ def _coverage_metadata(coverage: dict) -> dict:
 def _preview(preview_rows: list[dict]) -> str:
     rows = []
     for row in preview_rows[:PREVIEW_ROWS]:
-        utterances = row["conversation"]
+        utterances = row["conversation"] or []
         flagged = sum(bool((u["openai_moderation"] or {}).get("flagged")) for u in utterances)
-        toxicity = [u["detoxify_moderation"]["toxicity"] for u in utterances if u["detoxify_moderation"]]
-        profanity = [u["profanity_score"] for u in utterances if u.get("profanity_score") is not None]
+        toxicity = [t for u in utterances if (t := (u["detoxify_moderation"] or {}).get("toxicity")) is not None]
+        profanity = [u["profanity_score"] for u in utterances if u["profanity_score"] is not None]
         rows.append([row["conversation_id"], row["turn"], row["toxic"], row["excluded_reason"] or "",
                      flagged, _fmt(toxicity), _fmt(profanity)])
     header = ["conversation_id", "turns", "toxic", "excluded", "openai flagged", "max toxicity", "max profanity"]

@@ -20,9 +20,21 @@ LANDING_FINGERPRINT = "landing_fingerprint"
 
 class RawLogsConfig(dg.Config):
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES  # longer lines are rejected as too_large
-    # A month without landing files is almost always a moved or unmounted folder, and writing it
-    # empty would replace a published month: only an explicit request makes an empty month.
+    # A month without landing files, or whose files hold no valid log (empty, truncated, garbage), is
+    # almost always a fault upstream, and writing it empty would replace a published month: only an
+    # explicit request makes an empty month.
     allow_empty_month: bool = False
+
+
+def _refuse_no_valid_log(store, month: str, parses) -> None:
+    lines = sum(p.lines for p in parses)
+    reasons = Counter(r["reason"] for p in parses for r in p.rejected)
+    rejected = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common()) or "none"
+    raise dg.Failure(
+        f"no valid log line in {store.layout.landing_month_dir(month)} ({len(parses)} file(s), {lines} lines; "
+        f"rejected: {rejected}): nothing was written. "
+        "To materialize an empty month on purpose, pass --allow-empty (run config allow_empty_month: true)."
+    )
 
 
 @dg.multi_asset(
@@ -80,6 +92,8 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
             ),
             sink=sink,
         )
+        if files and not (written or pending) and not config.allow_empty_month:
+            _refuse_no_valid_log(store, month, parses)  # raised inside the writer: nothing is published
         if pending or not written:
             write(pa.Table.from_pylist(pending, schema=RAW_LOGS))
     valid = written + len(pending)

@@ -63,8 +63,8 @@ PLACEHOLDERS_CHECK = BatchCheck(PLACEHOLDERS_WELL_FORMED, lambda batch: placehol
 
 def _preview(rows: list[dict], limit: int = 8) -> str:
     # Which turns changed and how, never the values themselves.
-    shown = [[row["conversation_id"], i, u["role"], ", ".join(u["redacted_entities"])]
-             for row in rows for i, u in enumerate(row["conversation"]) if u["redacted"]][:limit]
+    shown = [[row["conversation_id"], i, u["role"], ", ".join(u["redacted_entities"] or [])]
+             for row in rows for i, u in enumerate(row["conversation"] or []) if u["redacted"]][:limit]
     return markdown_table(["conversation_id", "turn", "role", "replacements"], shown) if shown else "no turn redacted"
 
 
@@ -77,6 +77,9 @@ def _files(step: StepContext, kind: str, shard: Shard | None = None):
 
 
 def _redactor(step: StepContext):
+    # A UI launch skips the CLI's preflight: names asked for without a model to find them fail here.
+    if problem := step.resources.pii_redactor.person_without_model():
+        raise dg.Failure(problem)
     return step.resources.pii_redactor.get_redactor()
 
 
@@ -181,6 +184,7 @@ def redaction_metadata(
         "seconds": round(seconds, 2),
         "ner_models": dg.MetadataValue.json(config["ner_models"]),
         "ner_model_note": config["ner_model_note"],
+        "entity_types_redacted": dg.MetadataValue.json(config["entities"]),
         "redactor_configuration": dg.MetadataValue.json(config),
         "preview": dg.MetadataValue.md(_preview(preview_rows)),
     }

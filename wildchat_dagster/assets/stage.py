@@ -20,6 +20,7 @@ import pyarrow as pa
 from wildchat_dagster.core.stats import StageResult
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_writer
+from wildchat_dagster.resources.step_outputs import step_output_value
 from wildchat_dagster.schema import STAGE_SCHEMAS
 
 
@@ -43,6 +44,7 @@ class BatchCheck:
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
 
 
+@step_output_value
 @dataclass
 class StageRun:
     """What streaming a partition through a stage gave: the core's result and the checks' totals, merged.
@@ -113,6 +115,7 @@ def figures_metadata(figures: StageResult) -> dict[str, Any]:
             for name, value in figures.figures().items()}
 
 
+@step_output_value
 @dataclass(frozen=True)
 class Shard:
     """Upstream rows [start, stop) of a month: a contiguous range, starting at a batch boundary."""

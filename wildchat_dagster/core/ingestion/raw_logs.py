@@ -242,6 +242,26 @@ def read_landing_month(
     return parses
 
 
+class _FirstValidLog(Exception):
+    """Ends a scan at the first valid log (see month_has_valid_log)."""
+
+
+def month_has_valid_log(warehouse: Warehouse, month: str, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> bool:
+    """Whether any landing file of `month` holds a contract-valid log: reads up to the first one,
+    so a normal month costs its first line, a month of empty files or garbage its whole size.
+    A file that cannot be read counts as maybe: ingestion then fails on it, naming it."""
+
+    def found(rows: list[dict]) -> None:
+        raise _FirstValidLog
+
+    try:
+        for path in warehouse.landing_files(month):
+            read_landing_file(path, month, str(warehouse.root), max_record_bytes, sink=found, sink_rows=1)
+    except (_FirstValidLog, OSError):
+        return True
+    return False
+
+
 def parse_month(
     warehouse: Warehouse, month: str, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 ) -> tuple[list[dict], list[dict]]:

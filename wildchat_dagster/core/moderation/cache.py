@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -43,7 +44,11 @@ class ModerationCache:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Owner-only before SQLite opens it (it creates files as the umask allows): it holds moderated texts' results.
+        os.chmod(self.path.parent, 0o700)
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(self.path, 0o600)
         self._lock = threading.Lock()
         # Autocommit mode: transactions are begun explicitly (BEGIN IMMEDIATE) in put_many.
         self._db = sqlite3.connect(

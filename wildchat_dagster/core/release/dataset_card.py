@@ -10,12 +10,14 @@ from the manifest and the monthly statistics: nothing is typed by hand.
 
 from __future__ import annotations
 
+import math
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
 from wildchat_dagster.core.release.splits import RELEASE_SPLITS
-from wildchat_dagster.core.reporting.tables import markdown_table
+from wildchat_dagster.core.reporting.tables import EMPTY_CELL, markdown_table
 from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
 from wildchat_dagster.core.storage.warehouse import read_parquet_schema
 from wildchat_dagster.stages import Stage
@@ -92,8 +94,22 @@ def card_yaml(schema: pa.Schema, sizes: dict[str, dict], license: str, pretty_na
     }
 
 
-def _round(value, digits: int = 2):
-    return round(value, digits) if isinstance(value, int | float) else value
+def _number(value, digits: int = 2):
+    """A statistic as a number; a missing one (no monthly_stats, an empty month) as a dash, never `None`."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return EMPTY_CELL
+    return round(value, digits) if isinstance(value, float) else value
+
+
+def _redaction_lines(redaction: dict[str, dict | None]) -> list[str]:
+    """Which entity types were redacted, month by month, and where names were not."""
+    by_types: dict[tuple, list[str]] = {}
+    for month, record in redaction.items():
+        by_types.setdefault(tuple(sorted(record["entity_types"])) if record else (), []).append(month)
+    lines = [f"PII redacted ({', '.join(months)}): {', '.join(types) or 'not recorded'}." for types, months in by_types.items()]
+    if without := [m for m, r in redaction.items() if r and "PERSON" not in r["entity_types"]]:
+        lines.append(f"Names (PERSON) were **not** redacted in {', '.join(without)} (switched off).")
+    return lines
 
 
 def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict], license: str = DEFAULT_LICENSE,
@@ -113,8 +129,8 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
     screening = manifest.get("sexual_minors_screening", {})
     month_rows = [[m, (manifest["files"]["nontoxic"].get(m) or {}).get("rows", 0),
                    (manifest["files"]["toxic"].get(m) or {}).get("rows", 0),
-                   summaries.get(m, {}).get("users"), _round(summaries.get(m, {}).get("mean_turns")),
-                   summaries.get(m, {}).get("languages"), _round(summaries.get(m, {}).get("user_tokens_mean"), 1),
+                   _number(summaries.get(m, {}).get("users")), _number(summaries.get(m, {}).get("mean_rounds")),
+                   _number(summaries.get(m, {}).get("languages")), _number(summaries.get(m, {}).get("user_tokens_mean"), 1),
                    "yes" if m in screening.get("months_screened", []) else "no"]
                   for m in manifest.get("months", [])]
     systems = [[stage, name, value] for stage, values in manifest.get("systems", {}).items()
@@ -148,6 +164,8 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
         "Every user turn was redacted for PII and secrets and every utterance moderated by the models listed "
         "below. Conversations with an OpenAI `sexual/minors` flag are excluded; months without OpenAI "
         f"moderation could not be screened for it: {', '.join(screening.get('months_not_screened', [])) or 'none'}.",
+        "",
+        *_redaction_lines(manifest.get("redaction") or {}),
         "",
         "## Models, databases and settings",
         "",

@@ -98,8 +98,9 @@ def first_rows(path: StoragePath, rows: int, columns: list[str]) -> pd.DataFrame
 
 def stored_release_frame(path: StoragePath) -> pd.DataFrame:
     """expectations.release_frame's columns, read from a written split file without its texts."""
-    df = _query(path, """SELECT conversation_hash, model, strftime(timestamp, '%Y-%m') AS timestamp_month, turn,
-                                language, toxic, len(conversation) AS utterances,
+    df = _query(path, """SELECT conversation_hash, conversation[-1].turn_identifier AS last_turn_identifier, model,
+                                strftime(timestamp, '%Y-%m') AS timestamp_month, turn,
+                                language, toxic, redacted, len(conversation) AS utterances,
                                 len(openai_moderation) AS openai_moderation_entries,
                                 len(detoxify_moderation) AS detoxify_moderation_entries FROM {file}""")
-    return df.astype({"turn": "Int64", "utterances": "Int64"})
+    return df.astype({"turn": "Int64", "utterances": "Int64", "last_turn_identifier": "Int64"})

@@ -238,6 +238,16 @@ def toxicity_screening(months: list[str], provenance: dict[str, dict]) -> dict:
     }
 
 
+def redaction_by_month(months: list[str], provenance: dict[str, dict]) -> dict[str, dict | None]:
+    """Per month, the entity types the redaction stage redacted and its NER models (None: not recorded)."""
+    found = {}
+    for month in months:
+        metadata = provenance.get(month, {}).get("upstream", {}).get(Stage.REDACTED_CONVERSATIONS, {}).get("metadata", {})
+        types = metadata.get("entity_types_redacted")
+        found[month] = {"entity_types": list(types), "ner_models": metadata.get("ner_models") or {}} if types else None
+    return found
+
+
 def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_version: str, release_systems: dict[str, str]) -> dict:
     """The release manifest: every published file with rows and sha256, totals, systems, settings, counts."""
     months = published_months(layout)
@@ -279,6 +289,7 @@ def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_ver
         "dataset": "WildChat-shaped release",
         "sexual_minors_screening": {"months_screened": screened, "months_not_screened": [m for m in months if m not in screened]},
         "toxicity_screening": toxicity_screening(months, provenance),
+        "redaction": redaction_by_month(months, provenance),
         "pipeline_version": pipeline_version,
         "schema": ", ".join(f"{release_schema(s).dataset} features" for s in schemas or [DEFAULT_RELEASE_SCHEMA]),
         "release_schema": schemas,

@@ -29,8 +29,8 @@ def _numeric_columns(width: int, rows: Sequence[Sequence]) -> list[bool]:
 
 
 def _markdown_cell(value) -> str:
-    # One line per row and no stray column breaks, whatever the cell holds.
-    return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    # One line per row and no stray column breaks, whatever the cell holds; a null is a dash, not "None".
+    return EMPTY_CELL if value is None else str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence], numeric: Sequence[bool] | None = None) -> str:

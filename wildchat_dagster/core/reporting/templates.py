@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import pickle
+import io
 import re
+import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -94,12 +95,59 @@ class TemplateIndex:
         return cluster
 
     def save(self, path: StoragePath) -> None:
-        atomic_write_bytes(path, pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+        """The index as plain arrays (npz, no pickle: the data root may be a shared bucket): each
+        LSH-indexed prompt's band keys, and the cluster tables."""
+        keys = list(self.cluster_of)
+        bands = b"".join(b"".join(self.lsh.keys.get(k)) for k in keys)
+        pairs = [(c, m) for c, months in self.cluster_months.items() for m in sorted(months)]
+        arrays = {
+            "months": _strings(self.months),
+            "lsh_keys": _strings(keys),
+            "lsh_bands": np.frombuffer(bands, dtype="<u8").reshape(len(keys), self.lsh.b),
+            "lsh_clusters": _strings(self.cluster_of.values()),
+            "exact_keys": _strings(self.by_exact), "exact_clusters": _strings(self.by_exact.values()),
+            "size_clusters": _strings(self.sizes), "sizes": np.array(list(self.sizes.values()), dtype=np.int64),
+            "month_clusters": _strings(c for c, _ in pairs), "month_months": _strings(m for _, m in pairs),
+        }
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        atomic_write_bytes(path, buffer.getvalue())
 
     @staticmethod
     def load(path: StoragePath) -> TemplateIndex | None:
-        # Our own file, in the owner-only warehouse, written by save().
-        return pickle.loads(path.read_bytes()) if path.exists() else None
+        """The saved index, or None (then rebuilt from the stored months) when missing or not one
+        that save() wrote: arrays only, never objects (allow_pickle=False), shapes checked."""
+        if not path.exists():
+            return None
+        try:
+            with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as saved:
+                a = {name: saved[name] for name in _SAVED_ARRAYS}
+            index = TemplateIndex(months=a["months"].tolist())
+            bands = a["lsh_bands"]
+            if bands.dtype != np.dtype("<u8") or bands.shape != (len(a["lsh_keys"]), index.lsh.b):
+                raise ValueError(f"band keys of shape {bands.shape}")
+            for key, row, cluster in zip(a["lsh_keys"].tolist(), bands, a["lsh_clusters"].tolist(), strict=True):
+                raw = row.astype("<u8").tobytes()
+                hs = [raw[i:i + 8] for i in range(0, len(raw), 8)]
+                index.lsh.keys.insert(key, *hs)  # what MinHashLSH.insert stores, from the saved band keys
+                for h, table in zip(hs, index.lsh.hashtables, strict=True):
+                    table.insert(h, key)
+                index.cluster_of[key] = cluster
+            index.by_exact = dict(zip(a["exact_keys"].tolist(), a["exact_clusters"].tolist(), strict=True))
+            index.sizes = Counter(dict(zip(a["size_clusters"].tolist(), a["sizes"].tolist(), strict=True)))
+            for cluster, month in zip(a["month_clusters"].tolist(), a["month_months"].tolist(), strict=True):
+                index.cluster_months[cluster].add(month)
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+            return None
+        return index
+
+
+_SAVED_ARRAYS = ("months", "lsh_keys", "lsh_bands", "lsh_clusters", "exact_keys", "exact_clusters",
+                 "size_clusters", "sizes", "month_clusters", "month_months")
+
+
+def _strings(values) -> np.ndarray:
+    return np.array(list(values), dtype=np.str_)
 
 
 def prompt_key(month: str, conversation_id: str, round_index: int) -> str:

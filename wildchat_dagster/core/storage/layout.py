@@ -28,7 +28,7 @@ IMPORTS = "imports"
 DELETION_REQUESTS = "deletion_requests"
 DATASET_CARD_FILE = "README.md"  # the Hugging Face dataset card
 DERIVED = "derived"  # release/derived/<split>/<YYYY-MM>.parquet
-TEMPLATE_INDEX = "template_index"  # warehouse/template_index/index.pickle
+TEMPLATE_INDEX = "template_index"  # warehouse/template_index/index.npz
 DAGSTER_HOME = "dagster_home"
 CATALOG_FILE = "wildchat.duckdb"
 MANIFEST_FILE = "manifest.json"
@@ -36,7 +36,7 @@ IP_HASH_KEY_FILE = "ip_hash.key"
 PROVENANCE = "release_provenance"  # warehouse/release_provenance/<YYYY-MM>.json
 STATISTICS = "statistics"  # statistics/<YYYY-MM>.tokens.parquet: a month's counted utterances, for the report
 SHARDS = "shards"  # shards/<asset>/<YYYY-MM>/<name>.parquet: a sharded stage's files before publication
-STEP_OUTPUTS = "step_outputs"  # step_outputs/<run id>/<step>/<output>.pickle: what a shard step hands the next step
+STEP_OUTPUTS = "step_outputs"  # step_outputs/<run id>/<step>/<output>.json: what a shard step hands the next step
 LANDING_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 StoragePath = Path | UPath  # a local Path or a universal-pathlib path on an object store
@@ -159,7 +159,7 @@ class DataLayout:
 
     @property
     def template_index(self) -> StoragePath:
-        return self.warehouse_dir / TEMPLATE_INDEX / "index.pickle"
+        return self.warehouse_dir / TEMPLATE_INDEX / "index.npz"
 
     @property
     def reports_dir(self) -> StoragePath:

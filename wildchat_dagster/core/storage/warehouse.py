@@ -89,6 +89,21 @@ def atomic_write_bytes(path: StoragePath, data: bytes, *, shared: bool = False) 
         raise
 
 
+def restrict_to_owner(root: Path) -> None:
+    """Make a local tree owner-only: folders 0700, files 0600 (SQLite databases are created as the
+    umask allows, 0644 by default; their -wal/-shm files follow the database's mode)."""
+    if not root.is_dir():
+        return
+    os.chmod(root, 0o700)
+    for folder, subfolders, files in os.walk(root):
+        for name in subfolders:
+            if not os.path.islink(path := os.path.join(folder, name)):
+                os.chmod(path, 0o700)
+        for name in files:
+            if not os.path.islink(path := os.path.join(folder, name)):
+                os.chmod(path, 0o600)
+
+
 def _umask() -> int:
     """The process umask, read without changing it where Linux allows (os.umask would race threads)."""
     try:

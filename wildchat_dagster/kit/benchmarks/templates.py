@@ -39,7 +39,7 @@ def run(size: int) -> dict:
               for k, m in enumerate(("2023-04", "2023-05"))}
     figures = {}
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "index.pickle"
+        path = Path(folder) / "index.npz"
         stored: dict[str, list[dict]] = {}
         for month, prompts in months.items():
             started, cpu_started = time.perf_counter(), time.process_time()
