@@ -86,7 +86,8 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
 @click.option(
     "--allow-shrink",
     is_flag=True,
-    help="Let a republished month hold fewer conversations than its published version (deletion requests).",
+    help="Let a republished month hold fewer conversations than it last published, and publication leave out or "
+         "shrink a month (deletion requests, a month withdrawn on purpose).",
 )
 @click.option(
     "--release-schema",

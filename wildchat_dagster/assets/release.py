@@ -19,6 +19,7 @@ from wildchat_dagster.core.release.month import (
     stored_release_frame,
     write_month_splits,
 )
+from wildchat_dagster.core.release.publication import PUBLISHED, last_published
 from wildchat_dagster.core.release.splits import (
     RELEASE_SCHEMA_NAMES,
     deduplication_counts,
@@ -74,13 +75,21 @@ class ReleaseConfig(dg.Config):
     max_shrink_fraction: float = 0.02  # the share of a published month's conversations a republication may drop
 
 
+def last_published_conversations(warehouse: Warehouse, month: str) -> int | None:
+    """Conversations the month last published, from its provenance: the files may have been withdrawn
+    since (failed checks) or replaced; the files themselves only for months published before provenance."""
+    recorded = last_published(read_provenance(warehouse, month))
+    return sum(recorded.values()) if recorded is not None else published_conversations(warehouse.layout, month)
+
+
 def _check_specs() -> list[dg.AssetCheckSpec]:
     specs = []
     for asset in SPLITS:
         specs += [
             dg.AssetCheckSpec(SHRINK_CHECK, asset=asset, blocking=True,
-                              description="A republished month holds no fewer conversations than the published version "
-                                          "beyond max_shrink_fraction, unless allow_shrink (then the published files stay)."),
+                              description="A republished month holds no fewer conversations than it last published "
+                                          "(recorded in its provenance, whatever happened to the files since) beyond "
+                                          "max_shrink_fraction, unless allow_shrink (otherwise the published files stay)."),
             no_raw_ips_spec(asset),
             dg.AssetCheckSpec(SCHEMA_CHECK, asset=asset, blocking=True,
                               description="The stored file's Arrow schema equals the selected release schema's features "
@@ -205,7 +214,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     """Non-toxic and toxic splits of the month's moderated conversations; excluded ones in neither."""
     store = warehouse.get()
     month = context.partition_key
-    published_before = published_conversations(store.layout, month)
+    published_before = last_published_conversations(store, month)
     schema_name = settings.release_schema()
     schema = release_schema(schema_name)
     convert = None
@@ -246,7 +255,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     shrunk = not checks[Stage.RELEASE_NONTOXIC][0].passed
     if shrunk:
         context.log.error(
-            f"{month}: the new release holds {nontoxic + toxic} conversations, the published one "
+            f"{month}: the new release holds {nontoxic + toxic} conversations, the last published one "
             f"{published_before} (more than {config.max_shrink_fraction:.0%} fewer): the published files stay; "
             "pass --allow-shrink (allow_shrink: true) if conversations were removed on purpose"
         )
@@ -270,13 +279,14 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         },
         "screening": done.screening,
         "upstream": upstream_records(context.instance, month),
+        PUBLISHED: {"nontoxic": nontoxic, "toxic": toxic},  # the shrink guard's anchor from now on
     }
-    if not shrunk:  # the provenance describes the published files
+    if not blocking_failed:  # the provenance describes the published files, and only those
         atomic_write_bytes(provenance_path(store, month), json.dumps(provenance, indent=2, default=str).encode())
 
     for asset, split in SPLITS.items():
         if shrunk:
-            published = f"kept the published version ({published_before} conversations): " + ", ".join(blocking_failed)
+            published = f"kept what is published (last published: {published_before} conversations): " + ", ".join(blocking_failed)
         elif blocking_failed:
             # Never leave an unchecked or stale file where users download the release.
             store.layout.published(split, month).unlink(missing_ok=True)
