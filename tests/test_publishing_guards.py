@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import dagster as dg
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from test_release import MONTH, materialize_month, moderated, month_rows
@@ -118,6 +119,42 @@ def test_publication_never_drops_a_withdrawn_month_without_the_allowance(data_di
     assert json.loads((data_dir / "release" / "manifest.json").read_text())["months"] == [NEXT]
     assert json.loads(provenance_path(Warehouse(data_dir), MONTH).read_text())["shrink_allowed"]["last_published"] == 4
     assert publish_manifest(data_dir).success  # the allowance is the month's anchor from now on
+
+
+def write_request(root, conversation_hash: str) -> None:
+    (root / "deletion_requests").mkdir(exist_ok=True)
+    (root / "deletion_requests" / "r.jsonl").write_text(
+        json.dumps({"request_id": "DR-1", "conversation_hash": conversation_hash, "reason": "PII"}) + "\n")
+
+
+def test_manifest_and_card_are_written_only_when_published_files_honour_every_deletion_request(data_dir):
+    assert materialize_month(data_dir, month_rows()).success
+    assert publish_manifest(data_dir).success
+    manifest, card = (data_dir / "release" / "manifest.json").read_bytes(), (data_dir / "release" / "README.md").read_bytes()
+    published = pq.read_table(data_dir / "release" / "nontoxic" / f"{MONTH}.parquet").column("conversation_hash")
+    write_request(data_dir, published[0].as_py())  # the month is not re-released yet
+
+    result = publish_manifest(data_dir)
+    [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "deletion_requests_honoured"]
+    assert not result.success and not check.passed and check.metadata["request_ids_still_present"].value == "DR-1"
+    assert (data_dir / "release" / "manifest.json").read_bytes() == manifest
+    assert (data_dir / "release" / "README.md").read_bytes() == card
+
+
+def test_a_staged_split_holding_a_requested_conversation_is_not_published(data_dir, monkeypatch):
+    import wildchat_dagster.core.release.month as month_module
+    from wildchat_dagster.core.release.deletions import Removal
+    from wildchat_dagster.core.release.splits import to_release_row
+
+    rows = month_rows()
+    write_request(data_dir, to_release_row(rows[0])["conversation_hash"])
+    # A release bug: the requests are not applied while the splits are written.
+    monkeypatch.setattr(month_module, "apply_deletions", lambda kept, requests: Removal(list(kept), 0, set()))
+    result = republish(data_dir, rows)
+    failed = {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed}
+    assert not result.success and ("release_nontoxic", "deletion_requests_honoured") in failed
+    assert not (data_dir / "release" / "nontoxic" / f"{MONTH}.parquet").exists()
+    assert not provenance_path(Warehouse(data_dir), MONTH).exists()
 
 
 def test_the_manifest_is_never_written_empty(data_dir):

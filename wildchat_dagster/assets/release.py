@@ -8,7 +8,13 @@ import pyarrow as pa
 
 import wildchat_dagster
 from wildchat_dagster import settings
-from wildchat_dagster.assets.checks import no_raw_ips_file_result, no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.assets.checks import (
+    deletions_result,
+    deletions_spec,
+    no_raw_ips_file_result,
+    no_raw_ips_result,
+    no_raw_ips_spec,
+)
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.release.deletions import load_deletion_requests
 from wildchat_dagster.core.release.expectations import release_expectations, run_expectations
@@ -96,6 +102,8 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
                                           "exactly (WildChat-1M by default, WildChat-4.8M by WILDCHAT_RELEASE_SCHEMA)."),
             dg.AssetCheckSpec(SPLITS_CHECK, asset=asset, blocking=True,
                               description="Splits are disjoint and together hold every moderated conversation not excluded."),
+            deletions_spec(asset, "The staged file (the warehouse partition) holds no conversation_hash, turn_identifier "
+                                  "or hashed_ip a deletion request names; it is published only if so."),
             dg.AssetCheckSpec(EXPECTATIONS_CHECK, asset=asset,
                               description="Great Expectations on the split: hashes, toxic flag, turns, language, model, month."),
         ]
@@ -246,6 +254,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
             dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
                                 metadata={"differences": "; ".join(differences) or "none"}),
             _expectations_result(asset, month, stored_release_frame(stored[asset])),
+            deletions_result(asset, [stored[asset]], requests),
         ]
     splits_check = _splits_results(stored, done)
     for asset in SPLITS:

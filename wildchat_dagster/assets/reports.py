@@ -9,11 +9,12 @@ import pandas as pd
 
 import wildchat_dagster
 from wildchat_dagster import settings
+from wildchat_dagster.assets.checks import deletions_result, deletions_spec
 from wildchat_dagster.assets.release import read_monthly_stats, read_provenance
 from wildchat_dagster.assets.templates import DEFAULT_MIN_CLUSTER_SIZE
 from wildchat_dagster.core.ingestion.import_release import import_provenance
 from wildchat_dagster.core.release.dataset_card import dataset_card
-from wildchat_dagster.core.release.deletions import DeletionRequests, load_deletion_requests, published_matches
+from wildchat_dagster.core.release.deletions import DeletionRequests, load_deletion_requests
 from wildchat_dagster.core.release.publication import (
     PUBLISHED,
     describe_lost,
@@ -48,9 +49,6 @@ def _release_systems(tokenizer: str) -> dict[str, str]:
     return {"tokenizer (statistics)": tokenizer, **{f"{name} version": v for name, v in versions.items()}}
 
 
-DELETIONS_CHECK = "deletion_requests_honoured"
-
-
 def _deletions_summary(provenance: dict[str, dict], requests: DeletionRequests) -> dict:
     """Which deletion requests the published months applied: ids and counts, never content."""
     by_month = {m: p["deletions"] for m, p in sorted(provenance.items()) if p.get("deletions", {}).get("conversations_removed")}
@@ -61,23 +59,6 @@ def _deletions_summary(provenance: dict[str, dict], requests: DeletionRequests) 
         "conversations_removed": sum(d["conversations_removed"] for d in by_month.values()),
         "by_month": by_month,
     }
-
-
-def _deletions_check(store, requests: DeletionRequests) -> dg.AssetCheckResult:
-    """Scan every published file for any requested hash, turn identifier or hashed IP."""
-    files = sorted(store.layout.release_dir.rglob("*.parquet"))
-    remaining = published_matches(files, requests)
-    return dg.AssetCheckResult(
-        check_name=DELETIONS_CHECK,
-        passed=not remaining,
-        metadata={
-            "published_files_scanned": len(files),
-            "requests_on_file": len(requests.requests),
-            "files_still_holding_requested_items": len(remaining),
-            # Request ids only: the matched values and content never reach the event log.
-            "request_ids_still_present": ", ".join(sorted({i for ids in remaining.values() for i in ids})) or "none",
-        },
-    )
 
 
 SHRINK_CHECK = "no_silent_shrink"
@@ -110,10 +91,10 @@ def _record_allowed_shrink(store, provenance: dict[str, dict], lost: dict[str, d
     kinds={"json"},
     code_version="1",
     check_specs=[
-        dg.AssetCheckSpec(
-            DELETIONS_CHECK, asset=Stage.RELEASE_MANIFEST, blocking=True,
-            description="No conversation_hash, turn_identifier or hashed_ip named by a deletion request remains in any "
-                        "published file (re-release the months it names with allow_shrink)."),
+        deletions_spec(Stage.RELEASE_MANIFEST,
+                       "No conversation_hash, turn_identifier or hashed_ip named by a deletion request remains in any "
+                       "published file (re-release the months it names with allow_shrink); otherwise manifest and card "
+                       "stay as they are."),
         dg.AssetCheckSpec(
             SHRINK_CHECK, asset=Stage.RELEASE_MANIFEST, blocking=True,
             description="No month holds fewer conversations than it last published (its provenance), files withdrawn "
@@ -139,12 +120,14 @@ def release_manifest(context: dg.AssetExecutionContext, config: ManifestConfig,
     # The Hugging Face dataset card, so release/ uploads as is and load_dataset gives the splits.
     summaries = {m: ((read_monthly_stats(store, m) or {}).get("tables", {}).get("summary") or [{}])[0] for m in months}
     card = dataset_card(store.layout, manifest, summaries, settings.release_license())
-    checks = [_shrink_check(store, lost, config)]
+    # Every blocking check runs before anything is written: the manifest and card are published only if all pass.
+    files = sorted(store.layout.release_dir.rglob("*.parquet"))
+    checks = [_shrink_check(store, lost, config), deletions_result(Stage.RELEASE_MANIFEST, files, requests)]
     path, card_path = store.layout.manifest, store.layout.dataset_card
     if failed := [c.check_name for c in checks if not c.passed]:
-        context.log.error(f"the manifest and card were not written ({', '.join(failed)}): publication would leave "
-                          f"{describe_lost(lost)}; republish those months, or pass --allow-shrink (allow_shrink: true) "
-                          "to publish without them")
+        context.log.error(f"the manifest and card were not written: {', '.join(failed)} failed"
+                          + (f"; publication would leave {describe_lost(lost)}: republish those months, or pass "
+                             "--allow-shrink (allow_shrink: true) to publish without them" if not checks[0].passed else ""))
         written = "not written: " + ", ".join(failed)
     else:
         if lost:
@@ -174,7 +157,7 @@ def release_manifest(context: dg.AssetExecutionContext, config: ManifestConfig,
             "systems": dg.MetadataValue.json(manifest["systems"]),
             "settings": dg.MetadataValue.json(manifest["settings"]),
         },
-        check_results=[*checks, _deletions_check(store, requests)],
+        check_results=checks,
     )
 
 
