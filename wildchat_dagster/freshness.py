@@ -26,6 +26,7 @@ from dagster._time import get_current_datetime
 
 from wildchat_dagster import settings
 from wildchat_dagster.core.release.deletions import request_files
+from wildchat_dagster.core.release.publication import publication_mismatch
 from wildchat_dagster.core.release.templates_split import DERIVED_SPLIT
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_fingerprint, file_sha256
@@ -147,7 +148,7 @@ def plan_run(defs: dg.Definitions, instance: dg.DagsterInstance, store: Warehous
     for asset in sorted(assets):
         key = dg.AssetKey(asset)
         reason = _stale_reason(resolver, key, month) or _outside_reason(
-            instance, store, asset, month, graph.get(key).is_partitioned)
+            instance, store, asset, month, graph.get(key).is_partitioned) or publication_mismatch(store.layout, asset)
         if reason:
             due[asset] = reason
     changing = set(due) | set(also_due)

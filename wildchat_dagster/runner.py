@@ -27,6 +27,7 @@ from wildchat_dagster.freshness import plan_run
 from wildchat_dagster.instance import GENERATED_MARK, instance_yaml
 from wildchat_dagster.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
 from wildchat_dagster.preflight import check_configuration
+from wildchat_dagster.resources.step_outputs import remove_run_outputs
 from wildchat_dagster.stages import Stage, all_stages
 
 INGESTION_ASSETS = {Stage.RAW_LOGS, Stage.REJECTED_LOGS}
@@ -265,6 +266,7 @@ def run_months(
         except RunInterrupted as interrupted:
             later = planned[planned.index(label) + 1:] if label in planned else []
             raise RunInterrupted(label, interrupted.run_id, later) from None
+        remove_run_outputs(layout, result.run_id)  # the run is finished: nothing reads its step outputs again
         outcome = _summarise(label, result)
         outcome.due, outcome.fresh = plan.due, plan.fresh
         outcomes.append(outcome)

@@ -17,8 +17,12 @@ from wildchat_dagster.core.release.dataset_card import dataset_card
 from wildchat_dagster.core.release.deletions import DeletionRequests, load_deletion_requests
 from wildchat_dagster.core.release.publication import (
     PUBLISHED,
+    REPORT_FACT,
+    card_mark,
+    checksums_digest,
     describe_lost,
     lost_months,
+    published_checksums,
     published_rows,
     recorded_provenance,
 )
@@ -133,8 +137,10 @@ def release_manifest(context: dg.AssetExecutionContext, config: ManifestConfig,
         if lost:
             context.log.warning(f"allow_shrink: the release is published with {describe_lost(lost)}")
             _record_allowed_shrink(store, recorded, lost)
-        atomic_write_bytes(path, json.dumps(manifest, indent=2, default=str).encode(), shared=True)
-        atomic_write_bytes(card_path, card.encode(), shared=True)
+        manifest_bytes = json.dumps(manifest, indent=2, default=str).encode()
+        atomic_write_bytes(path, manifest_bytes, shared=True)
+        # Interrupted here, the card names the previous manifest: the next run sees it and writes both again.
+        atomic_write_bytes(card_path, f"{card}\n{card_mark(manifest_bytes)}\n".encode(), shared=True)
         written = "written"
     if manifest["months_without_provenance"]:
         context.log.warning(f"no provenance record for {manifest['months_without_provenance']}: re-materialize the splits")
@@ -191,6 +197,7 @@ def dataset_report(
     """reports/index.html and reports/report.md: the paper's tables and plots, per month and overall."""
     store = warehouse.get()
     months = published_months(store.layout)
+    files_digest = checksums_digest(published_checksums(store.layout))  # the files this report describes
     thresholds, threshold_source = moderation_policy.thresholds(), POLICY_SOURCE
     tokens = cl100k_token_counter()
     tables = compute_statistics(release_sources(store.layout, months), tokens, thresholds)
@@ -207,6 +214,7 @@ def dataset_report(
             "Detoxify threshold": f"{thresholds.detoxify_toxicity} ({threshold_source})",
             "profanity threshold": f"{thresholds.profanity} ({threshold_source})",
             "toxicity screening": screening_sentence(tables["screening"]),
+            REPORT_FACT: files_digest,
         },
     )
     summary = overall(tables["summary"])
