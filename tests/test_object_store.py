@@ -108,8 +108,9 @@ def test_a_finished_runs_step_outputs_are_removed_and_the_summary_survives_a_sto
     with s3_server() as env:
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        s3fs.S3FileSystem().mkdir(BUCKET)
-        layout = DataLayout(ROOT, local_dir=tmp_path / "local")
+        # moto's buckets live in the process, shared with the module's server: a bucket of this test's own.
+        s3fs.S3FileSystem().mkdir("wildchat-step-outputs")
+        layout = DataLayout("s3://wildchat-step-outputs/pipeline", local_dir=tmp_path / "local")
         finished, other = layout.step_outputs_dir / "run-1" / "shard_step" / "result.pickle", layout.step_outputs_dir / "run-2" / "x.pickle"
         for path in (finished, other):
             path.write_bytes(b"step output")

@@ -73,7 +73,7 @@ class ManifestConfig(dg.Config):
     allow_shrink: bool = False
 
 
-def _shrink_check(store, lost: dict[str, dict], config: ManifestConfig) -> dg.AssetCheckResult:
+def _shrink_check(lost: dict[str, dict], config: ManifestConfig) -> dg.AssetCheckResult:
     """Every month holds at least what its provenance says it last published, unless allowed."""
     return dg.AssetCheckResult(
         check_name=SHRINK_CHECK, asset_key=Stage.RELEASE_MANIFEST, passed=config.allow_shrink or not lost,
@@ -126,7 +126,7 @@ def release_manifest(context: dg.AssetExecutionContext, config: ManifestConfig,
     card = dataset_card(store.layout, manifest, summaries, settings.release_license())
     # Every blocking check runs before anything is written: the manifest and card are published only if all pass.
     files = sorted(store.layout.release_dir.rglob("*.parquet"))
-    checks = [_shrink_check(store, lost, config), deletions_result(Stage.RELEASE_MANIFEST, files, requests)]
+    checks = [_shrink_check(lost, config), deletions_result(Stage.RELEASE_MANIFEST, files, requests)]
     path, card_path = store.layout.manifest, store.layout.dataset_card
     if failed := [c.check_name for c in checks if not c.passed]:
         context.log.error(f"the manifest and card were not written: {', '.join(failed)} failed"
