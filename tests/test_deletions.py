@@ -106,3 +106,23 @@ def test_sensor_re_releases_only_affected_months_with_the_shrink_allowance_then_
     publish, cursor = evaluate(cursor)
     assert [r.job_name for r in publish] == ["publication"]
     assert evaluate(cursor)[0] == []
+
+
+def test_an_edited_request_that_keeps_its_id_is_applied_again(tmp_path):
+    april, may = _row("alpha"), _row("beta", ip="198.51.100.1", start=T + dt.timedelta(days=30))
+    _publish(tmp_path, "2023-04", [april])
+    _publish(tmp_path, "2023-05", [may])
+    instance = dg.DagsterInstance.ephemeral()
+    resources = {"warehouse": WarehouseResource(data_dir=str(tmp_path))}
+
+    def evaluate(cursor):
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+        return list(deletion_requests_sensor(context)), context.cursor
+
+    _write_requests(tmp_path, [f"R1,{april['conversation_hash']},,,PII report,2024-01-02"])
+    first, cursor = evaluate(None)
+    assert [r.partition_key for r in first] == ["2023-04"]
+    # The requester meant the May conversation: the same request id now names another hash.
+    _write_requests(tmp_path, [f"R1,{may['conversation_hash']},,,PII report,2024-01-02"])
+    edited, _ = evaluate(cursor)
+    assert [r.partition_key for r in edited] == ["2023-05"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import dagster as dg
 import datasets
 import duckdb
 import pyarrow.fs as pafs
@@ -12,9 +13,11 @@ import pytest
 import s3fs
 from servers import s3_server
 
+from wildchat_dagster.cli import _echo_published
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse, duckdb_readable, file_sha256
 from wildchat_dagster.kit.synthetic.generator import generate_landing
+from wildchat_dagster.resources.step_outputs import remove_run_outputs
 from wildchat_dagster.runner import run_months
 from wildchat_dagster.schema import WILDCHAT_1M
 from wildchat_dagster.stages import Stage
@@ -52,9 +55,15 @@ def test_every_run_succeeds_and_nothing_is_written_outside_the_bucket_but_local_
         for stage in (Stage.RAW_LOGS, Stage.MODERATED_CONVERSATIONS, Stage.RELEASE_NONTOXIC):
             assert warehouse.has_partition(stage, month)
     assert layout.report_file("index.html").exists()
-    # The sharded stages' step outputs went to the bucket too, where a step on another machine reads them.
-    handed_over = [str(p) for p in layout.step_outputs_dir.rglob("*.pickle")]
-    assert any("shard_redacted_conversations" in p for p in handed_over), handed_over[:5]
+    # The sharded stages' step outputs went to the bucket too, where a step on another machine reads them;
+    # once each run had finished, its step outputs were removed.
+    instance = dg.DagsterInstance.get()
+    handed_over = [str(event.dagster_event.event_specific_data.metadata["path"].value)
+                   for o in outcomes if o.run_id != "not run"
+                   for event in instance.all_logs(o.run_id, of_type=dg.DagsterEventType.HANDLED_OUTPUT)
+                   if "path" in event.dagster_event.event_specific_data.metadata]
+    assert any("step_outputs" in p and "shard_redacted_conversations" in p for p in handed_over), handed_over[:5]
+    assert not layout.step_outputs_dir.exists() or not list(layout.step_outputs_dir.iterdir())
 
 
 def test_release_reads_back_with_pyarrow_duckdb_and_datasets(s3_run, tmp_path, monkeypatch):
@@ -93,3 +102,24 @@ def test_catalog_views_read_the_bucket(s3_run):
     con.register_filesystem(s3fs.S3FileSystem())  # views name s3:// files; this connection needs the filesystem too
     (rows,) = con.execute("SELECT count(*) FROM release_all").fetchone()
     assert rows == json.loads(layout.manifest.read_text())["totals"]["conversations"]
+
+
+def test_a_finished_runs_step_outputs_are_removed_and_the_summary_survives_a_stopped_store(tmp_path, monkeypatch, capsys):
+    with s3_server() as env:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        # moto's buckets live in the process, shared with the module's server: a bucket of this test's own.
+        s3fs.S3FileSystem().mkdir("wildchat-step-outputs")
+        layout = DataLayout("s3://wildchat-step-outputs/pipeline", local_dir=tmp_path / "local")
+        finished, other = layout.step_outputs_dir / "run-1" / "shard_step" / "result.pickle", layout.step_outputs_dir / "run-2" / "x.pickle"
+        for path in (finished, other):
+            path.write_bytes(b"step output")
+        remove_run_outputs(layout, "run-1")
+        assert not (layout.step_outputs_dir / "run-1").exists() and other.exists()
+        (layout.release_dir / "manifest.json").write_text("{}")
+    # The store is gone now: the CLI's closing lines say so in one line instead of a traceback.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    capsys.readouterr()
+    _echo_published(layout)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and "could not be read" in lines[0], lines

@@ -278,7 +278,7 @@ def test_release_assets_publish_checked_splits(data_dir):
     result = materialize_month(data_dir, month_rows())
     assert result.success
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
-    assert len(checks) == 10 and all(checks.values()), checks
+    assert len(checks) == 12 and all(checks.values()), checks
     published = {s: data_dir / "release" / s / f"{MONTH}.parquet" for s in ("nontoxic", "toxic")}
     for split, path in published.items():
         assert path.read_bytes() == (data_dir / "warehouse" / f"release_{split}" / f"{MONTH}.parquet").read_bytes()

@@ -92,7 +92,8 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
 @click.option(
     "--allow-shrink",
     is_flag=True,
-    help="Let a republished month hold fewer conversations than its published version (deletion requests).",
+    help="Let a republished month hold fewer conversations than it last published, and publication leave out or "
+         "shrink a month (deletion requests, a month withdrawn on purpose).",
 )
 @click.option(
     "--release-schema",
@@ -150,14 +151,23 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"warehouse: {layout.warehouse_dir}")
-    if layout.release_dir.is_dir():
-        click.echo(f"release:   {layout.release_dir}")
-    if (report_index := layout.report_file("index.html")).exists():
-        click.echo(f"report:    {report_index}")
+    _echo_published(layout)
     click.echo(f"catalog:   {layout.catalog}")
     click.echo(f"runs are recorded in DAGSTER_HOME={ensure_dagster_home(layout, settings)}")
     if not all(o.ok for o in outcomes):
         sys.exit(1)
+
+
+def _echo_published(layout: DataLayout) -> None:
+    """Where the release and report are; one line, never a traceback, when the store cannot be reached."""
+    try:
+        if layout.release_dir.is_dir():
+            click.echo(f"release:   {layout.release_dir}")
+        if (report_index := layout.report_file("index.html")).exists():
+            click.echo(f"report:    {report_index}")
+    except Exception as error:  # an unreachable object store: the runs above already said what happened
+        click.echo(f"release:   {layout.release_dir} could not be read ({type(error).__name__}: "
+                   f"{str(error).splitlines()[0][:200] if str(error) else 'no detail'})")
 
 
 @main.command("import-release")

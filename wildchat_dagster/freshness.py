@@ -24,6 +24,7 @@ import dagster as dg
 
 from wildchat_dagster.code_versions import changes
 from wildchat_dagster.core.release.deletions import request_files
+from wildchat_dagster.core.release.publication import publication_mismatch
 from wildchat_dagster.core.release.templates_split import DERIVED_SPLIT
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_fingerprint, file_sha256
@@ -165,7 +166,8 @@ def plan_run(defs: dg.Definitions, instance: dg.DagsterInstance, store: Warehous
     for asset in sorted(assets):
         key = dg.AssetKey(asset)
         reason = _stale_reason(stale, instance, defs, key, month) or _outside_reason(
-            instance, store, asset, month, graph.get(key).is_partitioned, settings)
+            instance, store, asset, month, graph.get(key).is_partitioned, settings) \
+            or publication_mismatch(store.layout, asset)
         if reason:
             due[asset] = reason
     changing = set(due) | set(also_due)

@@ -27,6 +27,7 @@ from wildchat_dagster.freshness import plan_run
 from wildchat_dagster.instance import GENERATED_MARK, instance_yaml
 from wildchat_dagster.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
 from wildchat_dagster.preflight import check_configuration
+from wildchat_dagster.resources.step_outputs import remove_run_outputs
 from wildchat_dagster.settings import Settings
 from wildchat_dagster.stages import Stage, all_stages
 
@@ -184,6 +185,8 @@ def _op_config(assets: set[str], allow_empty: bool, allow_shrink: bool) -> dict:
         ops["ingest_landing_files"] = {"config": {"allow_empty_month": True}}
     if allow_shrink and assets & {Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC}:
         ops["release_splits"] = {"config": {"allow_shrink": True}}
+    if allow_shrink and Stage.RELEASE_MANIFEST in assets:
+        ops["release_manifest"] = {"config": {"allow_shrink": True}}
     return ops
 
 
@@ -273,6 +276,7 @@ def run_months(
         except RunInterrupted as interrupted:
             later = planned[planned.index(label) + 1:] if label in planned else []
             raise RunInterrupted(label, interrupted.run_id, later) from None
+        remove_run_outputs(layout, result.run_id)  # the run is finished: nothing reads its step outputs again
         outcome = _summarise(label, result)
         outcome.due, outcome.fresh = plan.due, plan.fresh
         outcomes.append(outcome)

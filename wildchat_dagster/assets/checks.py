@@ -10,12 +10,35 @@ import pyarrow as pa
 from wildchat_dagster.assets.stage import Batch, BatchCheck
 from wildchat_dagster.core.geo.client_ips import canonical_ips, find_raw_ips
 from wildchat_dagster.core.months import month_window
+from wildchat_dagster.core.release.deletions import DeletionRequests, published_matches
 from wildchat_dagster.core.stats import StageResult, total, union
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, iter_file_batches
 from wildchat_dagster.stages import Stage
 
 NO_RAW_IPS = "no_raw_client_ips"
+DELETIONS_CHECK = "deletion_requests_honoured"
+
+
+def deletions_spec(asset: str, description: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(DELETIONS_CHECK, asset=asset, blocking=True, description=description)
+
+
+def deletions_result(asset: str, files: list[StoragePath], requests: DeletionRequests) -> dg.AssetCheckResult:
+    """Scan files for any requested hash, turn identifier or hashed IP (request ids reported, never values)."""
+    remaining = published_matches(files, requests)
+    return dg.AssetCheckResult(
+        check_name=DELETIONS_CHECK,
+        asset_key=asset,
+        passed=not remaining,
+        metadata={
+            "files_scanned": len(files),
+            "requests_on_file": len(requests.requests),
+            "files_still_holding_requested_items": len(remaining),
+            # Request ids only: the matched values and content never reach the event log.
+            "request_ids_still_present": ", ".join(sorted({i for ids in remaining.values() for i in ids})) or "none",
+        },
+    )
 
 
 def no_raw_ips_spec(asset: str) -> dg.AssetCheckSpec:

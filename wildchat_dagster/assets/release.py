@@ -7,7 +7,13 @@ import dagster as dg
 import pyarrow as pa
 
 from wildchat_dagster import __version__ as PIPELINE_VERSION
-from wildchat_dagster.assets.checks import no_raw_ips_file_result, no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.assets.checks import (
+    deletions_result,
+    deletions_spec,
+    no_raw_ips_file_result,
+    no_raw_ips_result,
+    no_raw_ips_spec,
+)
 from wildchat_dagster.core.moderation.registry import moderator_entry
 from wildchat_dagster.core.release.deletions import load_deletion_requests
 from wildchat_dagster.core.release.expectations import release_expectations, run_expectations
@@ -18,6 +24,7 @@ from wildchat_dagster.core.release.month import (
     stored_release_frame,
     write_month_splits,
 )
+from wildchat_dagster.core.release.publication import PUBLISHED, last_published
 from wildchat_dagster.core.release.schemas import release_schema
 from wildchat_dagster.core.release.splits import deduplication_counts, schema_differences
 from wildchat_dagster.core.reporting.statistics import (
@@ -69,19 +76,29 @@ class ReleaseConfig(dg.Config):
     max_shrink_fraction: float = 0.02  # the share of a published month's conversations a republication may drop
 
 
+def last_published_conversations(warehouse: Warehouse, month: str) -> int | None:
+    """Conversations the month last published, from its provenance: the files may have been withdrawn
+    since (failed checks) or replaced; the files themselves only for months published before provenance."""
+    recorded = last_published(read_provenance(warehouse, month))
+    return sum(recorded.values()) if recorded is not None else published_conversations(warehouse.layout, month)
+
+
 def _check_specs() -> list[dg.AssetCheckSpec]:
     specs = []
     for asset in SPLITS:
         specs += [
             dg.AssetCheckSpec(SHRINK_CHECK, asset=asset, blocking=True,
-                              description="A republished month holds no fewer conversations than the published version "
-                                          "beyond max_shrink_fraction, unless allow_shrink (then the published files stay)."),
+                              description="A republished month holds no fewer conversations than it last published "
+                                          "(recorded in its provenance, whatever happened to the files since) beyond "
+                                          "max_shrink_fraction, unless allow_shrink (otherwise the published files stay)."),
             no_raw_ips_spec(asset),
             dg.AssetCheckSpec(SCHEMA_CHECK, asset=asset, blocking=True,
                               description="The stored file's Arrow schema equals the selected release schema's features "
                                           "exactly (WildChat-1M by default, WildChat-4.8M by WILDCHAT_RELEASE_SCHEMA)."),
             dg.AssetCheckSpec(SPLITS_CHECK, asset=asset, blocking=True,
                               description="Splits are disjoint and together hold every moderated conversation not excluded."),
+            deletions_spec(asset, "The staged file (the warehouse partition) holds no conversation_hash, turn_identifier "
+                                  "or hashed_ip a deletion request names; it is published only if so."),
             dg.AssetCheckSpec(EXPECTATIONS_CHECK, asset=asset,
                               description="Great Expectations on the split: hashes, toxic flag, turns, language, model, month."),
         ]
@@ -199,7 +216,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     """Non-toxic and toxic splits of the month's moderated conversations; excluded ones in neither."""
     store = warehouse.get()
     month = context.partition_key
-    published_before = published_conversations(store.layout, month)
+    published_before = last_published_conversations(store, month)
     schema_name = warehouse.release_schema
     release = release_schema(schema_name)
     schema = release.schema
@@ -224,6 +241,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
             dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
                                 metadata={"differences": "; ".join(differences) or "none"}),
             _expectations_result(asset, month, stored_release_frame(stored[asset])),
+            deletions_result(asset, [stored[asset]], requests),
         ]
     splits_check = _splits_results(stored, done)
     for asset in SPLITS:
@@ -233,7 +251,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     shrunk = not checks[Stage.RELEASE_NONTOXIC][0].passed
     if shrunk:
         context.log.error(
-            f"{month}: the new release holds {nontoxic + toxic} conversations, the published one "
+            f"{month}: the new release holds {nontoxic + toxic} conversations, the last published one "
             f"{published_before} (more than {config.max_shrink_fraction:.0%} fewer): the published files stay; "
             "pass --allow-shrink (allow_shrink: true) if conversations were removed on purpose"
         )
@@ -257,13 +275,14 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         },
         "screening": done.screening,
         "upstream": upstream_records(context.instance, month),
+        PUBLISHED: {"nontoxic": nontoxic, "toxic": toxic},  # the shrink guard's anchor from now on
     }
-    if not shrunk:  # the provenance describes the published files
+    if not blocking_failed:  # the provenance describes the published files, and only those
         atomic_write_bytes(provenance_path(store, month), json.dumps(provenance, indent=2, default=str).encode())
 
     for asset, split in SPLITS.items():
         if shrunk:
-            published = f"kept the published version ({published_before} conversations): " + ", ".join(blocking_failed)
+            published = f"kept what is published (last published: {published_before} conversations): " + ", ".join(blocking_failed)
         elif blocking_failed:
             # Never leave an unchecked or stale file where users download the release.
             store.layout.published(split, month).unlink(missing_ok=True)

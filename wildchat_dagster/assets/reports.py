@@ -1,5 +1,6 @@
 """Publication over all months: the release manifest and the dataset report."""
 
+import datetime as dt
 import importlib.metadata
 import json
 
@@ -7,12 +8,24 @@ import dagster as dg
 import pandas as pd
 
 from wildchat_dagster import __version__ as PIPELINE_VERSION
+from wildchat_dagster.assets.checks import deletions_result, deletions_spec
 from wildchat_dagster.assets.release import read_monthly_stats, read_provenance
 from wildchat_dagster.assets.templates import DEFAULT_MIN_CLUSTER_SIZE
 from wildchat_dagster.core.ingestion.import_release import import_provenance
 from wildchat_dagster.core.moderation.registry import moderator_entry
 from wildchat_dagster.core.release.dataset_card import dataset_card
-from wildchat_dagster.core.release.deletions import DeletionRequests, load_deletion_requests, published_matches
+from wildchat_dagster.core.release.deletions import DeletionRequests, load_deletion_requests
+from wildchat_dagster.core.release.publication import (
+    PUBLISHED,
+    REPORT_FACT,
+    card_mark,
+    checksums_digest,
+    describe_lost,
+    lost_months,
+    published_checksums,
+    published_rows,
+    recorded_provenance,
+)
 from wildchat_dagster.core.release.splits import build_manifest, published_months
 from wildchat_dagster.core.reporting.report import overall, plots_markdown, text_charts, write_report
 from wildchat_dagster.core.reporting.statistics import (
@@ -40,9 +53,6 @@ def _release_systems(tokenizer: str) -> dict[str, str]:
     return {"tokenizer (statistics)": tokenizer, **{f"{name} version": v for name, v in versions.items()}}
 
 
-DELETIONS_CHECK = "deletion_requests_honoured"
-
-
 def _deletions_summary(provenance: dict[str, dict], requests: DeletionRequests) -> dict:
     """Which deletion requests the published months applied: ids and counts, never content."""
     by_month = {m: p["deletions"] for m, p in sorted(provenance.items()) if p.get("deletions", {}).get("conversations_removed")}
@@ -55,51 +65,82 @@ def _deletions_summary(provenance: dict[str, dict], requests: DeletionRequests) 
     }
 
 
-def _deletions_check(store, requests: DeletionRequests) -> dg.AssetCheckResult:
-    """Scan every published file for any requested hash, turn identifier or hashed IP."""
-    files = sorted(store.layout.release_dir.rglob("*.parquet"))
-    remaining = published_matches(files, requests)
+SHRINK_CHECK = "no_silent_shrink"
+
+
+class ManifestConfig(dg.Config):
+    # The same allowance as the release's (`run --allow-shrink`): a month may leave the release on purpose.
+    allow_shrink: bool = False
+
+
+def _shrink_check(lost: dict[str, dict], config: ManifestConfig) -> dg.AssetCheckResult:
+    """Every month holds at least what its provenance says it last published, unless allowed."""
     return dg.AssetCheckResult(
-        check_name=DELETIONS_CHECK,
-        passed=not remaining,
-        metadata={
-            "published_files_scanned": len(files),
-            "requests_on_file": len(requests.requests),
-            "files_still_holding_requested_items": len(remaining),
-            # Request ids only: the matched values and content never reach the event log.
-            "request_ids_still_present": ", ".join(sorted({i for ids in remaining.values() for i in ids})) or "none",
-        },
+        check_name=SHRINK_CHECK, asset_key=Stage.RELEASE_MANIFEST, passed=config.allow_shrink or not lost,
+        metadata={"months_dropped_or_shrunk": describe_lost(lost) or "none", "allow_shrink": config.allow_shrink},
     )
+
+
+def _record_allowed_shrink(store, provenance: dict[str, dict], lost: dict[str, dict]) -> None:
+    """A drop published with the allowance becomes the months' anchor (as a republication with it does)."""
+    at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    for month, counts in lost.items():
+        record = {**provenance[month], PUBLISHED: published_rows(store.layout, month), "shrink_allowed": {**counts, "at": at}}
+        atomic_write_bytes(store.layout.provenance(month), json.dumps(record, indent=2, default=str).encode())
 
 
 @dg.asset(
     deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC],
     group_name="publication",
     kinds={"json"},
-    check_specs=[dg.AssetCheckSpec(
-        DELETIONS_CHECK, asset=Stage.RELEASE_MANIFEST, blocking=True,
-        description="No conversation_hash, turn_identifier or hashed_ip named by a deletion request remains in any "
-                    "published file (re-release the months it names with allow_shrink).")],
+    check_specs=[
+        deletions_spec(Stage.RELEASE_MANIFEST,
+                       "No conversation_hash, turn_identifier or hashed_ip named by a deletion request remains in any "
+                       "published file (re-release the months it names with allow_shrink); otherwise manifest and card "
+                       "stay as they are."),
+        dg.AssetCheckSpec(
+            SHRINK_CHECK, asset=Stage.RELEASE_MANIFEST, blocking=True,
+            description="No month holds fewer conversations than it last published (its provenance), files withdrawn "
+                        "after failed checks included, unless allow_shrink; otherwise manifest and card stay as they are."),
+    ],
 )
-def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def release_manifest(context: dg.AssetExecutionContext, config: ManifestConfig,
+                     warehouse: WarehouseResource) -> dg.MaterializeResult:
     """release/manifest.json: every published file with its row count and sha256, and how the release was made."""
     store = warehouse.get()
     months = published_months(store.layout)
+    recorded = recorded_provenance(store.layout)
+    lost = lost_months(store.layout, recorded)
     if not months:
-        raise dg.Failure(f"no month is published under {store.layout.release_dir}: the manifest was not written")
+        raise dg.Failure(f"no month is published under {store.layout.release_dir}: the manifest was not written"
+                         + (f" ({describe_lost(lost)})" if lost else ""))
     provenance = {m: p for m in months if (p := read_provenance(store, m)) is not None}
     manifest = build_manifest(store.layout, provenance, PIPELINE_VERSION, _release_systems(cl100k_token_counter().name))
     # Re-processed published data says so: which files were imported (hashes and places kept as given).
     manifest["imported_from"] = import_provenance(store.layout)
     requests = load_deletion_requests(store.layout)
     manifest["deletions"] = _deletions_summary(provenance, requests)
-    path = store.layout.manifest
-    atomic_write_bytes(path, json.dumps(manifest, indent=2, default=str).encode(), shared=True)
     # The Hugging Face dataset card, so release/ uploads as is and load_dataset gives the splits.
     summaries = {m: ((read_monthly_stats(store, m) or {}).get("tables", {}).get("summary") or [{}])[0] for m in months}
-    card_path = store.layout.dataset_card
-    atomic_write_bytes(card_path, dataset_card(store.layout, manifest, summaries, warehouse.release_license).encode(),
-                       shared=True)
+    card = dataset_card(store.layout, manifest, summaries, warehouse.release_license)
+    # Every blocking check runs before anything is written: the manifest and card are published only if all pass.
+    files = sorted(store.layout.release_dir.rglob("*.parquet"))
+    checks = [_shrink_check(lost, config), deletions_result(Stage.RELEASE_MANIFEST, files, requests)]
+    path, card_path = store.layout.manifest, store.layout.dataset_card
+    if failed := [c.check_name for c in checks if not c.passed]:
+        context.log.error(f"the manifest and card were not written: {', '.join(failed)} failed"
+                          + (f"; publication would leave {describe_lost(lost)}: republish those months, or pass "
+                             "--allow-shrink (allow_shrink: true) to publish without them" if not checks[0].passed else ""))
+        written = "not written: " + ", ".join(failed)
+    else:
+        if lost:
+            context.log.warning(f"allow_shrink: the release is published with {describe_lost(lost)}")
+            _record_allowed_shrink(store, recorded, lost)
+        manifest_bytes = json.dumps(manifest, indent=2, default=str).encode()
+        atomic_write_bytes(path, manifest_bytes, shared=True)
+        # Interrupted here, the card names the previous manifest: the next run sees it and writes both again.
+        atomic_write_bytes(card_path, f"{card}\n{card_mark(manifest_bytes)}\n".encode(), shared=True)
+        written = "written"
     if manifest["months_without_provenance"]:
         context.log.warning(f"no provenance record for {manifest['months_without_provenance']}: re-materialize the splits")
     totals = manifest["totals"]
@@ -107,6 +148,7 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         metadata={
             "path": str(path),
             "dataset_card": str(card_path),
+            "published": written,
             "deletion_requests_applied": len(manifest["deletions"]["request_ids_applied"]),
             "removed_by_deletion_requests": manifest["deletions"]["conversations_removed"],
             "release_schema": ", ".join(manifest["release_schema"]) or "none",
@@ -120,7 +162,7 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "systems": dg.MetadataValue.json(manifest["systems"]),
             "settings": dg.MetadataValue.json(manifest["settings"]),
         },
-        check_results=[_deletions_check(store, requests)],
+        check_results=checks,
     )
 
 
@@ -153,6 +195,7 @@ def dataset_report(
     """reports/index.html and reports/report.md: the paper's tables and plots, per month and overall."""
     store = warehouse.get()
     months = published_months(store.layout)
+    files_digest = checksums_digest(published_checksums(store.layout))  # the files this report describes
     thresholds, threshold_source = moderation_policy.thresholds(), POLICY_SOURCE
     tokens = cl100k_token_counter()
     tables = compute_statistics(release_sources(store.layout, months), tokens, thresholds)
@@ -169,6 +212,7 @@ def dataset_report(
             **{f"{moderator_entry(name).display_name} threshold": f"{value} ({threshold_source})"
                for name, value in thresholds.in_force().items()},
             "toxicity screening": screening_sentence(tables["screening"]),
+            REPORT_FACT: files_digest,
         },
     )
     summary = overall(tables["summary"])

@@ -120,3 +120,12 @@ class SharedStepOutputs(dg.ConfigurableIOManagerFactory):
 def step_outputs_io_manager(layout: DataLayout) -> dict:
     """{"io_manager": …} for an object-store data root; nothing (Dagster's default) for a local one."""
     return {"io_manager": SharedStepOutputs(data_dir=str(layout.root))} if layout.remote else {}
+
+
+def remove_run_outputs(layout: DataLayout, run_id: str) -> None:
+    """Remove a finished run's step outputs (`step_outputs/<run id>/`): only its own steps read them, and
+    nothing else cleans the bucket. A local root keeps Dagster's default storage, which is not touched."""
+    folder = layout.step_outputs_dir / run_id
+    if layout.remote and folder.exists():
+        folder.fs.rm(folder.path, recursive=True)
+        folder.fs.invalidate_cache(layout.step_outputs_dir.path)

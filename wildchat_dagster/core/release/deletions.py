@@ -127,5 +127,8 @@ def published_matches(files: list[StoragePath], requests: DeletionRequests) -> d
 
 
 def requests_fingerprint(requests: DeletionRequests) -> str:
-    """A short digest of the request ids, to tell whether new requests arrived."""
-    return hashlib.sha256("\n".join(sorted(requests.requests)).encode()).hexdigest()[:16]
+    """A short digest of what the requests name (ids and the values they name), to tell whether new or
+    edited requests arrived: a request edited under the same id is applied again."""
+    named = sorted(f"{request_id}\t{kind}\t{value}" for kind, values in requests.by_value.items()
+                   for value, ids in values.items() for request_id in ids)
+    return hashlib.sha256("\n".join(named).encode()).hexdigest()[:16]
