@@ -13,8 +13,9 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
+from wildchat_dagster.core.redaction.catalogue import PERSON
 from wildchat_dagster.core.redaction.entities import entity_type_names
-from wildchat_dagster.core.redaction.policy import PERSON, RedactionPolicy
+from wildchat_dagster.core.redaction.policy import RedactionPolicy
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.resources.provenance import package_version
 
