@@ -18,7 +18,7 @@ from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.schema import WILDCHAT_1M, WILDCHAT_4_8M
 from wildchat_dagster.stages import Stage
 
-from factories import conversation_record
+from factories import SCREENED, conversation_record
 
 
 @pytest.mark.parametrize("schema", [WILDCHAT_1M, WILDCHAT_4_8M])
@@ -28,7 +28,7 @@ def test_card_features_are_the_hubs_own_notation(schema):
 
 def _moderated(conversation_id: str, toxic: bool, t: dt.datetime) -> dict:
     return conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "hi " + conversation_id), ("assistant", "hello")],
-                               start=t, toxic=toxic)
+                               start=t, toxic=toxic, utterance_overrides=[SCREENED, SCREENED])
 
 
 def _publish(root, rows_by_split, month="2023-04", schema=WILDCHAT_1M):

@@ -29,9 +29,24 @@ def released(tmp_path_factory, real_wildchat):
     return root, outcomes
 
 
+def test_on_embedded_defaults_real_non_english_conversations_are_held_not_published_as_nontoxic(released):
+    """No OpenAI key, no Detoxify checkpoint: only English is screened, so the real Spanish and Catalan
+    conversations go to release/unscreened/, never into the non-toxic split."""
+    root, outcomes = released
+    assert all(o.ok for o in outcomes), [(o.label, o.failed_checks, o.failed_steps) for o in outcomes]
+    folders = {s: pq.read_table(root / "release" / s / f"{MONTH}.parquet").to_pylist() for s in ("nontoxic", "toxic", "unscreened")}
+    assert sorted(r["language"] for r in folders["unscreened"]) == ["Catalan", "Spanish"]
+    assert {r["language"] for r in folders["nontoxic"]} == {"English"}
+    for row in folders["nontoxic"]:  # every non-empty turn of the non-toxic split was screened
+        assert all(u["language"] == "English" for u in row["conversation"] if u["content"].strip())
+    manifest = json.loads((root / "release" / "manifest.json").read_text())
+    assert list(manifest)[1] == "unscreened" and manifest["unscreened"]["held_by_language"] == {"Catalan": 1, "Spanish": 1}
+    assert manifest["files"]["unscreened"][MONTH]["rows"] == 2 and manifest["totals"]["unscreened"] == 2
+
+
 def _published(root):
     rows = []
-    for split in ("nontoxic", "toxic"):
+    for split in ("nontoxic", "toxic", "unscreened"):
         path = root / "release" / split / f"{MONTH}.parquet"
         rows += pq.read_table(path).to_pylist()
     return {row["conversation_hash"]: row for row in rows}
@@ -72,10 +87,11 @@ def test_release_folder_loads_with_datasets_through_its_card(released, tmp_path,
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     card = (root / "release" / "README.md").read_text()
-    assert card.startswith("---\n") and "num_examples: 5" in card and "license: odc-by" in card
+    # The Spanish and Catalan conversations no embedded moderator reads are held out of the splits.
+    assert card.startswith("---\n") and "num_examples: 3" in card and "license: odc-by" in card
     assert "wildchat1m_fullschema_5rows.jsonl" in card  # provenance of re-processed data
     loaded = datasets.load_dataset(str(root / "release"))
-    assert sum(len(split) for split in loaded.values()) == 5
+    assert sum(len(split) for split in loaded.values()) == 3
 
 
 @pytest.mark.slow
@@ -91,7 +107,8 @@ def test_deletion_requests_remove_conversations_only_with_the_shrink_allowance(r
     (root / "deletion_requests" / "requests.csv").write_text(
         "request_id,conversation_hash,turn_identifier,hashed_ip,reason,date\n"
         f"R1,{first['conversation_hash']},,,PII report,2024-06-01\nR2,,,{texan},user asked,2024-06-02\n")
-    selection = {"release_nontoxic", "release_toxic", "release_nontoxic_template_capped", "monthly_stats", "release_manifest"}
+    selection = {"release_nontoxic", "release_toxic", "release_unscreened", "release_nontoxic_template_capped", "monthly_stats",
+                 "release_manifest"}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WILDCHAT_IP_HASH_KEY", "test-ip-hash-key-not-secret")
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))

@@ -25,7 +25,7 @@ from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES, RAW_LOGS
 
-from factories import conversation_record
+from factories import SCREENED, conversation_record
 
 MONTH = "2023-04"
 UTC = dt.timezone.utc
@@ -138,6 +138,8 @@ def detoxify_result(toxicity: float) -> dict:
 
 
 def moderated(turns, **kw) -> dict:
+    """A moderated row whose turns the offline moderator screened (unless `utterance_overrides` says otherwise)."""
+    kw.setdefault("utterance_overrides", [SCREENED] * len(turns))
     return conversation_record("moderated_conversations", turns, **kw)
 
 
@@ -276,7 +278,7 @@ def test_release_assets_publish_checked_splits(data_dir):
     result = materialize_month(data_dir, month_rows())
     assert result.success
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
-    assert len(checks) == 10 and all(checks.values()), checks
+    assert len(checks) == 15 and all(checks.values()), checks  # five checks on each of the three folders
     published = {s: data_dir / "release" / s / f"{MONTH}.parquet" for s in ("nontoxic", "toxic")}
     for split, path in published.items():
         assert path.read_bytes() == (data_dir / "warehouse" / f"release_{split}" / f"{MONTH}.parquet").read_bytes()
@@ -284,7 +286,7 @@ def test_release_assets_publish_checked_splits(data_dir):
     assert pq.read_table(published["nontoxic"]).num_rows == 3 and pq.read_table(published["toxic"]).num_rows == 1
     provenance = json.loads(Warehouse(data_dir).layout.provenance(MONTH).read_text())
     assert provenance["counts"] | {"upstream": 1} == {
-        "moderated_conversations": 5, "excluded": {"sexual/minors": 1}, "nontoxic": 3, "toxic": 1,
+        "moderated_conversations": 5, "excluded": {"sexual/minors": 1}, "nontoxic": 3, "toxic": 1, "unscreened": 0,
         "rejected_logs": 0, "retries": 0, "absorbed_prefixes": 0, "upstream": 1}
 
 
@@ -353,7 +355,7 @@ def test_streamed_splits_equal_the_one_table_write_and_any_batch_size(data_dir, 
         written = reference.write_table(f"release_{split}", MONTH, release_table(expected))
         assert (data_dir / "warehouse" / f"release_{split}" / f"{MONTH}.parquet").read_bytes() == written.read_bytes()
 
-    monkeypatch.setattr(release_month.write_month_splits, "__defaults__", (None, 1))  # batch_rows=1
+    monkeypatch.setattr(release_month.write_month_splits, "__defaults__", (None, 1, True))  # batch_rows=1
     result = materialize_month(data_dir, rows)
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     assert result.success and all(checks.values()), checks
@@ -361,3 +363,63 @@ def test_streamed_splits_equal_the_one_table_write_and_any_batch_size(data_dir, 
         stored = pq.ParquetFile(data_dir / "warehouse" / f"release_{split}" / f"{MONTH}.parquet")
         assert stored.metadata.num_row_groups >= len(nontoxic if split == "nontoxic" else toxic)
         assert stored.read().equals(reference.read_table(f"release_{split}", MONTH))
+
+
+# --- unscreened conversations (issue 22): held out of the splits by default ---
+
+
+def unscreened_rows(real_wildchat) -> list[dict]:
+    """One screened English conversation and the real Spanish and Catalan ones, which no moderator of the
+    embedded defaults reads (no results on their turns); a Spanish one with a toxic English turn stays toxic."""
+    spanish, catalan = (r for r in real_rows(real_wildchat) if r["language"] in ("Spanish", "Catalan"))
+
+    def unscreened(row: dict) -> dict:
+        turns = [(u["role"], u["content"]) for u in row["conversation"]]
+        return moderated(turns, language=row["language"], utterance_overrides=[
+            {"language": u["language"], "profanity_score": None} for u in row["conversation"]])
+
+    toxic_turn = {"language": "English", "profanity_score": 0.99, "toxic": True}
+    mixed = moderated([("user", "you are a fucking idiot"), ("assistant", spanish["conversation"][1]["content"])],
+                      language="Spanish", toxic=True, utterance_overrides=[toxic_turn, {"language": "Spanish", "profanity_score": None}])
+    return [moderated([("user", "What is the capital of France?"), ("assistant", "Paris.")]),
+            unscreened(spanish), unscreened(catalan), mixed]
+
+
+def _folder_rows(data_dir) -> dict[str, list[dict]]:
+    return {s: pq.read_table(data_dir / "release" / s / f"{MONTH}.parquet").to_pylist()
+            for s in ("nontoxic", "toxic", "unscreened")}
+
+
+def test_unscreened_conversations_are_held_out_of_the_splits_by_default(data_dir, real_wildchat, monkeypatch):
+    monkeypatch.delenv("WILDCHAT_UNSCREENED", raising=False)
+    result = materialize_month(data_dir, unscreened_rows(real_wildchat))
+    checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert result.success and all(checks.values()), checks
+    folders = _folder_rows(data_dir)
+    assert [r["language"] for r in folders["unscreened"]] == ["Spanish", "Catalan"]
+    assert [r["conversation"][0]["content"] for r in folders["nontoxic"]] == ["What is the capital of France?"]
+    assert [r["conversation"][0]["content"] for r in folders["toxic"]] == ["you are a fucking idiot"]
+    provenance = json.loads(Warehouse(data_dir).layout.provenance(MONTH).read_text())
+    assert provenance["unscreened_policy"] == "hold" and provenance["unscreened_in_nontoxic"] == {}
+    assert (provenance["counts"]["nontoxic"], provenance["counts"]["toxic"], provenance["counts"]["unscreened"]) == (1, 1, 2)
+    screening = provenance["screening"]
+    assert (screening["conversations"], screening["unscreened_conversations"], screening["unscreened_not_toxic"]) == (4, 3, 2)
+
+
+def test_unscreened_policy_nontoxic_publishes_them_as_nontoxic_and_says_so(data_dir, real_wildchat, monkeypatch):
+    monkeypatch.setenv("WILDCHAT_UNSCREENED", "nontoxic")
+    assert materialize_month(data_dir, unscreened_rows(real_wildchat)).success
+    folders = _folder_rows(data_dir)
+    assert len(folders["nontoxic"]) == 3 and len(folders["toxic"]) == 1 and folders["unscreened"] == []
+    provenance = json.loads(Warehouse(data_dir).layout.provenance(MONTH).read_text())
+    assert provenance["unscreened_policy"] == "nontoxic"
+    assert provenance["unscreened_in_nontoxic"] == {"Catalan": 1, "Spanish": 1}
+
+
+def test_unscreened_policy_setting_is_checked():
+    from wildchat_dagster import settings
+
+    assert settings.unscreened_policy({}) == "hold"
+    assert settings.unscreened_policy({"WILDCHAT_UNSCREENED": " NonToxic "}) == "nontoxic"
+    with pytest.raises(ValueError, match="WILDCHAT_UNSCREENED='keep'"):
+        settings.unscreened_policy({"WILDCHAT_UNSCREENED": "keep"})

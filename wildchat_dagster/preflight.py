@@ -26,6 +26,8 @@ SETTINGS: dict[str, str] = {
     settings.START_MONTH_ENV: "first month of the partitions, YYYY-MM",
     settings.RELEASE_SCHEMA_ENV: "release schema: wildchat-1m (default) or wildchat-4.8m",
     settings.RELEASE_LICENSE_ENV: "license stated by the dataset card (default odc-by)",
+    settings.UNSCREENED_ENV: "where not-toxic conversations with turns no moderator screened go: hold (default, "
+                             "release/unscreened/) or nontoxic (the non-toxic split, stated in card and manifest)",
     settings.BATCH_ROWS_ENV: f"conversations per batch a stage streams (default {settings.DEFAULT_BATCH_ROWS})",
     settings.SHARD_ROWS_ENV: f"conversations per shard step of geo, language, redaction, moderation (default {settings.DEFAULT_SHARD_ROWS})",
     settings.EXECUTOR_ENV: "step executor: in_process (default) or multiprocess (a month's shards on several cores)",
@@ -55,7 +57,7 @@ def configuration_problems(layout: DataLayout, months: list[str], environ: Mappi
         if early := [m for m in months if m < start]:
             problems.append(f"{', '.join(early)} precede{'s' if len(early) == 1 else ''} {settings.START_MONTH_ENV}={start}: "
                             f"set {settings.START_MONTH_ENV} to {min(early)} or earlier")
-    for read in (settings.release_schema, settings.batch_rows, settings.shard_rows, settings.executor):
+    for read in (settings.release_schema, settings.unscreened_policy, settings.batch_rows, settings.shard_rows, settings.executor):
         try:
             read(environ)
         except ValueError as error:

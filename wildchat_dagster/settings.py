@@ -24,6 +24,8 @@ DEFAULT_SHARD_ROWS = 20_000  # conversations: a WildChat month (~80,000) is 4 sh
 EXECUTOR_ENV = "WILDCHAT_EXECUTOR"
 EXECUTORS = ("in_process", "multiprocess")
 MAX_CONCURRENT_ENV = "WILDCHAT_MAX_CONCURRENT"
+UNSCREENED_ENV = "WILDCHAT_UNSCREENED"
+UNSCREENED_POLICIES = ("hold", "nontoxic")
 
 
 def data_root() -> str:
@@ -64,6 +66,15 @@ def release_schema(environ: Mapping[str, str] = os.environ) -> str:
 def release_license(environ: Mapping[str, str] = os.environ) -> str:
     """The license the dataset card states (WildChat's own: ODC-BY)."""
     return environ.get(RELEASE_LICENSE_ENV) or "odc-by"
+
+
+def unscreened_policy(environ: Mapping[str, str] = os.environ) -> str:
+    """Where a not-toxic conversation with a turn no moderator screened is published: "hold" (default:
+    release/unscreened/, outside the splits) or "nontoxic" (in the non-toxic split, said in the card)."""
+    value = (environ.get(UNSCREENED_ENV) or "hold").strip().lower()
+    if value not in UNSCREENED_POLICIES:
+        raise ValueError(f"{UNSCREENED_ENV}={value!r}: expected one of {', '.join(UNSCREENED_POLICIES)}")
+    return value
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:

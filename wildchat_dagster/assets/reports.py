@@ -13,7 +13,12 @@ from wildchat_dagster.assets.templates import DEFAULT_MIN_CLUSTER_SIZE
 from wildchat_dagster.core.ingestion.import_release import import_provenance
 from wildchat_dagster.core.release.dataset_card import dataset_card
 from wildchat_dagster.core.release.deletions import DeletionRequests, load_deletion_requests, published_matches
-from wildchat_dagster.core.release.splits import build_manifest, published_months
+from wildchat_dagster.core.release.splits import (
+    build_manifest,
+    published_months,
+    unscreened_publication,
+    unscreened_sentence,
+)
 from wildchat_dagster.core.reporting.report import overall, plots_markdown, text_charts, write_report
 from wildchat_dagster.core.reporting.statistics import (
     OVERALL,
@@ -73,7 +78,7 @@ def _deletions_check(store, requests: DeletionRequests) -> dg.AssetCheckResult:
 
 
 @dg.asset(
-    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED],
     group_name="publication",
     kinds={"json"},
     code_version="1",
@@ -114,6 +119,8 @@ def release_manifest(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "months": ", ".join(months) or "none",
             "nontoxic_rows": totals["nontoxic"],
             "toxic_rows": totals["toxic"],
+            "unscreened_rows": totals["unscreened"],
+            "unscreened": unscreened_sentence(manifest["unscreened"]),
             "excluded": dg.MetadataValue.json(totals["excluded"]),
             Stage.REJECTED_LOGS: totals[Stage.REJECTED_LOGS],
             "retries": totals["retries"],
@@ -144,7 +151,7 @@ def _template_clusters(store, months: list[str]) -> pd.DataFrame | None:
 
 
 @dg.asset(
-    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.MONTHLY_STATS, Stage.TEMPLATE_PROMPTS],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED, Stage.MONTHLY_STATS, Stage.TEMPLATE_PROMPTS],
     group_name="publication",
     kinds={"html"},
     code_version="1",
@@ -161,10 +168,13 @@ def dataset_report(
     clusters = _template_clusters(store, months)
     if clusters is not None:
         tables["template_clusters"] = clusters
+    provenance = {m: p for m in months if (p := read_provenance(store, m)) is not None}
+    unscreened = unscreened_sentence(unscreened_publication(months, provenance))
     files = write_report(
         tables,
         store.layout.reports_dir,
         tokenizer=tokens.name,
+        headline=unscreened,
         facts={
             "months": ", ".join(months) or "none",
             "pipeline version": wildchat_dagster.__version__,
@@ -185,6 +195,7 @@ def dataset_report(
             "summary": dg.MetadataValue.md(frame_markdown(tables["summary"])),
             "moderation": dg.MetadataValue.md(frame_markdown(tables["moderation"][tables["moderation"]["month"] == OVERALL])),
             "toxicity_screening": screening_sentence(tables["screening"]),
+            "unscreened_conversations": unscreened,
             # One short chart per plot, which the asset page shows inline; the PNGs behind "plots".
             **{f"plot: {name}": dg.MetadataValue.md(chart)
                for name, chart in text_charts(tables, max_chars=INLINE_MARKDOWN_CHARS).items()},
