@@ -54,7 +54,7 @@ def test_load_dataset_on_release_gives_the_splits_the_card_announces(tmp_path, m
     assert all(s["num_bytes"] > 0 for s in splits.values())
     # An empty file cannot be read by `datasets`: the toxic split lists only the non-empty one.
     assert header["configs"][0]["data_files"][1] == {"split": "toxic", "path": ["toxic/2023-05.parquet"]}
-    assert "| 2023-04 | 3 | 0 | 3 |" in card and "sexual/minors" in card
+    assert "| 2023-04 | 3 | 0 | 0 | 3 |" in card and "sexual/minors" in card  # nontoxic, toxic, unscreened, users
     (tmp_path / "release" / "README.md").write_text(card)
     (tmp_path / "release" / "manifest.json").write_text(json.dumps(manifest))
 

@@ -29,18 +29,22 @@ def released(tmp_path_factory, real_wildchat):
     return root, outcomes
 
 
-def test_on_embedded_defaults_real_non_english_conversations_are_held_not_published_as_nontoxic(released):
+def test_on_embedded_defaults_real_non_english_conversations_are_held_not_published_as_nontoxic(released, real_wildchat):
     """No OpenAI key, no Detoxify checkpoint: only English is screened, so the real Spanish and Catalan
     conversations go to release/unscreened/, never into the non-toxic split."""
     root, outcomes = released
     assert all(o.ok for o in outcomes), [(o.label, o.failed_checks, o.failed_steps) for o in outcomes]
     folders = {s: pq.read_table(root / "release" / s / f"{MONTH}.parquet").to_pylist() for s in ("nontoxic", "toxic", "unscreened")}
-    assert sorted(r["language"] for r in folders["unscreened"]) == ["Catalan", "Spanish"]
+    originals = [json.loads(line) for line in (real_wildchat / FULL_SCHEMA).read_text().splitlines()]
+    foreign = {o["conversation_hash"] for o in originals if o["language"] in ("Spanish", "Catalan")}
+    assert len(foreign) == 2 and {r["conversation_hash"] for r in folders["unscreened"]} == foreign
     assert {r["language"] for r in folders["nontoxic"]} == {"English"}
     for row in folders["nontoxic"]:  # every non-empty turn of the non-toxic split was screened
         assert all(u["language"] == "English" for u in row["conversation"] if u["content"].strip())
     manifest = json.loads((root / "release" / "manifest.json").read_text())
-    assert list(manifest)[1] == "unscreened" and manifest["unscreened"]["held_by_language"] == {"Catalan": 1, "Spanish": 1}
+    # fastText reads the Catalan user turn's conversation as Spanish (its reply is Spanish): the languages detected.
+    held = manifest["unscreened"]["held_by_language"]
+    assert list(manifest)[1] == "unscreened" and sum(held.values()) == 2 and set(held) <= {"Catalan", "Spanish"}
     assert manifest["files"]["unscreened"][MONTH]["rows"] == 2 and manifest["totals"]["unscreened"] == 2
 
 
@@ -92,6 +96,28 @@ def test_release_folder_loads_with_datasets_through_its_card(released, tmp_path,
     assert "wildchat1m_fullschema_5rows.jsonl" in card  # provenance of re-processed data
     loaded = datasets.load_dataset(str(root / "release"))
     assert sum(len(split) for split in loaded.values()) == 3
+    held = datasets.load_dataset(str(root / "release"), "unscreened")
+    assert len(held["unscreened"]) == 2 and set(held["unscreened"]["language"]) <= {"Catalan", "Spanish"}
+
+
+@pytest.mark.slow
+def test_the_card_tells_what_was_screened(released):
+    """Read as a dataset user would: the card says first what was held, then which moderators ran and the
+    coverage by language, and what to set to screen the rest."""
+    root, _ = released
+    body = (root / "release" / "README.md").read_text().split("---\n", 2)[2]
+    first = body.strip().splitlines()[2]
+    assert first.startswith("**Screening: 2 not-toxic conversations with turns no moderator screened are held")
+    assert "(by language: Spanish" in first
+    assert "Policy `WILDCHAT_UNSCREENED=hold`" in body
+    moderators = body.split("| moderator |", 1)[1].split("\n\n", 1)[0]
+    assert "| profanity | 2023-04 | alt-profanity-check==" in moderators and "| English | profanity_threshold=0.8 |" in moderators
+    assert "| openai | never |" in moderators and "| detoxify | never |" in moderators
+    coverage = body.split("| language | utterances | screened | unscreened |", 1)[1].split("\n\n", 1)[0]
+    rows = {line.split("|")[1].strip(): [int(x) for x in line.split("|")[2:7]] for line in coverage.splitlines()[2:]}
+    assert rows["English"][2] == 0 and rows["English"][0] == rows["English"][1] > 0
+    assert rows["Spanish"][1] == 0 and rows["Spanish"][2] > 0 and rows["Spanish"][4] >= 1
+    assert "`OPENAI_API_KEY`" in body and "`WILDCHAT_DETOXIFY_CHECKPOINT`" in body
 
 
 @pytest.mark.slow
@@ -125,3 +151,4 @@ def test_deletion_requests_remove_conversations_only_with_the_shrink_allowance(r
     assert deletions["request_ids_applied"] == ["R1", "R2"] and deletions["conversations_removed"] == 2
     assert texan not in manifest_text and not any(h in manifest_text for h in gone)  # ids, never content
     assert "Deletion requests applied: 2, conversations removed: 2" in (root / "release" / "README.md").read_text()
+

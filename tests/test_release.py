@@ -404,6 +404,15 @@ def test_unscreened_conversations_are_held_out_of_the_splits_by_default(data_dir
     assert (provenance["counts"]["nontoxic"], provenance["counts"]["toxic"], provenance["counts"]["unscreened"]) == (1, 1, 2)
     screening = provenance["screening"]
     assert (screening["conversations"], screening["unscreened_conversations"], screening["unscreened_not_toxic"]) == (4, 3, 2)
+    # The statistics count the third folder; the lineage index and explain name it.
+    from wildchat_dagster.core.lineage.explain import explain
+    from wildchat_dagster.core.reporting.statistics import compute_statistics, release_sources
+
+    summary = compute_statistics(release_sources(Warehouse(data_dir).layout, [MONTH]))["summary"].iloc[0]
+    assert (summary["conversations"], summary["nontoxic"], summary["toxic"], summary["unscreened"]) == (4, 1, 1, 2)
+    account = explain(Warehouse(data_dir), folders["unscreened"][0]["conversation_hash"]).conversations[0]
+    assert account["release"]["split"] == "unscreened" and account["release"]["published"]["found"]
+    assert "held in release/unscreened/" in account["release"]["rule"] and "Spanish" in account["release"]["rule"]
 
 
 def test_unscreened_policy_nontoxic_publishes_them_as_nontoxic_and_says_so(data_dir, real_wildchat, monkeypatch):
@@ -423,3 +432,41 @@ def test_unscreened_policy_setting_is_checked():
     assert settings.unscreened_policy({"WILDCHAT_UNSCREENED": " NonToxic "}) == "nontoxic"
     with pytest.raises(ValueError, match="WILDCHAT_UNSCREENED='keep'"):
         settings.unscreened_policy({"WILDCHAT_UNSCREENED": "keep"})
+
+
+@pytest.mark.parametrize("policy", ["hold", "nontoxic"])
+def test_the_dataset_card_states_moderators_coverage_policy_and_how_to_screen_the_rest(
+        data_dir, real_wildchat, monkeypatch, policy):
+    """The card of a month with real Spanish and Catalan conversations no embedded moderator reads."""
+    from wildchat_dagster.core.release.dataset_card import dataset_card
+    from wildchat_dagster.core.release.splits import build_manifest
+
+    monkeypatch.setenv("WILDCHAT_UNSCREENED", policy)
+    assert materialize_month(data_dir, unscreened_rows(real_wildchat)).success
+    layout = Warehouse(data_dir).layout
+    provenance = json.loads(layout.provenance(MONTH).read_text())
+    # As the moderation stage records them on embedded defaults (no key, no checkpoint).
+    provenance["upstream"]["moderated_conversations"] = {"metadata": {
+        "openai_enabled": False, "openai_status": "no OPENAI_API_KEY", "detoxify_enabled": False,
+        "detoxify_status": "no checkpoint configured", "profanity_enabled": True,
+        "profanity_version": "alt-profanity-check==1.9.1+abc", "profanity_languages": "English",
+        "profanity_threshold": 0.8, "detoxify_toxicity_threshold": 0.1}}
+    card = dataset_card(layout, build_manifest(layout, {MONTH: provenance}, "0.1.0", {}), {})
+    body = card.split("---\n", 2)[2]
+    first_lines = body.strip().splitlines()[:3]
+    if policy == "hold":
+        assert "2 not-toxic conversations with turns no moderator screened are held in release/unscreened/" in first_lines[2]
+        assert "(by language: Catalan 1, Spanish 1)" in first_lines[2]
+        assert "config_name: unscreened" in card and "| unscreened (held back: not a default split) | 2 | 1 |" in body
+    else:
+        assert "2 conversations with turns no moderator screened were published in the nontoxic split unscreened" in first_lines[2]
+        assert "config_name: unscreened" not in card
+    assert f"Policy `WILDCHAT_UNSCREENED={policy}`" in body
+    assert "| profanity | 2023-04 | alt-profanity-check==1.9.1+abc | English | profanity_threshold=0.8 | - |" in body
+    assert "| openai | never | - | - | - | no OPENAI_API_KEY |" in body
+    # Coverage by language: utterances screened / unscreened, conversations and those with unscreened turns.
+    # Spanish: the real Spanish conversation's 4 turns, the Catalan one's Spanish reply, the mixed one's reply.
+    assert "| Spanish | 6 | 0 | 6 | 2 | 2 |" in body and "| Catalan | 1 | 0 | 1 | 1 | 1 |" in body
+    assert "| English | 3 | 3 | 0 | 1 | 0 |" in body
+    assert "`OPENAI_API_KEY`" in body and "`WILDCHAT_DETOXIFY_CHECKPOINT`" in body
+    assert "every utterance moderated" not in body

@@ -13,12 +13,8 @@ from wildchat_dagster.assets.templates import DEFAULT_MIN_CLUSTER_SIZE
 from wildchat_dagster.core.ingestion.import_release import import_provenance
 from wildchat_dagster.core.release.dataset_card import dataset_card
 from wildchat_dagster.core.release.deletions import DeletionRequests, load_deletion_requests, published_matches
-from wildchat_dagster.core.release.splits import (
-    build_manifest,
-    published_months,
-    unscreened_publication,
-    unscreened_sentence,
-)
+from wildchat_dagster.core.release.screening import unscreened_publication, unscreened_sentence
+from wildchat_dagster.core.release.splits import build_manifest, published_months
 from wildchat_dagster.core.reporting.report import overall, plots_markdown, text_charts, write_report
 from wildchat_dagster.core.reporting.statistics import (
     OVERALL,

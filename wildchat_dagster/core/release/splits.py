@@ -36,10 +36,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from wildchat_dagster.core.moderation.coverage import (
-    coverage_summary,
-    unscreened_conversation_languages,
-    unscreened_utterances,
+from wildchat_dagster.core.moderation.coverage import unscreened_utterances
+from wildchat_dagster.core.release.screening import (
+    coverage_by_language,
+    moderators_used,
+    toxicity_screening,
+    unscreened_publication,
 )
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import file_sha256, parquet_rows
@@ -254,57 +256,6 @@ def systems_and_settings(upstream: dict[str, dict]) -> tuple[dict[str, dict], di
     return systems, settings
 
 
-def toxicity_screening(months: list[str], provenance: dict[str, dict]) -> dict:
-    """Per month, the turns each moderator screened by language, and the months where some turns
-    were screened by no moderator (their languages unsupported): they are named, not assumed clean."""
-    by_month = {m: provenance.get(m, {}).get("screening") for m in months}
-    recorded = {m: c for m, c in by_month.items() if c is not None}
-    return {
-        "months_fully_screened": [m for m, c in recorded.items() if c["unscreened"] == 0],
-        "months_partly_screened": {m: coverage_summary(c) for m, c in recorded.items() if c["unscreened"]},
-        "months_without_record": [m for m in months if m not in recorded],
-        "by_month": recorded,
-    }
-
-
-def unscreened_publication(months: list[str], provenance: dict[str, dict]) -> dict:
-    """What became of the not-toxic conversations with a turn no moderator screened, over the months:
-    held in release/unscreened/ (WILDCHAT_UNSCREENED=hold) or published as non-toxic (=nontoxic), by language."""
-    held: Counter[str] = Counter()
-    as_nontoxic: Counter[str] = Counter()
-    policies: dict[str, str] = {}
-    for month in months:
-        record = provenance.get(month, {})
-        policies[month] = record.get("unscreened_policy", "nontoxic")  # before the policy: into nontoxic
-        languages = unscreened_conversation_languages(record.get("screening") or {})
-        (held if policies[month] == "hold" else as_nontoxic).update(languages)
-    return {
-        "policies": sorted(set(policies.values())),
-        "months_held": [m for m, p in policies.items() if p == "hold"],
-        "held_conversations": sum(held.values()),
-        "held_by_language": dict(held.most_common()),
-        "published_as_nontoxic": sum(as_nontoxic.values()),
-        "published_as_nontoxic_by_language": dict(as_nontoxic.most_common()),
-    }
-
-
-def unscreened_sentence(unscreened: dict) -> str:
-    """The manifest's `unscreened` section in one sentence: first lines of the card and the report."""
-    def languages(counts: dict[str, int]) -> str:
-        return ", ".join(f"{language} {n:,}" for language, n in counts.items())
-
-    parts = []
-    if unscreened["published_as_nontoxic"]:
-        parts.append(f"{unscreened['published_as_nontoxic']:,} conversations with turns no moderator screened were "
-                     f"published in the nontoxic split unscreened (WILDCHAT_UNSCREENED=nontoxic; by language: "
-                     f"{languages(unscreened['published_as_nontoxic_by_language'])})")
-    if unscreened["held_conversations"]:
-        parts.append(f"{unscreened['held_conversations']:,} not-toxic conversations with turns no moderator screened "
-                     f"are held in release/unscreened/, outside the nontoxic and toxic splits (by language: "
-                     f"{languages(unscreened['held_by_language'])})")
-    return "; ".join(parts) + "." if parts else "Every published conversation was screened by a moderator."
-
-
 def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_version: str, release_systems: dict[str, str]) -> dict:
     """The release manifest: every published file with rows and sha256, totals, systems, settings, counts."""
     months = published_months(layout)
@@ -346,6 +297,8 @@ def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_ver
         "dataset": "WildChat-shaped release",
         # First: not-toxic conversations no moderator fully screened, held back or published as non-toxic.
         "unscreened": unscreened_publication(months, provenance),
+        "moderators": moderators_used(months, provenance),
+        "coverage_by_language": coverage_by_language(months, provenance),
         "sexual_minors_screening": {"months_screened": screened, "months_not_screened": [m for m in months if m not in screened]},
         "toxicity_screening": toxicity_screening(months, provenance),
         "pipeline_version": pipeline_version,
