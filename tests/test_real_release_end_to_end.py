@@ -152,3 +152,34 @@ def test_deletion_requests_remove_conversations_only_with_the_shrink_allowance(r
     assert texan not in manifest_text and not any(h in manifest_text for h in gone)  # ids, never content
     assert "Deletion requests applied: 2, conversations removed: 2" in (root / "release" / "README.md").read_text()
 
+
+@pytest.mark.slow
+def test_adding_an_openai_key_and_rerunning_sorts_the_held_conversations_into_the_splits(tmp_path, real_wildchat):
+    """Held on embedded defaults; with a key (the loopback stand-in for OpenAI's endpoint, which reads every
+    language) a forced rerun of the month moderates every turn and the release empties release/unscreened/."""
+    from wildchat_dagster.kit.fakes.openai_server import ModerationStub
+
+    root = tmp_path / "data"
+    root.mkdir()
+    folders = lambda: {s: pq.read_table(root / "release" / s / f"{MONTH}.parquet").to_pylist()  # noqa: E731
+                       for s in ("nontoxic", "toxic", "unscreened")}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WILDCHAT_DATA_DIR", str(root))
+        mp.setenv("WILDCHAT_IP_HASH_KEY", "test-ip-hash-key-not-secret")
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        mp.delenv("OPENAI_API_KEY", raising=False)
+        import_files([real_wildchat / FULL_SCHEMA], root)
+        assert all(o.ok for o in run_months([MONTH], None, root))
+        assert len(folders()["unscreened"]) == 2
+        with ModerationStub(lifetime_seconds=600) as stub:
+            mp.setenv("OPENAI_API_KEY", "sk-test-not-a-key")
+            mp.setenv("OPENAI_BASE_URL", stub.base_url)
+            outcomes = run_months([MONTH], None, root, force=True)
+            assert stub.counters.requests > 0
+    assert all(o.ok for o in outcomes), [(o.label, o.failed_checks, o.failed_steps) for o in outcomes]
+    after = folders()
+    assert after["unscreened"] == [] and len(after["nontoxic"]) + len(after["toxic"]) == 5
+    assert {"Spanish"} <= {r["language"] for r in after["nontoxic"] + after["toxic"]}
+    manifest = json.loads((root / "release" / "manifest.json").read_text())
+    assert manifest["unscreened"]["held_conversations"] == 0 and manifest["totals"]["unscreened"] == 0
+    assert "Every published conversation was screened by a moderator." in (root / "release" / "README.md").read_text()
