@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.kit.samples import REAL_WILDCHAT
 
 TOXIC_LINES = Path(__file__).resolve().parents[3] / "tests" / "moderation_toxic_messages.txt"
@@ -90,13 +91,12 @@ def choose(rows: Sequence[Row]) -> Row | None:
 
 
 def markdown(rows: Sequence[Row]) -> str:
-    lines = ["| threshold | toxic lines caught | clean English turns flagged | greetings flagged | meets targets |",
-             "|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r.threshold:g} | {r.toxic_caught}/{r.toxic} ({r.recall:.0%}) | {r.clean_flagged}/{r.clean} "
-                     f"({r.clean_rate:.2%}) | {', '.join(repr(g) for g in r.greetings_flagged) or 'none'} | "
-                     f"{'yes' if r.meets_targets else 'no'} |")
-    return "\n".join(lines)
+    return markdown_table(
+        ["threshold", "toxic lines caught", "clean English turns flagged", "greetings flagged", "meets targets"],
+        [[f"{r.threshold:g}", f"{r.toxic_caught}/{r.toxic} ({r.recall:.0%})",
+          f"{r.clean_flagged}/{r.clean} ({r.clean_rate:.2%})", ", ".join(repr(g) for g in r.greetings_flagged) or "none",
+          "yes" if r.meets_targets else "no"] for r in rows],
+        numeric=[False] * 5)
 
 
 def profanity_scores(texts: list[str]) -> list[float]:
