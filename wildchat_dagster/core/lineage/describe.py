@@ -7,8 +7,7 @@ languages, entity types, offsets, rule names and scores, never content or IPs.
 from __future__ import annotations
 
 from wildchat_dagster.core.linking.decisions import LINKS
-from wildchat_dagster.core.moderation.coverage import RESULT_FIELDS
-from wildchat_dagster.core.moderation.moderators import is_empty
+from wildchat_dagster.core.moderation.coverage import unscreened_turns
 from wildchat_dagster.stages import Stage
 
 
@@ -127,8 +126,7 @@ def _release(moderated: dict | None, index: list[dict], released: dict | None) -
         split = "toxic"
         rule = f"toxic split: a conversation is toxic when any turn is; toxic turns in rounds {toxic_rounds}"
     elif index and index[0]["split"] == "unscreened":
-        unscreened = [(i // 2, u.get("language")) for i, u in enumerate(moderated["conversation"])
-                      if not is_empty(u["content"]) and all(u.get(f) is None for f in RESULT_FIELDS.values())]
+        unscreened = [(i // 2, moderated["conversation"][i].get("language")) for i in unscreened_turns(moderated)]
         split = "unscreened"
         rule = (f"held in release/unscreened/ (WILDCHAT_UNSCREENED=hold), in neither split: no turn was toxic, but "
                 f"turns in rounds {sorted({r for r, _ in unscreened})} (languages "

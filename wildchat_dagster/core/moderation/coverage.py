@@ -24,12 +24,16 @@ RESULT_FIELDS = {OPENAI: "openai_moderation", DETOXIFY: "detoxify_moderation", P
 UNKNOWN_LANGUAGE = "unknown"
 
 
+def unscreened_turns(row: dict) -> list[int]:
+    """Indices of a conversation's non-empty utterances that no moderator scored (no result field set)."""
+    return [
+        i for i, u in enumerate(row["conversation"])
+        if not is_empty(u["content"]) and all(u.get(field) is None for field in RESULT_FIELDS.values())
+    ]
+
+
 def unscreened_utterances(row: dict) -> int:
-    """Non-empty utterances of a conversation that no moderator scored (no result field set)."""
-    return sum(
-        not is_empty(u["content"]) and all(u.get(field) is None for field in RESULT_FIELDS.values())
-        for u in row["conversation"]
-    )
+    return len(unscreened_turns(row))
 
 
 def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] = MODERATOR_NAMES) -> dict:
