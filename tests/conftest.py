@@ -26,6 +26,7 @@ MONTHLY_ASSETS = [
     "template_prompts",
     "release_nontoxic",
     "release_toxic",
+    "release_unscreened",
     "release_nontoxic_template_capped",
     "monthly_stats",
     "lineage_index",

@@ -48,6 +48,11 @@ def _utterance_defaults(role: str, content: str, log_id: str, ts: dt.datetime, i
     }
 
 
+# A turn the offline moderator scored clean: without a result from some moderator a not-toxic conversation
+# is held back from the splits (WILDCHAT_UNSCREENED=hold).
+SCREENED = {"profanity_score": 0.01}
+
+
 def conversation_record(
     stage: str,
     turns: list[tuple[str, str]],

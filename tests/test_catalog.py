@@ -105,7 +105,8 @@ def test_catalog_views_over_the_warehouse_and_the_release(published):
     root, result, _ = published
     with open_catalog(root / "wildchat.duckdb") as con:
         views = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-        assert views == {"moderated_conversations", "release_nontoxic", "release_toxic", "release_all"}
+        # The unscreened folder is published beside the splits (empty here: every conversation was screened).
+        assert views == {"moderated_conversations", "release_nontoxic", "release_toxic", "release_unscreened", "release_all"}
         assert con.execute("SELECT count(*) FROM moderated_conversations").fetchone() == (5,)
         assert con.execute("SELECT split, count(*) FROM release_all GROUP BY split ORDER BY split").fetchall() == [
             ("nontoxic", 2), ("toxic", 2)]

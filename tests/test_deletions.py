@@ -89,7 +89,7 @@ def test_sensor_re_releases_only_affected_months_with_the_shrink_allowance_then_
     assert [(r.partition_key, r.job_name) for r in requests] == [("2023-04", "monthly_pipeline")]
     assert requests[0].run_config == {"ops": {"release_splits": {"config": {"allow_shrink": True}}}}
     assert {k.to_user_string() for k in requests[0].asset_selection} == {
-        Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_TEMPLATE_CAPPED, Stage.MONTHLY_STATS}
+        Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED, Stage.RELEASE_TEMPLATE_CAPPED, Stage.MONTHLY_STATS}
     again, cursor = evaluate(cursor)
     assert again == []  # same requests, runs not finished (none launched here): nothing new
 

@@ -185,7 +185,8 @@ def test_the_release_is_in_the_bucket_and_nothing_in_the_workers_folders_but_cac
     *_, work = backfill
     warehouse = Warehouse(DataLayout(ROOT, local_dir=work / "launcher"))
     for month in MONTHS:
-        released = sum(warehouse.read_table(s, month).num_rows for s in (Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC))
+        released = sum(warehouse.read_table(s, month).num_rows
+                       for s in (Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED))
         assert released == warehouse.read_table(Stage.MODERATED_CONVERSATIONS, month).num_rows > 20
         assert warehouse.layout.published("nontoxic", month).exists()
     for name in ("w1", "w2"):

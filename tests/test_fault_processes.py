@@ -78,7 +78,7 @@ def test_a_run_killed_at_moderation_never_blocks_the_next(generated):
     assert killed.run_id in held.active_run_ids
 
     # The next run reaps the dead one and gets the pool; without that it would wait forever.
-    select = "moderated_conversations,release_nontoxic,release_toxic,monthly_stats"
+    select = "moderated_conversations,release_nontoxic,release_toxic,release_unscreened,monthly_stats"
     second = subprocess.run([*CLI, "run", "--months", "2023-04", "--select", select], env=cli_env(generated),
                             capture_output=True, text=True, timeout=1200)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]

@@ -19,7 +19,7 @@ from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.schema import LINEAGE_INDEX, STAGE_SCHEMAS
 from wildchat_dagster.stages import Stage
 
-from factories import conversation_record
+from factories import SCREENED, conversation_record
 
 MONTH = "2023-04"
 
@@ -64,12 +64,15 @@ def test_lineage_index_matches_the_release_keys():
     lost_round = {"log_id": None, "timestamp": None}
     rows = [
         conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d")],
-                            utterance_overrides=[{}, {}, lost_round, lost_round]),
+                            utterance_overrides=[SCREENED, SCREENED, lost_round | SCREENED, lost_round | SCREENED]),
         conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "x"), ("assistant", "y")], toxic=True),
         conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "z"), ("assistant", "w")], excluded_reason="sexual_minors"),
+        conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "hola"), ("assistant", "¿qué tal?")]),  # no moderator read it
     ]
     index = lineage_index_rows(rows)
-    assert [(r["round"], r["split"]) for r in index] == [(0, "nontoxic"), (1, "nontoxic"), (0, "toxic"), (0, "excluded")]
+    assert [(r["round"], r["split"]) for r in index] == [
+        (0, "nontoxic"), (1, "nontoxic"), (0, "toxic"), (0, "excluded"), (0, "unscreened")]
+    assert lineage_index_rows(rows[3:], hold_unscreened=False)[0]["split"] == "nontoxic"  # WILDCHAT_UNSCREENED=nontoxic
     assert index[1]["log_id"] is None  # the lost round
     for row in rows:
         released = to_release_row(row)

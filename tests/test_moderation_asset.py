@@ -128,10 +128,13 @@ def test_without_key_or_weights_the_offline_moderator_runs_and_openai_is_reporte
     assert checks["moderation_results_complete"] and checks["excluded_counted"]
 
 
+@pytest.mark.parametrize("policy", ["hold", "nontoxic"])
 def test_on_embedded_defaults_benign_german_and_russian_turns_are_never_flagged_by_the_english_model(
-    data_dir, tmp_path, monkeypatch
+    data_dir, tmp_path, monkeypatch, policy
 ):
-    """Real WildChat turns alt-profanity-check scored 0.945 and 0.803: not English, so not its to judge."""
+    """Real WildChat turns alt-profanity-check scored 0.945 and 0.803: not English, so not its to judge.
+    The screening check fails only when such unscreened conversations would go into the non-toxic split."""
+    monkeypatch.setenv("WILDCHAT_UNSCREENED", policy)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-torch-home"))
     monkeypatch.delenv("WILDCHAT_DETOXIFY_CHECKPOINT", raising=False)
     rows = [
@@ -145,7 +148,7 @@ def test_on_embedded_defaults_benign_german_and_russian_turns_are_never_flagged_
             utterance["language"] = language
     Warehouse(data_dir).write_records(STAGE, MONTH, rows)
     resources = {
-        "warehouse": WarehouseResource(data_dir=str(data_dir)),
+        "warehouse": WarehouseResource(data_dir=str(data_dir), unscreened=policy),
         "openai_moderation": OpenAIModerationResource.from_defaults(),
         "detoxify": DetoxifyResource.from_defaults(),
         "profanity": ProfanityResource.from_defaults(),
@@ -160,4 +163,5 @@ def test_on_embedded_defaults_benign_german_and_russian_turns_are_never_flagged_
     assert metadata["unscreened_languages"] == {"German": 2, "Chinese": 1, "Russian": 1}
     assert "not screened by any moderator" in metadata["screening_summary"]
     assert "| German | user | 1 |" in metadata["screening_by_language"]
-    assert checks["moderation_results_complete"] and not checks["toxicity_screening_complete"]
+    assert checks["moderation_results_complete"]
+    assert checks["toxicity_screening_complete"] == (policy == "hold")

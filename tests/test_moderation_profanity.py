@@ -72,3 +72,19 @@ def test_threshold_evaluation_on_real_wildchat_and_toxic_messages(real_wildchat)
 @pytest.mark.parametrize("enabled", [None, True, False])
 def test_enabled_setting_is_recorded(enabled):
     assert ProfanityResource(enabled=enabled).configuration()["enabled"] == ("auto" if enabled is None else enabled)
+
+
+def test_chosen_threshold_meets_the_calibration_targets_on_the_shipped_data():
+    """The threshold in force is the one `bench calibration` chooses: at most 0.5% of the real English
+    WildChat turns flagged, at least 90% of the toxic lines caught, no greeting ("mom", "hi mom") flagged."""
+    from wildchat_dagster.kit.benchmarks import calibration
+
+    clean = calibration.english_turns(calibration.real_turns())
+    rows = calibration.evaluate(_scores, clean, _toxic_messages())
+    chosen = calibration.choose(rows)
+    assert len(clean) >= 2_500 and chosen is not None and chosen.threshold == PROFANITY_THRESHOLD
+    assert chosen.clean_rate <= 0.005 and chosen.recall >= 0.9 and chosen.greetings_flagged == ()
+    assert [s > PROFANITY_THRESHOLD for s in _scores(["mom", "hi mom", "hey mom", "Hello!", "eat shit"])] == [
+        False, False, False, False, True]
+    # The grid's lower thresholds fail on the short family words: the reason the threshold moved from 0.7.
+    assert "mom" in next(r for r in rows if r.threshold == 0.7).greetings_flagged

@@ -70,7 +70,7 @@ def test_release_has_the_wildchat_schema_and_every_conversation(pipeline_run):
         moderated = warehouse.read_table("moderated_conversations", month)
         kept = sum(1 for r in moderated.column("excluded_reason").to_pylist() if r is None)
         released = 0
-        for split in ("nontoxic", "toxic"):
+        for split in ("nontoxic", "toxic", "unscreened"):  # unscreened: held out of the splits
             table = pq.read_table(root / "release" / split / f"{month}.parquet")
             assert table.schema.equals(WILDCHAT_1M, check_metadata=False)
             released += table.num_rows
@@ -177,7 +177,7 @@ def test_no_client_ip_in_the_release(pipeline_run, truth_and_output):
     root, _ = pipeline_run
     truth, _ = truth_and_output
     client_ips = canonical_ips(ip for t in truth for ip in t["ips"])
-    for split in ("nontoxic", "toxic"):
+    for split in ("nontoxic", "toxic", "unscreened"):
         for month in MONTHS:
             assert find_raw_ips(pq.read_table(root / "release" / split / f"{month}.parquet"), client_ips) == []
 

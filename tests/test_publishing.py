@@ -19,7 +19,7 @@ from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.schema import WILDCHAT_1M, WILDCHAT_4_8M
 from wildchat_dagster.stages import Stage
 
-from factories import conversation_record
+from factories import SCREENED, conversation_record
 
 
 @pytest.mark.parametrize("schema", [WILDCHAT_1M, WILDCHAT_4_8M])
@@ -29,7 +29,7 @@ def test_card_features_are_the_hubs_own_notation(schema):
 
 def _moderated(conversation_id: str, toxic: bool, t: dt.datetime) -> dict:
     return conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "hi " + conversation_id), ("assistant", "hello")],
-                               start=t, toxic=toxic)
+                               start=t, toxic=toxic, utterance_overrides=[SCREENED, SCREENED])
 
 
 def _publish(root, rows_by_split, month="2023-04", schema=WILDCHAT_1M):
@@ -55,7 +55,7 @@ def test_load_dataset_on_release_gives_the_splits_the_card_announces(tmp_path, m
     assert all(s["num_bytes"] > 0 for s in splits.values())
     # An empty file cannot be read by `datasets`: the toxic split lists only the non-empty one.
     assert header["configs"][0]["data_files"][1] == {"split": "toxic", "path": ["toxic/2023-05.parquet"]}
-    assert "| 2023-04 | 3 | 0 | 3 |" in card and "sexual/minors" in card
+    assert "| 2023-04 | 3 | 0 | 0 | 3 |" in card and "sexual/minors" in card  # nontoxic, toxic, unscreened, users
     (tmp_path / "release" / "README.md").write_text(card)
     (tmp_path / "release" / "manifest.json").write_text(json.dumps(manifest))
 

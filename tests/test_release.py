@@ -25,9 +25,9 @@ from wildchat_dagster.core.release.splits import (
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES, RAW_LOGS
-from wildchat_dagster.settings import DEFAULT_BATCH_ROWS
+from wildchat_dagster.settings import DEFAULT_BATCH_ROWS, Settings
 
-from factories import conversation_record
+from factories import SCREENED, conversation_record
 
 MONTH = "2023-04"
 UTC = dt.timezone.utc
@@ -140,6 +140,8 @@ def detoxify_result(toxicity: float) -> dict:
 
 
 def moderated(turns, **kw) -> dict:
+    """A moderated row whose turns the offline moderator screened (unless `utterance_overrides` says otherwise)."""
+    kw.setdefault("utterance_overrides", [SCREENED] * len(turns))
     return conversation_record("moderated_conversations", turns, **kw)
 
 
@@ -271,14 +273,15 @@ def test_split_release_is_disjoint_and_complete():
 def materialize_month(data_dir, rows, month=MONTH, raise_on_error=True, batch_rows=DEFAULT_BATCH_ROWS):
     Warehouse(data_dir).write_records("moderated_conversations", month, rows)
     return dg.materialize([release_splits], partition_key=month, raise_on_error=raise_on_error,
-                          resources={"warehouse": WarehouseResource(data_dir=str(data_dir), batch_rows=batch_rows)})
+                          resources={"warehouse": WarehouseResource(data_dir=str(data_dir), batch_rows=batch_rows,
+                                                                    unscreened=Settings.from_environ().unscreened)})
 
 
 def test_release_assets_publish_checked_splits(data_dir):
     result = materialize_month(data_dir, month_rows())
     assert result.success
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
-    assert len(checks) == 12 and all(checks.values()), checks
+    assert len(checks) == 18 and all(checks.values()), checks  # six checks on each of the three folders
     published = {s: data_dir / "release" / s / f"{MONTH}.parquet" for s in ("nontoxic", "toxic")}
     for split, path in published.items():
         assert path.read_bytes() == (data_dir / "warehouse" / f"release_{split}" / f"{MONTH}.parquet").read_bytes()
@@ -286,7 +289,7 @@ def test_release_assets_publish_checked_splits(data_dir):
     assert pq.read_table(published["nontoxic"]).num_rows == 3 and pq.read_table(published["toxic"]).num_rows == 1
     provenance = json.loads(Warehouse(data_dir).layout.provenance(MONTH).read_text())
     assert provenance["counts"] | {"upstream": 1} == {
-        "moderated_conversations": 5, "excluded": {"sexual/minors": 1}, "nontoxic": 3, "toxic": 1,
+        "moderated_conversations": 5, "excluded": {"sexual/minors": 1}, "nontoxic": 3, "toxic": 1, "unscreened": 0,
         "rejected_logs": 0, "retries": 0, "absorbed_prefixes": 0, "upstream": 1}
 
 
@@ -381,3 +384,110 @@ def test_streamed_splits_equal_the_one_table_write_and_any_batch_size(data_dir):
         stored = pq.ParquetFile(data_dir / "warehouse" / f"release_{split}" / f"{MONTH}.parquet")
         assert stored.metadata.num_row_groups >= len(nontoxic if split == "nontoxic" else toxic)
         assert stored.read().equals(reference.read_table(f"release_{split}", MONTH))
+
+
+# --- unscreened conversations (issue 22): held out of the splits by default ---
+
+
+def unscreened_rows(real_wildchat) -> list[dict]:
+    """One screened English conversation and the real Spanish and Catalan ones, which no moderator of the
+    embedded defaults reads (no results on their turns); a Spanish one with a toxic English turn stays toxic."""
+    spanish, catalan = (r for r in real_rows(real_wildchat) if r["language"] in ("Spanish", "Catalan"))
+
+    def unscreened(row: dict) -> dict:
+        turns = [(u["role"], u["content"]) for u in row["conversation"]]
+        return moderated(turns, language=row["language"], utterance_overrides=[
+            {"language": u["language"], "profanity_score": None} for u in row["conversation"]])
+
+    toxic_turn = {"language": "English", "profanity_score": 0.99, "toxic": True}
+    mixed = moderated([("user", "you are a fucking idiot"), ("assistant", spanish["conversation"][1]["content"])],
+                      language="Spanish", toxic=True, utterance_overrides=[toxic_turn, {"language": "Spanish", "profanity_score": None}])
+    return [moderated([("user", "What is the capital of France?"), ("assistant", "Paris.")]),
+            unscreened(spanish), unscreened(catalan), mixed]
+
+
+def _folder_rows(data_dir) -> dict[str, list[dict]]:
+    return {s: pq.read_table(data_dir / "release" / s / f"{MONTH}.parquet").to_pylist()
+            for s in ("nontoxic", "toxic", "unscreened")}
+
+
+def test_unscreened_conversations_are_held_out_of_the_splits_by_default(data_dir, real_wildchat, monkeypatch):
+    monkeypatch.delenv("WILDCHAT_UNSCREENED", raising=False)
+    result = materialize_month(data_dir, unscreened_rows(real_wildchat))
+    checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert result.success and all(checks.values()), checks
+    folders = _folder_rows(data_dir)
+    assert [r["language"] for r in folders["unscreened"]] == ["Spanish", "Catalan"]
+    assert [r["conversation"][0]["content"] for r in folders["nontoxic"]] == ["What is the capital of France?"]
+    assert [r["conversation"][0]["content"] for r in folders["toxic"]] == ["you are a fucking idiot"]
+    provenance = json.loads(Warehouse(data_dir).layout.provenance(MONTH).read_text())
+    assert provenance["unscreened_policy"] == "hold" and provenance["unscreened_in_nontoxic"] == {}
+    assert (provenance["counts"]["nontoxic"], provenance["counts"]["toxic"], provenance["counts"]["unscreened"]) == (1, 1, 2)
+    screening = provenance["screening"]
+    assert (screening["conversations"], screening["unscreened_conversations"], screening["unscreened_not_toxic"]) == (4, 3, 2)
+    # The statistics count the third folder; the lineage index and explain name it.
+    from wildchat_dagster.core.lineage.explain import explain
+    from wildchat_dagster.core.reporting.statistics import compute_statistics, release_sources
+
+    summary = compute_statistics(release_sources(Warehouse(data_dir).layout, [MONTH]))["summary"].iloc[0]
+    assert (summary["conversations"], summary["nontoxic"], summary["toxic"], summary["unscreened"]) == (4, 1, 1, 2)
+    account = explain(Warehouse(data_dir), folders["unscreened"][0]["conversation_hash"]).conversations[0]
+    assert account["release"]["split"] == "unscreened" and account["release"]["published"]["found"]
+    assert "held in release/unscreened/" in account["release"]["rule"] and "Spanish" in account["release"]["rule"]
+
+
+def test_unscreened_policy_nontoxic_publishes_them_as_nontoxic_and_says_so(data_dir, real_wildchat, monkeypatch):
+    monkeypatch.setenv("WILDCHAT_UNSCREENED", "nontoxic")
+    assert materialize_month(data_dir, unscreened_rows(real_wildchat)).success
+    folders = _folder_rows(data_dir)
+    assert len(folders["nontoxic"]) == 3 and len(folders["toxic"]) == 1 and folders["unscreened"] == []
+    provenance = json.loads(Warehouse(data_dir).layout.provenance(MONTH).read_text())
+    assert provenance["unscreened_policy"] == "nontoxic"
+    assert provenance["unscreened_in_nontoxic"] == {"Catalan": 1, "Spanish": 1}
+
+
+def test_unscreened_policy_setting_is_checked():
+    from wildchat_dagster import settings
+
+    assert settings.Settings.from_environ({}).unscreened == "hold"
+    assert settings.Settings.from_environ({"WILDCHAT_UNSCREENED": " NonToxic "}).unscreened == "nontoxic"
+    with pytest.raises(ValueError, match="WILDCHAT_UNSCREENED='keep'"):
+        settings.Settings.from_environ({"WILDCHAT_UNSCREENED": "keep"})
+
+
+@pytest.mark.parametrize("policy", ["hold", "nontoxic"])
+def test_the_dataset_card_states_moderators_coverage_policy_and_how_to_screen_the_rest(
+        data_dir, real_wildchat, monkeypatch, policy):
+    """The card of a month with real Spanish and Catalan conversations no embedded moderator reads."""
+    from wildchat_dagster.core.release.dataset_card import dataset_card
+    from wildchat_dagster.core.release.splits import build_manifest
+
+    monkeypatch.setenv("WILDCHAT_UNSCREENED", policy)
+    assert materialize_month(data_dir, unscreened_rows(real_wildchat)).success
+    layout = Warehouse(data_dir).layout
+    provenance = json.loads(layout.provenance(MONTH).read_text())
+    # As the moderation stage records them on embedded defaults (no key, no checkpoint).
+    provenance["upstream"]["moderated_conversations"] = {"metadata": {
+        "openai_enabled": False, "openai_status": "no OPENAI_API_KEY", "detoxify_enabled": False,
+        "detoxify_status": "no checkpoint configured", "profanity_enabled": True,
+        "profanity_version": "alt-profanity-check==1.9.1+abc", "profanity_languages": "English",
+        "profanity_threshold": 0.8, "detoxify_toxicity_threshold": 0.1}}
+    card = dataset_card(layout, build_manifest(layout, {MONTH: provenance}, "0.1.0", {}), {})
+    body = card.split("---\n", 2)[2]
+    first_lines = body.strip().splitlines()[:3]
+    if policy == "hold":
+        assert "2 not-toxic conversations with turns no moderator screened are held in release/unscreened/" in first_lines[2]
+        assert "(by language: Catalan 1, Spanish 1)" in first_lines[2]
+        assert "config_name: unscreened" in card and "| unscreened (held back: not a default split) | 2 | 1 |" in body
+    else:
+        assert "2 conversations with turns no moderator screened were published in the nontoxic split unscreened" in first_lines[2]
+        assert "config_name: unscreened" not in card
+    assert f"Policy `WILDCHAT_UNSCREENED={policy}`" in body
+    assert "| profanity | 2023-04 | alt-profanity-check==1.9.1+abc | English | profanity_threshold=0.8 | - |" in body
+    assert "| openai | never | - | - | - | no OPENAI_API_KEY |" in body
+    # Coverage by language: utterances screened / unscreened, conversations and those with unscreened turns.
+    # Spanish: the real Spanish conversation's 4 turns, the Catalan one's Spanish reply, the mixed one's reply.
+    assert "| Spanish | 6 | 0 | 6 | 2 | 2 |" in body and "| Catalan | 1 | 0 | 1 | 1 | 1 |" in body
+    assert "| English | 3 | 3 | 0 | 1 | 0 |" in body
+    assert "`OPENAI_API_KEY`" in body and "`WILDCHAT_DETOXIFY_CHECKPOINT`" in body
+    assert "every utterance moderated" not in body

@@ -19,7 +19,7 @@ from wildchat_dagster.stages import Stage
 # Benchmark -> default size (conversations for linking, texts for the others).
 BENCHMARKS = {
     "pipeline": 2_000, "linking": 100_000, "explain": 240_000, "geo": 200_000, "language": 50_000, "pii": 2_000, "pii_fidelity": 400,
-    "moderation": 200, "templates": 20_000, "shards": 2_000,
+    "moderation": 200, "templates": 20_000, "shards": 2_000, "calibration": 10_000,
 }
 
 

@@ -34,8 +34,8 @@ from wildchat_dagster.stages import Stage
 
 INPUTS_TAG = "wildchat/outside_inputs"  # run tag: {asset: fingerprint of what it read from outside Dagster}
 INGESTION = {Stage.RAW_LOGS, Stage.REJECTED_LOGS}
-READS_DELETION_REQUESTS = {Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT}
-PUBLISHED_SPLITS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic"}
+READS_DELETION_REQUESTS = {Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED, Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT}
+PUBLISHED_SPLITS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic", Stage.RELEASE_UNSCREENED: "unscreened"}
 
 
 def _short(parts: list[str]) -> str:

@@ -183,7 +183,7 @@ def _op_config(assets: set[str], allow_empty: bool, allow_shrink: bool) -> dict:
     ops = {}
     if allow_empty and assets & INGESTION_ASSETS:
         ops["ingest_landing_files"] = {"config": {"allow_empty_month": True}}
-    if allow_shrink and assets & {Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC}:
+    if allow_shrink and assets & {Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED}:
         ops["release_splits"] = {"config": {"allow_shrink": True}}
     if allow_shrink and Stage.RELEASE_MANIFEST in assets:
         ops["release_manifest"] = {"config": {"allow_shrink": True}}

@@ -86,7 +86,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
 
 DELETIONS_TAG = "wildchat/deletion_requests"
 # Every published file of a month: the splits, the derived split built from them, and the month's statistics.
-RELEASE = [dg.AssetKey(s) for s in (Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_TEMPLATE_CAPPED,
+RELEASE = [dg.AssetKey(s) for s in (Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED,
+                                    Stage.RELEASE_TEMPLATE_CAPPED,
                                     Stage.MONTHLY_STATS)]
 # Removing conversations on purpose is the one shrink the release check lets through, and only when asked.
 ALLOW_SHRINK = {"ops": {"release_splits": {"config": {"allow_shrink": True}}}}

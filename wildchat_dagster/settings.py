@@ -31,6 +31,7 @@ EXECUTOR_ENV = "WILDCHAT_EXECUTOR"
 MAX_CONCURRENT_ENV = "WILDCHAT_MAX_CONCURRENT"
 IP_HASH_KEY_ENV = "WILDCHAT_IP_HASH_KEY"
 REDACT_PERSON_ENV = "WILDCHAT_REDACT_PERSON"
+UNSCREENED_ENV = "WILDCHAT_UNSCREENED"
 DETOXIFY_CHECKPOINT_ENV = "WILDCHAT_DETOXIFY_CHECKPOINT"
 DETOXIFY_CONFIG_DIR_ENV = "WILDCHAT_DETOXIFY_CONFIG_DIR"
 POSTGRES_URL_ENV = "WILDCHAT_POSTGRES_URL"  # postgresql+psycopg2://user:password@host:5432/dagster
@@ -46,6 +47,7 @@ RELEASE_SCHEMA_NAMES = release_schema_names()  # a live view of the registry (co
 DEFAULT_BATCH_ROWS = 2_000  # conversations: ~10,000 utterances of real-length text, tens of MB as Python rows
 DEFAULT_SHARD_ROWS = 20_000  # conversations: a WildChat month (~80,000) is 4 shards, a small month one
 EXECUTORS = ("in_process", "multiprocess")
+UNSCREENED_POLICIES = ("hold", "nontoxic")  # the first is the default
 
 # Every WILDCHAT_* variable; one not listed is an error at preflight (most often a typo of a known one).
 VARIABLES: dict[str, str] = {
@@ -59,6 +61,8 @@ VARIABLES: dict[str, str] = {
     EXECUTOR_ENV: "step executor: in_process (default) or multiprocess (a month's shards on several cores)",
     MAX_CONCURRENT_ENV: "steps at once under the multiprocess executor (default: the cores)",
     REDACT_PERSON_ENV: "redact names (PERSON): on (default, needs a spaCy NER model) or off",
+    UNSCREENED_ENV: "where not-toxic conversations with turns no moderator screened go: hold (default, "
+                    "release/unscreened/) or nontoxic (the non-toxic split, stated in card and manifest)",
     IP_HASH_KEY_ENV: f"HMAC key for hashed_ip, at least {MIN_KEY_LENGTH} bytes (else the key file)",
     DETOXIFY_CHECKPOINT_ENV: "local Detoxify checkpoint (.ckpt)",
     DETOXIFY_CONFIG_DIR_ENV: "directory with config.json and tokenizer files of the checkpoint's base model",
@@ -72,7 +76,7 @@ OPTIONS = {
     "data_dir": DATA_DIR_ENV, "local_dir": LOCAL_DIR_ENV, "start_month": START_MONTH_ENV,
     "release_schema": RELEASE_SCHEMA_ENV, "release_license": RELEASE_LICENSE_ENV, "batch_rows": BATCH_ROWS_ENV,
     "shard_rows": SHARD_ROWS_ENV, "executor": EXECUTOR_ENV, "max_concurrent": MAX_CONCURRENT_ENV,
-    "redact_person": REDACT_PERSON_ENV,
+    "redact_person": REDACT_PERSON_ENV, "unscreened": UNSCREENED_ENV,
     "detoxify_checkpoint": DETOXIFY_CHECKPOINT_ENV, "detoxify_config_dir": DETOXIFY_CONFIG_DIR_ENV,
     "dagster_home": DAGSTER_HOME_ENV,
 }
@@ -117,6 +121,7 @@ class Settings:
     shard_rows: int = field(init=False)
     executor: str = field(init=False)
     max_concurrent: int | None = field(init=False)  # steps at once under the multiprocess executor
+    unscreened: str = field(init=False)  # "hold" (release/unscreened/) or "nontoxic"
     redact_person: bool = field(init=False)  # names redacted (needs a spaCy NER model) unless said "off"
     detoxify_checkpoint: str | None = field(init=False)
     detoxify_config_dir: str | None = field(init=False)
@@ -166,6 +171,8 @@ class Settings:
                 EXECUTOR_ENV, v.strip().lower().replace("-", "_"), EXECUTORS))),
             "max_concurrent": parse(MAX_CONCURRENT_ENV, str(os.cpu_count() or 1),
                                     lambda v: _positive_int(MAX_CONCURRENT_ENV, v)) if executor == "multiprocess" else None,
+            "unscreened": parse(UNSCREENED_ENV, UNSCREENED_POLICIES[0], lambda v: _choice(
+                UNSCREENED_ENV, v.strip().lower(), UNSCREENED_POLICIES)),
             "redact_person": parse(REDACT_PERSON_ENV, "on", lambda v: _choice(
                 REDACT_PERSON_ENV, v.strip().lower(), ("on", "off")) == "on"),
             "detoxify_checkpoint": given.get(DETOXIFY_CHECKPOINT_ENV),

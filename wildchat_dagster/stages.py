@@ -20,6 +20,7 @@ class Stage:
     TEMPLATE_PROMPTS = "template_prompts"
     RELEASE_NONTOXIC = "release_nontoxic"
     RELEASE_TOXIC = "release_toxic"
+    RELEASE_UNSCREENED = "release_unscreened"
     LINEAGE_INDEX = "lineage_index"
     RELEASE_TEMPLATE_CAPPED = "release_nontoxic_template_capped"
     MONTHLY_STATS = "monthly_stats"

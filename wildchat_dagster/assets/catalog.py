@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from wildchat_dagster.core.release.splits import RELEASE_SPLITS
+from wildchat_dagster.core.release.splits import PUBLISHED_FOLDERS
 from wildchat_dagster.core.storage.catalog import parquet_view, resolve_relative_to
 from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
 from wildchat_dagster.core.storage.warehouse import duckdb_readable
@@ -25,7 +25,7 @@ def catalog_views(layout: DataLayout, base: Path) -> dict[str, str]:
         if _has_parquet(folder):
             views[folder.name] = parquet_view(folder, base)
     published = []
-    for split in RELEASE_SPLITS:
+    for split in PUBLISHED_FOLDERS:
         folder = layout.release_split_dir(split)
         if _has_parquet(folder):
             views[f"release_{split}"] = parquet_view(folder, base)
@@ -36,7 +36,7 @@ def catalog_views(layout: DataLayout, base: Path) -> dict[str, str]:
 
 
 @dg.asset(
-    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED, Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT],
     group_name="publication",
     kinds={"duckdb"},
 )

@@ -10,7 +10,7 @@ import duckdb
 from wildchat_dagster.assets.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.lineage.columns import UPSTREAM, column_sources
 from wildchat_dagster.core.lineage.index import lineage_index_table
-from wildchat_dagster.core.release.splits import RELEASE_SPLITS
+from wildchat_dagster.core.release.splits import PUBLISHED_FOLDERS
 from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -42,14 +42,15 @@ def with_column_lineage(spec: dg.AssetSpec) -> dg.AssetSpec:
 @dg.asset(
     partitions_def=monthly_partitions,
     backfill_policy=MONTH_PER_RUN,
-    deps=[Stage.MODERATED_CONVERSATIONS, Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC],
+    deps=[Stage.MODERATED_CONVERSATIONS, Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED],
     group_name="release",
     kinds={"parquet"},
     check_specs=[
         no_raw_ips_spec(ASSET),
         dg.AssetCheckSpec(
             RELEASED_ROWS_INDEXED, asset=ASSET, blocking=True,
-            description="Every conversation_hash of the month's published splits is in the index, with its split.",
+            description="Every conversation_hash of the month's published folders (the splits and unscreened) is "
+                        "in the index, with its folder.",
         )
     ],
 )
@@ -59,15 +60,16 @@ def lineage_index(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     store = warehouse.get()
     month = context.partition_key
     # Rows stream by in batches: the index keeps hashes and ids, never the texts.
-    table = lineage_index_table(row for batch in store.iter_records(Stage.MODERATED_CONVERSATIONS, month, warehouse.batch_rows)
-                                for row in batch)
+    table = lineage_index_table((row for batch in store.iter_records(Stage.MODERATED_CONVERSATIONS, month,
+                                                                     warehouse.batch_rows) for row in batch),
+                                hold_unscreened=warehouse.unscreened == "hold")
     path = store.write_table(ASSET, month, table)
     con = duckdb.connect()
     try:
         con.register("ix", table)
         splits = dict(con.execute("SELECT split, count(DISTINCT conversation_id) FROM ix GROUP BY 1 ORDER BY 1").fetchall())
         unindexed = 0
-        for split in RELEASE_SPLITS:
+        for split in PUBLISHED_FOLDERS:
             file = store.layout.published(split, month)
             if file.exists():
                 [(missing,)] = con.execute(

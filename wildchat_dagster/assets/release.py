@@ -14,10 +14,12 @@ from wildchat_dagster.assets.checks import (
     no_raw_ips_result,
     no_raw_ips_spec,
 )
+from wildchat_dagster.core.moderation.coverage import unscreened_conversation_languages
 from wildchat_dagster.core.moderation.registry import moderator_entry
 from wildchat_dagster.core.release.deletions import load_deletion_requests
 from wildchat_dagster.core.release.expectations import release_expectations, run_expectations
 from wildchat_dagster.core.release.month import (
+    SPLIT_ASSETS,
     MonthSplits,
     first_rows,
     stored_identities,
@@ -26,7 +28,7 @@ from wildchat_dagster.core.release.month import (
 )
 from wildchat_dagster.core.release.publication import PUBLISHED, last_published
 from wildchat_dagster.core.release.schemas import release_schema
-from wildchat_dagster.core.release.splits import deduplication_counts, schema_differences
+from wildchat_dagster.core.release.splits import UNSCREENED, deduplication_counts, schema_differences
 from wildchat_dagster.core.reporting.statistics import (
     compute_statistics,
     count_month_tokens,
@@ -50,7 +52,7 @@ from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import STAGE_SCHEMAS
 from wildchat_dagster.stages import Stage
 
-SPLITS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic"}
+SPLITS = SPLIT_ASSETS  # the two splits and the unscreened folder beside them
 SCHEMA_CHECK = "schema_matches_wildchat_1m"
 SPLITS_CHECK = "splits_disjoint_and_complete"
 EXPECTATIONS_CHECK = "release_expectations"
@@ -96,7 +98,9 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
                               description="The stored file's Arrow schema equals the selected release schema's features "
                                           "exactly (WildChat-1M by default, WildChat-4.8M by WILDCHAT_RELEASE_SCHEMA)."),
             dg.AssetCheckSpec(SPLITS_CHECK, asset=asset, blocking=True,
-                              description="Splits are disjoint and together hold every moderated conversation not excluded."),
+                              description="Splits and the unscreened folder are disjoint and together hold every "
+                                          "moderated conversation not excluded; nothing unscreened is in nontoxic "
+                                          "unless WILDCHAT_UNSCREENED=nontoxic."),
             deletions_spec(asset, "The staged file (the warehouse partition) holds no conversation_hash, turn_identifier "
                                   "or hashed_ip a deletion request names; it is published only if so."),
             dg.AssetCheckSpec(EXPECTATIONS_CHECK, asset=asset,
@@ -107,15 +111,16 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
 
 def _splits_results(stored: dict[str, StoragePath], done: MonthSplits) -> dict[str, dg.AssetCheckResult]:
     """Compare the files as written with the moderated input: nothing lost, duplicated or misplaced
-    (conversations a deletion request names are expected in neither split)."""
+    (conversations a deletion request names are expected in no folder)."""
     nontoxic, wrong_nontoxic = stored_identities(stored[Stage.RELEASE_NONTOXIC], toxic=False)
     toxic, wrong_toxic = stored_identities(stored[Stage.RELEASE_TOXIC], toxic=True)
-    overlap = set(nontoxic) & set(toxic)
-    released = nontoxic + toxic
+    unscreened, wrong_unscreened = stored_identities(stored[Stage.RELEASE_UNSCREENED], toxic=False)
+    overlap = (set(nontoxic) & set(toxic)) | (set(unscreened) & (set(nontoxic) | set(toxic)))
+    released = nontoxic + toxic + unscreened
     expected = done.expected
-    wrong_flags = wrong_nontoxic + wrong_toxic
+    wrong_flags = wrong_nontoxic + wrong_toxic + wrong_unscreened
     metadata = {
-        "in_both_splits": len(overlap),
+        "in_two_folders": len(overlap),
         "expected_conversations": sum(expected.values()),
         "released_conversations": sum(released.values()),
         "missing": sum((expected - released).values()),
@@ -195,6 +200,14 @@ def upstream_records(instance: dg.DagsterInstance, month: str) -> dict[str, dict
     return records
 
 
+_FOLDER_DESCRIPTIONS = {
+    "nontoxic": "The month's conversations screened and found not toxic, in WildChat-1M's exact schema.",
+    "toxic": "The month's conversations with a toxic turn, in WildChat-1M's exact schema.",
+    UNSCREENED: "The month's not-toxic conversations with a non-empty turn no enabled moderator could screen "
+                "(its language unsupported), held out of the splits; empty under WILDCHAT_UNSCREENED=nontoxic.",
+}
+
+
 def _publish(warehouse: Warehouse, split: str, month: str, stored: StoragePath) -> StoragePath:
     target = warehouse.layout.published(split, month)
     atomic_copy(stored, target, shared=True)
@@ -204,8 +217,7 @@ def _publish(warehouse: Warehouse, split: str, month: str, stored: StoragePath) 
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(asset, deps=[Stage.MODERATED_CONVERSATIONS], group_name="release", kinds={"parquet"},
-                     description=f"The month's {split} conversations in WildChat-1M's exact schema, published "
-                                 f"as release/{split}/<YYYY-MM>.parquet.")
+                     description=_FOLDER_DESCRIPTIONS[split] + f" Published as release/{split}/<YYYY-MM>.parquet.")
         for asset, split in SPLITS.items()
     ],
     partitions_def=monthly_partitions,
@@ -213,7 +225,8 @@ def _publish(warehouse: Warehouse, split: str, month: str, stored: StoragePath) 
     check_specs=_check_specs(),
 )
 def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, warehouse: WarehouseResource):
-    """Non-toxic and toxic splits of the month's moderated conversations; excluded ones in neither."""
+    """Non-toxic and toxic splits of the month's moderated conversations, and beside them the not-toxic
+    conversations no moderator fully screened (held, under WILDCHAT_UNSCREENED=hold); excluded ones nowhere."""
     store = warehouse.get()
     month = context.partition_key
     published_before = last_published_conversations(store, month)
@@ -223,14 +236,23 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     convert = release.rows(store, month, context.log.info)
     # Deletion requests hold for every release of every month, re-runs included.
     requests = load_deletion_requests(store.layout)
-    done = write_month_splits(store, month, schema, requests, convert, batch_rows=warehouse.batch_rows)
+    policy = warehouse.unscreened
+    done = write_month_splits(store, month, schema, requests, convert, batch_rows=warehouse.batch_rows,
+                              hold_unscreened=policy == "hold")
     nontoxic, toxic = done.rows[Stage.RELEASE_NONTOXIC], done.rows[Stage.RELEASE_TOXIC]
+    held = done.rows[Stage.RELEASE_UNSCREENED]
+    screening = done.screening
+    unscreened_as_nontoxic = {} if policy == "hold" else unscreened_conversation_languages(screening)
     excluded = dict(done.excluded)
     deletions = {"request_ids": sorted(done.request_ids), "conversations_removed": done.removed}
     if deletions["conversations_removed"]:
         context.log.info(f"{month}: deletion requests {', '.join(deletions['request_ids'])} removed "
                          f"{deletions['conversations_removed']} conversations")
-    context.log.info(f"{month}: {done.moderated} moderated -> {nontoxic} non-toxic, {toxic} toxic, excluded {excluded}")
+    context.log.info(f"{month}: {done.moderated} moderated -> {nontoxic} non-toxic, {toxic} toxic, {held} held "
+                     f"unscreened (WILDCHAT_UNSCREENED={policy}), excluded {excluded}")
+    if unscreened_as_nontoxic:
+        context.log.warning(f"{month}: {sum(unscreened_as_nontoxic.values())} conversations with turns no moderator "
+                            f"screened are in the non-toxic split (WILDCHAT_UNSCREENED=nontoxic): {unscreened_as_nontoxic}")
 
     stored: dict[str, StoragePath] = {asset: store.partition_path(asset, month) for asset in SPLITS}
     checks: dict[str, list[dg.AssetCheckResult]] = {}
@@ -246,12 +268,12 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     splits_check = _splits_results(stored, done)
     for asset in SPLITS:
         checks[asset].insert(2, splits_check[asset])
-        checks[asset].insert(0, _shrink_result(asset, published_before, nontoxic + toxic, config,
+        checks[asset].insert(0, _shrink_result(asset, published_before, nontoxic + toxic + held, config,
                                                deletions["conversations_removed"]))
     shrunk = not checks[Stage.RELEASE_NONTOXIC][0].passed
     if shrunk:
         context.log.error(
-            f"{month}: the new release holds {nontoxic + toxic} conversations, the last published one "
+            f"{month}: the new release holds {nontoxic + toxic + held} conversations, the last published one "
             f"{published_before} (more than {config.max_shrink_fraction:.0%} fewer): the published files stay; "
             "pass --allow-shrink (allow_shrink: true) if conversations were removed on purpose"
         )
@@ -269,11 +291,16 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
             "excluded": excluded,
             "nontoxic": nontoxic,
             "toxic": toxic,
+            UNSCREENED: held,
             Stage.REJECTED_LOGS: store.partition_rows(Stage.REJECTED_LOGS, month),
             **deduplication_counts(store.read_table(Stage.MODERATED_CONVERSATIONS, month,
                                                     ["retry_log_ids", "absorbed_conversation_ids"])),
         },
-        "screening": done.screening,
+        "screening": screening,
+        # What happened to not-toxic conversations with turns no moderator screened, and their languages
+        # when they went into the non-toxic split.
+        "unscreened_policy": policy,
+        "unscreened_in_nontoxic": unscreened_as_nontoxic,
         "upstream": upstream_records(context.instance, month),
         PUBLISHED: {"nontoxic": nontoxic, "toxic": toxic},  # the shrink guard's anchor from now on
     }
@@ -296,6 +323,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
             data_version=dg.DataVersion(store.partition_fingerprint(asset, month)),
             metadata={
                 "rows": rows,
+                "unscreened_policy": policy,
                 "excluded": dg.MetadataValue.json(excluded),
                 "deletion_requests_applied": ", ".join(deletions["request_ids"]) or "none",
                 "removed_by_deletion_requests": deletions["conversations_removed"],
@@ -316,7 +344,7 @@ def _stats_path(warehouse: Warehouse, month: str) -> StoragePath:
 @dg.asset(
     partitions_def=monthly_partitions,
     backfill_policy=MONTH_PER_RUN,
-    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.MODERATED_CONVERSATIONS],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED, Stage.MODERATED_CONVERSATIONS],
     group_name="release",
     kinds={"duckdb"},
     check_specs=[no_raw_ips_spec(Stage.MONTHLY_STATS)],

@@ -26,6 +26,7 @@ from wildchat_dagster.core.release.publication import (
     published_rows,
     recorded_provenance,
 )
+from wildchat_dagster.core.release.screening import unscreened_publication, unscreened_sentence
 from wildchat_dagster.core.release.splits import build_manifest, published_months
 from wildchat_dagster.core.reporting.report import overall, plots_markdown, text_charts, write_report
 from wildchat_dagster.core.reporting.statistics import (
@@ -90,7 +91,7 @@ def _record_allowed_shrink(store, provenance: dict[str, dict], lost: dict[str, d
 
 
 @dg.asset(
-    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED],
     group_name="publication",
     kinds={"json"},
     check_specs=[
@@ -155,6 +156,8 @@ def release_manifest(context: dg.AssetExecutionContext, config: ManifestConfig,
             "months": ", ".join(months) or "none",
             "nontoxic_rows": totals["nontoxic"],
             "toxic_rows": totals["toxic"],
+            "unscreened_rows": totals["unscreened"],
+            "unscreened": unscreened_sentence(manifest["unscreened"]),
             "excluded": dg.MetadataValue.json(totals["excluded"]),
             Stage.REJECTED_LOGS: totals[Stage.REJECTED_LOGS],
             "retries": totals["retries"],
@@ -185,7 +188,7 @@ def _template_clusters(store, months: list[str]) -> pd.DataFrame | None:
 
 
 @dg.asset(
-    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.MONTHLY_STATS, Stage.TEMPLATE_PROMPTS],
+    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED, Stage.MONTHLY_STATS, Stage.TEMPLATE_PROMPTS],
     group_name="publication",
     kinds={"html"},
 )
@@ -202,10 +205,13 @@ def dataset_report(
     clusters = _template_clusters(store, months)
     if clusters is not None:
         tables["template_clusters"] = clusters
+    provenance = {m: p for m in months if (p := read_provenance(store, m)) is not None}
+    unscreened = unscreened_sentence(unscreened_publication(months, provenance))
     files = write_report(
         tables,
         store.layout.reports_dir,
         tokenizer=tokens.name,
+        headline=unscreened,
         facts={
             "months": ", ".join(months) or "none",
             "pipeline version": PIPELINE_VERSION,
@@ -227,6 +233,7 @@ def dataset_report(
             "summary": dg.MetadataValue.md(frame_markdown(tables["summary"])),
             "moderation": dg.MetadataValue.md(frame_markdown(tables["moderation"][tables["moderation"]["month"] == OVERALL])),
             "toxicity_screening": screening_sentence(tables["screening"]),
+            "unscreened_conversations": unscreened,
             # One short chart per plot, which the asset page shows inline; the PNGs behind "plots".
             **{f"plot: {name}": dg.MetadataValue.md(chart)
                for name, chart in text_charts(tables, max_chars=INLINE_MARKDOWN_CHARS).items()},

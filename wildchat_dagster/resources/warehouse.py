@@ -12,6 +12,7 @@ from wildchat_dagster.settings import (
     DEFAULT_BATCH_ROWS,
     DEFAULT_LICENSE,
     DEFAULT_SHARD_ROWS,
+    UNSCREENED_POLICIES,
     Settings,
 )
 
@@ -27,6 +28,8 @@ class WarehouseResource(dg.ConfigurableResource):
     shard_rows: int = Field(default=DEFAULT_SHARD_ROWS, ge=1, description="Conversations per shard step (whole batches).")
     release_schema: str = Field(default=DEFAULT_RELEASE_SCHEMA, description="a registered release schema: wildchat-1m (default), wildchat-4.8m, ...")
     release_license: str = Field(default=DEFAULT_LICENSE, description="The license the dataset card states.")
+    unscreened: str = Field(default=UNSCREENED_POLICIES[0], description="Where not-toxic conversations with a turn no "
+                            "moderator screened go: hold (release/unscreened/) or nontoxic (the non-toxic split).")
 
     @classmethod
     def from_settings(cls, settings: Settings, layout: DataLayout | None = None) -> WarehouseResource:
@@ -36,6 +39,7 @@ class WarehouseResource(dg.ConfigurableResource):
             data_dir=str(layout.root), local_dir=None if layout.local == layout.root else str(layout.local),
             batch_rows=settings.batch_rows, shard_rows=settings.shard_rows,
             release_schema=settings.release_schema, release_license=settings.release_license,
+            unscreened=settings.unscreened,
         )
 
     def get(self) -> Warehouse:

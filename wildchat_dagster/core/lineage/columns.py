@@ -21,6 +21,7 @@ UPSTREAM: dict[str, str] = {
     Stage.MODERATED_CONVERSATIONS: Stage.REDACTED_CONVERSATIONS,
     Stage.RELEASE_NONTOXIC: Stage.MODERATED_CONVERSATIONS,
     Stage.RELEASE_TOXIC: Stage.MODERATED_CONVERSATIONS,
+    Stage.RELEASE_UNSCREENED: Stage.MODERATED_CONVERSATIONS,
     Stage.LINEAGE_INDEX: Stage.MODERATED_CONVERSATIONS,
 }
 
@@ -79,12 +80,13 @@ DERIVED: dict[str, dict[str, list[tuple[str, str]]]] = {
     },
     Stage.RELEASE_NONTOXIC: _RELEASE,
     Stage.RELEASE_TOXIC: _RELEASE,
+    Stage.RELEASE_UNSCREENED: _RELEASE,
     Stage.LINEAGE_INDEX: {
         "conversation_hash": [(_M, "conversation")],
         "turn_identifier": [(_M, "conversation"), (_M, "conversation_id")],
         "round": [(_M, "conversation")],
         "log_id": [(_M, "conversation")],
-        "split": [(_M, "toxic"), (_M, "excluded_reason")],
+        "split": [(_M, "toxic"), (_M, "excluded_reason"), (_M, "conversation")],
     },
 }
 

@@ -7,6 +7,7 @@ languages, entity types, offsets, rule names and scores, never content or IPs.
 from __future__ import annotations
 
 from wildchat_dagster.core.linking.decisions import LINKS
+from wildchat_dagster.core.moderation.coverage import unscreened_turns
 from wildchat_dagster.core.moderation.registry import moderator_entries
 from wildchat_dagster.stages import Stage
 
@@ -119,6 +120,12 @@ def _release(moderated: dict | None, index: list[dict], released: dict | None) -
     elif moderated.get("toxic"):
         split = "toxic"
         rule = f"toxic split: a conversation is toxic when any turn is; toxic turns in rounds {toxic_rounds}"
+    elif index and index[0]["split"] == "unscreened":
+        unscreened = [(i // 2, moderated["conversation"][i].get("language")) for i in unscreened_turns(moderated)]
+        split = "unscreened"
+        rule = (f"held in release/unscreened/ (WILDCHAT_UNSCREENED=hold), in neither split: no turn was toxic, but "
+                f"turns in rounds {sorted({r for r, _ in unscreened})} (languages "
+                f"{', '.join(sorted({str(lang) for _, lang in unscreened}))}) were screened by no moderator")
     else:
         split, rule = "nontoxic", "non-toxic split: no turn was toxic under any moderator that ran"
     return {

@@ -27,6 +27,7 @@ from wildchat_dagster.core.ingestion.contract import REJECTION_REASONS
 from wildchat_dagster.core.lineage.describe import describe_conversation
 from wildchat_dagster.core.lineage.index import lineage_index_table
 from wildchat_dagster.core.months import shift_month
+from wildchat_dagster.core.release.splits import PUBLISHED_FOLDERS
 from wildchat_dagster.core.storage.warehouse import Warehouse, duckdb_readable
 from wildchat_dagster.stages import Stage
 
@@ -198,7 +199,7 @@ class Lineage:
     def _released(self, month: str, index: list[dict]) -> dict | None:
         """Whether the conversation's hash is in the published split file of its month."""
         mine = [r for r in index if r["month"] == month]
-        if not mine or mine[0]["split"] not in ("nontoxic", "toxic"):
+        if not mine or mine[0]["split"] not in PUBLISHED_FOLDERS:
             return None
         path = self.store.layout.published(mine[0]["split"], month)
         if not path.exists():
@@ -212,7 +213,11 @@ class Lineage:
 
 
 def _index_table(store: Warehouse, month: str):
-    return lineage_index_table(store.read_records(Stage.MODERATED_CONVERSATIONS, month))
+    # The folders as the month's release sorted them: its recorded policy on unscreened turns (a month
+    # released before the policy existed put them in nontoxic; an unreleased one gets the default, hold).
+    path = store.layout.provenance(month)
+    policy = json.loads(path.read_text()).get("unscreened_policy", "nontoxic") if path.exists() else "hold"
+    return lineage_index_table(store.read_records(Stage.MODERATED_CONVERSATIONS, month), hold_unscreened=policy == "hold")
 
 
 def _provenance(store: Warehouse, month: str) -> dict:

@@ -2,7 +2,8 @@
 
 A release row carries `conversation_hash` and per-round `turn_identifier`s
 but not the `conversation_id` every stored stage is keyed by; this index
-(one row per round) joins them, with the split each conversation went to.
+(one row per round) joins them, with the folder each conversation went to
+(nontoxic, toxic, unscreened when held back, or excluded).
 """
 
 from __future__ import annotations
@@ -11,20 +12,11 @@ from collections.abc import Iterable
 
 import pyarrow as pa
 
-from wildchat_dagster.core.release.splits import to_release_row
+from wildchat_dagster.core.release.splits import release_folder, to_release_row
 from wildchat_dagster.schema import LINEAGE_INDEX
 
-EXCLUDED = "excluded"
 
-
-def split_of(row: dict) -> str:
-    """Where release.split_release puts a moderated row."""
-    if row.get("excluded_reason"):
-        return EXCLUDED
-    return "toxic" if row.get("toxic") else "nontoxic"
-
-
-def lineage_index_rows(moderated_rows: Iterable[dict]) -> list[dict]:
+def lineage_index_rows(moderated_rows: Iterable[dict], hold_unscreened: bool = True) -> list[dict]:
     """One LINEAGE_INDEX row per round of every moderated conversation (excluded ones included)."""
     out = []
     for row in moderated_rows:
@@ -42,12 +34,12 @@ def lineage_index_rows(moderated_rows: Iterable[dict]) -> list[dict]:
                     "conversation_id": row["conversation_id"],
                     "round": round_index,
                     "log_id": log_id,
-                    "split": split_of(row),
+                    "split": release_folder(row, hold_unscreened),
                     "excluded_reason": row.get("excluded_reason"),
                 }
             )
     return out
 
 
-def lineage_index_table(moderated_rows: Iterable[dict]) -> pa.Table:
-    return pa.Table.from_pylist(lineage_index_rows(moderated_rows), schema=LINEAGE_INDEX)
+def lineage_index_table(moderated_rows: Iterable[dict], hold_unscreened: bool = True) -> pa.Table:
+    return pa.Table.from_pylist(lineage_index_rows(moderated_rows, hold_unscreened), schema=LINEAGE_INDEX)

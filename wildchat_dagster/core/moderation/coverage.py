@@ -44,15 +44,25 @@ def unsupported_languages(
     return [lang for lang in languages if not any(supports(langs, lang) for langs in enabled.values())]
 
 
+def unscreened_turns(row: dict, moderators: Sequence[str] | None = None) -> list[int]:
+    """Indices of a stored conversation's non-empty utterances that no moderator scored."""
+    return [i for i, u in enumerate(row["conversation"]) if is_unscreened(u, moderators)]
+
+
 def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] | None = None) -> dict:
-    """Non-empty utterances, and those each moderator scored, per (language, role); plus totals.
+    """Non-empty utterances, and those each moderator scored, per (language, role); conversations with
+    an unscreened utterance per conversation language; plus totals.
 
     {"utterances": n, "unscreened": k, "screened_by": {moderator: k}, "by_language":
-    [{"language", "role", "utterances", "unscreened", <moderator>: k, ...}, ...]}, the
-    largest groups first.
+    [{"language", "role", "utterances", "unscreened", <moderator>: k, ...}, ...], "conversations": n,
+    "unscreened_conversations": k, "unscreened_not_toxic": k, "conversations_by_language":
+    [{"language", "conversations", "unscreened", "unscreened_not_toxic"}, ...]}, the largest groups first.
+    `unscreened_not_toxic` counts the conversations found toxic nowhere and not excluded: the ones the
+    release holds back (or, under WILDCHAT_UNSCREENED=nontoxic, publishes as non-toxic).
     """
     moderators = list(moderator_names() if moderators is None else moderators)
     groups: dict[tuple[str, str], dict] = {}
+    conversations: dict[tuple[str], dict] = {}
     for row in rows:
         for utterance in row["conversation"]:
             if is_empty(utterance["content"]):
@@ -66,7 +76,17 @@ def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] | None = 
             for name in screened:
                 group[name] += 1
             group["unscreened"] += not screened
-    return _totals(list(groups.values()), moderators)
+        language = (row.get("language") or UNKNOWN_LANGUAGE,)
+        entry = conversations.setdefault(language, _conversation_group(language[0]))
+        unscreened = unscreened_utterances(row) > 0
+        entry["conversations"] += 1
+        entry["unscreened"] += unscreened
+        entry["unscreened_not_toxic"] += unscreened and not row.get("toxic") and not row.get("excluded_reason")
+    return _totals(list(groups.values()), list(conversations.values()), moderators)
+
+
+def _conversation_group(language: str) -> dict:
+    return {"language": language, "conversations": 0, "unscreened": 0, "unscreened_not_toxic": 0}
 
 
 def merge_coverage(coverages: Sequence[dict]) -> dict:
@@ -75,6 +95,7 @@ def merge_coverage(coverages: Sequence[dict]) -> dict:
         return screening_coverage([])
     moderators = list(coverages[0]["screened_by"])
     groups: dict[tuple[str, str], dict] = {}
+    conversations: dict[str, dict] = {}
     for coverage in coverages:
         for group in coverage["by_language"]:
             key = (group["language"], group["role"])
@@ -83,17 +104,33 @@ def merge_coverage(coverages: Sequence[dict]) -> dict:
             else:
                 for name in ("utterances", "unscreened", *moderators):
                     groups[key][name] += group[name]
-    return _totals(list(groups.values()), moderators)
+        for group in coverage.get("conversations_by_language", []):
+            entry = conversations.setdefault(group["language"], _conversation_group(group["language"]))
+            for name in ("conversations", "unscreened", "unscreened_not_toxic"):
+                entry[name] += group[name]
+    return _totals(list(groups.values()), list(conversations.values()), moderators)
 
 
-def _totals(groups: list[dict], moderators: Sequence[str]) -> dict:
+def _totals(groups: list[dict], conversations: list[dict], moderators: Sequence[str]) -> dict:
     by_language = sorted(groups, key=lambda g: (-g["utterances"], g["language"], g["role"]))
+    conversations = sorted(conversations, key=lambda g: (-g["conversations"], g["language"]))
     return {
         "utterances": sum(g["utterances"] for g in by_language),
         "unscreened": sum(g["unscreened"] for g in by_language),
         "screened_by": {m: sum(g[m] for g in by_language) for m in moderators},
         "by_language": by_language,
+        "conversations": sum(g["conversations"] for g in conversations),
+        "unscreened_conversations": sum(g["unscreened"] for g in conversations),
+        "unscreened_not_toxic": sum(g["unscreened_not_toxic"] for g in conversations),
+        "conversations_by_language": conversations,
     }
+
+
+def unscreened_conversation_languages(coverage: dict) -> dict[str, int]:
+    """Not-toxic conversations with an unscreened utterance, per conversation language, most first."""
+    groups = coverage.get("conversations_by_language", [])
+    found = {g["language"]: g["unscreened_not_toxic"] for g in groups if g["unscreened_not_toxic"]}
+    return dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
 
 
 def unscreened_languages(coverage: dict) -> dict[str, int]:

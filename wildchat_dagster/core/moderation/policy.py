@@ -17,17 +17,19 @@ from wildchat_dagster.core.moderation.registry import moderator_entries, moderat
 DEFAULT_DETOXIFY_THRESHOLD = 0.1  # WildChat's toxicity cut-off
 
 # alt-profanity-check probability above which the offline moderator calls a text
-# toxic. Evaluated (tests/test_moderation_profanity.py) on 50 hand-written toxic
-# chat messages (tests/moderation_toxic_messages.txt) and 4,810 real WildChat
-# turns (kit/samples/real_wildchat, taken as clean: every sample there that
-# carries WildChat's toxic flag has it false):
-#   threshold  0.3     0.5     0.6     0.7     0.8     0.9
-#   toxic hit  48/50   47/50   47/50   47/50   46/50   44/50
-#   clean hit  43      11      5       4       2       1     (of 4,810)
-# 0.7 keeps recall at its plateau with 0.08% false alarms (short words such as
-# "mom" and German "die"). Misses: hate or threats phrased without profanity,
-# and any toxicity not in English.
-PROFANITY_THRESHOLD = 0.7
+# toxic, chosen by `wildchat-dagster bench calibration` (kit/benchmarks/calibration.py):
+# the lowest threshold that flags <= 0.5% of the 3,000 real English WildChat turns
+# the package ships (English per the language stage; WildChat marked none toxic),
+# catches >= 90% of 50 hand-written toxic lines (tests/moderation_toxic_messages.txt)
+# and flags no short greeting. The old 0.7 flagged the one-word turn "mom" (0.728),
+# "hey mom" (0.756) scores under 0.8:
+#   threshold      0.7      0.75     0.8      0.85     0.9
+#   toxic caught   47/50    47/50    46/50    46/50    44/50
+#   clean flagged  1/3000   0/3000   0/3000   0/3000   0/3000
+#   greetings      mom...   hey mom  none     none     none
+# No rule for short turns is needed: short profanity ("eat shit") scores 1.0.
+# Misses: hate or threats phrased without profanity, and any toxicity not in English.
+PROFANITY_THRESHOLD = 0.8
 
 # Offline multilingual moderation from PyPI, evaluated for the languages alt-profanity-check
 # cannot judge (2026-11): a word list is adopted for a language only at >= 90% of 20 hand-written

@@ -3,9 +3,12 @@
 The YAML header holds `dataset_info` (features in the Hub's notation, one
 split per release split with num_examples and num_bytes) and `configs`
 (which files make each split), so `datasets.load_dataset("release/")` gives
-the `nontoxic` and `toxic` splits. The body states the license, the counts,
-the statistics, which months had which screening, and the models used, all
-from the manifest and the monthly statistics: nothing is typed by hand.
+the `nontoxic` and `toxic` splits; conversations held back unscreened are the
+separate config `unscreened`, never a default split. The body says first what
+went unscreened, then the license, the counts, the statistics, which moderators
+ran (versions, thresholds, languages), the screening coverage by language, and
+what a publisher must set to screen the rest, all from the manifest and the
+monthly statistics: nothing is typed by hand.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from wildchat_dagster.core.release.splits import RELEASE_SPLITS
+from wildchat_dagster.core.release.screening import unscreened_sentence
+from wildchat_dagster.core.release.splits import PUBLISHED_FOLDERS, RELEASE_SPLITS, UNSCREENED
 from wildchat_dagster.core.reporting.tables import EMPTY_CELL, markdown_table
 from wildchat_dagster.core.storage.layout import DataLayout, StoragePath
 from wildchat_dagster.core.storage.warehouse import read_parquet_schema
@@ -53,10 +57,10 @@ def _parquet_sizes(path: StoragePath) -> tuple[int, int]:
 
 
 def split_sizes(layout: DataLayout) -> dict[str, dict]:
-    """Per split: its non-empty files (relative to release/), rows, uncompressed bytes (the Hub's num_bytes)
-    and bytes stored."""
+    """Per published folder (both splits and unscreened): its non-empty files (relative to release/), rows,
+    uncompressed bytes (the Hub's num_bytes) and bytes stored."""
     sizes = {}
-    for split in RELEASE_SPLITS:
+    for split in PUBLISHED_FOLDERS:
         files = sorted(layout.release_split_dir(split).glob("*.parquet"))
         rows = num_bytes = disk = 0
         nonempty = []
@@ -73,7 +77,7 @@ def split_sizes(layout: DataLayout) -> dict[str, dict]:
 def release_schemas(layout: DataLayout) -> dict[str, pa.Schema]:
     """The schema of every published file, by its path under release/."""
     return {f"{split}/{p.name}": read_parquet_schema(p).remove_metadata()
-            for split in RELEASE_SPLITS for p in sorted(layout.release_split_dir(split).glob("*.parquet"))}
+            for split in PUBLISHED_FOLDERS for p in sorted(layout.release_split_dir(split).glob("*.parquet"))}
 
 
 def card_yaml(schema: pa.Schema, sizes: dict[str, dict], license: str, pretty_name: str) -> dict:
@@ -90,7 +94,10 @@ def card_yaml(schema: pa.Schema, sizes: dict[str, dict], license: str, pretty_na
             "dataset_size": sum(sizes[s]["num_bytes"] for s in splits),
         },
         "configs": [{"config_name": "default",
-                     "data_files": [{"split": s, "path": sizes[s]["files"]} for s in splits]}],
+                     "data_files": [{"split": s, "path": sizes[s]["files"]} for s in splits]}]
+        # Held back unscreened: loadable on purpose (load_dataset(..., "unscreened")), never by default.
+        + ([{"config_name": UNSCREENED, "data_files": [{"split": UNSCREENED, "path": sizes[UNSCREENED]["files"]}]}]
+           if sizes.get(UNSCREENED, {}).get("files") else []),
     }
 
 
@@ -110,6 +117,46 @@ def _redaction_lines(redaction: dict[str, dict | None]) -> list[str]:
     if without := [m for m, r in redaction.items() if r and "PERSON" not in r["entity_types"]]:
         lines.append(f"Names (PERSON) were **not** redacted in {', '.join(without)} (switched off).")
     return lines
+def screening_section(manifest: dict) -> list[str]:
+    """The card's account of moderation: the policy, the moderators that ran, the coverage by language and
+    what a publisher must set to screen the rest."""
+    unscreened = manifest.get("unscreened") or {}
+    moderators = manifest.get("moderators") or []
+    coverage = manifest.get("coverage_by_language") or []
+    policies = unscreened.get("policies") or []
+    lines = ["## Screening coverage", "",
+             "Every user turn was redacted for PII and secrets. A turn is screened when a moderator that supports "
+             "its language scored it; `nontoxic` means screened and found not toxic. A conversation with a toxic "
+             "turn is `toxic` whatever its other turns.", ""]
+    if "hold" in policies:
+        lines += ["Policy `WILDCHAT_UNSCREENED=hold`: a conversation with no toxic turn but a non-empty turn no "
+                  "moderator screened is in neither split but in `unscreened/` (same schema; config `unscreened`)"
+                  + (f", months {', '.join(unscreened.get('months_held', []))}." if "nontoxic" in policies else "."), ""]
+    if "nontoxic" in policies:
+        lines += ["Policy `WILDCHAT_UNSCREENED=nontoxic`" + (" (other months)" if "hold" in policies else "")
+                  + ": such conversations are in the `nontoxic` split although some of their turns were not screened.", ""]
+    rows = [[m["moderator"], ", ".join(m["ran_in_months"]) or "never", "; ".join(m["versions"]) or "-",
+             "; ".join(m["languages"]) or "-", "; ".join(m["thresholds"]) or "-",
+             "; ".join(m["not_run_because"]) or "-"] for m in moderators]
+    if rows:
+        lines += ["Moderators:", "", markdown_table(["moderator", "ran in months", "version", "languages", "threshold",
+                                                     "why it did not run"], rows), ""]
+    if coverage:
+        lines += ["Coverage by language (non-empty user and assistant utterances; conversations by their language):",
+                  "", markdown_table(["language", "utterances", "screened", "unscreened", "conversations",
+                                      "with unscreened turns"],
+                                     [[c["language"], c["utterances"], c["screened_utterances"],
+                                       c["unscreened_utterances"], c["conversations"], c["unscreened_conversations"]]
+                                      for c in coverage]), ""]
+    if any(c["unscreened_utterances"] for c in coverage):
+        lines += ["To screen the rest, set `OPENAI_API_KEY` (OpenAI's omni-moderation reads every language) or a "
+                  "local Detoxify checkpoint (`WILDCHAT_DETOXIFY_CHECKPOINT` and `WILDCHAT_DETOXIFY_CONFIG_DIR`; "
+                  "`multilingual` reads English, French, Spanish, Italian, Portuguese, Turkish and Russian), then "
+                  "re-run the months with `wildchat-dagster run --months ... --force`: moderation scores the turns "
+                  "and the release sorts the held conversations into the splits.", ""]
+    return lines
+
+
 
 
 def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict], license: str = DEFAULT_LICENSE,
@@ -127,8 +174,8 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
     header = yaml.safe_dump(card_yaml(schema, sizes, license, pretty_name), sort_keys=False, allow_unicode=True)
     totals = manifest.get("totals", {})
     screening = manifest.get("sexual_minors_screening", {})
-    month_rows = [[m, (manifest["files"]["nontoxic"].get(m) or {}).get("rows", 0),
-                   (manifest["files"]["toxic"].get(m) or {}).get("rows", 0),
+    files = manifest["files"]
+    month_rows = [[m, *((files.get(f, {}).get(m) or {}).get("rows", 0) for f in PUBLISHED_FOLDERS),
                    _number(summaries.get(m, {}).get("users")), _number(summaries.get(m, {}).get("mean_rounds")),
                    _number(summaries.get(m, {}).get("languages")), _number(summaries.get(m, {}).get("user_tokens_mean"), 1),
                    "yes" if m in screening.get("months_screened", []) else "no"]
@@ -136,9 +183,11 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
     systems = [[stage, name, value] for stage, values in manifest.get("systems", {}).items()
                for name, value in values.items()]
     deletions = manifest.get("deletions", {})
+    unscreened = manifest.get("unscreened")
     body = [
         f"# {pretty_name}",
         "",
+        *([f"**Screening: {unscreened_sentence(unscreened)}**", ""] if unscreened else []),
         f"Conversations between users and a chatbot, in the schema of {manifest.get('schema', 'WildChat-1M')}, "
         f"produced by wildchat-dagster {manifest.get('pipeline_version', '')}. License: `{license}`.",
         "",
@@ -149,20 +198,19 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
         "",
         "## Statistics",
         "",
-        markdown_table(["split", "conversations", "non-empty files"],
-               [[s, sizes[s]["num_examples"], len(sizes[s]["files"])] for s in RELEASE_SPLITS]),
+        markdown_table(["folder", "conversations", "non-empty files"],
+               [[s if s in RELEASE_SPLITS else f"{s} (held back: not a default split)", sizes[s]["num_examples"],
+                 len(sizes[s]["files"])] for s in PUBLISHED_FOLDERS]),
         "",
         f"Excluded from every split: {totals.get('excluded') or 'none'}. Rejected raw log lines: "
         f"{totals.get(Stage.REJECTED_LOGS, 0)}; retries counted once: {totals.get('retries', 0)}; "
         f"prefix conversations absorbed: {totals.get('absorbed_prefixes', 0)}.",
         "",
-        markdown_table(["month", "nontoxic", "toxic", "users", "mean turns", "languages", "mean user tokens",
+        markdown_table(["month", *PUBLISHED_FOLDERS, "users", "mean turns", "languages", "mean user tokens",
                 "sexual/minors screening"], month_rows),
         "",
-        "## Screening coverage",
-        "",
-        "Every user turn was redacted for PII and secrets and every utterance moderated by the models listed "
-        "below. Conversations with an OpenAI `sexual/minors` flag are excluded; months without OpenAI "
+        *screening_section(manifest),
+        "Conversations with an OpenAI `sexual/minors` flag are excluded; months without OpenAI "
         f"moderation could not be screened for it: {', '.join(screening.get('months_not_screened', [])) or 'none'}.",
         "",
         *_redaction_lines(manifest.get("redaction") or {}),

@@ -18,12 +18,13 @@ import pyarrow as pa
 
 from wildchat_dagster.core.moderation.coverage import merge_coverage, screening_coverage
 from wildchat_dagster.core.release.deletions import DeletionRequests, apply_deletions
-from wildchat_dagster.core.release.splits import release_table, split_release
+from wildchat_dagster.core.release.splits import NONTOXIC, TOXIC, UNSCREENED, release_folders, release_table
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, duckdb_readable
 from wildchat_dagster.stages import Stage
 
-SPLIT_ASSETS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic"}
+# Each published folder's asset: the two splits, and the conversations held back unscreened beside them.
+SPLIT_ASSETS = {Stage.RELEASE_NONTOXIC: NONTOXIC, Stage.RELEASE_TOXIC: TOXIC, Stage.RELEASE_UNSCREENED: UNSCREENED}
 
 
 def identity(row: dict) -> tuple:
@@ -49,19 +50,24 @@ class MonthSplits:
 
 
 def write_month_splits(store: Warehouse, month: str, schema: pa.Schema, requests: DeletionRequests,
-                       convert: Callable[[dict, dict], dict] | None = None, *, batch_rows: int) -> MonthSplits:
-    """Split the month's moderated conversations into the two release partitions, `batch_rows` at a time
-    (one row group per batch; a month of one batch is written exactly as one table write)."""
+                       convert: Callable[[dict, dict], dict] | None = None, *, batch_rows: int,
+                       hold_unscreened: bool = True) -> MonthSplits:
+    """Sort the month's moderated conversations into the release partitions (the two splits and, when
+    `hold_unscreened`, the unscreened folder), `batch_rows` at a time (one row group per batch; a month of
+    one batch is written exactly as one table write)."""
     done = MonthSplits()
     with (store.partition_writer(Stage.RELEASE_NONTOXIC, month, schema) as write_nontoxic,
-          store.partition_writer(Stage.RELEASE_TOXIC, month, schema) as write_toxic):
-        writers = {Stage.RELEASE_NONTOXIC: write_nontoxic, Stage.RELEASE_TOXIC: write_toxic}
+          store.partition_writer(Stage.RELEASE_TOXIC, month, schema) as write_toxic,
+          store.partition_writer(Stage.RELEASE_UNSCREENED, month, schema) as write_unscreened):
+        writers = {Stage.RELEASE_NONTOXIC: write_nontoxic, Stage.RELEASE_TOXIC: write_toxic,
+                   Stage.RELEASE_UNSCREENED: write_unscreened}
         for number, moderated in enumerate(store.iter_records(Stage.MODERATED_CONVERSATIONS, month, batch_rows)):
             done.moderated += len(moderated)
             done.coverages.append(screening_coverage(moderated))
-            nontoxic, toxic, excluded = split_release(moderated, convert)
+            folders, excluded = release_folders(moderated, convert, hold_unscreened)
             done.excluded.update(excluded)
-            for asset, rows in ((Stage.RELEASE_NONTOXIC, nontoxic), (Stage.RELEASE_TOXIC, toxic)):
+            for asset, folder in SPLIT_ASSETS.items():
+                rows = folders[folder]
                 removal = apply_deletions(rows, requests)
                 done.removed += removal.removed
                 done.request_ids |= removal.request_ids

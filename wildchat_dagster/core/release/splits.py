@@ -36,8 +36,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from wildchat_dagster.core.moderation.coverage import coverage_summary
+from wildchat_dagster.core.moderation.coverage import unscreened_utterances
 from wildchat_dagster.core.release.schemas import DEFAULT_RELEASE_SCHEMA, release_schema
+from wildchat_dagster.core.release.screening import (
+    coverage_by_language,
+    moderators_used,
+    toxicity_screening,
+    unscreened_publication,
+)
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import file_sha256, parquet_rows
 from wildchat_dagster.schema import WILDCHAT_1M
@@ -138,26 +144,52 @@ def release_table(rows: list[dict], schema: pa.Schema = RELEASE_SCHEMA) -> pa.Ta
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+NONTOXIC, TOXIC, UNSCREENED, EXCLUDED = "nontoxic", "toxic", "unscreened", "excluded"
+RELEASE_SPLITS = (NONTOXIC, TOXIC)  # the dataset's default splits
+# Every folder of published conversations: the splits, and beside them the conversations held back unscreened.
+PUBLISHED_FOLDERS = (*RELEASE_SPLITS, UNSCREENED)
+
+
+def release_folder(row: dict, hold_unscreened: bool) -> str:
+    """Where a moderated row is published: `toxic` when any turn is toxic; `unscreened` (held back,
+    when `hold_unscreened`) when not toxic but some non-empty turn was screened by no moderator, for
+    "nontoxic" promises screened and found clean; `excluded` (nowhere) for WildChat's exclusions."""
+    if row.get("excluded_reason"):
+        return EXCLUDED
+    if row.get("toxic") is None:
+        raise ValueError(
+            f"conversation {row.get('conversation_id')!r} has no toxic decision: "
+            "moderated_conversations must set `toxic` on every row"
+        )
+    if row["toxic"]:
+        return TOXIC
+    return UNSCREENED if hold_unscreened and unscreened_utterances(row) else NONTOXIC
+
+
+def release_folders(
+    rows: Iterable[dict], convert: Callable[[dict, dict], dict] | None = None, hold_unscreened: bool = True
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """({folder: release rows} for nontoxic, toxic and unscreened; excluded counts by reason): every
+    moderated row lands in exactly one. `convert(moderated_row, release_row)` reshapes each release row
+    (e.g. to WildChat-4.8M)."""
+    folders: dict[str, list[dict]] = {folder: [] for folder in PUBLISHED_FOLDERS}
+    excluded: Counter[str] = Counter()
+    for row in rows:
+        folder = release_folder(row, hold_unscreened)
+        if folder == EXCLUDED:
+            excluded[row["excluded_reason"]] += 1
+            continue
+        released = to_release_row(row)
+        folders[folder].append(convert(row, released) if convert else released)
+    return folders, dict(sorted(excluded.items()))
+
+
 def split_release(
     rows: Iterable[dict], convert: Callable[[dict, dict], dict] | None = None
 ) -> tuple[list[dict], list[dict], dict[str, int]]:
-    """(nontoxic, toxic, excluded counts by reason): every moderated row lands in exactly one.
-    `convert(moderated_row, release_row)` reshapes each release row (e.g. to WildChat-4.8M)."""
-    nontoxic: list[dict] = []
-    toxic: list[dict] = []
-    excluded: Counter[str] = Counter()
-    for row in rows:
-        if row.get("excluded_reason"):
-            excluded[row["excluded_reason"]] += 1
-            continue
-        if row.get("toxic") is None:
-            raise ValueError(
-                f"conversation {row.get('conversation_id')!r} has no toxic decision: "
-                "moderated_conversations must set `toxic` on every row"
-            )
-        released = to_release_row(row)
-        (toxic if row["toxic"] else nontoxic).append(convert(row, released) if convert else released)
-    return nontoxic, toxic, dict(sorted(excluded.items()))
+    """(nontoxic, toxic, excluded counts by reason) with nothing held back: WILDCHAT_UNSCREENED=nontoxic."""
+    folders, excluded = release_folders(rows, convert, hold_unscreened=False)
+    return folders[NONTOXIC], folders[TOXIC], excluded
 
 
 def schema_differences(actual: pa.Schema, expected: pa.Schema = RELEASE_SCHEMA) -> list[str]:
@@ -175,7 +207,6 @@ def schema_differences(actual: pa.Schema, expected: pa.Schema = RELEASE_SCHEMA) 
 
 # --- publication: provenance per month and the manifest ----------------------
 
-RELEASE_SPLITS = ("nontoxic", "toxic")
 RELEASE_POLICY = {
     "split": "a conversation is toxic when any utterance is toxic (OpenAI flagged, Detoxify toxicity above its "
     "threshold, or the offline profanity model above its threshold when that moderator is enabled)",
@@ -188,8 +219,8 @@ SETTING_KEY = re.compile(r"threshold|policy|enabled|budget|per_minute|batch_size
 
 
 def published_months(layout: DataLayout) -> list[str]:
-    """Months with a published file in either split."""
-    return sorted({p.stem for split in RELEASE_SPLITS for p in layout.release_split_dir(split).glob("*.parquet")})
+    """Months with a published file in any folder (either split, or unscreened)."""
+    return sorted({p.stem for split in PUBLISHED_FOLDERS for p in layout.release_split_dir(split).glob("*.parquet")})
 
 
 def deduplication_counts(moderated: pa.Table) -> dict[str, int]:
@@ -225,19 +256,6 @@ def systems_and_settings(upstream: dict[str, dict]) -> tuple[dict[str, dict], di
     return systems, settings
 
 
-def toxicity_screening(months: list[str], provenance: dict[str, dict]) -> dict:
-    """Per month, the turns each moderator screened by language, and the months where some turns
-    were screened by no moderator (their languages unsupported): they are named, not assumed clean."""
-    by_month = {m: provenance.get(m, {}).get("screening") for m in months}
-    recorded = {m: c for m, c in by_month.items() if c is not None}
-    return {
-        "months_fully_screened": [m for m, c in recorded.items() if c["unscreened"] == 0],
-        "months_partly_screened": {m: coverage_summary(c) for m, c in recorded.items() if c["unscreened"]},
-        "months_without_record": [m for m in months if m not in recorded],
-        "by_month": recorded,
-    }
-
-
 def redaction_by_month(months: list[str], provenance: dict[str, dict]) -> dict[str, dict | None]:
     """Per month, the entity types the redaction stage redacted and its NER models (None: not recorded)."""
     found = {}
@@ -251,8 +269,8 @@ def redaction_by_month(months: list[str], provenance: dict[str, dict]) -> dict[s
 def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_version: str, release_systems: dict[str, str]) -> dict:
     """The release manifest: every published file with rows and sha256, totals, systems, settings, counts."""
     months = published_months(layout)
-    files: dict[str, dict[str, dict]] = {split: {} for split in RELEASE_SPLITS}
-    for split in RELEASE_SPLITS:
+    files: dict[str, dict[str, dict]] = {split: {} for split in PUBLISHED_FOLDERS}
+    for split in PUBLISHED_FOLDERS:
         for month in months:
             path = layout.published(split, month)
             if path.exists():
@@ -267,8 +285,8 @@ def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_ver
     for c in counts.values():
         excluded.update((c or {}).get("excluded", {}))
     totals = {
-        **{split: sum(f["rows"] for f in files[split].values()) for split in RELEASE_SPLITS},
-        "conversations": sum(f["rows"] for split in RELEASE_SPLITS for f in files[split].values()),
+        **{split: sum(f["rows"] for f in files[split].values()) for split in PUBLISHED_FOLDERS},
+        "conversations": sum(f["rows"] for split in PUBLISHED_FOLDERS for f in files[split].values()),
         "excluded": dict(sorted(excluded.items())),
         **{key: sum((c or {}).get(key, 0) for c in counts.values())
            for key in (Stage.MODERATED_CONVERSATIONS, Stage.REJECTED_LOGS, "retries", "absorbed_prefixes")},
@@ -287,6 +305,10 @@ def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_ver
     schemas = sorted({provenance.get(m, {}).get("release_schema", DEFAULT_RELEASE_SCHEMA) for m in months})
     return {
         "dataset": "WildChat-shaped release",
+        # First: not-toxic conversations no moderator fully screened, held back or published as non-toxic.
+        "unscreened": unscreened_publication(months, provenance),
+        "moderators": moderators_used(months, provenance),
+        "coverage_by_language": coverage_by_language(months, provenance),
         "sexual_minors_screening": {"months_screened": screened, "months_not_screened": [m for m in months if m not in screened]},
         "toxicity_screening": toxicity_screening(months, provenance),
         "redaction": redaction_by_month(months, provenance),

@@ -102,7 +102,7 @@ def report_sections(tables: dict[str, pd.DataFrame]) -> list[Section]:
                 "cl100k_base tokens (mean and standard deviation); languages are distinct languages of user "
                 "utterances.", tables["summary"]),
         Section("Monthly volume", "Conversations per month in each split.", tables["summary"][
-            ["month", "conversations", "nontoxic", "toxic", "rounds", "users"]], plot="monthly_volume"),
+            ["month", "conversations", "nontoxic", "toxic", "unscreened", "rounds", "users"]], plot="monthly_volume"),
         Section("Rounds per conversation", "Share of conversations by number of user-assistant rounds.",
                 side_by_side(rounds, "rounds", top=30), plot="turn_histogram"),
         Section("Models", "Share of conversations by model family and by model.",
@@ -246,8 +246,10 @@ img{max-width:100%;display:block;margin:.5rem 0}
 .note{color:#555;font-size:.9rem}"""
 
 
-def write_report(tables: dict[str, pd.DataFrame], reports_dir: Path, *, tokenizer: str, facts: dict[str, str] | None = None) -> ReportFiles:
-    """Write index.html (self-contained), report.md and the PNGs into `reports_dir`; atomic per file."""
+def write_report(tables: dict[str, pd.DataFrame], reports_dir: Path, *, tokenizer: str, facts: dict[str, str] | None = None,
+                 headline: str | None = None) -> ReportFiles:
+    """Write index.html (self-contained), report.md and the PNGs into `reports_dir`; atomic per file.
+    `headline`: a sentence under the title (what went unscreened)."""
     sections = report_sections(tables)
     plots = render_plots(tables)
     plot_paths = {}
@@ -257,8 +259,9 @@ def write_report(tables: dict[str, pd.DataFrame], reports_dir: Path, *, tokenize
     facts = {"generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "tokenizer": tokenizer, **(facts or {})}
     title = "WildChat-style release: dataset report"
 
-    md = [f"# {title}", "", *[f"- **{k}**: {v}" for k, v in facts.items()], ""]
-    body = [f"<h1>{html.escape(title)}</h1>", "<ul>" + "".join(
+    lead = [headline, ""] if headline else []
+    md = [f"# {title}", "", *lead, *[f"- **{k}**: {v}" for k, v in facts.items()], ""]
+    body = [f"<h1>{html.escape(title)}</h1>", *([f"<p><b>{html.escape(headline)}</b></p>"] if headline else []), "<ul>" + "".join(
         f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in facts.items()) + "</ul>"]
     for s in sections:
         md += [f"## {s.title}", "", s.note, "", frame_markdown(s.table), ""]

@@ -55,13 +55,15 @@ CATEGORY_BREAKDOWN = [
 
 @dataclass(frozen=True)
 class StatisticsSources:
-    """Parquet files to read: the two release splits and the moderated conversations, and the
-    months' counted utterances when every one of them is current (see `token_counts_file`)."""
+    """Parquet files to read: the two release splits, the conversations held back unscreened beside them,
+    the moderated conversations, and the months' counted utterances when every one of them is current
+    (see `token_counts_file`)."""
 
     nontoxic: list[StoragePath]
     toxic: list[StoragePath]
     moderated: list[StoragePath]
     token_counts: list[StoragePath] = field(default_factory=list)
+    unscreened: list[StoragePath] = field(default_factory=list)
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, files: list[StoragePath], schema: pa.Schema) -> None:
@@ -76,13 +78,16 @@ _MONTH = "strftime(timestamp, '%Y-%m')"
 
 
 def _conversation_files(con: duckdb.DuckDBPyConnection, sources: StatisticsSources) -> None:
-    """The view `conversation_files`: both splits' conversations with their month and split."""
+    """The view `conversation_files`: every published folder's conversations with their month and folder
+    (`split`: nontoxic, toxic, or unscreened for those held back)."""
     _register(con, "nontoxic_files", sources.nontoxic, WILDCHAT_1M)
     _register(con, "toxic_files", sources.toxic, WILDCHAT_1M)
+    _register(con, "unscreened_files", sources.unscreened, WILDCHAT_1M)
     con.execute(
         f"""CREATE VIEW conversation_files AS
         SELECT *, {_MONTH} AS month, 'nontoxic' AS split FROM nontoxic_files
-        UNION ALL BY NAME SELECT *, {_MONTH} AS month, 'toxic' AS split FROM toxic_files"""
+        UNION ALL BY NAME SELECT *, {_MONTH} AS month, 'toxic' AS split FROM toxic_files
+        UNION ALL BY NAME SELECT *, {_MONTH} AS month, 'unscreened' AS split FROM unscreened_files"""
     )
 
 
@@ -160,6 +165,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             """count(*) AS conversations,
                count(*) FILTER (split = 'nontoxic') AS nontoxic,
                count(*) FILTER (split = 'toxic') AS toxic,
+               count(*) FILTER (split = 'unscreened') AS unscreened,
                sum(turn)::BIGINT AS rounds,
                avg(turn) AS mean_rounds,
                avg(CASE WHEN turn > 1 THEN 1 ELSE 0 END) AS multi_round_share,
@@ -180,7 +186,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     )
     summary = conv.merge(utt, on="month", how="left")
     summary = summary[
-        ["month", "conversations", "nontoxic", "toxic", "rounds", "users", "mean_rounds", "multi_round_share",
+        ["month", "conversations", "nontoxic", "toxic", "unscreened", "rounds", "users", "mean_rounds", "multi_round_share",
          "user_tokens_mean", "user_tokens_std", "assistant_tokens_mean", "assistant_tokens_std", "languages", "gpt4_share"]
     ]
     tables = {"summary": _order(summary)}
@@ -354,13 +360,14 @@ def _category_table(q) -> pd.DataFrame:
 
 
 def release_sources(layout: DataLayout, months: list[str]) -> StatisticsSources:
-    """The published split files and stored moderated partitions of `months` that exist."""
+    """The published files (both splits and unscreened) and stored moderated partitions of `months` that exist."""
     def existing(paths):
         return [p for p in paths if p.exists()]
 
     sources = StatisticsSources(
         nontoxic=existing(layout.published("nontoxic", m) for m in months),
         toxic=existing(layout.published("toxic", m) for m in months),
+        unscreened=existing(layout.published("unscreened", m) for m in months),
         moderated=existing(layout.partition(Stage.MODERATED_CONVERSATIONS, m) for m in months),
     )
     counted = [token_counts_file(layout, m) for m in months]
