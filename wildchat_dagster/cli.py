@@ -17,7 +17,7 @@ from wildchat_dagster.stages import Stage
 # Benchmark -> default size (conversations for linking, texts for the others).
 BENCHMARKS = {
     "pipeline": 2_000, "linking": 100_000, "explain": 240_000, "geo": 200_000, "language": 50_000, "pii": 2_000, "pii_fidelity": 400,
-    "moderation": 200, "templates": 20_000, "shards": 2_000,
+    "moderation": 200, "templates": 20_000, "shards": 2_000, "explore": 200_000,
 }
 
 
@@ -317,6 +317,30 @@ def explain(key: str, as_json: bool, data_dir: str | None) -> None:
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else render_text(result))
     if not result.conversations and not result.landing:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--port", "-p", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 exposes it).")
+@click.option("--operator", is_flag=True, help="Also show explain's stage-by-stage account (reads the warehouse).")
+@data_dir_option
+def explore(port: int, host: str, operator: bool, data_dir: str | None) -> None:
+    """Search and read the published release in a browser (read-only; no warehouse stage is served)."""
+    import time
+
+    from wildchat_dagster.core.explore.index import ensure_index
+    from wildchat_dagster.explorer.server import serve
+
+    layout = _use_data_dir(data_dir)
+    started = time.monotonic()
+    click.echo("checking the search index against the published files…")
+    try:
+        index, built = ensure_index(layout)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"search index {'built' if built else 'up to date'} ({time.monotonic() - started:.1f} s): {index}")
+    click.echo(f"explorer at http://{host}:{port}/ (Ctrl-C stops it)")
+    serve(layout, index, host, port, operator=operator)
 
 
 if __name__ == "__main__":
