@@ -25,7 +25,8 @@ def _months(spec: str) -> list[str]:
     try:
         return month_range(spec)
     except ValueError as error:
-        raise click.BadParameter(f"{spec!r}: expected YYYY-MM or YYYY-MM:YYYY-MM ({error})") from None
+        raise click.BadParameter(f"{error} (a month is YYYY-MM, a range YYYY-MM:YYYY-MM)",
+                                 param_hint="--months") from None
 
 
 def _use_data_dir(data_dir: str | None) -> DataLayout:
@@ -34,6 +35,17 @@ def _use_data_dir(data_dir: str | None) -> DataLayout:
     if data_dir:
         os.environ[settings.DATA_DIR_ENV] = data_dir if is_remote(data_dir) else str(Path(data_dir).resolve())
     return settings.layout()
+
+
+def _writable_data_dir(data_dir: str | None) -> DataLayout:
+    """The data root of a command that writes there, refused in one line when it cannot take files."""
+    from wildchat_dagster.preflight import data_folder_problems
+
+    layout = _use_data_dir(data_dir)
+    problems = data_folder_problems(layout)
+    if problems:
+        raise click.ClickException("; ".join(problems))
+    return layout
 
 
 data_dir_option = click.option(
@@ -66,6 +78,7 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
     layout = _use_data_dir(data_dir)
     if layout.remote:
         raise click.UsageError("generate writes to a local folder; copy its landing/ to the object store")
+    layout = _writable_data_dir(data_dir)
     summary = generate_landing(layout.root, _months(months), conversations_per_month, seed, short=short)
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
@@ -164,7 +177,7 @@ def import_release(files: tuple[str, ...], data_dir: str | None) -> None:
     into request logs in landing/<month>/import-<file>.jsonl, to re-run the pipeline over them."""
     from wildchat_dagster.core.ingestion.import_release import SKIP_REASONS, import_files
 
-    summary = import_files([Path(f) for f in files], _use_data_dir(data_dir))
+    summary = import_files([Path(f) for f in files], _writable_data_dir(data_dir))
     click.echo(f"rows read: {summary.rows}, conversations imported: {summary.conversations}")
     for month, logs in sorted(summary.logs_by_month.items()):
         click.echo(f"  {month}: {logs} request logs")
@@ -175,14 +188,41 @@ def import_release(files: tuple[str, ...], data_dir: str | None) -> None:
         click.echo(f"next: wildchat-dagster run --months {months[0]}:{months[-1]}")
 
 
+DEMO_MARKER = ".wildchat-demo"  # in a demo's data folder: which demo made it
+REAL_DEMO_DIR = "data-real"
+
+
+def _demo_folder(layout: DataLayout, kind: str) -> None:
+    """A demo writes only into an empty folder or one the same demo made: it never changes a user's data."""
+    marker = layout.root / DEMO_MARKER
+    made_by = marker.read_text().strip() if marker.exists() else None
+    holds_data = any(folder.is_dir() and any(folder.iterdir())
+                     for folder in (layout.landing_dir, layout.warehouse_dir, layout.release_dir))
+    if holds_data and made_by != kind:
+        other = f"the {made_by} demo's data" if made_by else "data that no demo made"
+        raise click.ClickException(f"{layout.root} holds {other}; the {kind} demo leaves it alone: "
+                                   "choose an empty folder with --data-dir")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(kind + "\n")
+
+
 @main.command()
-@click.option("--real", is_flag=True, help="Use the real WildChat-1M rows shipped in the package, not synthetic logs.")
+@click.option("--real", is_flag=True, help=f"Use the real WildChat-1M rows shipped in the package, not synthetic logs "
+              f"(in ./{REAL_DEMO_DIR} unless --data-dir).")
 @click.option("--months", default=None, help="Months to run (default: 2023-04:2023-06 synthetic; 2023-04 real).")
 @click.option("--conversations-per-month", default=2000, show_default=True, type=click.IntRange(min=1))
 @click.pass_context
 @data_dir_option
 def demo(ctx: click.Context, real: bool, months: str | None, conversations_per_month: int, data_dir: str | None) -> None:
-    """A demo month end to end: synthetic logs, or (--real) the real WildChat samples re-imported."""
+    """A demo month end to end: synthetic logs, or (--real) the real WildChat samples re-imported.
+
+    Each demo writes into its own folder (or an empty one) and refuses a folder holding other data."""
+    if real:
+        data_dir = data_dir or REAL_DEMO_DIR
+    if is_remote(data_dir or ""):
+        raise click.UsageError("a demo writes to a local folder")
+    layout = _writable_data_dir(data_dir)
+    _demo_folder(layout, "real" if real else "synthetic")
     if real:
         from wildchat_dagster.kit.samples import REAL_WILDCHAT, REAL_WILDCHAT_IMPORTABLE
 

@@ -64,7 +64,7 @@ def configuration_problems(layout: DataLayout, months: list[str], environ: Mappi
         instance_config(environ)
     except ValueError as error:
         problems.append(str(error))
-    unwritable = _writable_problems(layout)
+    unwritable = data_folder_problems(layout)
     problems += unwritable or _key_problems(layout, environ.get(KEY_ENV_VAR))  # the key file lives in that folder
     if (checkpoint := environ.get(CHECKPOINT_ENV)) and not Path(checkpoint).is_file():
         problems.append(f"{CHECKPOINT_ENV}={checkpoint}: no such file; point it at a Detoxify .ckpt or unset it")
@@ -73,13 +73,16 @@ def configuration_problems(layout: DataLayout, months: list[str], environ: Mappi
     return problems
 
 
-def _writable_problems(layout: DataLayout) -> list[str]:
+def data_folder_problems(layout: DataLayout) -> list[str]:
     """The local folder must take files (an object-store root is checked by its first write)."""
     try:
         folder = layout.local
     except ValueError as error:
         return [str(error)]
     setting = settings.LOCAL_DIR_ENV if layout.remote else f"--data-dir or {settings.DATA_DIR_ENV}"
+    blocking = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        return [f"data folder {folder} cannot be made: {blocking} is a file, not a folder: choose another with {setting}"]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder, prefix=".write-check-"):
