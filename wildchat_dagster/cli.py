@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
 import sys
@@ -13,6 +14,17 @@ from wildchat_dagster.core.months import month_range
 from wildchat_dagster.core.storage.layout import DataLayout, is_remote
 from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.stages import Stage
+
+def _quiet_teardown() -> None:
+    """DuckDB's nanobind bindings list dozens of 'leaked' objects as the interpreter tears down, after the
+    command's summary: harmless (the process is ending) but it reads like a crash. Registered first, this
+    runs after every other exit handler, once everything the command says has been said."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+
+atexit.register(_quiet_teardown)
 
 # Benchmark -> default size (conversations for linking, texts for the others).
 BENCHMARKS = {

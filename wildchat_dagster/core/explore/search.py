@@ -19,6 +19,7 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 FACETS = ("language", "country", "month")
 FACET_ROWS = 12
+MMAP_BYTES = 8 << 30  # the whole index of a large release: pages come from the OS cache, not read() calls
 SNIPPET_CHARS = 240
 EXACT_FILTERS = ("month", "split", "model", "language", "country", "state", "hashed_ip", "conversation_hash")
 FLAG_FILTERS = ("toxic", "redacted")
@@ -121,8 +122,10 @@ class SearchResult:
 
 
 def connect(index: Path) -> sqlite3.Connection:
+    """A read-only connection; the index is memory-mapped and temporary tables stay in memory."""
     con = sqlite3.connect(f"file:{index}?mode=ro", uri=True, check_same_thread=False)
     con.row_factory = sqlite3.Row
+    con.executescript(f"PRAGMA temp_store=MEMORY; PRAGMA mmap_size={MMAP_BYTES}; PRAGMA cache_size=-131072;")
     return con
 
 
@@ -130,13 +133,15 @@ def search(con: sqlite3.Connection, query: Query) -> SearchResult:
     """The page of results, how many match, and the facets of everything that matches."""
     matches, params = _matches(query)
     con.execute("DROP TABLE IF EXISTS temp.hits")
-    con.execute(f"CREATE TEMP TABLE hits AS {matches}", params)  # the phrase is looked up once
+    # The phrase is looked up once; the facets' columns come along, so counting them joins nothing.
+    con.execute(f"CREATE TEMP TABLE hits AS SELECT m.id AS id, m.turn AS turn, {', '.join(f'c.{f}' for f in FACETS)} "
+                f"FROM ({matches}) m JOIN conversations c ON c.id = m.id", params)
     try:
         total = con.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
         facets = {
             name: [list(row) for row in con.execute(
-                f"SELECT coalesce(c.{name}, '(none)') AS value, count(*) AS n FROM temp.hits h "
-                f"JOIN conversations c ON c.id = h.id GROUP BY value ORDER BY n DESC, value LIMIT {FACET_ROWS}")]
+                f"SELECT coalesce({name}, '(none)') AS value, count(*) AS n FROM temp.hits "
+                f"GROUP BY value ORDER BY n DESC, value LIMIT {FACET_ROWS}")]
             for name in FACETS
         }
         page = con.execute("SELECT id, turn FROM temp.hits ORDER BY id LIMIT ? OFFSET ?",
