@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 export WILDCHAT_DATA_DIR="${WILDCHAT_DATA_DIR:-$PWD/data}"
 months="${MONTHS:-2023-04:2023-06}"
-.venv/bin/wildchat-dagster generate --months "$months" --conversations-per-month "${CONVERSATIONS:-2000}" --seed 0
-.venv/bin/wildchat-dagster run --months "$months"
+# `demo` generates the logs and runs every asset; it refuses a folder holding data no demo made.
+.venv/bin/wildchat-dagster demo --months "$months" --conversations-per-month "${CONVERSATIONS:-2000}"
 echo
 echo "Open the Dagster UI over these runs: .venv/bin/wildchat-dagster ui   (then http://127.0.0.1:3000)"
+echo "Read the release in a browser:       .venv/bin/wildchat-dagster explore   (then http://127.0.0.1:8765)"

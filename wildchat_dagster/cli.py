@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
 import sys
@@ -11,15 +12,27 @@ import click
 
 from wildchat_dagster.core.months import month_range
 from wildchat_dagster.core.release.schemas import release_schema_names
-from wildchat_dagster.core.storage.layout import DataLayout
+from wildchat_dagster.core.storage.layout import DataLayout, is_remote
 from wildchat_dagster.core.storage.warehouse import duckdb_readable
 from wildchat_dagster.settings import Settings, SettingsError
 from wildchat_dagster.stages import Stage
 
+
+def _quiet_teardown() -> None:
+    """DuckDB's nanobind bindings list dozens of 'leaked' objects as the interpreter tears down, after the
+    command's summary: harmless (the process is ending) but it reads like a crash. Registered first, this
+    runs after every other exit handler, once everything the command says has been said."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+
+atexit.register(_quiet_teardown)
+
 # Benchmark -> default size (conversations for linking, texts for the others).
 BENCHMARKS = {
     "pipeline": 2_000, "linking": 100_000, "explain": 240_000, "geo": 200_000, "language": 50_000, "pii": 2_000, "pii_fidelity": 400,
-    "moderation": 200, "templates": 20_000, "shards": 2_000, "calibration": 10_000,
+    "moderation": 200, "templates": 20_000, "shards": 2_000, "calibration": 10_000, "explore": 200_000,
 }
 
 
@@ -27,7 +40,8 @@ def _months(spec: str) -> list[str]:
     try:
         return month_range(spec)
     except ValueError as error:
-        raise click.BadParameter(f"{spec!r}: expected YYYY-MM or YYYY-MM:YYYY-MM ({error})") from None
+        raise click.BadParameter(f"{error} (a month is YYYY-MM, a range YYYY-MM:YYYY-MM)",
+                                 param_hint="--months") from None
 
 
 def _settings(**options: str | None) -> Settings:
@@ -40,6 +54,17 @@ def _settings(**options: str | None) -> Settings:
 
 def _layout(data_dir: str | None) -> DataLayout:
     return _settings(data_dir=data_dir).layout
+
+
+def _writable_data_dir(data_dir: str | None) -> DataLayout:
+    """The data root of a command that writes there, refused in one line when it cannot take files."""
+    from wildchat_dagster.preflight import data_folder_problems
+
+    layout = _layout(data_dir)
+    problems = data_folder_problems(layout)
+    if problems:
+        raise click.ClickException("; ".join(problems))
+    return layout
 
 
 data_dir_option = click.option(
@@ -72,6 +97,7 @@ def generate(months: str, conversations_per_month: int, seed: int, short: bool, 
     layout = _layout(data_dir)
     if layout.remote:
         raise click.UsageError("generate writes to a local folder; copy its landing/ to the object store")
+    layout = _writable_data_dir(data_dir)
     summary = generate_landing(layout.root, _months(months), conversations_per_month, seed, short=short)
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
@@ -179,7 +205,7 @@ def import_release(files: tuple[str, ...], data_dir: str | None) -> None:
     from wildchat_dagster.core.ingestion.import_release import SKIP_REASONS, import_files
 
     try:
-        summary = import_files([Path(f) for f in files], _layout(data_dir))
+        summary = import_files([Path(f) for f in files], _writable_data_dir(data_dir))
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"rows read: {summary.rows}, conversations imported: {summary.conversations}")
@@ -194,14 +220,41 @@ def import_release(files: tuple[str, ...], data_dir: str | None) -> None:
         raise click.ClickException(f"nothing imported from {', '.join(empty)}: every row was skipped (reasons above)")
 
 
+DEMO_MARKER = ".wildchat-demo"  # in a demo's data folder: which demo made it
+REAL_DEMO_DIR = "data-real"
+
+
+def _demo_folder(layout: DataLayout, kind: str) -> None:
+    """A demo writes only into an empty folder or one the same demo made: it never changes a user's data."""
+    marker = layout.root / DEMO_MARKER
+    made_by = marker.read_text().strip() if marker.exists() else None
+    holds_data = any(folder.is_dir() and any(folder.iterdir())
+                     for folder in (layout.landing_dir, layout.warehouse_dir, layout.release_dir))
+    if holds_data and made_by != kind:
+        other = f"the {made_by} demo's data" if made_by else "data that no demo made"
+        raise click.ClickException(f"{layout.root} holds {other}; the {kind} demo leaves it alone: "
+                                   "choose an empty folder with --data-dir")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(kind + "\n")
+
+
 @main.command()
-@click.option("--real", is_flag=True, help="Use the real WildChat-1M rows shipped in the package, not synthetic logs.")
+@click.option("--real", is_flag=True, help=f"Use the real WildChat-1M rows shipped in the package, not synthetic logs "
+              f"(in ./{REAL_DEMO_DIR} unless --data-dir).")
 @click.option("--months", default=None, help="Months to run (default: 2023-04:2023-06 synthetic; 2023-04 real).")
 @click.option("--conversations-per-month", default=2000, show_default=True, type=click.IntRange(min=1))
 @click.pass_context
 @data_dir_option
 def demo(ctx: click.Context, real: bool, months: str | None, conversations_per_month: int, data_dir: str | None) -> None:
-    """A demo month end to end: synthetic logs, or (--real) the real WildChat samples re-imported."""
+    """A demo month end to end: synthetic logs, or (--real) the real WildChat samples re-imported.
+
+    Each demo writes into its own folder (or an empty one) and refuses a folder holding other data."""
+    if real:
+        data_dir = data_dir or REAL_DEMO_DIR
+    if is_remote(data_dir or ""):
+        raise click.UsageError("a demo writes to a local folder")
+    layout = _writable_data_dir(data_dir)
+    _demo_folder(layout, "real" if real else "synthetic")
     if real:
         from wildchat_dagster.kit.samples import REAL_WILDCHAT, REAL_WILDCHAT_IMPORTABLE
 
@@ -340,6 +393,30 @@ def explain(key: str, as_json: bool, data_dir: str | None) -> None:
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else render_text(result))
     if not result.conversations and not result.landing:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--port", "-p", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 exposes it).")
+@click.option("--operator", is_flag=True, help="Also show explain's stage-by-stage account (reads the warehouse).")
+@data_dir_option
+def explore(port: int, host: str, operator: bool, data_dir: str | None) -> None:
+    """Search and read the published release in a browser (read-only; no warehouse stage is served)."""
+    import time
+
+    from wildchat_dagster.core.explore.index import ensure_index
+    from wildchat_dagster.explorer.server import serve
+
+    layout = _layout(data_dir)
+    started = time.monotonic()
+    click.echo("checking the search index against the published files…")
+    try:
+        index, built = ensure_index(layout)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"search index {'built' if built else 'up to date'} ({time.monotonic() - started:.1f} s): {index}")
+    click.echo(f"explorer at http://{host}:{port}/ (Ctrl-C stops it)")
+    serve(layout, index, host, port, operator=operator)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def configuration_problems(layout: DataLayout, months: list[str], variables: Map
         problems.append(str(error))
     if redact_person and pii_redactor.installed_english_model() is None:
         problems.append(pii_redactor.PERSON_WITHOUT_MODEL)
-    unwritable = _writable_problems(layout)
+    unwritable = data_folder_problems(layout)
     problems += unwritable or _key_problems(layout, variables.get(IP_HASH_KEY_ENV))  # the key file lives in that folder
     if (checkpoint := variables.get(DETOXIFY_CHECKPOINT_ENV)) and not Path(checkpoint).is_file():
         problems.append(f"{DETOXIFY_CHECKPOINT_ENV}={checkpoint}: no such file; point it at a Detoxify .ckpt or unset it")
@@ -66,13 +66,16 @@ def configuration_problems(layout: DataLayout, months: list[str], variables: Map
     return problems
 
 
-def _writable_problems(layout: DataLayout) -> list[str]:
+def data_folder_problems(layout: DataLayout) -> list[str]:
     """The local folder must take files (an object-store root is checked by its first write)."""
     try:
         folder = layout.local
     except ValueError as error:
         return [str(error)]
     setting = settings.LOCAL_DIR_ENV if layout.remote else f"--data-dir or {settings.DATA_DIR_ENV}"
+    blocking = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        return [f"data folder {folder} cannot be made: {blocking} is a file, not a folder: choose another with {setting}"]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder, prefix=".write-check-"):

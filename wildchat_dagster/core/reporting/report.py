@@ -43,14 +43,18 @@ class ReportFiles:
 # --- tables side by side -----------------------------------------------------
 
 
-def side_by_side(df: pd.DataFrame, key: str | list[str], value: str = "share", top: int = TOP_ROWS) -> pd.DataFrame:
-    """One row per `key`, one `value` column per month and overall, largest overall first."""
+def side_by_side(df: pd.DataFrame, key: str | list[str], value: str = "share", top: int = TOP_ROWS,
+                 in_key_order: bool = False) -> pd.DataFrame:
+    """One row per `key`, one `value` column per month and overall: the `top` largest overall,
+    largest first, or in the key's own order (`in_key_order`: rounds 1, 2, 3, ...)."""
     keys = [key] if isinstance(key, str) else key
     if df.empty:
         return pd.DataFrame(columns=[*keys, OVERALL])
     wide = df.pivot_table(index=keys, columns="month", values=value, aggfunc="sum", fill_value=0)
     months = sorted(c for c in wide.columns if c != OVERALL) + [OVERALL]
-    wide = wide.reindex(columns=months).sort_values(OVERALL, ascending=False).head(top)
+    wide = wide.reindex(columns=months).sort_values(OVERALL, ascending=False, kind="stable").head(top)
+    if in_key_order:
+        wide = wide.sort_index()
     wide.columns = [f"{m} share" if value == "share" else m for m in months]
     return wide.reset_index()
 
@@ -104,7 +108,7 @@ def report_sections(tables: dict[str, pd.DataFrame]) -> list[Section]:
         Section("Monthly volume", "Conversations per month in each split.", tables["summary"][
             ["month", "conversations", "nontoxic", "toxic", "unscreened", "rounds", "users"]], plot="monthly_volume"),
         Section("Rounds per conversation", "Share of conversations by number of user-assistant rounds.",
-                side_by_side(rounds, "rounds", top=30), plot="turn_histogram"),
+                side_by_side(rounds, "rounds", top=30, in_key_order=True), plot="turn_histogram"),
         Section("Models", "Share of conversations by model family and by model.",
                 pd.concat([side_by_side(tables["model_families"], "family").rename(columns={"family": "model"}),
                            side_by_side(tables["models"], "model")], ignore_index=True), plot="model_shares"),
