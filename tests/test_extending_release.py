@@ -26,7 +26,7 @@ from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import WILDCHAT_1M
 from wildchat_dagster.stages import Stage
 
-from factories import conversation_record
+from factories import SCREENED, conversation_record
 
 NAME = "wildchat-1m-without-scores"
 DROPPED = ("openai_moderation", "detoxify_moderation")
@@ -63,7 +63,8 @@ def test_a_registered_release_schema_is_a_valid_setting_and_the_release_is_writt
     assert chosen.release_schema == NAME and NAME in settings.RELEASE_SCHEMA_NAMES
     t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
     rows = [conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", f"hi {i}"), ("assistant", "hello")],
-                                start=t + dt.timedelta(minutes=i), toxic=i == 2) for i in range(3)]
+                                start=t + dt.timedelta(minutes=i), toxic=i == 2, utterance_overrides=[SCREENED] * 2)
+            for i in range(3)]
     store = Warehouse(data_dir)
     store.write_records(Stage.MODERATED_CONVERSATIONS, "2023-04", rows)
     result = dg.materialize([release_splits], partition_key="2023-04", raise_on_error=False,

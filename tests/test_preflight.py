@@ -71,7 +71,8 @@ def test_a_data_folder_that_cannot_be_written_is_one_line(tmp_path, monkeypatch)
     result = CliRunner().invoke(main, ["run", "--months", "2023-04"])
     assert result.exit_code == 1
     (line,) = [line for line in result.output.splitlines() if line.strip()]
-    assert line == f"Error: data folder {blocker / 'data'} is not writable (Not a directory): choose another with --data-dir or WILDCHAT_DATA_DIR"
+    assert line == (f"Error: data folder {blocker / 'data'} cannot be made: {blocker} is a file, not a folder: "
+                    "choose another with --data-dir or WILDCHAT_DATA_DIR")
 
 
 def test_every_problem_is_listed_at_once(tmp_path):

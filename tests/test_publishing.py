@@ -81,7 +81,7 @@ def test_the_card_prints_numbers_and_the_entity_types_redacted(tmp_path):
     card = dataset_card(DataLayout(tmp_path), manifest, summaries)
     table = card.split("| month |")[1].split("\n\n")[0]
     assert "None" not in table and "nan" not in table
-    assert "| 2023-04 | 1 | 0 | 1 | 1.25 | 1 | – |" in table and "| 2023-05 | 1 | 0 | – | – | – | – |" in table
+    assert "| 2023-04 | 1 | 0 | 0 | 1 | 1.25 | 1 | – |" in table and "| 2023-05 | 1 | 0 | 0 | – | – | – | – |" in table
     assert "PII redacted (2023-04): EMAIL_ADDRESS, PERSON, SECRET." in card
     assert "PII redacted (2023-05): EMAIL_ADDRESS, SECRET." in card
     assert "Names (PERSON) were **not** redacted in 2023-05" in card

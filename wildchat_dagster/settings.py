@@ -101,6 +101,12 @@ def _choice(name: str, value: str, choices: Collection[str]) -> str:
     return value
 
 
+def _on_or_off(value: str) -> bool:
+    if value.strip().lower() not in ("on", "off"):
+        raise ValueError(f"{REDACT_PERSON_ENV}={value.strip().lower()!r}: expected on or off")
+    return value.strip().lower() == "on"
+
+
 def _positive_int(name: str, value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{name}={value!r}: expected a positive whole number")
@@ -173,8 +179,7 @@ class Settings:
                                     lambda v: _positive_int(MAX_CONCURRENT_ENV, v)) if executor == "multiprocess" else None,
             "unscreened": parse(UNSCREENED_ENV, UNSCREENED_POLICIES[0], lambda v: _choice(
                 UNSCREENED_ENV, v.strip().lower(), UNSCREENED_POLICIES)),
-            "redact_person": parse(REDACT_PERSON_ENV, "on", lambda v: _choice(
-                REDACT_PERSON_ENV, v.strip().lower(), ("on", "off")) == "on"),
+            "redact_person": parse(REDACT_PERSON_ENV, "on", _on_or_off),
             "detoxify_checkpoint": given.get(DETOXIFY_CHECKPOINT_ENV),
             "detoxify_config_dir": given.get(DETOXIFY_CONFIG_DIR_ENV),
             "dagster_home": given.get(DAGSTER_HOME_ENV),
