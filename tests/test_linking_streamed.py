@@ -6,7 +6,6 @@ import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 
-from wildchat_dagster.assets import conversations
 from wildchat_dagster.assets.conversations import link_conversations
 from wildchat_dagster.assets.raw_logs import ingest_landing_files
 from wildchat_dagster.core.linking.chains import link_month, window_logs
@@ -15,14 +14,15 @@ from wildchat_dagster.core.storage import warehouse as warehouse_module
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.kit.synthetic.generator import generate_landing
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.settings import DEFAULT_BATCH_ROWS
 from wildchat_dagster.stages import Stage
 
 MONTHS = ["2023-04", "2023-05", "2023-06"]
 TABLES = [Stage.LINKED_CONVERSATIONS, Stage.DEDUPLICATED_CONVERSATIONS]
 
 
-def _linked_month(root, month: str) -> Warehouse:
-    resources = {"warehouse": WarehouseResource(data_dir=str(root))}
+def _linked_month(root, month: str, batch_rows: int = DEFAULT_BATCH_ROWS) -> Warehouse:
+    resources = {"warehouse": WarehouseResource(data_dir=str(root), batch_rows=batch_rows)}
     for m in MONTHS:
         assert dg.materialize([ingest_landing_files, link_conversations], partition_key=m, resources=resources,
                               selection=["raw_logs", "rejected_logs"]).success
@@ -63,9 +63,8 @@ def test_streamed_linking_writes_the_reference_bytes(generated, tmp_path):
 def test_small_batches_and_row_groups_give_the_same_rows(generated, tmp_path, monkeypatch):
     """Many output batches, and end logs' texts read back from many raw-log row groups."""
     root, _ = generated
-    monkeypatch.setattr(conversations, "BATCH_ROWS", 17)
     monkeypatch.setitem(warehouse_module.ROW_GROUP_ROWS, Stage.RAW_LOGS, 64)
-    store = _linked_month(root, "2023-05")
+    store = _linked_month(root, "2023-05", batch_rows=17)
     assert pq.ParquetFile(store.layout.partition(Stage.RAW_LOGS, "2023-05")).metadata.num_row_groups > 5
     reference = Warehouse(tmp_path / "reference")
     for asset, data in _reference(store, "2023-05", tmp_path).items():

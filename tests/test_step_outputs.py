@@ -51,9 +51,9 @@ def test_shard_plans_and_stage_runs_travel_as_json_and_nothing_else_is_stored(tm
     from wildchat_dagster.assets.stage import Shard, StageRun
 
     layout, manager = _manager(tmp_path)
-    run = StageRun(conversations=3, counts={"entities": Counter({"PERSON": 2}), "seen": {("a", 1)}, 7: "x"},
-                   check_totals={"check": {"unscreened": {"Russian"}}}, seconds=1.5)
-    value = [(Shard(1, 0, 10, 5), run), (Shard(2, 10, 12, 5), {"plain": [1, 2.5, None]})]
+    run = StageRun(conversations=3, batches=2, seconds=1.5)
+    value = [(Shard(1, 0, 10, 5), run),
+             (Shard(2, 10, 12, 5), {"plain": [1, 2.5, None], "entities": Counter({"PERSON": 2}), "seen": {("a", 1)}, 7: "x"})]
     written = dg.build_output_context(run_id="run-2", step_key="process_shard", name="result")
     manager.handle_output(written, value)
     (stored,) = [p for p in layout.step_outputs_dir.rglob("*") if p.is_file()]

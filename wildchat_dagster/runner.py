@@ -186,7 +186,7 @@ def _op_config(assets: set[str], allow_empty: bool, allow_shrink: bool) -> dict:
     if allow_shrink and assets & {Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED}:
         ops["release_splits"] = {"config": {"allow_shrink": True}}
     if allow_shrink and Stage.RELEASE_MANIFEST in assets:
-        ops["release_manifest"] = {"config": {"allow_shrink": True}}
+        ops[Stage.RELEASE_MANIFEST] = {"config": {"allow_shrink": True}}  # its op is named after the asset
     return ops
 
 

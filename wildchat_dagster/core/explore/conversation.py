@@ -6,14 +6,14 @@ the page shows exactly what a dataset user downloads.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import pyarrow.parquet as pq
 
 from wildchat_dagster.core.storage.layout import DataLayout
+from wildchat_dagster.schema import placeholder_regex
 
-PLACEHOLDER = re.compile(r"<PRESIDIO_ANONYMIZED_[A-Z_]+>")
+PLACEHOLDER = placeholder_regex()
 SPLIT_MEANING = {
     "nontoxic": "screened by the release's moderators and no utterance was found toxic",
     "toxic": "at least one utterance was found toxic",
@@ -75,7 +75,7 @@ def published_conversation(layout: DataLayout, located: dict) -> dict:
             "state": utterance.get("state"),
             "toxic": bool(utterance.get("toxic")),
             "redacted": bool(utterance.get("redacted")),
-            "placeholders": sorted(set(PLACEHOLDER.findall(content))),
+            "placeholders": sorted({found.group(0) for found in PLACEHOLDER.finditer(content)}),
             "content": content,
             "openai_moderation": openai[position] if position < len(openai) else None,
             "detoxify_moderation": detoxify[position] if position < len(detoxify) else None,

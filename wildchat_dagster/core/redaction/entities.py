@@ -123,7 +123,7 @@ def strip_blanks(text: str, start: int, end: int) -> tuple[int, int]:
 @dataclass(frozen=True)
 class EntityType:
     """One kind of personal data (its Presidio entity type is `name`, its placeholder
-    `<PRESIDIO_ANONYMIZED_{name}>`): how it is found, admitted, accepted and named."""
+    `schema.placeholder(name)`): how it is found, admitted, accepted and named."""
 
     name: str
     # (RecognizerSetup) -> Presidio recognizers proposing `name` in setup.language.

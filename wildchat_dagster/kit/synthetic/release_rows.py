@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.kit.synthetic import text
 from wildchat_dagster.kit.synthetic.writing import Writing
-from wildchat_dagster.schema import WILDCHAT_1M
+from wildchat_dagster.schema import WILDCHAT_1M, placeholder
 
 COUNTRIES = ("United States", "China", "Russia", "France", "Germany", "Brazil", "Japan", "India", None)
 MODELS = ("gpt-3.5-turbo-0613", "gpt-4-0314", "gpt-4-1106-preview")
@@ -52,7 +52,7 @@ class ReleaseWriter(Writing):
         for r in range(rounds):
             user = self.user_opening(bank) if r == 0 else self.followup(bank)
             if redacted and r == 0:
-                user += " <PRESIDIO_ANONYMIZED_EMAIL_ADDRESS>"
+                user += " " + placeholder("EMAIL_ADDRESS")
             identifier = int.from_bytes(hashlib.sha256(f"{month}/{number}/{r}".encode()).digest()[:8]) >> 1 or 1
             when += timedelta(seconds=rng.randrange(20, 600))
             common = {"header": None, "language": bank.name, "redacted": redacted and r == 0,
