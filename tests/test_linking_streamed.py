@@ -6,13 +6,13 @@ import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 
-from wildchat_dagster.assets import conversations
-from wildchat_dagster.assets.conversations import link_conversations
-from wildchat_dagster.assets.raw_logs import ingest_landing_files
 from wildchat_dagster.core.linking.chains import link_month, window_logs
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage import warehouse as warehouse_module
 from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.defs.ingestion.ingestion import ingest_landing_files
+from wildchat_dagster.defs.linking import linking
+from wildchat_dagster.defs.linking.linking import link_conversations
 from wildchat_dagster.kit.synthetic.generator import generate_landing
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
@@ -63,7 +63,7 @@ def test_streamed_linking_writes_the_reference_bytes(generated, tmp_path):
 def test_small_batches_and_row_groups_give_the_same_rows(generated, tmp_path, monkeypatch):
     """Many output batches, and end logs' texts read back from many raw-log row groups."""
     root, _ = generated
-    monkeypatch.setattr(conversations, "BATCH_ROWS", 17)
+    monkeypatch.setattr(linking, "BATCH_ROWS", 17)
     monkeypatch.setitem(warehouse_module.ROW_GROUP_ROWS, Stage.RAW_LOGS, 64)
     store = _linked_month(root, "2023-05")
     assert pq.ParquetFile(store.layout.partition(Stage.RAW_LOGS, "2023-05")).metadata.num_row_groups > 5
