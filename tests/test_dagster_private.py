@@ -1,4 +1,4 @@
-"""Pins the private Dagster behaviour the package relies on (all of it behind wildchat_dagster.dagster_private):
+"""Pins the private Dagster behaviour the package relies on (all of it behind wildchat_dagster.cli.dagster_private):
 a Dagster upgrade that changes any of it fails here, not silently in `run`."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dagster._core.definitions.data_version import CODE_VERSION_TAG, DATA_VERSIO
 from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
 from dagster._core.utils import make_new_run_id
 
-from wildchat_dagster import dagster_private, instance_guard
+from wildchat_dagster.cli import dagster_private, instance_guard
 
-PACKAGE = Path(dagster_private.__file__).parent
+PACKAGE = Path(dagster_private.__file__).parents[1]
 
 
 def test_only_the_adapter_imports_private_dagster():

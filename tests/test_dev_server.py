@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from wildchat_dagster.cli import main
-from wildchat_dagster.dev_server import REPO, dg_dev_command
+from wildchat_dagster.cli.dev_server import REPO, dg_dev_command
 
 SUPERVISOR = """
 import sys
-from wildchat_dagster import dev_server
+from wildchat_dagster.cli import dev_server
 dev_server.STOP_GRACE_S = 1.0
 sys.exit(dev_server.run_until_stopped(sys.argv[1:]))
 """

@@ -21,9 +21,9 @@ import s3fs
 from celery import Celery
 from servers import postgres_server, redis_server, s3_server
 
+from wildchat_dagster.cli.instance import CELERY_BROKER_ENV, POSTGRES_URL_ENV, instance_yaml
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.instance import CELERY_BROKER_ENV, POSTGRES_URL_ENV, instance_yaml
 from wildchat_dagster.kit.synthetic.generator import generate_landing
 from wildchat_dagster.stages import Stage
 

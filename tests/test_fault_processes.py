@@ -15,8 +15,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from wildchat_dagster.instance import instance_yaml
-from wildchat_dagster.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
+from wildchat_dagster.cli.instance import instance_yaml
+from wildchat_dagster.cli.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "wildchat_dagster.cli"]
@@ -195,7 +195,7 @@ def test_a_step_waiting_for_a_pool_is_reported_once_with_the_holding_run(tmp_pat
 def test_a_ctrl_c_whose_exception_was_dropped_still_cancels_the_run():
     """The latch: Python raises KeyboardInterrupt wherever the main thread is, and one raised inside a
     `__del__` is printed and dropped; the run loop still sees the stop, cancels the run and says so."""
-    from wildchat_dagster.runner import STOP_REQUESTED, RunInterrupted, _execute_watched, stop_on_signals
+    from wildchat_dagster.cli.runner import STOP_REQUESTED, RunInterrupted, _execute_watched, stop_on_signals
 
     @dg.asset
     def slow() -> int:

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from dagster._core.instance.config import dagster_instance_config
 
+from wildchat_dagster.cli.instance import CELERY_BROKER_ENV, POSTGRES_URL_ENV, instance_config, instance_yaml
+from wildchat_dagster.cli.runner import ensure_dagster_home
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.instance import CELERY_BROKER_ENV, POSTGRES_URL_ENV, instance_config, instance_yaml
-from wildchat_dagster.runner import ensure_dagster_home
 
 PG = "postgresql+psycopg2://dagster:not-a-secret@db:5432/dagster"
 

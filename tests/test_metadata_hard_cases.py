@@ -6,10 +6,15 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
-from wildchat_dagster.assets import conversations, geotagging, language, moderation, redaction
-from wildchat_dagster.assets.lineage import PREVIEW_COLUMNS, lineage_index
-from wildchat_dagster.assets.release import monthly_stats, release_splits
 from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.defs.geo import geo
+from wildchat_dagster.defs.language import language
+from wildchat_dagster.defs.lineage.lineage import PREVIEW_COLUMNS, lineage_index
+from wildchat_dagster.defs.linking import linking
+from wildchat_dagster.defs.moderation import moderation
+from wildchat_dagster.defs.redaction import redaction
+from wildchat_dagster.defs.release.release import release_splits
+from wildchat_dagster.defs.statistics.statistics import monthly_stats
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import STAGE_SCHEMAS
@@ -66,12 +71,12 @@ def test_every_stage_preview_renders_a_hard_case(case):
                                     retry_log_ids=None, conversation=None)
         return month_rows(stage, case) + [{k: v for k, v in nulls.items() if k in STAGE_SCHEMAS[stage].names}]
 
-    assert "|" in conversations._preview(rows(Stage.LINKED_CONVERSATIONS), absorbed=False)
-    assert "|" in conversations._preview(rows(Stage.DEDUPLICATED_CONVERSATIONS), absorbed=True)
+    assert "|" in linking._preview(rows(Stage.LINKED_CONVERSATIONS), absorbed=False)
+    assert "|" in linking._preview(rows(Stage.DEDUPLICATED_CONVERSATIONS), absorbed=True)
     stored = pa.Table.from_pylist(rows(Stage.DEDUPLICATED_CONVERSATIONS), schema=STAGE_SCHEMAS[Stage.DEDUPLICATED_CONVERSATIONS])
-    summary = conversations._summary(stored)
+    summary = linking._summary(stored)
     assert sum(summary["models"].value.values()) == 3
-    assert "|" in geotagging._preview(rows(Stage.GEOTAGGED_CONVERSATIONS))
+    assert "|" in geo._preview(rows(Stage.GEOTAGGED_CONVERSATIONS))
     assert "|" in language._preview(rows(Stage.LANGUAGE_TAGGED_CONVERSATIONS))
     assert redaction._preview(rows(Stage.REDACTED_CONVERSATIONS))
     assert "|" in moderation._preview(rows(Stage.MODERATED_CONVERSATIONS))

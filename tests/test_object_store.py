@@ -13,12 +13,12 @@ import pytest
 import s3fs
 from servers import s3_server
 
-from wildchat_dagster.cli import _echo_published
+from wildchat_dagster.cli.commands import _echo_published
+from wildchat_dagster.cli.runner import run_months
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse, duckdb_readable, file_sha256
 from wildchat_dagster.kit.synthetic.generator import generate_landing
 from wildchat_dagster.resources.step_outputs import remove_run_outputs
-from wildchat_dagster.runner import run_months
 from wildchat_dagster.schema import WILDCHAT_1M
 from wildchat_dagster.stages import Stage
 

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from wildchat_dagster.cli import main
+from wildchat_dagster.cli.preflight import SETTINGS, configuration_problems
 from wildchat_dagster.core.moderation.detoxify_model import load_detoxify
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.preflight import SETTINGS, configuration_problems
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
 PACKAGE = Path(__file__).resolve().parent.parent / "wildchat_dagster"
@@ -118,8 +118,8 @@ def test_redaction_without_an_ner_model_is_refused_unless_names_are_switched_off
 def test_the_redaction_stage_fails_without_an_ner_model(data_dir):
     import dagster as dg
 
-    from wildchat_dagster.assets.redaction import redacted_conversations
     from wildchat_dagster.core.storage.warehouse import Warehouse
+    from wildchat_dagster.defs.redaction.redaction import redacted_conversations
     from wildchat_dagster.resources.pii_redactor import PERSON_WITHOUT_MODEL, PIIRedactor
     from wildchat_dagster.stages import Stage
 

@@ -8,8 +8,8 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
+from wildchat_dagster.cli.runner import run_months
 from wildchat_dagster.core.ingestion.import_release import import_files
-from wildchat_dagster.runner import run_months
 
 FULL_SCHEMA = "wildchat1m_fullschema_5rows.jsonl"
 MONTH = "2023-04"

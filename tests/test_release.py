@@ -12,7 +12,6 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from wildchat_dagster.assets.release import release_splits
 from wildchat_dagster.core.release.splits import (
     RELEASE_SCHEMA,
     conversation_hash,
@@ -23,6 +22,7 @@ from wildchat_dagster.core.release.splits import (
     turn_identifier,
 )
 from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.defs.release.release import release_splits
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES, RAW_LOGS
 from wildchat_dagster.settings import DEFAULT_BATCH_ROWS, Settings

@@ -14,7 +14,7 @@ from wildchat_dagster.settings import DEFAULT_BATCH_ROWS, Settings, SettingsErro
 
 PACKAGE = Path(__file__).resolve().parent.parent / "wildchat_dagster"
 # instance.py writes dagster.yaml from the same variables; nothing else reads the environment.
-READ_THE_ENVIRONMENT = {PACKAGE / "settings.py", PACKAGE / "instance.py"}
+READ_THE_ENVIRONMENT = {PACKAGE / "settings.py", PACKAGE / "cli" / "instance.py"}
 
 
 def test_values_are_parsed_from_a_mapping(tmp_path):
@@ -120,7 +120,7 @@ def test_the_ui_hands_its_settings_to_the_processes_of_dg_dev(tmp_path, monkeypa
     """`dg dev`'s code server re-imports the code location: it gets the CLI's settings as variables."""
     import os
 
-    from wildchat_dagster import dev_server
+    from wildchat_dagster.cli import dev_server
 
     handed: dict = {}
     monkeypatch.setattr(dev_server, "run_until_stopped", lambda command, env: handed.update(env) or 0)

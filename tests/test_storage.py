@@ -55,7 +55,7 @@ def test_an_object_store_root_keeps_local_files_local(tmp_path):
 
 
 def test_an_object_store_root_needs_the_ip_hash_key_from_the_environment(tmp_path, monkeypatch):
-    from wildchat_dagster.preflight import configuration_problems
+    from wildchat_dagster.cli.preflight import configuration_problems
     from wildchat_dagster.resources.defaults import default_resources
 
     monkeypatch.delenv("WILDCHAT_IP_HASH_KEY", raising=False)

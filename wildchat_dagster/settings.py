@@ -3,7 +3,7 @@
 `Settings.from_environ()` reads the environment (and the CLI's options, which win)
 at an entry point: the CLI command, the code location, `default_resources`. The
 object is then handed down as arguments; nothing else in the package reads
-`os.environ` (instance.py aside, which writes dagster.yaml from the same names).
+`os.environ` (cli/instance.py aside, which writes dagster.yaml from the same names).
 """
 
 from __future__ import annotations

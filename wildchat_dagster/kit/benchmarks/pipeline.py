@@ -154,7 +154,7 @@ def bench_settings(root: Path) -> Settings:
 
 def measure_run(root: Path, label: str) -> dict:
     """Run every asset of MONTH through Dagster; per step figures and the total."""
-    from wildchat_dagster.runner import run_months
+    from wildchat_dagster.cli.runner import run_months
 
     settings = bench_settings(root)
 

@@ -58,10 +58,10 @@ def _execute(label: str, options: dict[str, str]) -> dict:
 
 
 def run(size: int) -> dict:
+    from wildchat_dagster.cli.runner import run_months
     from wildchat_dagster.core.storage.warehouse import Warehouse
     from wildchat_dagster.kit.benchmarks.pipeline import bench_settings
     from wildchat_dagster.kit.synthetic.generator import generate_landing
-    from wildchat_dagster.runner import run_months
 
     with tempfile.TemporaryDirectory(prefix="wildchat-bench-shards-") as folder:
         root = Path(folder) / "data"

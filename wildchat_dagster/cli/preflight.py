@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from wildchat_dagster import settings
+from wildchat_dagster.cli.instance import instance_config
 from wildchat_dagster.core.geo.ip_hashing import MIN_KEY_LENGTH, read_key_file
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.instance import instance_config
 from wildchat_dagster.resources import pii_redactor
 from wildchat_dagster.settings import (
     DETOXIFY_CHECKPOINT_ENV,

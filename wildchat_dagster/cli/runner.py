@@ -19,14 +19,14 @@ from pathlib import Path
 
 import dagster as dg
 
+from wildchat_dagster.cli.freshness import plan_run
+from wildchat_dagster.cli.instance import GENERATED_MARK, instance_yaml
+from wildchat_dagster.cli.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
+from wildchat_dagster.cli.preflight import check_configuration
 from wildchat_dagster.core.ingestion.raw_logs import month_has_valid_log
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse, restrict_to_owner
-from wildchat_dagster.freshness import plan_run
-from wildchat_dagster.instance import GENERATED_MARK, instance_yaml
-from wildchat_dagster.instance_guard import PROCESS_TAG, PoolWaits, open_instance, reap_dead_runs, this_process
-from wildchat_dagster.preflight import check_configuration
 from wildchat_dagster.resources.step_outputs import remove_run_outputs
 from wildchat_dagster.settings import Settings
 from wildchat_dagster.stages import Stage, all_stages

@@ -16,7 +16,9 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import wildchat_dagster
+
+REPO = Path(wildchat_dagster.__file__).resolve().parent.parent  # the checkout holding pyproject.toml's [tool.dg]
 STOP_GRACE_S = 20.0  # dagster dev shuts its children down in a few seconds
 
 

@@ -1,7 +1,7 @@
 """The skeleton the conversation stages share: read -> core -> write -> checks -> metadata, in batches.
 
 A stage streams its upstream partition (or one shard of it: a contiguous
-range of rows, see `assets/sharded.py`) in record batches through its core
+range of rows, see `sharded_asset.py`) in record batches through its core
 function, writes each batch as it comes (one Parquet row group per batch,
 renamed into place at the end) and evaluates its checks batch by batch, so
 its peak memory depends on the batch size, not on the month.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import importlib.resources
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -28,7 +29,7 @@ from types import ModuleType
 import dagster as dg
 
 PACKAGE = "wildchat_dagster"
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(str(importlib.resources.files(PACKAGE))).resolve()
 CODE = "code"
 _UNSAFE = re.compile(r"[\s=]+")  # a part is one token: `name=value`, space separated
 

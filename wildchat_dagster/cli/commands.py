@@ -58,7 +58,7 @@ def _layout(data_dir: str | None) -> DataLayout:
 
 def _writable_data_dir(data_dir: str | None) -> DataLayout:
     """The data root of a command that writes there, refused in one line when it cannot take files."""
-    from wildchat_dagster.preflight import data_folder_problems
+    from wildchat_dagster.cli.preflight import data_folder_problems
 
     layout = _layout(data_dir)
     problems = data_folder_problems(layout)
@@ -135,8 +135,8 @@ def run(months: str, select: str | None, log_level: str, allow_empty: bool, allo
     """Materialize the assets for these months through Dagster (runs show in the UI): only asset
     partitions that are missing or stale (new code version, changed upstream data, landing files,
     deletion requests or settings), unless --force."""
-    from wildchat_dagster.preflight import ConfigurationError
-    from wildchat_dagster.runner import RunInterrupted, RunRefused, ensure_dagster_home, run_months, stop_on_signals
+    from wildchat_dagster.cli.preflight import ConfigurationError
+    from wildchat_dagster.cli.runner import RunInterrupted, RunRefused, ensure_dagster_home, run_months, stop_on_signals
 
     settings = _settings(data_dir=data_dir, release_schema=release_schema)
     layout = settings.layout
@@ -276,9 +276,9 @@ def ui(port: int, host: str, data_dir: str | None) -> None:
 
     Ctrl-C or SIGTERM stops it and everything it started.
     """
-    from wildchat_dagster.dev_server import dg_dev_command, run_until_stopped, venv_environment
-    from wildchat_dagster.instance_guard import open_instance
-    from wildchat_dagster.runner import ensure_dagster_home
+    from wildchat_dagster.cli.dev_server import dg_dev_command, run_until_stopped, venv_environment
+    from wildchat_dagster.cli.instance_guard import open_instance
+    from wildchat_dagster.cli.runner import ensure_dagster_home
 
     settings = _settings(data_dir=data_dir)
     # Created here, under the file lock, before the webserver and the daemon open it together.
@@ -418,6 +418,3 @@ def explore(port: int, host: str, operator: bool, data_dir: str | None) -> None:
     click.echo(f"explorer at http://{host}:{port}/ (Ctrl-C stops it)")
     serve(layout, index, host, port, operator=operator)
 
-
-if __name__ == "__main__":
-    main()

@@ -1,1 +1,0 @@
-"""One module per pipeline stage: thin asset definitions over the core."""

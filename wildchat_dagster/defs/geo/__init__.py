@@ -1,0 +1,1 @@
+"""Geo: geotagged_conversations (country, state, hashed IP)."""

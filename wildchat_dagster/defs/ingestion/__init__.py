@@ -1,0 +1,1 @@
+"""Ingestion: raw_logs and rejected_logs from the landing folder."""

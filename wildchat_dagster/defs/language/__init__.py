@@ -1,0 +1,1 @@
+"""Language: language_tagged_conversations."""

@@ -1,0 +1,1 @@
+"""Lineage: lineage_index and each stage's column lineage."""

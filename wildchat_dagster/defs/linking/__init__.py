@@ -1,0 +1,1 @@
+"""Linking: linked_conversations and deduplicated_conversations from a month's logs."""

@@ -1,0 +1,1 @@
+"""Moderation: moderated_conversations (toxicity per moderator)."""

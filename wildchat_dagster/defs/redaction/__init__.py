@@ -1,0 +1,1 @@
+"""Redaction: redacted_conversations (PII removed)."""

@@ -1,0 +1,1 @@
+"""Release: the release splits, the template-capped one included."""

@@ -1,0 +1,1 @@
+"""Plumbing the stage folders share: the batch stage run, sharded assets, shared checks, derived code versions."""

@@ -1,0 +1,1 @@
+"""Statistics: monthly_stats over a month's release."""

@@ -1,0 +1,1 @@
+"""Templates: template_prompts (near-duplicate prompt clusters)."""
