@@ -17,12 +17,12 @@ import pytest
 import requests
 from starlette.testclient import TestClient
 
+from wildchat_dagster.cli.explorer.server import create_app
 from wildchat_dagster.cli.runner import run_months
 from wildchat_dagster.core.explore.index import ensure_index
 from wildchat_dagster.core.explore.search import Query, connect, search
 from wildchat_dagster.core.ingestion.import_release import import_files
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.explorer.server import create_app
 from wildchat_dagster.kit.synthetic.release_rows import write_release
 
 from conftest import ARTIFACTS, REPO

@@ -404,8 +404,8 @@ def explore(port: int, host: str, operator: bool, data_dir: str | None) -> None:
     """Search and read the published release in a browser (read-only; no warehouse stage is served)."""
     import time
 
+    from wildchat_dagster.cli.explorer.server import serve
     from wildchat_dagster.core.explore.index import ensure_index
-    from wildchat_dagster.explorer.server import serve
 
     layout = _layout(data_dir)
     started = time.monotonic()

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import requests
 
+from wildchat_dagster.cli.explorer.server import create_app
 from wildchat_dagster.core.explore.index import ensure_index
 from wildchat_dagster.core.explore.search import connect
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.explorer.server import create_app
 from wildchat_dagster.kit.synthetic.release_rows import write_release
 
 MONTHS = ["2023-04", "2023-05", "2023-06", "2023-07"]

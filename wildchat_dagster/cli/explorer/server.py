@@ -30,7 +30,7 @@ SECURITY_HEADERS = {
 
 
 def _page() -> str:
-    return resources.files("wildchat_dagster.explorer").joinpath("page.html").read_text(encoding="utf-8")
+    return resources.files("wildchat_dagster.cli.explorer").joinpath("page.html").read_text(encoding="utf-8")
 
 
 def create_app(layout: DataLayout, index: Path, *, operator: bool = False) -> Starlette:
