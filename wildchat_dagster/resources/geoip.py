@@ -61,7 +61,7 @@ class GeoIPResource(dg.ConfigurableResource):
             # A key file per machine would hash the same IP differently in months run on different workers.
             raise ValueError(f"the data root is an object store that several workers share: set {IP_HASH_KEY_ENV} "
                              "(the same secret for every worker) instead of a local key file")
-        return load_ip_hasher(self.data_dir, self.ip_hash_key, key_source=f"environment variable {IP_HASH_KEY_ENV}")
+        return load_ip_hasher(self.data_dir, key, key_source=f"environment variable {IP_HASH_KEY_ENV}")
 
     def fingerprint(self) -> dict[str, str]:
         """The databases' build dates, and the IP-hash key as its key id (an HMAC of a fixed label
