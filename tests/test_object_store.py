@@ -81,12 +81,13 @@ def test_release_reads_back_with_pyarrow_duckdb_and_datasets(s3_run, tmp_path, m
     # pyarrow's own S3 filesystem (no fsspec), as an analyst would read it.
     s3 = pafs.S3FileSystem(endpoint_override=env["AWS_ENDPOINT_URL"], access_key="testing", secret_key="testing",
                            region="us-east-1")
-    release = pq.ParquetDataset([f"{BUCKET}/pipeline/release/{s}/{m}.parquet" for s in ("nontoxic", "toxic") for m in MONTHS],
-                                filesystem=s3).read()
+    # Every published folder the manifest lists: the two splits and the conversations held unscreened.
+    listed = [entry["path"] for by_month in manifest["files"].values() for entry in by_month.values()]
+    release = pq.ParquetDataset([f"{BUCKET}/pipeline/{path}" for path in listed], filesystem=s3).read()
     assert release.num_rows == expected and release.schema.equals(WILDCHAT_1M, check_metadata=False)
 
     con = duckdb.connect()
-    files = duckdb_readable(con, [layout.published(s, m) for s in ("nontoxic", "toxic") for m in MONTHS])
+    files = duckdb_readable(con, [layout.root / path for path in listed])
     assert con.execute("SELECT count(*), count(DISTINCT conversation_hash) FROM read_parquet(?)", [files]).fetchone() == (
         expected, len(set(release.column("conversation_hash").to_pylist())))
 

@@ -13,7 +13,7 @@ from wildchat_dagster.core.release.publication import card_mark, manifest_checks
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_sha256
 
-SELECTION = {"release_nontoxic", "release_toxic", "release_manifest", "dataset_report", "duckdb_catalog"}
+SELECTION = {"release_nontoxic", "release_toxic", "release_unscreened", "release_manifest", "dataset_report", "duckdb_catalog"}
 
 
 def run(root, **options):

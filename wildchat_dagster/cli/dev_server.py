@@ -16,9 +16,9 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import wildchat_dagster
+import wildchat_dagster as package
 
-REPO = Path(wildchat_dagster.__file__).resolve().parent.parent  # the checkout holding pyproject.toml's [tool.dg]
+REPO = Path(package.__file__).resolve().parent.parent  # the checkout holding pyproject.toml's [tool.dg]
 STOP_GRACE_S = 20.0  # dagster dev shuts its children down in a few seconds
 
 

@@ -229,6 +229,9 @@ def run_months(
     unknown = wanted - monthly_assets - publication_assets
     if unknown:
         raise ValueError(f"unknown assets: {', '.join(sorted(unknown))}")
+    # A step that makes several assets at once (release_splits: nontoxic, toxic, unscreened) runs whole.
+    wanted |= {k.to_user_string() for name in wanted for k in defs.get_assets_def(name).keys
+               if not defs.get_assets_def(name).can_subset}
 
     warehouse = Warehouse(layout)
     if wanted & INGESTION_ASSETS and not allow_empty:

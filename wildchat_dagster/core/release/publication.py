@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from wildchat_dagster.core.release.splits import RELEASE_SPLITS, published_months
+from wildchat_dagster.core.release.splits import PUBLISHED_FOLDERS, published_months
 from wildchat_dagster.core.storage.layout import PROVENANCE, DataLayout
 from wildchat_dagster.core.storage.warehouse import file_sha256, parquet_rows
 from wildchat_dagster.stages import Stage
@@ -37,13 +37,13 @@ def last_published(provenance: dict | None) -> dict[str, int] | None:
     if not provenance:
         return None
     recorded = provenance.get(PUBLISHED) or provenance.get("counts") or {}
-    return {split: int(recorded.get(split) or 0) for split in RELEASE_SPLITS}
+    return {split: int(recorded.get(split) or 0) for split in PUBLISHED_FOLDERS}
 
 
 def published_rows(layout: DataLayout, month: str) -> dict[str, int]:
     """{split: rows} of the month's published files now (0 for a missing file)."""
     return {split: parquet_rows(path) if (path := layout.published(split, month)).exists() else 0
-            for split in RELEASE_SPLITS}
+            for split in PUBLISHED_FOLDERS}
 
 
 def lost_months(layout: DataLayout, provenance: dict[str, dict]) -> dict[str, dict]:
@@ -73,7 +73,7 @@ REPORT_FACT = "published files (sha256 of their checksums)"  # the report names 
 def published_checksums(layout: DataLayout) -> dict[str, str]:
     """{path inside the release: sha256} of every published split file, as the manifest lists them."""
     return {layout.published_relative(split, month): file_sha256(path)
-            for month in published_months(layout) for split in RELEASE_SPLITS
+            for month in published_months(layout) for split in PUBLISHED_FOLDERS
             if (path := layout.published(split, month)).exists()}
 
 

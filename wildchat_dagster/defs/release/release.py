@@ -290,7 +290,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         "unscreened_policy": policy,
         "unscreened_in_nontoxic": unscreened_as_nontoxic,
         "upstream": upstream_records(context.instance, month),
-        PUBLISHED: {"nontoxic": nontoxic, "toxic": toxic},  # the shrink guard's anchor from now on
+        PUBLISHED: {"nontoxic": nontoxic, "toxic": toxic, UNSCREENED: held},  # the shrink guard's anchor from now on
     }
     if not blocking_failed:  # the provenance describes the published files, and only those
         atomic_write_bytes(provenance_path(store, month), json.dumps(provenance, indent=2, default=str).encode())

@@ -25,7 +25,7 @@ def compare_release(store: Warehouse, month: str) -> dict:
     """The stage's streamed splits against a whole-month pandas split of the same moderated file."""
     from wildchat_dagster.core.release.deletions import DeletionRequests
     from wildchat_dagster.core.release.month import write_month_splits
-    from wildchat_dagster.core.release.splits import RELEASE_SCHEMA, to_release_row
+    from wildchat_dagster.core.release.splits import PUBLISHED_FOLDERS, RELEASE_SCHEMA, release_folder, to_release_row
     from wildchat_dagster.settings import DEFAULT_BATCH_ROWS
 
     with tempfile.TemporaryDirectory() as work:
@@ -42,8 +42,10 @@ def compare_release(store: Warehouse, month: str) -> dict:
         df = pd.DataFrame(pq.read_table(source).to_pylist())
         kept = df[df["excluded_reason"].isna()]
         released = kept.apply(lambda row: to_release_row(row.to_dict()), axis=1)
-        tables = {split: pa.Table.from_pylist(list(released[mask]), schema=RELEASE_SCHEMA)
-                  for split, mask in (("nontoxic", kept["toxic"] == False), ("toxic", kept["toxic"] == True))}  # noqa: E712
+        # The same rule as the stage: toxic; not toxic but a turn no moderator screened (held); non-toxic.
+        folder = kept.apply(lambda row: release_folder(row.to_dict(), hold_unscreened=True), axis=1)
+        tables = {split: pa.Table.from_pylist(list(released[folder == split]), schema=RELEASE_SCHEMA)
+                  for split in PUBLISHED_FOLDERS}
         for split, table in tables.items():
             pq.write_table(table, Path(work) / f"pandas_{split}.parquet", compression="zstd")
         pandas_s = time.perf_counter() - started
