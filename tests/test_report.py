@@ -53,7 +53,7 @@ def test_report_files_hold_the_known_figures(report):
         assert "cl100k_base" in text
         assert "EMAIL_ADDRESS" in text and "harassment/threatening" in text
     assert "| all | 4 | 2 | 2 | 0 | 7 | 3 | 1.75 | 50.0% |" in markdown  # the third column: held unscreened
-    assert "| month | conversations | nontoxic | toxic | rounds | users | mean rounds |" in markdown
+    assert "| month | conversations | nontoxic | toxic | unscreened | rounds | users | mean rounds |" in markdown
     assert "| month | conversations | redacted conversations | utterances | redacted utterances |" in markdown
 
 
