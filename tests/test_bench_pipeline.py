@@ -15,7 +15,7 @@ from wildchat_dagster.stages import Stage
 
 from factories import conversation_record
 
-T0 = dt.datetime(2023, 4, 9, 12, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2023, 4, 9, 12, 0, tzinfo=dt.UTC)
 
 
 def _log(log_id: str, minutes: int, history: list[tuple[str, str]], prompt: str, response: str) -> dict:

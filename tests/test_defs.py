@@ -83,13 +83,13 @@ def _requests(schedule, when: dt.datetime) -> list:
 
 
 def test_schedules_ingest_a_month_when_it_ends_and_process_it_a_month_later():
-    ingest = _requests(monthly_ingestion_schedule, dt.datetime(2023, 7, 1, 1, tzinfo=dt.timezone.utc))
+    ingest = _requests(monthly_ingestion_schedule, dt.datetime(2023, 7, 1, 1, tzinfo=dt.UTC))
     assert [(r.partition_key, r.asset_selection) for r in ingest] == [("2023-06", INGESTION)]
-    process = _requests(monthly_schedule, dt.datetime(2023, 7, 2, 3, tzinfo=dt.timezone.utc))
+    process = _requests(monthly_schedule, dt.datetime(2023, 7, 2, 3, tzinfo=dt.UTC))
     assert [(r.partition_key, r.asset_selection) for r in process] == [("2023-05", None)]
     # Before the first partition has a finished neighbour there is nothing to process.
-    assert _requests(monthly_schedule, dt.datetime(2023, 5, 2, 3, tzinfo=dt.timezone.utc)) == []
-    assert len(_requests(publication_schedule, dt.datetime(2023, 7, 3, 3, tzinfo=dt.timezone.utc))) == 1
+    assert _requests(monthly_schedule, dt.datetime(2023, 5, 2, 3, tzinfo=dt.UTC)) == []
+    assert len(_requests(publication_schedule, dt.datetime(2023, 7, 3, 3, tzinfo=dt.UTC))) == 1
 
 
 def test_month_arithmetic():

@@ -18,7 +18,7 @@ from wildchat_dagster.stages import Stage
 
 from factories import conversation_record
 
-T = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+T = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
 
 
 def _row(text: str, ip: str = "203.0.113.7", start: dt.datetime = T) -> dict:

@@ -37,7 +37,7 @@ from wildchat_dagster.resources.warehouse import WarehouseResource
 
 from factories import conversation_record
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MONTH = "2023-04"
 DB = embedded_database_path()
 KEY = "test-ip-hash-key-not-secret"  # what the data_dir fixture sets

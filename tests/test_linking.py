@@ -12,7 +12,7 @@ from wildchat_dagster.core.linking.chains import link_month
 from wildchat_dagster.core.linking.conservation import FATES, conservation_identity_holds
 from wildchat_dagster.core.linking.logs import client_fingerprint
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2023, 4, 12, 9, 0, tzinfo=UTC)
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/112.0.0.0 Safari/537.36"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/112.0"

@@ -77,7 +77,7 @@ def publish_manifest(root, **config) -> dg.ExecuteInProcessResult:
 
 def withdraw_month(root) -> None:
     """Republish MONTH with a raw client IP in a text: a blocking check fails and the month's files are removed."""
-    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     Warehouse(root).write_records("raw_logs", MONTH, [{
         "log_id": "L1", "timestamp": t, "response_timestamp": t, "model": "gpt-4o", "ip": RAW_IP, "history": [],
         "prompt": "hi", "response": "hello", "line_number": 1, "source_file": "landing/x.jsonl", "extra_json": "{}"}])

@@ -74,8 +74,8 @@ def test_valid_line_becomes_a_typed_row(data_dir):
     assert rejected == []
     (row,) = valid
     assert row["log_id"] == "req-1"
-    assert row["timestamp"] == dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
-    assert row["response_timestamp"] == dt.datetime(2023, 4, 9, 12, 0, 7, 250000, tzinfo=dt.timezone.utc)
+    assert row["timestamp"] == dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
+    assert row["response_timestamp"] == dt.datetime(2023, 4, 9, 12, 0, 7, 250000, tzinfo=dt.UTC)
     assert row["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64)"
     assert row["accept_language"] == "fr-FR,fr;q=0.9"
     assert json.loads(row["headers_json"]) == {
@@ -91,7 +91,7 @@ def test_missing_headers_give_nulls_and_offsets_convert_to_utc(data_dir):
     path = write_lines(landing(data_dir), [record(headers={}, timestamp="2023-04-09T14:00:00+02:00", history=[], prompt="")])
     (row,), _ = parse_landing_file(path, MONTH, data_dir)
     assert row["user_agent"] is None and row["accept_language"] is None
-    assert row["timestamp"] == dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    assert row["timestamp"] == dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     assert row["prompt"] == "" and row["history"] == [] and row["extra_json"] is None
 
 

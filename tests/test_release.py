@@ -30,7 +30,7 @@ from wildchat_dagster.settings import DEFAULT_BATCH_ROWS, Settings
 from factories import SCREENED, conversation_record
 
 MONTH = "2023-04"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 _OPENAI_YAML = "\n".join(f"      - name: {c}\n        dtype: {{t}}" for c in OPENAI_CATEGORIES)
 # dataset_info.features of the allenai/WildChat-1M dataset card, transcribed (only the

@@ -25,7 +25,7 @@ from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES
 
 from factories import conversation_record
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 APRIL, MAY = "2023-04", "2023-05"
 
 

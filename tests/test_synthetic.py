@@ -77,7 +77,7 @@ def landing_lines(root: Path) -> dict[tuple[str, int], bytes]:
 def utc_month(stamp: str) -> str:
     import datetime as dt
 
-    return dt.datetime.fromisoformat(stamp).astimezone(dt.timezone.utc).strftime("%Y-%m")
+    return dt.datetime.fromisoformat(stamp).astimezone(dt.UTC).strftime("%Y-%m")
 
 
 def valid_records(root: Path) -> dict[str, dict]:

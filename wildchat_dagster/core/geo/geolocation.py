@@ -184,7 +184,7 @@ class GeoLocator:
                     "path": str(snapshot.path),
                     "snapshot_date": snapshot.date.isoformat() if snapshot.date else None,
                     "database_type": meta.database_type,
-                    "build_date": dt.datetime.fromtimestamp(meta.build_epoch, dt.timezone.utc).date().isoformat(),
+                    "build_date": dt.datetime.fromtimestamp(meta.build_epoch, dt.UTC).date().isoformat(),
                 }
             )
         return out
@@ -237,7 +237,7 @@ def _freeze(header: dict | None):
 
 
 def _day(ts: dt.datetime | None) -> dt.date | None:
-    return None if ts is None else ts.astimezone(dt.timezone.utc).date()
+    return None if ts is None else ts.astimezone(dt.UTC).date()
 
 
 def geotag_conversations(

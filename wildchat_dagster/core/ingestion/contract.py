@@ -46,7 +46,7 @@ REQUIRED_FIELDS = ("log_id", "timestamp", "response_timestamp", "model", "ip", "
 GIVEN_LOCATION_FIELDS = ("hashed_ip", "country", "state")
 
 # A chatbot log from before 2000 or after 2099 is a clock or encoding fault, not a request.
-PLAUSIBLE_TIMESTAMPS = (dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc))
+PLAUSIBLE_TIMESTAMPS = (dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
 
 _RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
 _NAIVE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?")
@@ -74,7 +74,7 @@ def parse_timestamp(value: str, name: str) -> dt.datetime:
     except ValueError as error:
         raise ContractViolation("invalid_timestamp", f"{name} {value!r}: {error}") from None
     try:
-        utc = parsed.astimezone(dt.timezone.utc)
+        utc = parsed.astimezone(dt.UTC)
     except OverflowError:
         raise ContractViolation("invalid_timestamp", f"{name} {value!r} is outside the representable range in UTC") from None
     earliest, latest = PLAUSIBLE_TIMESTAMPS

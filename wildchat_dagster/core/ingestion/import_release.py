@@ -89,12 +89,12 @@ def _utc(value) -> dt.datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(value, dt.UTC)
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:  # the 4.8M card's timestamps are naive UTC
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 def _iso(value: dt.datetime) -> str:
@@ -277,7 +277,7 @@ def import_files(paths: list[Path], data_root: str | Path | DataLayout) -> Impor
             "rows": rows,
             "logs_by_month": {m: len(v) for m, v in sorted(by_month.items())},
             "skipped": {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]},
-            "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         atomic_write_bytes(layout.imports_dir / f"{stem}.json", json.dumps(record, indent=2).encode())
         summary.files.append(record)

@@ -260,7 +260,7 @@ def write_report(tables: dict[str, pd.DataFrame], reports_dir: Path, *, tokenize
     for name, png in plots.items():
         plot_paths[name] = reports_dir / f"{name}.png"
         atomic_write_bytes(plot_paths[name], png, shared=True)
-    facts = {"generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "tokenizer": tokenizer, **(facts or {})}
+    facts = {"generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "tokenizer": tokenizer, **(facts or {})}
     title = "WildChat-style release: dataset report"
 
     lead = [headline, ""] if headline else []

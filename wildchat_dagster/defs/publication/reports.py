@@ -85,7 +85,7 @@ def _shrink_check(lost: dict[str, dict], config: ManifestConfig) -> dg.AssetChec
 
 def _record_allowed_shrink(store, provenance: dict[str, dict], lost: dict[str, dict]) -> None:
     """A drop published with the allowance becomes the months' anchor (as a republication with it does)."""
-    at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     for month, counts in lost.items():
         record = {**provenance[month], PUBLISHED: published_rows(store.layout, month), "shrink_allowed": {**counts, "at": at}}
         atomic_write_bytes(store.layout.provenance(month), json.dumps(record, indent=2, default=str).encode())

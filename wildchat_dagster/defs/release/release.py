@@ -182,7 +182,7 @@ def upstream_records(instance: dg.DagsterInstance, month: str) -> dict[str, dict
             record = found[0]
             records[stage] = {
                 "run_id": record.run_id,
-                "materialized_at": dt.datetime.fromtimestamp(record.timestamp, dt.timezone.utc).isoformat(),
+                "materialized_at": dt.datetime.fromtimestamp(record.timestamp, dt.UTC).isoformat(),
                 "metadata": _metadata_values(record.asset_materialization.metadata),
             }
     return records
@@ -273,7 +273,7 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         "pipeline_version": PIPELINE_VERSION,
         "release_schema": schema_name,
         "deletions": deletions,  # request ids and a count only, never the removed content
-        "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "counts": {
             Stage.MODERATED_CONVERSATIONS: done.moderated,
             "excluded": excluded,

@@ -135,7 +135,7 @@ def _build_pool(database: str) -> GeoPool:
 
     reader = geoip2.database.Reader(database)
     try:
-        build_date = dt.datetime.fromtimestamp(reader.metadata().build_epoch, dt.timezone.utc).date().isoformat()
+        build_date = dt.datetime.fromtimestamp(reader.metadata().build_epoch, dt.UTC).date().isoformat()
 
         def place(ip: str) -> Place | None:
             try:
