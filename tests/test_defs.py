@@ -72,7 +72,9 @@ def test_jobs_and_schedules(defs):
     assert defs.resolve_job_def("monthly_pipeline").partitions_def is not None
     defs.resolve_job_def("publication")
     whole = defs.resolve_job_def("monthly_pipeline").asset_layer.executable_asset_keys
-    waves = [defs.resolve_job_def(j).asset_layer.executable_asset_keys for j in ("monthly_ingestion", "monthly_processing")]
+    waves = [
+        defs.resolve_job_def(j).asset_layer.executable_asset_keys for j in ("monthly_ingestion", "monthly_processing")
+    ]
     assert waves[0] | waves[1] == whole and not waves[0] & waves[1]
     for schedule in schedules:
         assert defs.resolve_schedule_def(schedule.name).cron_schedule == schedule.cron_schedule

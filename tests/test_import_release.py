@@ -63,11 +63,24 @@ def test_parquet_and_4_8m_request_fields_ride_along(tmp_path, data_dir):
              "temperature": 0.7, "top_p": 1.0, "system_fingerprint": "fp_1", "openai_id": "chatcmpl-1",
              "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}
     path = tmp_path / "train-00000.parquet"
-    pq.write_table(pa.Table.from_pylist([{"conversation_hash": "x", "model": "gpt-4o", "timestamp": "2024-05-02T10:00:00",
-                                          "conversation": [turn, reply]}]), path)
+    pq.write_table(
+        pa.Table.from_pylist(
+            [
+                {
+                    "conversation_hash": "x",
+                    "model": "gpt-4o",
+                    "timestamp": "2024-05-02T10:00:00",
+                    "conversation": [turn, reply],
+                }
+            ]
+        ),
+        path,
+    )
     summary = import_files([path], data_dir)
     assert dict(summary.logs_by_month) == {"2024-05": 1}
-    valid, rejected = parse_landing_file(data_dir / "landing" / "2024-05" / "import-train-00000.jsonl", "2024-05", data_dir)
+    valid, rejected = parse_landing_file(
+        data_dir / "landing" / "2024-05" / "import-train-00000.jsonl", "2024-05", data_dir
+    )
     assert rejected == []
     extra = json.loads(valid[0]["extra_json"])
     assert extra["request"]["temperature"] == 0.7 and extra["request"]["usage"]["total_tokens"] == 5

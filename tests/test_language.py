@@ -235,7 +235,8 @@ def test_real_wildchat_full_rows_per_turn(detector, real_wildchat):
 def test_materialize_language_tagged_conversations(data_dir):
     rows = [
         conversation_record(
-            "geotagged_conversations", [("user", PARAGRAPHS["French"]), ("assistant", "Bien sûr ! Voici quelques idées.")]
+            "geotagged_conversations",
+            [("user", PARAGRAPHS["French"]), ("assistant", "Bien sûr ! Voici quelques idées.")],
         ),
         conversation_record(
             "geotagged_conversations",

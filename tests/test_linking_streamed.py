@@ -45,8 +45,13 @@ def _reference(store: Warehouse, month: str, tmp_path) -> dict[str, bytes]:
                            if store.has_partition(Stage.RAW_LOGS, m)}, month)
     links = link_month(logs, month)
     reference = Warehouse(tmp_path / "reference")
-    return {asset: reference.write_records(asset, month, rows).read_bytes()
-            for asset, rows in ((Stage.LINKED_CONVERSATIONS, links.linked), (Stage.DEDUPLICATED_CONVERSATIONS, links.deduplicated))}
+    return {
+        asset: reference.write_records(asset, month, rows).read_bytes()
+        for asset, rows in (
+            (Stage.LINKED_CONVERSATIONS, links.linked),
+            (Stage.DEDUPLICATED_CONVERSATIONS, links.deduplicated),
+        )
+    }
 
 
 def test_streamed_linking_writes_the_reference_bytes(generated, tmp_path):

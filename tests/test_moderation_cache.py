@@ -15,7 +15,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_results_are_keyed_by_moderator_version_and_text(tmp_path):
     with ModerationCache(tmp_path / "cache.sqlite") as cache:
-        stored = cache.put_many("openai", "omni-moderation-latest", [("a", {"flagged": True}), ("b", {"flagged": False})])
+        stored = cache.put_many(
+            "openai", "omni-moderation-latest", [("a", {"flagged": True}), ("b", {"flagged": False})]
+        )
         assert stored == 2
         cache.put_many("detoxify", "multilingual:abc", [("a", {"toxicity": 0.5})])
         assert cache.get_many("openai", "omni-moderation-latest", ["a", "b", "c", "a"]) == {

@@ -52,7 +52,9 @@ def test_a_publication_stopped_half_way_is_redone_by_the_next_run(data_dir, monk
     assert [o.run_id for o in recovered if o.label == MONTH] == ["not run"]  # the month itself is up to date
     assert publication(recovered).ok and "release_manifest" in publication(recovered).due
     manifest = layout.manifest.read_bytes()
-    published = {layout.published_relative(s, MONTH): file_sha256(layout.published(s, MONTH)) for s in ("nontoxic", "toxic")}
+    published = {
+        layout.published_relative(s, MONTH): file_sha256(layout.published(s, MONTH)) for s in ("nontoxic", "toxic")
+    }
     assert manifest_checksums(json.loads(manifest)) == published
     assert json.loads(manifest)["totals"]["conversations"] == 5
     assert card_mark(manifest) in layout.dataset_card.read_text()

@@ -59,14 +59,22 @@ PII_CASES = [
     ("Write to me at jane.roe84@gmail.com before Friday.", "Write to me at {} before Friday.", "EMAIL_ADDRESS"),
     ("Call me on +1 415-555-2671 tonight, thanks.", "Call me on {} tonight, thanks.", "PHONE_NUMBER"),
     ("我的手机是 +86 138 0013 8000，谢谢", "我的手机是 {}，谢谢", "PHONE_NUMBER"),
-    ("Мой номер телефона +7 912 021-76-70, добавь его в резюме.", "Мой номер телефона {}, добавь его в резюме.", "PHONE_NUMBER"),
+    (
+        "Мой номер телефона +7 912 021-76-70, добавь его в резюме.",
+        "Мой номер телефона {}, добавь его в резюме.",
+        "PHONE_NUMBER",
+    ),
     ("Meine Telefonnummer ist +49 1512 3456789, bitte.", "Meine Telefonnummer ist {}, bitte.", "PHONE_NUMBER"),
     ("写完以后请提醒我发到chloe.wheeler93@126.com这个邮箱。", "写完以后请提醒我发到{}这个邮箱。", "EMAIL_ADDRESS"),
     ("私のメールアドレスはd.caldwell676@yahoo.co.jpです。", "私のメールアドレスは{}です。", "EMAIL_ADDRESS"),
     ("My card is 4111 1111 1111 1111, expiring soon.", "My card is {}, expiring soon.", "CREDIT_CARD"),
     ("My home IP is 81.2.69.142 right now.", "My home IP is {} right now.", "IP_ADDRESS"),
     ("Server 2a03:2880:f12f:83:face:b00c:0:25de is slow.", "Server {} is slow.", "IP_ADDRESS"),
-    ("Hello, my name is Emily Watson and I need a cover letter.", "Hello, my name is {} and I need a cover letter.", "PERSON"),
+    (
+        "Hello, my name is Emily Watson and I need a cover letter.",
+        "Hello, my name is {} and I need a cover letter.",
+        "PERSON",
+    ),
     ("See you soon.\n\nBest regards,\nDaniel Okafor", "See you soon.\n\nBest regards,\n{}", "PERSON"),
     ("Dear Mr. John Smith,\n\nThank you for the offer.", "Dear Mr. {},\n\nThank you for the offer.", "PERSON"),
     ("Profile: https://www.linkedin.com/in/jane-roe-1234/ thanks", "Profile: {} thanks", "URL"),
@@ -306,31 +314,46 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
         row = json.loads(line)
         language = row["metadata"].get("language") or "English"
         conversation = [{"role": m["role"], "content": m["content"], "language": language} for m in row["messages"]]
-        rows.append({"conversation_id": row["id"], "conversation": conversation, "wildchat_redacted": row["metadata"]["redacted"]})
+        rows.append(
+            {
+                "conversation_id": row["id"],
+                "conversation": conversation,
+                "wildchat_redacted": row["metadata"]["redacted"],
+            }
+        )
     redacted, report = redact_conversations(rows, redactor)
     originals = {r["conversation_id"]: r for r in rows}
 
     def ours(row: dict) -> list[list[str]]:
         """Entities this redactor replaced (WildChat's own placeholders come first in the list)."""
         before = originals[row["conversation_id"]]["conversation"]
-        return [u["redacted_entities"][len(earlier_placeholders.findall(b["content"])) :] for b, u in zip(before, row["conversation"])]
+        return [
+            u["redacted_entities"][len(earlier_placeholders.findall(b["content"])) :]
+            for b, u in zip(before, row["conversation"])
+        ]
 
     changed = [r for r in redacted if any(ours(r))]
     by_type = Counter(t for r in changed for types in ours(r) for t in types)
     conversations_by_type = Counter(t for r in changed for t in {t for types in ours(r) for t in types})
     # Turns holding WildChat's own placeholders count as redacted, as WildChat marked them.
-    with_placeholders = {r["conversation_id"] for r in rows if any(earlier_placeholders.search(u["content"]) for u in r["conversation"])}
+    with_placeholders = {
+        r["conversation_id"] for r in rows if any(earlier_placeholders.search(u["content"]) for u in r["conversation"])
+    }
     assert with_placeholders and all(r["redacted"] for r in redacted if r["conversation_id"] in with_placeholders)
     wildchat_marked = {r["conversation_id"] for r in rows if r["wildchat_redacted"]}
-    print(f"\nover-redaction: {len(changed)}/{len(rows)} conversations changed (WildChat marked {len(wildchat_marked)}), "
-          f"{report.texts_redacted}/{report.texts} turns; replacements by type {dict(by_type)}; "
-          f"conversations by type {dict(conversations_by_type)}; "
-          f"changed that WildChat also marked: {len(wildchat_marked & {r['conversation_id'] for r in changed})}")
+    print(
+        f"\nover-redaction: {len(changed)}/{len(rows)} conversations changed (WildChat marked {len(wildchat_marked)}), "
+        f"{report.texts_redacted}/{report.texts} turns; replacements by type {dict(by_type)}; "
+        f"conversations by type {dict(conversations_by_type)}; "
+        f"changed that WildChat also marked: {len(wildchat_marked & {r['conversation_id'] for r in changed})}"
+    )
     for r in changed:
         for before, after in zip(originals[r["conversation_id"]]["conversation"], r["conversation"]):
             if after["redacted"]:
                 i = after["content"].find("<PRESIDIO_ANONYMIZED_")
-                print(f"  {r['conversation_id'][:22]} {after['redacted_entities']}: …{after['content'][max(0, i - 60):i + 40]!r}")
+                print(
+                    f"  {r['conversation_id'][:22]} {after['redacted_entities']}: …{after['content'][max(0, i - 60) : i + 40]!r}"
+                )
                 break
     # Measured: 3 (WildChat marked 4, three of which hold only its own placeholders now): a GPA
     # certificate with a Chinese resident ID and "Name: <student>", a student's own name and the
@@ -339,7 +362,11 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
     assert len(changed) <= 4
     assert conversations_by_type["PERSON"] >= 1 and conversations_by_type["EMAIL_ADDRESS"] >= 1
     assert conversations_by_type["CN_RESIDENT_ID"] == 1
-    assert not conversations_by_type.keys() - {"PERSON", "EMAIL_ADDRESS", "CN_RESIDENT_ID"}  # no stray phones, IPs, cards
+    assert not conversations_by_type.keys() - {
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "CN_RESIDENT_ID",
+    }  # no stray phones, IPs, cards
 
 
 # --- the asset -------------------------------------------------------------------
@@ -403,7 +430,12 @@ def test_materialize_redacted_conversations(data_dir, pii_redactor):
     metadata = result.asset_materializations_for_node("redacted_conversations")[0].metadata
     assert metadata["utterances_processed"].value == 6
     assert metadata["conversations_redacted"].value == 1
-    assert metadata["entities_redacted_by_type"].value == {"PERSON": 1, "EMAIL_ADDRESS": 1, "IP_ADDRESS": 1, "SECRET": 1}
+    assert metadata["entities_redacted_by_type"].value == {
+        "PERSON": 1,
+        "EMAIL_ADDRESS": 1,
+        "IP_ADDRESS": 1,
+        "SECRET": 1,
+    }
     assert metadata["secrets_by_kind"].value == {"openai_api_key": 1}
     assert "en" in metadata["ner_models"].value
     assert "sk-proj" not in json.dumps({k: str(v.value) for k, v in metadata.items()})
@@ -441,7 +473,9 @@ def test_language_keys_accept_names_and_codes():
 def test_worker_pool_gives_the_same_output(redactor):
     from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts
 
-    texts = [f"Case {i}: my name is Emily Watson, mail emily{i}@gmail.com, call me at 415-555-{2600 + i}." for i in range(40)]
+    texts = [
+        f"Case {i}: my name is Emily Watson, mail emily{i}@gmail.com, call me at 415-555-{2600 + i}." for i in range(40)
+    ]
     texts += ["Nothing personal here, just Python 3.11."] * 10
     items = [TextToRedact(f"c{i}", t, "English") for i, t in enumerate(texts)]
     single, _ = redact_texts(items, redactor, workers=1)

@@ -43,7 +43,9 @@ def instance_config(env: Mapping[str, str] = os.environ) -> dict:
     }
     if url := env.get(POSTGRES_URL_ENV):
         if not url.startswith(POSTGRES_SCHEME):
-            raise ValueError(f"{POSTGRES_URL_ENV} must start with {POSTGRES_SCHEME} (the driver dagster-postgres installs)")
+            raise ValueError(
+                f"{POSTGRES_URL_ENV} must start with {POSTGRES_SCHEME} (the driver dagster-postgres installs)"
+            )
         config["storage"] = {"postgres": {"postgres_url": {"env": POSTGRES_URL_ENV}}}
     if env.get(CELERY_BROKER_ENV):
         if not env.get(POSTGRES_URL_ENV):

@@ -90,7 +90,9 @@ def _summarise(label: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
     for event in result.get_asset_materialization_events():
         mat = event.materialization
         values = {k: getattr(v, "value", v) for k, v in mat.metadata.items() if k in SUMMARY_KEYS}
-        values = {k: v for k, v in values.items() if isinstance(v, int | float) or (isinstance(v, str) and "\n" not in v)}
+        values = {
+            k: v for k, v in values.items() if isinstance(v, int | float) or (isinstance(v, str) and "\n" not in v)
+        }
         outcome.materialized[mat.asset_key.to_user_string()] = values
     # Events arrive in completion order; the summary reads in pipeline order.
     order = {stage: i for i, stage in enumerate(all_stages())}
@@ -224,7 +226,9 @@ def run_months(
     waits = PoolWaits(instance, notify)
     monthly = defs.resolve_job_def("monthly_pipeline")
     monthly_assets = {k.to_user_string() for k in monthly.asset_layer.executable_asset_keys}
-    publication_assets = {k.to_user_string() for k in defs.resolve_job_def("publication").asset_layer.executable_asset_keys}
+    publication_assets = {
+        k.to_user_string() for k in defs.resolve_job_def("publication").asset_layer.executable_asset_keys
+    }
     wanted = set(selection) if selection else monthly_assets | publication_assets
     unknown = wanted - monthly_assets - publication_assets
     if unknown:
@@ -263,7 +267,10 @@ def run_months(
         assets = set(plan.due)
         try:
             result = _execute_watched(
-                job, instance, waits, label,
+                job,
+                instance,
+                waits,
+                label,
                 run_config={
                     "loggers": {"console": {"config": {"log_level": log_level}}},
                     "ops": _op_config(assets, allow_empty, allow_shrink),
@@ -271,7 +278,11 @@ def run_months(
                 partition_key=partition_key,
                 asset_selection=[dg.AssetKey(a) for a in sorted(assets)],
                 raise_on_error=False,
-                tags={"wildchat/launched_by": "cli", PROCESS_TAG: this_process(), **plan.inputs_tag(warehouse, partition_key, settings)},
+                tags={
+                    "wildchat/launched_by": "cli",
+                    PROCESS_TAG: this_process(),
+                    **plan.inputs_tag(warehouse, partition_key, settings),
+                },
             )
         except RunInterrupted as interrupted:
             later = planned[planned.index(label) + 1:] if label in planned else []

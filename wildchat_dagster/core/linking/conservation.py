@@ -58,7 +58,8 @@ def conservation_identity_holds(counts: dict[str, int], stage: str = "deduplicat
         fates = [f"linked_{f}" for f in FATES if f != "absorbed_prefix"]
         return (
             counts["logs_in"] == sum(counts[f] for f in fates)
-            and counts[Stage.LINKED_CONVERSATIONS] == counts["linked_ends_conversation"] + counts["linked_ends_from_previous_month"]
+            and counts[Stage.LINKED_CONVERSATIONS]
+            == counts["linked_ends_conversation"] + counts["linked_ends_from_previous_month"]
         )
     return (
         counts["logs_in"] == sum(counts[f] for f in FATES)
@@ -128,8 +129,14 @@ def cross_check_stored(store: Warehouse, month: str, asset: str, links: MonthLin
         and figures["conversations_ending_on_month_logs"] == ends
         and conservation_identity_holds(links.counts, "linked" if linked else "deduplicated")
     )
-    fate_names = ["ends_conversation", "ancestor"] + ([] if linked else ["absorbed_prefix"]) + ["retry", "belongs_to_other_month"]
-    identity = f"logs_in {links.counts['logs_in']} = " + " + ".join(f"{f} {links.counts[prefix + f]}" for f in fate_names)
+    fate_names = (
+        ["ends_conversation", "ancestor"]
+        + ([] if linked else ["absorbed_prefix"])
+        + ["retry", "belongs_to_other_month"]
+    )
+    identity = f"logs_in {links.counts['logs_in']} = " + " + ".join(
+        f"{f} {links.counts[prefix + f]}" for f in fate_names
+    )
     metadata = {**figures, "identity": identity, "ends_conversation": ends,
                 "ends_from_previous_month": links.counts[f"{prefix}ends_from_previous_month"]}
     return StoredConservation(passed, metadata)

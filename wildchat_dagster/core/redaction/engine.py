@@ -214,4 +214,6 @@ class PresidioRedactor:
         out = self.anonymizer.anonymize(
             text=text, analyzer_results=results, operators=self.operators, merge_entities_with_spaces=False
         )
-        return out.text, [(item.entity_type, item.start, item.end) for item in sorted(out.items, key=lambda item: item.start)]
+        return out.text, [
+            (item.entity_type, item.start, item.end) for item in sorted(out.items, key=lambda item: item.start)
+        ]

@@ -56,7 +56,9 @@ def propose_distinct(
     pooled = workers > 1 and len(distinct) >= parallel_min_texts
     if pooled:
         ner = redactor.ner_codes
-        todo = [i for i, (text, code) in enumerate(distinct) if redactor.prefilter.possible_types(text, code, code in ner)]
+        todo = [
+            i for i, (text, code) in enumerate(distinct) if redactor.prefilter.possible_types(text, code, code in ner)
+        ]
         stats.texts += len(distinct) - len(todo)
         pooled = len(todo) >= parallel_min_texts
     # Several batches per worker keep both busy to the end.

@@ -76,7 +76,11 @@ def load_deletion_requests(layout: DataLayout) -> DeletionRequests:
     requests = DeletionRequests()
     for path in request_files(layout):
         with path.open("r", encoding="utf-8", newline="") as stream:
-            rows = csv.DictReader(stream) if path.suffix == ".csv" else (json.loads(line) for line in stream if line.strip())
+            rows = (
+                csv.DictReader(stream)
+                if path.suffix == ".csv"
+                else (json.loads(line) for line in stream if line.strip())
+            )
             for row in rows:
                 requests.add(row)
     return requests

@@ -214,7 +214,9 @@ RELEASE_POLICY = {
     "schema": "exactly allenai/WildChat-1M's dataset card features",
 }
 # Upstream metadata entries that name a system used (model, database, tokenizer and their versions/dates).
-SYSTEM_KEY = re.compile(r"model|version|database|checkpoint|encoding|snapshot|date|tokenizer|weights|geolite|spacy|lid\b")
+SYSTEM_KEY = re.compile(
+    r"model|version|database|checkpoint|encoding|snapshot|date|tokenizer|weights|geolite|spacy|lid\b"
+)
 SETTING_KEY = re.compile(r"threshold|policy|enabled|budget|per_minute|batch_size|max_")
 
 
@@ -260,13 +262,17 @@ def redaction_by_month(months: list[str], provenance: dict[str, dict]) -> dict[s
     """Per month, the entity types the redaction stage redacted and its NER models (None: not recorded)."""
     found = {}
     for month in months:
-        metadata = provenance.get(month, {}).get("upstream", {}).get(Stage.REDACTED_CONVERSATIONS, {}).get("metadata", {})
+        metadata = (
+            provenance.get(month, {}).get("upstream", {}).get(Stage.REDACTED_CONVERSATIONS, {}).get("metadata", {})
+        )
         types = metadata.get("entity_types_redacted")
         found[month] = {"entity_types": list(types), "ner_models": metadata.get("ner_models") or {}} if types else None
     return found
 
 
-def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_version: str, release_systems: dict[str, str]) -> dict:
+def build_manifest(
+    layout: DataLayout, provenance: dict[str, dict], pipeline_version: str, release_systems: dict[str, str]
+) -> dict:
     """The release manifest: every published file with rows and sha256, totals, systems, settings, counts."""
     months = published_months(layout)
     files: dict[str, dict[str, dict]] = {split: {} for split in PUBLISHED_FOLDERS}
@@ -309,7 +315,10 @@ def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_ver
         "unscreened": unscreened_publication(months, provenance),
         "moderators": moderators_used(months, provenance),
         "coverage_by_language": coverage_by_language(months, provenance),
-        "sexual_minors_screening": {"months_screened": screened, "months_not_screened": [m for m in months if m not in screened]},
+        "sexual_minors_screening": {
+            "months_screened": screened,
+            "months_not_screened": [m for m in months if m not in screened],
+        },
         "toxicity_screening": toxicity_screening(months, provenance),
         "redaction": redaction_by_month(months, provenance),
         "pipeline_version": pipeline_version,

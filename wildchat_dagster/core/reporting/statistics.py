@@ -186,8 +186,23 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     )
     summary = conv.merge(utt, on="month", how="left")
     summary = summary[
-        ["month", "conversations", "nontoxic", "toxic", "unscreened", "rounds", "users", "mean_rounds", "multi_round_share",
-         "user_tokens_mean", "user_tokens_std", "assistant_tokens_mean", "assistant_tokens_std", "languages", "gpt4_share"]
+        [
+            "month",
+            "conversations",
+            "nontoxic",
+            "toxic",
+            "unscreened",
+            "rounds",
+            "users",
+            "mean_rounds",
+            "multi_round_share",
+            "user_tokens_mean",
+            "user_tokens_std",
+            "assistant_tokens_mean",
+            "assistant_tokens_std",
+            "languages",
+            "gpt4_share",
+        ]
     ]
     tables = {"summary": _order(summary)}
     tables["turn_distribution"] = _order(
@@ -222,12 +237,15 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         _shares(
             q(
                 _per_month(
-                    "country, count(*) AS conversations, count(DISTINCT hashed_ip) AS users FROM conversations", "country"
+                    "country, count(*) AS conversations, count(DISTINCT hashed_ip) AS users FROM conversations",
+                    "country",
                 )
             ),
             "conversations",
         ),
-        "conversations", "country", descending="conversations",
+        "conversations",
+        "country",
+        descending="conversations",
     )
     tables["states"] = _order(
         _shares(
@@ -244,7 +262,9 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         "conversations", "country", "state", descending="conversations",
     )
     tables["moderation"] = _order(_moderation_table(q), "role", descending="role")
-    screening = _screening_table(q).sort_values(["utterances", "language"], ascending=[False, True], kind="stable")  # largest first
+    screening = _screening_table(q).sort_values(
+        ["utterances", "language"], ascending=[False, True], kind="stable"
+    )  # largest first
     tables["screening"] = _order(screening, "role", descending="role")
     tables["flagged_categories"] = _order(
         _category_table(q), "flagged_user_utterances", "category", descending="flagged_user_utterances")
@@ -354,7 +374,12 @@ def _category_table(q) -> pd.DataFrame:
         f"FROM moderated_utterances WHERE role = 'user' AND openai_flagged"
         for c in CATEGORY_BREAKDOWN
     )
-    df = q(_per_month(f"category, count(*) FILTER (hit) AS flagged_user_utterances, count(*) AS flagged FROM ({unpivot})", "category"))
+    df = q(
+        _per_month(
+            f"category, count(*) FILTER (hit) AS flagged_user_utterances, count(*) AS flagged FROM ({unpivot})",
+            "category",
+        )
+    )
     df = df.assign(share=df["flagged_user_utterances"] / df["flagged"].where(df["flagged"] > 0)).drop(columns="flagged")
     return df[df["flagged_user_utterances"] > 0]
 

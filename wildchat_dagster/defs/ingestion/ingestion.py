@@ -67,7 +67,9 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
                 f"no landing files (*.jsonl, *.jsonl.gz) in {store.layout.landing_month_dir(month)}: nothing was written. "
                 "To materialize an empty month on purpose, pass --allow-empty (run config allow_empty_month: true)."
             )
-        context.log.warning(f"no landing files in {store.layout.landing_month_dir(month)}; writing empty partitions (allow_empty_month)")
+        context.log.warning(
+            f"no landing files in {store.layout.landing_month_dir(month)}; writing empty partitions (allow_empty_month)"
+        )
     group = ROW_GROUP_ROWS[Stage.RAW_LOGS]
     pending: list[dict] = []
     written = 0

@@ -77,22 +77,40 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
     specs = []
     for asset in SPLITS:
         specs += [
-            dg.AssetCheckSpec(SHRINK_CHECK, asset=asset, blocking=True,
-                              description="A republished month holds no fewer conversations than it last published "
-                                          "(recorded in its provenance, whatever happened to the files since) beyond "
-                                          "max_shrink_fraction, unless allow_shrink (otherwise the published files stay)."),
+            dg.AssetCheckSpec(
+                SHRINK_CHECK,
+                asset=asset,
+                blocking=True,
+                description="A republished month holds no fewer conversations than it last published "
+                "(recorded in its provenance, whatever happened to the files since) beyond "
+                "max_shrink_fraction, unless allow_shrink (otherwise the published files stay).",
+            ),
             no_raw_ips_spec(asset),
-            dg.AssetCheckSpec(SCHEMA_CHECK, asset=asset, blocking=True,
-                              description="The stored file's Arrow schema equals the selected release schema's features "
-                                          "exactly (WildChat-1M by default, WildChat-4.8M by WILDCHAT_RELEASE_SCHEMA)."),
-            dg.AssetCheckSpec(SPLITS_CHECK, asset=asset, blocking=True,
-                              description="Splits and the unscreened folder are disjoint and together hold every "
-                                          "moderated conversation not excluded; nothing unscreened is in nontoxic "
-                                          "unless WILDCHAT_UNSCREENED=nontoxic."),
-            deletions_spec(asset, "The staged file (the warehouse partition) holds no conversation_hash, turn_identifier "
-                                  "or hashed_ip a deletion request names; it is published only if so."),
-            dg.AssetCheckSpec(EXPECTATIONS_CHECK, asset=asset,
-                              description="Great Expectations on the split: hashes, toxic flag, turns, language, model, month."),
+            dg.AssetCheckSpec(
+                SCHEMA_CHECK,
+                asset=asset,
+                blocking=True,
+                description="The stored file's Arrow schema equals the selected release schema's features "
+                "exactly (WildChat-1M by default, WildChat-4.8M by WILDCHAT_RELEASE_SCHEMA).",
+            ),
+            dg.AssetCheckSpec(
+                SPLITS_CHECK,
+                asset=asset,
+                blocking=True,
+                description="Splits and the unscreened folder are disjoint and together hold every "
+                "moderated conversation not excluded; nothing unscreened is in nontoxic "
+                "unless WILDCHAT_UNSCREENED=nontoxic.",
+            ),
+            deletions_spec(
+                asset,
+                "The staged file (the warehouse partition) holds no conversation_hash, turn_identifier "
+                "or hashed_ip a deletion request names; it is published only if so.",
+            ),
+            dg.AssetCheckSpec(
+                EXPECTATIONS_CHECK,
+                asset=asset,
+                description="Great Expectations on the split: hashes, toxic flag, turns, language, model, month.",
+            ),
         ]
     return specs
 
@@ -126,7 +144,9 @@ def published_conversations(layout: DataLayout, month: str) -> int | None:
     return sum(parquet_rows(p) for p in paths) if paths else None
 
 
-def _shrink_result(asset: str, published: int | None, new: int, config: ReleaseConfig, deleted: int) -> dg.AssetCheckResult:
+def _shrink_result(
+    asset: str, published: int | None, new: int, config: ReleaseConfig, deleted: int
+) -> dg.AssetCheckResult:
     drop = (published - new) / published if published else 0.0
     return dg.AssetCheckResult(
         check_name=SHRINK_CHECK,
@@ -154,7 +174,9 @@ def _expectations_result(asset: str, month: str, frame) -> dg.AssetCheckResult:
         metadata={
             "expectations": len(results),
             "failed": ", ".join(failed) or "none",
-            "results": dg.MetadataValue.json([{"expectation": r.expectation, "success": r.success, **r.observed} for r in results]),
+            "results": dg.MetadataValue.json(
+                [{"expectation": r.expectation, "success": r.success, **r.observed} for r in results]
+            ),
         },
     )
 
@@ -166,7 +188,9 @@ def _metadata_values(metadata: dict) -> dict:
         if isinstance(value, dg.MarkdownMetadataValue | dg.TableMetadataValue):
             continue
         raw = getattr(value, "value", value)
-        if isinstance(raw, str | int | float | bool) or (isinstance(raw, dict | list) and len(json.dumps(raw, default=str)) < 4000):
+        if isinstance(raw, str | int | float | bool) or (
+            isinstance(raw, dict | list) and len(json.dumps(raw, default=str)) < 4000
+        ):
             plain[key] = raw
     return plain
 
@@ -239,8 +263,10 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     context.log.info(f"{month}: {done.moderated} moderated -> {nontoxic} non-toxic, {toxic} toxic, {held} held "
                      f"unscreened (WILDCHAT_UNSCREENED={policy}), excluded {excluded}")
     if unscreened_as_nontoxic:
-        context.log.warning(f"{month}: {sum(unscreened_as_nontoxic.values())} conversations with turns no moderator "
-                            f"screened are in the non-toxic split (WILDCHAT_UNSCREENED=nontoxic): {unscreened_as_nontoxic}")
+        context.log.warning(
+            f"{month}: {sum(unscreened_as_nontoxic.values())} conversations with turns no moderator "
+            f"screened are in the non-toxic split (WILDCHAT_UNSCREENED=nontoxic): {unscreened_as_nontoxic}"
+        )
 
     stored: dict[str, StoragePath] = {asset: store.partition_path(asset, month) for asset in SPLITS}
     checks: dict[str, list[dg.AssetCheckResult]] = {}
@@ -297,7 +323,9 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
 
     for asset, split in SPLITS.items():
         if shrunk:
-            published = f"kept what is published (last published: {published_before} conversations): " + ", ".join(blocking_failed)
+            published = f"kept what is published (last published: {published_before} conversations): " + ", ".join(
+                blocking_failed
+            )
         elif blocking_failed:
             # Never leave an unchecked or stale file where users download the release.
             store.layout.published(split, month).unlink(missing_ok=True)

@@ -98,7 +98,9 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
     resources = {"warehouse", *stage.resource_keys}
     asset = stage.asset
 
-    @dg.op(name=f"plan_{asset}", ins={"upstream": dg.In(dg.Nothing)}, out=dg.DynamicOut(), required_resource_keys=resources)
+    @dg.op(
+        name=f"plan_{asset}", ins={"upstream": dg.In(dg.Nothing)}, out=dg.DynamicOut(), required_resource_keys=resources
+    )
     def plan(context: dg.OpExecutionContext):
         """Cuts the upstream partition into shards of the warehouse's `shard_rows` rows (whole batches)."""
         step = _step(context)
@@ -114,7 +116,9 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
         shard, _ = planned
         return shard, stage.survey(_step(context), shard).to_dict()
 
-    @dg.op(name=f"prepare_{asset}", out={"shards": dg.DynamicOut(), "surveyed": dg.Out()}, required_resource_keys=resources)
+    @dg.op(
+        name=f"prepare_{asset}", out={"shards": dg.DynamicOut(), "surveyed": dg.Out()}, required_resource_keys=resources
+    )
     def prepare(context: dg.OpExecutionContext, surveyed: list):
         shards = [shard for shard, _ in surveyed]
         totals = None

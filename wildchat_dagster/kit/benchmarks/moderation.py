@@ -207,7 +207,9 @@ def bench_detoxify(size: int, work: Path, **bert_config) -> dict:
         if runtime == TORCH:
             torch_windowed = clock
         else:
-            figures[f"detoxify_{runtime}_windowed_speedup_vs_torch_windowed"] = round(torch_windowed.wall / clock.wall, 2)
+            figures[f"detoxify_{runtime}_windowed_speedup_vs_torch_windowed"] = round(
+                torch_windowed.wall / clock.wall, 2
+            )
             worst = max(abs(a[k] - b[k]) for a, b in zip(scores[runtime], scores[TORCH]) for k in a)
             figures[f"detoxify_{runtime}_max_score_difference"] = round(worst, 4)
     figures["detoxify_score_tolerance"] = SCORE_TOLERANCE

@@ -39,7 +39,9 @@ def real_rows(name: str, folder: Path = REAL_WILDCHAT) -> list[dict]:
         metadata = row.get("metadata") or {}
         language = metadata.get("language") or "English"
         turns = [{"role": m["role"], "content": m["content"], "language": language} for m in row["messages"]]
-        rows.append({"conversation_id": row["id"], "conversation": turns, "wildchat_redacted": metadata.get("redacted")})
+        rows.append(
+            {"conversation_id": row["id"], "conversation": turns, "wildchat_redacted": metadata.get("redacted")}
+        )
     return rows
 
 

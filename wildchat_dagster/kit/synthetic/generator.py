@@ -43,7 +43,9 @@ def _render(log: Log) -> str:
     )
 
 
-def _write_month(gen: Generator, data_dir: Path, month: str, logs: list[Log], retry_copies: set[str]) -> tuple[list[dict], int, int]:
+def _write_month(
+    gen: Generator, data_dir: Path, month: str, logs: list[Log], retry_copies: set[str]
+) -> tuple[list[dict], int, int]:
     """Write one landing folder; returns (rejected rows, files written, bytes written)."""
     rng = gen.rng
     logs.sort(key=lambda log: (log.rts, log.log_id))  # a front end logs a request when its reply completes
