@@ -19,7 +19,10 @@ from wildchat_dagster.defs.linking.linking import conservation_result, link_conv
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
 UTC = dt.UTC
-UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.4 Safari/605.1.15"
+UA = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.4 "
+    "Safari/605.1.15"
+)
 ASSETS = [ingest_landing_files, link_conversations]
 STORED = ["raw_logs", "rejected_logs", "linked_conversations", "deduplicated_conversations"]
 

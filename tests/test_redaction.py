@@ -99,7 +99,11 @@ SECRET_SAMPLES = {
     "google_api_key": "AIzaSyD8Qw7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5Tc0X",
     "stripe_key": "sk_live_51Hq7Lp2Rt9Zk4Vb8Nm3Hs6Jd",
     "huggingface_token": "hf_QwLpRtZkVbNmHsJdFgTcXyAeBuCiDoEr",
-    "json_web_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyNDIiLCJpYXQiOjE3MDAwMDAwMDB9.Qw7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5Tc0Xy_Ae-Bu",
+    (
+        "json_web_token"
+    ): (
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyNDIiLCJpYXQiOjE3MDAwMDAwMDB9.Qw7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5Tc0Xy_Ae-Bu"
+    ),
     "private_key_block": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
     "Qw7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5Tc0Xy\n-----END OPENSSH PRIVATE KEY-----",
 }
@@ -120,7 +124,10 @@ def test_each_secret_kind_is_replaced_in_place(redactor, kind):
 
 
 def test_a_truncated_private_key_is_redacted_to_its_last_line(redactor):
-    text = "my key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAq7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5\nQw7Lp2Rt9Zk4Vb8\n\nwhat is wrong?"
+    text = (
+        "my key:\n-----BEGIN RSA PRIVATE "
+        "KEY-----\nMIIEpAIBAAKCAQEAq7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5\nQw7Lp2Rt9Zk4Vb8\n\nwhat is wrong?"
+    )
     assert one(redactor, text).text == f"my key:\n{ph('SECRET')}\n\nwhat is wrong?"
 
 
@@ -352,7 +359,10 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
             if after["redacted"]:
                 i = after["content"].find("<PRESIDIO_ANONYMIZED_")
                 print(
-                    f"  {r['conversation_id'][:22]} {after['redacted_entities']}: …{after['content'][max(0, i - 60) : i + 40]!r}"
+                    (
+                        f"  {r['conversation_id'][:22]} {after['redacted_entities']}: "
+                        f"…{after['content'][max(0, i - 60) : i + 40]!r}"
+                    )
                 )
                 break
     # Measured: 3 (WildChat marked 4, three of which hold only its own placeholders now): a GPA

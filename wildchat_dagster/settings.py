@@ -57,7 +57,9 @@ VARIABLES: dict[str, str] = {
     RELEASE_SCHEMA_ENV: "release schema: wildchat-1m (default) or wildchat-4.8m",
     RELEASE_LICENSE_ENV: f"license stated by the dataset card (default {DEFAULT_LICENSE})",
     BATCH_ROWS_ENV: f"conversations per batch a stage streams (default {DEFAULT_BATCH_ROWS})",
-    SHARD_ROWS_ENV: f"conversations per shard step of geo, language, redaction, moderation (default {DEFAULT_SHARD_ROWS})",
+    SHARD_ROWS_ENV: (
+        f"conversations per shard step of geo, language, redaction, moderation (default {DEFAULT_SHARD_ROWS})"
+    ),
     EXECUTOR_ENV: "step executor: in_process (default) or multiprocess (a month's shards on several cores)",
     MAX_CONCURRENT_ENV: "steps at once under the multiprocess executor (default: the cores)",
     REDACT_PERSON_ENV: "redact names (PERSON): on (default, needs a spaCy NER model) or off",

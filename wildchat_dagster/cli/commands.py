@@ -80,7 +80,10 @@ def _writable_data_dir(data_dir: str | None) -> DataLayout:
 data_dir_option = click.option(
     "--data-dir",
     default=None,
-    help="Data root: a folder or an object-store URL such as s3://bucket/prefix (default: $WILDCHAT_DATA_DIR or ./data).",
+    help=(
+        "Data root: a folder or an object-store URL such as s3://bucket/prefix (default: $WILDCHAT_DATA_DIR or "
+        "./data)."
+    ),
 )
 
 

@@ -20,7 +20,10 @@ from wildchat_dagster.settings import CELERY_BROKER_ENV, POSTGRES_URL_ENV
 # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; dagster-postgres installs psycopg2.
 POSTGRES_SCHEME = "postgresql+psycopg2://"
 CELERY_QUEUE = "dagster"
-GENERATED_MARK = "# written by wildchat-dagster from WILDCHAT_* variables, rewritten when they change; delete this line to keep edits\n"
+GENERATED_MARK = (
+    "# written by wildchat-dagster from WILDCHAT_* variables, rewritten when they change; delete this line to keep "
+    "edits\n"
+)
 
 
 def instance_config(env: Mapping[str, str] = os.environ) -> dict:

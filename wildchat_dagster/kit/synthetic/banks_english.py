@@ -168,15 +168,24 @@ ENGLISH = LanguageBank(
         ("hello", "Hello! How can I help you today?"),
         (
             "Who are you?",
-            "I am an AI language model created by OpenAI. I can answer questions, help with writing, explain ideas and much more. How can I help you today?",
+            (
+                "I am an AI language model created by OpenAI. I can answer questions, help with writing, explain "
+                "ideas and much more. How can I help you today?"
+            ),
         ),
         (
             "What can you do?",
-            "I can help you with many things: answering questions, writing and editing text, explaining concepts, brainstorming ideas, writing code and much more. What would you like to do?",
+            (
+                "I can help you with many things: answering questions, writing and editing text, explaining concepts, "
+                "brainstorming ideas, writing code and much more. What would you like to do?"
+            ),
         ),
         (
             "are you gpt-4?",
-            "I am an AI language model developed by OpenAI. I don't have access to information about which exact version is serving this conversation. How can I help you today?",
+            (
+                "I am an AI language model developed by OpenAI. I don't have access to information about which exact "
+                "version is serving this conversation. How can I help you today?"
+            ),
         ),
         (
             "Hey, how are you?",
@@ -194,7 +203,10 @@ ENGLISH = LanguageBank(
         "Text me on WhatsApp at {value} once the draft is done.",
     ),
     secret_templates=(
-        "I get an authentication error when I run this code, what is wrong?\n\n{snippet}\n\nThe error says that the request was rejected.",
+        (
+            "I get an authentication error when I run this code, what is wrong?\n\n{snippet}\n\nThe error says that "
+            "the request was rejected."
+        ),
         "Here is my configuration, can you tell me why the connection fails?\n{snippet}",
     ),
     empty_replies=(

@@ -71,7 +71,10 @@ FRENCH = LanguageBank(
         "Tu peux me joindre sur WhatsApp au {value}.",
     ),
     secret_templates=(
-        "Pourquoi ce code renvoie une erreur d'authentification ? Voici mon code :\n{snippet}\nJ'ai déjà vérifié ma connexion internet.",
+        (
+            "Pourquoi ce code renvoie une erreur d'authentification ? Voici mon code :\n{snippet}\nJ'ai déjà vérifié "
+            "ma connexion internet."
+        ),
     ),
     empty_replies=(
         "Il semble que votre message soit vide.",
@@ -161,7 +164,10 @@ SPANISH = LanguageBank(
         "Puedes escribirme por WhatsApp al {value}.",
     ),
     secret_templates=(
-        "¿Por qué este código me da un error de autenticación? Aquí está mi código:\n{snippet}\nYa revisé mi conexión a internet y funciona bien.",
+        (
+            "¿Por qué este código me da un error de autenticación? Aquí está mi código:\n{snippet}\nYa revisé mi "
+            "conexión a internet y funciona bien."
+        ),
     ),
     empty_replies=(
         "Parece que tu mensaje está vacío.",
@@ -247,7 +253,10 @@ PORTUGUESE = LanguageBank(
     ),
     phone_templates=("Meu telefone é {value}, adicione na assinatura.", "Pode me chamar no WhatsApp: {value}."),
     secret_templates=(
-        "Por que esse código dá erro de autenticação? Aqui está o meu código:\n{snippet}\nJá verifiquei a minha conexão com a internet.",
+        (
+            "Por que esse código dá erro de autenticação? Aqui está o meu código:\n{snippet}\nJá verifiquei a minha "
+            "conexão com a internet."
+        ),
     ),
     empty_replies=(
         "Parece que sua mensagem está vazia.",
@@ -301,7 +310,10 @@ GERMAN = LanguageBank(
         "Zunächst ist es wichtig, den Hintergrund dieses Themas zu verstehen.",
         "Jeder Absatz sollte einen Hauptgedanken enthalten und mit Beispielen belegt werden.",
         "Im Motor wird ein Gemisch aus Kraftstoff und Luft verdichtet und anschließend gezündet.",
-        "Viele Experten sind der Meinung, dass regelmäßiges Lernen wirkungsvoller ist als kurze Phasen intensiver Arbeit.",
+        (
+            "Viele Experten sind der Meinung, dass regelmäßiges Lernen wirkungsvoller ist als kurze Phasen intensiver "
+            "Arbeit."
+        ),
         "Die Funktion merkt sich alle bereits gesehenen Elemente und überspringt Wiederholungen.",
         "Der kleine Fuchs lief durch den tiefen Schnee und suchte einen warmen Platz für die Nacht.",
         "Außerdem solltest du abends auf Bildschirme verzichten und regelmäßig zur gleichen Zeit ins Bett gehen.",
@@ -326,7 +338,10 @@ GERMAN = LanguageBank(
         "Du erreichst mich auch per WhatsApp unter {value}.",
     ),
     secret_templates=(
-        "Warum bekomme ich bei diesem Code einen Authentifizierungsfehler? Hier ist mein Code:\n{snippet}\nMeine Internetverbindung funktioniert einwandfrei.",
+        (
+            "Warum bekomme ich bei diesem Code einen Authentifizierungsfehler? Hier ist mein Code:\n{snippet}\nMeine "
+            "Internetverbindung funktioniert einwandfrei."
+        ),
     ),
     empty_replies=(
         "Deine Nachricht scheint leer zu sein.",
@@ -396,7 +411,10 @@ ITALIAN = LanguageBank(
     email_templates=("La mia email è {value}, aggiungila alla fine della lettera.",),
     phone_templates=("Il mio numero di telefono è {value}, inseriscilo nella firma.",),
     secret_templates=(
-        "Perché questo codice mi dà un errore di autenticazione? Ecco il mio codice:\n{snippet}\nHo già controllato la connessione a internet.",
+        (
+            "Perché questo codice mi dà un errore di autenticazione? Ecco il mio codice:\n{snippet}\nHo già "
+            "controllato la connessione a internet."
+        ),
     ),
     empty_replies=(
         "Sembra che il tuo messaggio sia vuoto.",
@@ -452,7 +470,10 @@ POLISH = LanguageBank(
     email_templates=("Mój adres e-mail to {value}, dodaj go na końcu listu.",),
     phone_templates=("Mój numer telefonu to {value}, dodaj go do podpisu.",),
     secret_templates=(
-        "Dlaczego ten kod zwraca błąd uwierzytelniania? Oto mój kod:\n{snippet}\nSprawdziłem już połączenie z internetem.",
+        (
+            "Dlaczego ten kod zwraca błąd uwierzytelniania? Oto mój kod:\n{snippet}\nSprawdziłem już połączenie z "
+            "internetem."
+        ),
     ),
     empty_replies=(
         "Wygląda na to, że twoja wiadomość jest pusta.",

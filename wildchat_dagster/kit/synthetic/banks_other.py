@@ -48,7 +48,10 @@ ARABIC = LanguageBank(
     email_templates=("بريدي الإلكتروني هو {value}، من فضلك أضفه في نهاية الرسالة.",),
     phone_templates=("رقم هاتفي هو {value}، ويمكنك أيضا مراسلتي على WhatsApp.",),
     secret_templates=(
-        "لماذا يظهر خطأ في المصادقة عند تشغيل هذا الكود؟ هذا هو الكود الخاص بي:\n{snippet}\nلقد تأكدت من أن الاتصال بالإنترنت يعمل بشكل جيد.",
+        (
+            "لماذا يظهر خطأ في المصادقة عند تشغيل هذا الكود؟ هذا هو الكود الخاص بي:\n{snippet}\nلقد تأكدت من أن "
+            "الاتصال بالإنترنت يعمل بشكل جيد."
+        ),
     ),
     empty_replies=("يبدو أن رسالتك فارغة.", "كيف يمكنني مساعدتك اليوم؟", "اكتب سؤالك متى شئت وسأحاول الإجابة."),
     accept_languages=(
@@ -103,7 +106,10 @@ TURKISH = LanguageBank(
     email_templates=("E-posta adresim {value}, lütfen mektubun sonuna ekle.",),
     phone_templates=("Telefon numaram {value}, lütfen imzaya ekle.",),
     secret_templates=(
-        "Bu kodu çalıştırdığımda neden kimlik doğrulama hatası alıyorum? İşte kodum:\n{snippet}\nİnternet bağlantımı kontrol ettim, sorun yok.",
+        (
+            "Bu kodu çalıştırdığımda neden kimlik doğrulama hatası alıyorum? İşte kodum:\n{snippet}\nİnternet "
+            "bağlantımı kontrol ettim, sorun yok."
+        ),
     ),
     empty_replies=(
         "Mesajınız boş görünüyor.",
@@ -213,7 +219,10 @@ KOREAN = LanguageBank(
     email_templates=("제 이메일 주소는 {value}입니다. 편지 마지막에 넣어 주세요.",),
     phone_templates=("제 전화번호(tel)는 {value}입니다. 서명에 추가해 주세요.",),
     secret_templates=(
-        "이 코드를 실행하면 인증 오류가 발생합니다. 원인이 무엇인지 알려 주세요.\n{snippet}\n인터넷 연결은 문제가 없습니다.",
+        (
+            "이 코드를 실행하면 인증 오류가 발생합니다. 원인이 무엇인지 알려 주세요.\n{snippet}\n인터넷 연결은 문제가 "
+            "없습니다."
+        ),
     ),
     empty_replies=(
         "메시지가 비어 있는 것 같습니다.",
@@ -264,7 +273,10 @@ VIETNAMESE = LanguageBank(
     email_templates=("Email của tôi là {value}, hãy thêm vào cuối thư nhé.",),
     phone_templates=("Số điện thoại của tôi (Zalo, WhatsApp) là {value}, hãy thêm vào chữ ký.",),
     secret_templates=(
-        "Tại sao đoạn mã này báo lỗi xác thực? Đây là mã của tôi:\n{snippet}\nTôi đã kiểm tra kết nối mạng và không có vấn đề gì.",
+        (
+            "Tại sao đoạn mã này báo lỗi xác thực? Đây là mã của tôi:\n{snippet}\nTôi đã kiểm tra kết nối mạng và "
+            "không có vấn đề gì."
+        ),
     ),
     empty_replies=(
         "Có vẻ như tin nhắn của bạn đang trống.",
@@ -315,7 +327,10 @@ INDONESIAN = LanguageBank(
     email_templates=("Alamat email saya adalah {value}, tolong tambahkan di akhir surat.",),
     phone_templates=("Nomor telepon saya (WhatsApp) adalah {value}, tolong tambahkan di tanda tangan.",),
     secret_templates=(
-        "Kenapa kode ini menampilkan kesalahan autentikasi? Ini kode saya:\n{snippet}\nSaya sudah memeriksa koneksi internet dan tidak ada masalah.",
+        (
+            "Kenapa kode ini menampilkan kesalahan autentikasi? Ini kode saya:\n{snippet}\nSaya sudah memeriksa "
+            "koneksi internet dan tidak ada masalah."
+        ),
     ),
     empty_replies=(
         "Sepertinya pesan kamu kosong.",

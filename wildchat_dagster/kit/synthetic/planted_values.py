@@ -86,7 +86,10 @@ class PlantedValues:
             key = "sk-" + pick(_B62, 48) if rng.random() < 0.7 else "sk-proj-" + pick(_B64URL, 56)
             return (
                 key,
-                f'import openai\n\nopenai.api_key = "{key}"\nresponse = openai.ChatCompletion.create(model="gpt-3.5-turbo", messages=messages)',
+                (
+                    f'import openai\n\nopenai.api_key = "{key}"\nresponse = '
+                    'openai.ChatCompletion.create(model="gpt-3.5-turbo", messages=messages)'
+                ),
             )
         if kind == "aws":
             key = "AKIA" + pick(string.ascii_uppercase + "234567", 16)
@@ -98,13 +101,19 @@ class PlantedValues:
             key = f"xoxb-{rng.randint(10**10, 10**12 - 1)}-{rng.randint(10**11, 10**13 - 1)}-{pick(_B62, 24)}"
             return (
                 key,
-                f'from slack_sdk import WebClient\n\nclient = WebClient(token="{key}")\nclient.chat_postMessage(channel="#general", text="hello")',
+                (
+                    'from slack_sdk import WebClient\n\nclient = '
+                    f'WebClient(token="{key}")\nclient.chat_postMessage(channel="#general", text="hello")'
+                ),
             )
         if kind == "google":
             key = "AIza" + pick(_B64URL, 35)
             return (
                 key,
-                f'url = "https://maps.googleapis.com/maps/api/geocode/json?address=Berlin&key={key}"\nresponse = requests.get(url)',
+                (
+                    f'url = "https://maps.googleapis.com/maps/api/geocode/json?address=Berlin&key={key}"\nresponse = '
+                    'requests.get(url)'
+                ),
             )
         if kind == "jwt":
             header = _b64url(b'{"alg":"HS256","typ":"JWT"}')
@@ -117,7 +126,10 @@ class PlantedValues:
             key = f"{header}.{payload}.{pick(_B64URL, 43)}"
             return (
                 key,
-                f'headers = {{"Authorization": "Bearer {key}"}}\nresponse = requests.get("https://api.myshop.dev/v1/orders", headers=headers)',
+                (
+                    f'headers = {{"Authorization": "Bearer {key}"}}\nresponse = '
+                    'requests.get("https://api.myshop.dev/v1/orders", headers=headers)'
+                ),
             )
         if kind == "private_key":
             body = "MIIEowIBAAKCAQEA" + pick(_B64, 64 * 12 - 16)
