@@ -99,9 +99,7 @@ SECRET_SAMPLES = {
     "google_api_key": "AIzaSyD8Qw7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5Tc0X",
     "stripe_key": "sk_live_51Hq7Lp2Rt9Zk4Vb8Nm3Hs6Jd",
     "huggingface_token": "hf_QwLpRtZkVbNmHsJdFgTcXyAeBuCiDoEr",
-    (
-        "json_web_token"
-    ): (
+    "json_web_token": (
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyNDIiLCJpYXQiOjE3MDAwMDAwMDB9.Qw7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5Tc0Xy_Ae-Bu"
     ),
     "private_key_block": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"

@@ -20,9 +20,7 @@ REJECTION_REASONS: dict[str, str] = {
     "not_an_object": "the line is valid JSON but not a JSON object",
     "invalid_utf8": "the line is not valid UTF-8 (or a string escapes a lone surrogate)",
     "missing_field": "a required field is absent",
-    (
-        "wrong_type"
-    ): (
+    "wrong_type": (
         "a field has the wrong JSON type (null included), an empty log_id/model, or a non-string header value"
     ),
     "invalid_timestamp": (
