@@ -174,7 +174,8 @@ def test_rematerializing_gives_identical_files_and_data_versions(two_months):
     second_runs = materialize_both(two_months)
     second = {(a, m): store.layout.partition(a, m).read_bytes() for a in STORED for m in ("2023-04", "2023-05")}
     assert first == second
-    # The data version is the stored file's fingerprint: the same bytes, the same version, so nothing downstream goes stale.
+    # The data version is the stored file's fingerprint: the same bytes, the same version,
+    # so nothing downstream goes stale.
     for asset in ("linked_conversations", "deduplicated_conversations"):
         version = data_version(second_runs["2023-05"], asset)
         assert version == data_version(first_runs["2023-05"], asset) == store.partition_fingerprint(asset, "2023-05")

@@ -25,7 +25,10 @@ GPT35, GPT4 = "gpt-3.5-turbo-0301", "gpt-4-0314"
 def raw_log(
     log_id, rounds, prompt, response, *, at, ip=HOME_IP, ua=CHROME, lang="en-US,en;q=0.9", model=GPT35, latency=6
 ):
-    """One RAW_LOGS row: `rounds` are the (user, assistant) pairs already in the history; `at` is minutes after T0 or a datetime."""
+    """One RAW_LOGS row: `rounds` are the (user, assistant) pairs already in the history.
+
+    `at` is minutes after T0 or a datetime.
+    """
     sent = at if isinstance(at, dt.datetime) else T0 + dt.timedelta(minutes=at)
     history = [
         m

@@ -162,7 +162,9 @@ ASSET_GRAPH_QUERY = """
         name
         locationOrLoadError {
           __typename
-          ... on RepositoryLocation { repositories { name jobs { name } schedules { name cronSchedule executionTimezone } } }
+          ... on RepositoryLocation {
+            repositories { name jobs { name } schedules { name cronSchedule executionTimezone } }
+          }
           ... on PythonError { message stack }
         }
       }
@@ -230,7 +232,9 @@ query ($partitions: [String!]) {
 RUN_FAILURES = """
 query ($runId: ID!) {
   logsForRun(runId: $runId) {
-    ... on EventConnection { events { __typename ... on ExecutionStepFailureEvent { stepKey error { message stack } } } }
+    ... on EventConnection {
+      events { __typename ... on ExecutionStepFailureEvent { stepKey error { message stack } } }
+    }
   }
 }
 """

@@ -18,7 +18,10 @@ from wildchat_dagster.settings import (
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Data root (a folder or s3://…, gs://…, az://…): landing/, warehouse/<asset>/<YYYY-MM>.parquet, release/, reports/."""
+    """Data root (a folder or s3://…, gs://…, az://…).
+
+    Holds landing/, warehouse/<asset>/<YYYY-MM>.parquet, release/ and reports/.
+    """
 
     data_dir: str
     local_dir: str | None = Field(

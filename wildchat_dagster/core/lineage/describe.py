@@ -40,7 +40,8 @@ def _linking(month: str, dedup: dict, logs: list[dict]) -> dict:
         "owning_rule": f"a conversation belongs to the month of its last reply: log {dedup['conversation_id']} "
         f"(its last request) was answered at {dedup['timestamp']}"
         + (
-            f"; logs from {', '.join(sorted({e['log_month'] for e in entries if e['log_month'] and e['log_month'] != month}))} "
+            "; logs from "
+            f"{', '.join(sorted({e['log_month'] for e in entries if e['log_month'] and e['log_month'] != month}))} "
             "were linked into it"
             if any(e["log_month"] not in (None, month) for e in entries)
             else ""

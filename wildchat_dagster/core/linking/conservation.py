@@ -107,11 +107,13 @@ def cross_check_stored(store: Warehouse, month: str, asset: str, links: MonthLin
               (SELECT count(*) FROM fates) AS logs_with_a_fate,
               (SELECT count(*) FROM raw ANTI JOIN fates USING (log_id)) AS logs_without_fate,
               (SELECT count(*) FROM fates f WHERE fate <> 'belongs_to_other_month' AND NOT ({listed})
-                 AND NOT EXISTS (SELECT 1 FROM refs WHERE refs.conversation_id = f.conversation_id AND refs.log_id = f.log_id)
+                 AND NOT EXISTS (SELECT 1 FROM refs
+                                 WHERE refs.conversation_id = f.conversation_id AND refs.log_id = f.log_id)
               ) AS logs_missing_from_their_conversation,
               (SELECT count(*) FROM fates WHERE fate = 'belongs_to_other_month'
                  AND conversation_id IN (SELECT conversation_id FROM stored)) AS other_month_logs_stored_here,
-              (SELECT count(*) FROM stored WHERE conversation_id IN (SELECT log_id FROM raw)) AS conversations_ending_on_month_logs
+              (SELECT count(*) FROM stored WHERE conversation_id IN (SELECT log_id FROM raw))
+                AS conversations_ending_on_month_logs
             """
         ).fetchone()
     finally:

@@ -66,7 +66,8 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
     if not files:
         if not config.allow_empty_month:
             raise dg.Failure(
-                f"no landing files (*.jsonl, *.jsonl.gz) in {store.layout.landing_month_dir(month)}: nothing was written. "
+                f"no landing files (*.jsonl, *.jsonl.gz) in {store.layout.landing_month_dir(month)}: "
+                "nothing was written. "
                 "To materialize an empty month on purpose, pass --allow-empty (run config allow_empty_month: true)."
             )
         context.log.warning(

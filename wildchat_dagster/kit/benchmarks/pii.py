@@ -139,7 +139,8 @@ def run(size: int) -> dict:
     fast, fast_report = redact_texts(items, redactor, workers=1)
     print(
         f"  fast : {fast_report.seconds:7.2f} s  {fast_report.texts_per_second:8.1f} texts/s "
-        f"(analysed after prefilter {fast_report.proposals.texts_analysed}, NER windows {fast_report.proposals.ner_windows}, "
+        f"(analysed after prefilter {fast_report.proposals.texts_analysed}, "
+        f"NER windows {fast_report.proposals.ner_windows}, "
         f"whole-text NER {fast_report.proposals.ner_whole_texts}, cache hits {fast_report.cache_hits})"
     )
     pooled, pooled_report = redact_texts(items, redactor, workers=2, parallel_min_texts=0)
