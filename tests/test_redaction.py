@@ -357,10 +357,10 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
             if after["redacted"]:
                 i = after["content"].find("<PRESIDIO_ANONYMIZED_")
                 print(
-                    (
+
                         f"  {r['conversation_id'][:22]} {after['redacted_entities']}: "
                         f"…{after['content'][max(0, i - 60) : i + 40]!r}"
-                    )
+
                 )
                 break
     # Measured: 3 (WildChat marked 4, three of which hold only its own placeholders now): a GPA

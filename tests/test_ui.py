@@ -303,10 +303,10 @@ def test_a_backfill_launched_by_clicking_in_the_ui_runs_through_the_daemon(dagst
 
     runs = backfill["runs"]
     assert backfill["status"] == "COMPLETED_SUCCESS", (
-        (
+
             f"backfill {backfill['status']}: "
             f"{backfill['error']}\n{failed_run_details(dagster_dev, runs)}{dagster_dev.log_tail()}"
-        )
+
     )
     assert runs and all(r["status"] == "SUCCESS" for r in runs), failed_run_details(dagster_dev, runs)
     # One month per run (the backfill policy): each run names its month as a one-month range.

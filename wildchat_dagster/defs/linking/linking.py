@@ -63,10 +63,10 @@ def _link(context: dg.AssetExecutionContext, store: Warehouse) -> tuple[MonthLin
                 raise RuntimeError(f"landing/{m} has files but raw_logs {m} is not materialized: materialize it first")
             if store.landing_files(m):
                 context.log.warning(
-                    (
+
                         f"landing/{m} has files but raw_logs {m} is not materialized: conversations crossing into {m} "
                         "may be split"
-                    )
+
                 )
             continue
         stored.append(m)
@@ -74,10 +74,10 @@ def _link(context: dg.AssetExecutionContext, store: Warehouse) -> tuple[MonthLin
     window = {m: read.logs_per_month.get(m, 0) for m in month_window(month)}
     if read.duplicates:
         context.log.warning(
-            (
+
                 f"{read.duplicates} logs of neighbouring months reuse a log_id of the window; the month's own copies "
                 "were used"
-            )
+
         )
         window["duplicate_log_ids_from_neighbours"] = read.duplicates
     context.log.info(

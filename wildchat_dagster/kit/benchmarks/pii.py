@@ -130,10 +130,10 @@ def run(size: int) -> dict:
     items = benchmark_texts(size)
     mean_chars = sum(len(it.text) for it in items) / len(items)
     print(
-        (
+
             f"pii: {len(items)} texts (mean {mean_chars:,.0f} chars), NER model "
             f"{redactor.models_in_force() or 'none'}, setup {setup:.1f} s"
-        )
+
     )
 
     fast, fast_report = redact_texts(items, redactor, workers=1)

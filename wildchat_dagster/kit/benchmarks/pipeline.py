@@ -200,10 +200,10 @@ def print_run(run: dict) -> None:
     print(f"\n{run['label']}: {'ok' if run['ok'] else 'FAILED'}, {run['wall_s']} s wall, {run['cpu_s']} CPU s, "
           f"peak RSS {run['peak_rss_mb']} MB")
     print(
-        (
+
             f"{'step':30} {'wall s':>7} {'CPU s':>7} {'records':>8} {'records/s':>9} {'text MB/s':>9} {'peak MB':>7} "
             f"{'cache hits':>10}"
-        )
+
     )
     for s in run["steps"]:
         cells = [
@@ -262,10 +262,10 @@ def run_linearity(small: int, large: int, as_json: bool = False) -> dict:
                   f"{sum(r['ran'] for r in rerun['runs'])} of {len(rerun['runs'])} runs started")
         lin = figures["linearity"]
         print(
-            (
+
                 f"\nlinearity {lin['sizes'][0]:,} -> {lin['sizes'][1]:,} conversations (limit {lin['limit']}x per "
                 "step, CPU s):"
-            )
+
         )
         for step, r in lin["steps"].items():
             print(
