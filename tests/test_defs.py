@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 import dagster as dg
 import pytest
@@ -43,7 +44,7 @@ def test_lineage_follows_the_pipeline(defs):
     side = ("rejected_logs", "release_toxic", "release_unscreened", "monthly_stats", "template_prompts",
             "release_nontoxic_template_capped")
     chain = [n for n in PIPELINE if n not in side]
-    for upstream, downstream in zip(chain, chain[1:]):
+    for upstream, downstream in pairwise(chain):
         parents = {k.to_user_string() for k in graph.get(dg.AssetKey(downstream)).parent_keys}
         assert upstream in parents, f"{downstream} should depend on {upstream}"
     # Template flags read redacted text; the derived split caps the non-toxic release by them.

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import dagster as dg
@@ -192,7 +193,7 @@ def test_the_openai_pool_holds_across_workers(backfill):
                 spans.setdefault((run.run_id, e.step_key), {})[e.dagster_event.event_type] = e.timestamp
     assert {run_id for run_id, _ in spans} == {run.run_id for run in processing}
     ordered = sorted((t[dg.DagsterEventType.STEP_START], t[dg.DagsterEventType.STEP_SUCCESS]) for t in spans.values())
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(ordered, ordered[1:]))
+    assert all(end <= next_start for (_, end), (next_start, _) in pairwise(ordered))
 
 
 def test_runs_materializations_and_checks_are_in_postgresql(backfill):

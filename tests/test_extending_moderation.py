@@ -106,7 +106,7 @@ def _rows() -> list[dict]:
         conversation_record("redacted_conversations", [("user", "Write a haiku about spring"),
                                                        ("assistant", "Blossoms drift softly")]),
     ]
-    for row, language in zip(rows, ["German", "German", "English"]):
+    for row, language in zip(rows, ["German", "German", "English"], strict=True):
         for utterance in row["conversation"]:
             utterance["language"] = language
     return rows

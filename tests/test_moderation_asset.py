@@ -143,8 +143,10 @@ def test_on_embedded_defaults_benign_german_and_russian_turns_are_never_flagged_
         conversation_record(STAGE, [("user", "mom son переведи на китайский"), ("assistant", "妈妈 儿子")]),
         conversation_record(STAGE, [("user", "you are a fucking idiot"), ("assistant", "I can't help with that.")]),
     ]
-    for row, languages in zip(rows, [("German", "German"), ("Russian", "Chinese"), ("English", "English")]):
-        for utterance, language in zip(row["conversation"], languages):
+    for row, languages in zip(
+        rows, [("German", "German"), ("Russian", "Chinese"), ("English", "English")], strict=True
+    ):
+        for utterance, language in zip(row["conversation"], languages, strict=True):
             utterance["language"] = language
     Warehouse(data_dir).write_records(STAGE, MONTH, rows)
     resources = {

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from itertools import pairwise
 from pathlib import Path
 
 from wildchat_dagster.core.moderation.cache import ModerationCache, text_sha256
@@ -93,7 +94,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
         if by != "either"
     ]
     raw.close()
-    switches = sum(a != b for a, b in zip(writers_in_order, writers_in_order[1:]))
+    switches = sum(a != b for a, b in pairwise(writers_in_order))
     assert switches > 10  # the two processes really wrote in turns, not one after the other
 
 

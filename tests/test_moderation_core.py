@@ -150,7 +150,7 @@ def test_windowed_scores_take_the_max_over_windows_and_batch_by_length():
 
     results = {}
     for indices, scores in windowed_batch_scores(texts, token_starts, predict, max_tokens=8, batch_size=2):
-        results.update(zip(indices, scores))
+        results.update(zip(indices, scores, strict=True))
     assert sorted(results) == [0, 1, 2]
     assert results[1]["toxicity"] == 0.9  # the one toxic window decides
     assert results[0]["toxicity"] == results[2]["toxicity"] == 0.01
@@ -297,8 +297,8 @@ def _multilingual_rows():
         conversation_record("redacted_conversations", [("user", "you stupid idiot"), ("assistant", "I can't.")]),
     ]
     languages = [["German", "German"], ["Russian", "Chinese"], ["English", "English"]]
-    for row, langs in zip(rows, languages):
-        for utterance, language in zip(row["conversation"], langs):
+    for row, langs in zip(rows, languages, strict=True):
+        for utterance, language in zip(row["conversation"], langs, strict=True):
             utterance["language"] = language
     return rows
 

@@ -17,7 +17,7 @@ def _scores(texts):
     moderator = ProfanityResource().load().moderator
     results = {}
     for indices, probabilities in moderator.moderate(texts):
-        results.update(zip(indices, probabilities))
+        results.update(zip(indices, probabilities, strict=True))
     return [results[i] for i in range(len(texts))]
 
 

@@ -34,7 +34,7 @@ def redact(redactor, texts, language="English", conversation_ids=None):
     from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts
 
     ids = conversation_ids or [f"c{i}" for i in range(len(texts))]
-    return redact_texts([TextToRedact(c, t, language) for c, t in zip(ids, texts)], redactor)
+    return redact_texts([TextToRedact(c, t, language) for c, t in zip(ids, texts, strict=True)], redactor)
 
 
 def one(redactor, text, language="English"):
@@ -274,7 +274,7 @@ def test_fast_path_equals_plain_presidio_loop(redactor, real_wildchat):
     items = [TextToRedact(f"c{i % 97}", t, "English") for i, t in enumerate(texts)]
     fast, report = redact_texts(items, redactor)
     plain, _ = redact_texts_plain(items, redactor)
-    mismatches = [(f.entities, p.entities) for f, p in zip(fast, plain) if f != p]
+    mismatches = [(f.entities, p.entities) for f, p in zip(fast, plain, strict=True) if f != p]
     assert mismatches == []
     # The comparison is not vacuous: names, windows and several types were exercised.
     assert report.entities["PERSON"] >= 40 and len(report.entities) >= 5
@@ -334,7 +334,7 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
         before = originals[row["conversation_id"]]["conversation"]
         return [
             u["redacted_entities"][len(earlier_placeholders.findall(b["content"])) :]
-            for b, u in zip(before, row["conversation"])
+            for b, u in zip(before, row["conversation"], strict=True)
         ]
 
     changed = [r for r in redacted if any(ours(r))]
@@ -353,7 +353,7 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
         f"changed that WildChat also marked: {len(wildchat_marked & {r['conversation_id'] for r in changed})}"
     )
     for r in changed:
-        for before, after in zip(originals[r["conversation_id"]]["conversation"], r["conversation"]):
+        for before, after in zip(originals[r["conversation_id"]]["conversation"], r["conversation"], strict=True):
             if after["redacted"]:
                 i = after["content"].find("<PRESIDIO_ANONYMIZED_")
                 print(
@@ -532,7 +532,7 @@ def test_no_planted_value_survives_in_synthetic_logs(redactor, tmp_path):
     items = [TextToRedact(r["conversation_id"], m["content"], r["language"]) for r in rows for m in r["messages"]]
     outputs, _ = redact_texts(items, redactor)
     texts: dict[str, list[str]] = {}
-    for item, out in zip(items, outputs):
+    for item, out in zip(items, outputs, strict=True):
         texts.setdefault(item.conversation_id, []).append(out.text or "")
     planted = [(p["type"], p["value"], r["conversation_id"]) for r in rows for p in r["planted"]]
     assert len({t for t, _, _ in planted}) == 7  # every type was planted
@@ -640,13 +640,15 @@ def test_two_shards_redaction_results_merge_into_the_one_pass_result(redactor):
     _, whole = redact_texts(items, redactor)
     halves = [items[::2], items[1::2]]  # no text in both: distinct texts are counted per batch
     surveys, candidates = [RedactionReport(), RedactionReport()], []
-    for half, report in zip(halves, surveys):
+    for half, report in zip(halves, surveys, strict=True):
         candidates.append(analyse_texts(half, redactor, report))
     month = RedactionReport()
-    counts = sum((conversation_counts(h, c, redactor.policy) for h, c in zip(halves, candidates)), Counter())
+    counts = sum(
+        (conversation_counts(h, c, redactor.policy) for h, c in zip(halves, candidates, strict=True)), Counter()
+    )
     public = allow_list(counts, redactor.policy, month)
     passes = [RedactionReport(), RedactionReport()]
-    for half, found, report in zip(halves, candidates, passes):
+    for half, found, report in zip(halves, candidates, passes, strict=True):
         redact_candidates(half, found, public, redactor, report)
     merged = merge_all([r.result() for r in [*surveys, month, *passes]])
     assert replace(merged, seconds=0.0) == replace(whole.result(), seconds=0.0)

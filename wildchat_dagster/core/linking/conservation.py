@@ -120,7 +120,7 @@ def cross_check_stored(store: Warehouse, month: str, asset: str, links: MonthLin
         con.close()
     names = ["logs_in", "logs_with_a_fate", "logs_without_fate", "logs_missing_from_their_conversation",
              "other_month_logs_stored_here", "conversations_ending_on_month_logs"]
-    figures = dict(zip(names, (int(v) for v in found)))
+    figures = dict(zip(names, (int(v) for v in found), strict=True))
     prefix = "linked_" if linked else ""
     ends = links.counts[f"{prefix}ends_conversation"]
     passed = (

@@ -396,7 +396,7 @@ def release_sources(layout: DataLayout, months: list[str]) -> StatisticsSources:
         moderated=existing(layout.partition(Stage.MODERATED_CONVERSATIONS, m) for m in months),
     )
     counted = [token_counts_file(layout, m) for m in months]
-    if all(counts_current(layout, m, path) for m, path in zip(months, counted)):
+    if all(counts_current(layout, m, path) for m, path in zip(months, counted, strict=True)):
         return replace(sources, token_counts=existing(counted))
     return sources
 

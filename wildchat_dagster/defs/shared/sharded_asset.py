@@ -189,6 +189,6 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
         else:
             prepared, surveyed = prepare(shards.map(survey).collect())
             outputs = publish(prepared.map(process_shard).collect(), surveyed)
-        return dict(zip(["result", *check_outs], outputs if check_outs else [outputs]))
+        return dict(zip(["result", *check_outs], outputs if check_outs else [outputs], strict=True))
 
     return stage_graph

@@ -148,8 +148,8 @@ def run(size: int) -> dict:
           f"{pooled_report.texts_per_second:8.1f} texts/s")
     plain, plain_report = redact_texts_plain(items, redactor)
     print(f"  plain: {plain_report.seconds:7.2f} s  {plain_report.texts_per_second:8.1f} texts/s")
-    mismatches = [i for i, (a, b) in enumerate(zip(fast, plain)) if a != b]
-    mismatches += [i for i, (a, b) in enumerate(zip(pooled, plain)) if a != b and i not in mismatches]
+    mismatches = [i for i, (a, b) in enumerate(zip(fast, plain, strict=True)) if a != b]
+    mismatches += [i for i, (a, b) in enumerate(zip(pooled, plain, strict=True)) if a != b and i not in mismatches]
     ratio = fast_report.texts_per_second / plain_report.texts_per_second
     print(f"  ratio {ratio:.1f}x, mismatches {len(mismatches)}, texts redacted {fast_report.texts_redacted}, "
           f"entities {dict(fast_report.entities)}, allow-listed strings {dict(fast_report.allow_listed_strings)}")

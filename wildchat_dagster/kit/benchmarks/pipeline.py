@@ -216,7 +216,9 @@ def print_run(run: dict) -> None:
             s["cache_hits"],
         ]
         widths = [7, 7, 8, 9, 9, 7, 10]
-        print(f"{s['step']:30} " + " ".join(f"{'' if v is None else v:>{w}}" for v, w in zip(cells, widths)))
+        print(
+            f"{s['step']:30} " + " ".join(f"{'' if v is None else v:>{w}}" for v, w in zip(cells, widths, strict=True))
+        )
     for r in run.get("runs", []):
         if not r["ran"]:
             print(f"{r['run']}: up to date, not run ({len(r['fresh'])} assets fresh)")
