@@ -124,7 +124,7 @@ def test_two_months_through_dagster(two_months):
         "lost-3",
     ]
 
-    for month, result in results.items():
+    for result in results.values():
         assert result.success
         evaluations = result.get_asset_check_evaluations()
         assert len(evaluations) == 6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -158,7 +159,7 @@ def test_output_names_are_unique_per_input_file(tmp_path, data_dir):
     write("data.2024.parquet", "from 2024")
     summary = import_files([tmp_path / "data.2023.parquet", tmp_path / "data.2024.parquet"], data_dir)
     assert len(set(summary.written)) == 2
-    prompts = sorted(json.loads(open(p).read())["prompt"] for p in summary.written)
+    prompts = sorted(json.loads(Path(p).read_text())["prompt"] for p in summary.written)
     assert prompts == ["from 2023", "from 2024"]
     assert sorted(p.name for p in (data_dir / "imports").iterdir()) == ["data.2023.json", "data.2024.json"]
 

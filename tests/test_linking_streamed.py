@@ -72,7 +72,7 @@ def test_small_batches_and_row_groups_give_the_same_rows(generated, tmp_path, mo
     store = _linked_month(root, "2023-05", batch_rows=17)
     assert pq.ParquetFile(store.layout.partition(Stage.RAW_LOGS, "2023-05")).metadata.num_row_groups > 5
     reference = Warehouse(tmp_path / "reference")
-    for asset, data in _reference(store, "2023-05", tmp_path).items():
+    for asset in _reference(store, "2023-05", tmp_path):
         stored = pq.ParquetFile(store.layout.partition(asset, "2023-05"))
         assert stored.metadata.num_row_groups > 5
         assert stored.read().equals(reference.read_table(asset, "2023-05")), asset

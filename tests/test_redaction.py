@@ -249,7 +249,7 @@ def _mixed_texts(real_wildchat, n_real: int = 160) -> list[str]:
     texts = rng.sample(real, n_real)
     names = ["Emily Watson", "Daniel Okafor", "Greta Lindqvist", "Mr. John Smith", "Ana María Silva"]
     cues = ["My name is {}", "Dear {},", "I'm {} and", "Best regards,\n{}", "Thanks,\n\n{}"]
-    for i in range(80):
+    for _ in range(80):
         base = rng.choice(real)
         cue = rng.choice(cues).format(rng.choice(names))
         where = rng.choice(["start", "end", "middle", "line"])
@@ -353,7 +353,7 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
         f"changed that WildChat also marked: {len(wildchat_marked & {r['conversation_id'] for r in changed})}"
     )
     for r in changed:
-        for before, after in zip(originals[r["conversation_id"]]["conversation"], r["conversation"], strict=True):
+        for _before, after in zip(originals[r["conversation_id"]]["conversation"], r["conversation"], strict=True):
             if after["redacted"]:
                 i = after["content"].find("<PRESIDIO_ANONYMIZED_")
                 print(

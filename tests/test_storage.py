@@ -54,7 +54,7 @@ def test_an_object_store_root_keeps_local_files_local(tmp_path):
         == "warehouse/raw_logs/2023-04.parquet"
     )
     with pytest.raises(ValueError, match="WILDCHAT_LOCAL_DIR"):
-        DataLayout("s3://bucket/prefix").catalog  # where would the catalog and the key go?
+        _ = DataLayout("s3://bucket/prefix").catalog  # where would the catalog and the key go?
 
 
 def test_an_object_store_root_needs_the_ip_hash_key_from_the_environment(tmp_path, monkeypatch):

@@ -165,10 +165,9 @@ def _execute_watched(job: dg.JobDefinition, instance: dg.DagsterInstance, waits:
                 raise KeyboardInterrupt
             if worker.is_alive() and time.monotonic() - checked >= POOL_POLL_S:
                 checked = time.monotonic()
-                try:
+                # advisory only: a failed look at the pools never touches the run
+                with contextlib.suppress(Exception):
                     waits.check(run_id)
-                except Exception:  # advisory only: a failed look at the pools never touches the run
-                    pass
     except KeyboardInterrupt:
         run = instance.get_run_by_id(run_id)
         if run is not None and not run.is_finished:
