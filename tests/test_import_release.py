@@ -14,7 +14,7 @@ from wildchat_dagster.core.geo.geolocation import geotag_conversations
 from wildchat_dagster.core.ingestion.import_release import import_files, row_logs
 from wildchat_dagster.core.ingestion.raw_logs import parse_landing_file
 from wildchat_dagster.core.linking.chains import link_month
-from wildchat_dagster.core.release.splits import conversation_hash
+from wildchat_dagster.core.wildchat_ids import conversation_hash
 
 FULL_SCHEMA = "wildchat1m_fullschema_5rows.jsonl"
 

@@ -14,14 +14,13 @@ import yaml
 
 from wildchat_dagster.core.release.splits import (
     RELEASE_SCHEMA,
-    conversation_hash,
     release_table,
     schema_differences,
     split_release,
     to_release_row,
-    turn_identifier,
 )
 from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.core.wildchat_ids import conversation_hash, turn_identifier
 from wildchat_dagster.defs.release.release import release_splits
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES, RAW_LOGS

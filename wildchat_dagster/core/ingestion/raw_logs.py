@@ -45,6 +45,19 @@ class LandingFileParse:
     bytes_read: int = 0  # uncompressed
     bytes_on_disk: int = 0
 
+    def reject(self, line_number: int, line: bytes, reason: str, detail: str, log_id: str | None) -> None:
+        """Record one rejected line, with the start of its text for reading."""
+        self.rejected.append(
+            {
+                "source_file": self.source_file,
+                "line_number": line_number,
+                "reason": reason,
+                "detail": detail,
+                "log_id": log_id,
+                "raw_line": line[: 4 * RAW_LINE_CHARS].decode("utf-8", errors="replace")[:RAW_LINE_CHARS],
+            }
+        )
+
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
@@ -160,18 +173,7 @@ def read_landing_file(
     source_file = relative_name(data_root, path)
     seen = set() if seen_log_ids is None else seen_log_ids
     result = LandingFileParse(source_file=source_file, bytes_on_disk=path.stat().st_size)
-
-    def reject(line_number: int, line: bytes, reason: str, detail: str, log_id: str | None) -> None:
-        result.rejected.append(
-            {
-                "source_file": source_file,
-                "line_number": line_number,
-                "reason": reason,
-                "detail": detail,
-                "log_id": log_id,
-                "raw_line": line[: 4 * RAW_LINE_CHARS].decode("utf-8", errors="replace")[:RAW_LINE_CHARS],
-            }
-        )
+    reject = result.reject
 
     stream, gzip_reader = open_landing_file(path, gzipped=path.name.endswith(".gz"))
     complete_bytes = 0  # uncompressed bytes of the lines read whole

@@ -117,7 +117,3 @@ def build_rows(plans: list[RowPlan], texts: Callable[[list[LinkLog]], list[Messa
     return [
         plan.row(messages, retries_by_log) for plan, messages in zip(plans, texts([p.end for p in plans]), strict=True)
     ]
-
-
-def row_order(row: dict) -> tuple:
-    return (row["timestamp"], row["conversation_id"])

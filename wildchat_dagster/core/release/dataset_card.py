@@ -167,11 +167,8 @@ def screening_section(manifest: dict) -> list[str]:
     return lines
 
 
-
-
-def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict], license: str = DEFAULT_LICENSE,
-                 pretty_name: str = "WildChat-shaped chatbot conversations") -> str:
-    """The card's text. `summaries`: each month's summary row of monthly_stats ({} when absent)."""
+def _published_schema(layout: DataLayout) -> pa.Schema:
+    """The one schema of every published file (a card describes one schema)."""
     schemas = release_schemas(layout)
     distinct = {s.to_string() for s in schemas.values()}
     if len(distinct) > 1:
@@ -179,13 +176,14 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
                          "re-release every month with one WILDCHAT_RELEASE_SCHEMA before publishing a card")
     if not schemas:
         raise ValueError("nothing published under release/: run the release first")
-    schema = next(iter(schemas.values()))
-    sizes = split_sizes(layout)
-    header = yaml.safe_dump(card_yaml(schema, sizes, license, pretty_name), sort_keys=False, allow_unicode=True)
-    totals = manifest.get("totals", {})
-    screening = manifest.get("sexual_minors_screening", {})
+    return next(iter(schemas.values()))
+
+
+def _month_rows(manifest: dict, summaries: dict[str, dict]) -> list[list]:
+    """One statistics row per released month: rows per published folder and the month's summary figures."""
     files = manifest["files"]
-    month_rows = [
+    screened = manifest.get("sexual_minors_screening", {}).get("months_screened", [])
+    return [
         [
             m,
             *((files.get(f, {}).get(m) or {}).get("rows", 0) for f in PUBLISHED_FOLDERS),
@@ -193,10 +191,47 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
             _number(summaries.get(m, {}).get("mean_rounds")),
             _number(summaries.get(m, {}).get("languages")),
             _number(summaries.get(m, {}).get("user_tokens_mean"), 1),
-            "yes" if m in screening.get("months_screened", []) else "no",
+            "yes" if m in screened else "no",
         ]
         for m in manifest.get("months", [])
     ]
+
+
+def _folder_rows(sizes: dict[str, dict]) -> list[list]:
+    """One row per published folder: its conversations and non-empty files."""
+    return [
+        [
+            s if s in RELEASE_SPLITS else f"{s} (held back: not a default split)",
+            sizes[s]["num_examples"],
+            len(sizes[s]["files"]),
+        ]
+        for s in PUBLISHED_FOLDERS
+    ]
+
+
+def _imported_lines(manifest: dict) -> list[str]:
+    """The provenance line of releases re-processed from published data (none otherwise)."""
+    imported = manifest.get("imported_from") or []
+    if not imported:
+        return []
+    sources = ", ".join(i["source"] for i in imported)
+    return [f"Re-processed from published data: {sources} (hashed IPs and places kept as given).", ""]
+
+
+def dataset_card(
+    layout: DataLayout,
+    manifest: dict,
+    summaries: dict[str, dict],
+    license: str = DEFAULT_LICENSE,
+    pretty_name: str = "WildChat-shaped chatbot conversations",
+) -> str:
+    """The card's text. `summaries`: each month's summary row of monthly_stats ({} when absent)."""
+    schema = _published_schema(layout)
+    sizes = split_sizes(layout)
+    header = yaml.safe_dump(card_yaml(schema, sizes, license, pretty_name), sort_keys=False, allow_unicode=True)
+    totals = manifest.get("totals", {})
+    screening = manifest.get("sexual_minors_screening", {})
+    month_rows = _month_rows(manifest, summaries)
     systems = [[stage, name, value] for stage, values in manifest.get("systems", {}).items()
                for name, value in values.items()]
     deletions = manifest.get("deletions", {})
@@ -216,17 +251,7 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
         "",
         "## Statistics",
         "",
-        markdown_table(
-            ["folder", "conversations", "non-empty files"],
-            [
-                [
-                    s if s in RELEASE_SPLITS else f"{s} (held back: not a default split)",
-                    sizes[s]["num_examples"],
-                    len(sizes[s]["files"]),
-                ]
-                for s in PUBLISHED_FOLDERS
-            ],
-        ),
+        markdown_table(["folder", "conversations", "non-empty files"], _folder_rows(sizes)),
         "",
         f"Excluded from every split: {totals.get('excluded') or 'none'}. Rejected raw log lines: "
         f"{totals.get(Stage.REJECTED_LOGS, 0)}; retries counted once: {totals.get('retries', 0)}; "
@@ -264,10 +289,7 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
         "## Provenance",
         "",
         "`manifest.json` lists every file with its rows and sha256, and the upstream runs' settings.",
+        *_imported_lines(manifest),
         "",
     ]
-    imported = manifest.get("imported_from") or []
-    if imported:
-        body[-1:-1] = ["Re-processed from published data: " + ", ".join(i["source"] for i in imported)
-                       + " (hashed IPs and places kept as given).", ""]
     return f"---\n{header}---\n\n" + "\n".join(body)

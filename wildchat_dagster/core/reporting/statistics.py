@@ -160,6 +160,11 @@ def _moderator_columns(thresholds: ModerationThresholds) -> str:
 
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     q = lambda sql: con.sql(sql).df()  # noqa: E731 - one-line query runner
+    return {"summary": _summary_table(q), **_distribution_tables(q), **_moderation_tables(q), **_redaction_tables(q)}
+
+
+def _summary_table(q) -> pd.DataFrame:
+    """One row per month: volumes, users, rounds, token lengths, languages, GPT-4 share."""
     conv = q(
         _per_month(
             """count(*) AS conversations,
@@ -204,7 +209,12 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             "gpt4_share",
         ]
     ]
-    tables = {"summary": _order(summary)}
+    return _order(summary)
+
+
+def _distribution_tables(q) -> dict[str, pd.DataFrame]:
+    """Shares per month: rounds, models, model families, languages, countries, states."""
+    tables = {}
     tables["turn_distribution"] = _order(
         _shares(q(_per_month("turn, count(*) AS conversations FROM conversations", "turn")), "conversations"), "turn"
     )
@@ -261,6 +271,12 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         # Ties in name order: DuckDB's GROUP BY returns groups in no fixed order.
         "conversations", "country", "state", descending="conversations",
     )
+    return tables
+
+
+def _moderation_tables(q) -> dict[str, pd.DataFrame]:
+    """Moderation per month: flags by moderator, screening coverage, flagged categories, toxic share."""
+    tables = {}
     tables["moderation"] = _order(_moderation_table(q), "role", descending="role")
     screening = _screening_table(q).sort_values(
         ["utterances", "language"], ascending=[False, True], kind="stable"
@@ -280,6 +296,12 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             )
         )
     )
+    return tables
+
+
+def _redaction_tables(q) -> dict[str, pd.DataFrame]:
+    """Redaction per month: redacted conversations and utterances, replacements by entity type."""
+    tables = {}
     tables["redaction"] = _order(
         q(
             _per_month(

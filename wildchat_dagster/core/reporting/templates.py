@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from wildchat_dagster.core.release.splits import conversation_hash, turn_identifier
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
+from wildchat_dagster.core.wildchat_ids import conversation_hash, turn_identifier
 
 NUM_PERM = 128
 THRESHOLD = 0.5  # estimated Jaccard similarity of word 3-gram shingles (low: LSH then rarely misses a 0.8 pair)
