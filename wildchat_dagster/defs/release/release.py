@@ -226,6 +226,91 @@ def _publish(warehouse: Warehouse, split: str, month: str, stored: StoragePath) 
     return target
 
 
+def _publish_or_hold(
+    store: Warehouse, split: str, month: str, stored: StoragePath, shrunk: bool, published_before: int | None,
+    blocking_failed: list[str],
+) -> str:
+    """Publish the split's month when every blocking check passed; what happened, for the metadata."""
+    if shrunk:
+        return f"kept what is published (last published: {published_before} conversations): " + ", ".join(
+            blocking_failed
+        )
+    if blocking_failed:
+        # Never leave an unchecked or stale file where users download the release.
+        store.layout.published(split, month).unlink(missing_ok=True)
+        return "not published: " + ", ".join(blocking_failed)
+    return str(_publish(store, split, month, stored))
+
+
+def _log_split_counts(
+    context: dg.AssetExecutionContext, month: str, done: MonthSplits, policy: str, unscreened_as_nontoxic: dict,
+    deletions: dict,
+) -> None:
+    """Where the month's conversations went, and a warning when unscreened ones joined the non-toxic split."""
+    nontoxic, toxic = done.rows[Stage.RELEASE_NONTOXIC], done.rows[Stage.RELEASE_TOXIC]
+    held = done.rows[Stage.RELEASE_UNSCREENED]
+    if deletions["conversations_removed"]:
+        context.log.info(f"{month}: deletion requests {', '.join(deletions['request_ids'])} removed "
+                         f"{deletions['conversations_removed']} conversations")
+    context.log.info(f"{month}: {done.moderated} moderated -> {nontoxic} non-toxic, {toxic} toxic, {held} held "
+                     f"unscreened (WILDCHAT_UNSCREENED={policy}), excluded {dict(done.excluded)}")
+    if unscreened_as_nontoxic:
+        context.log.warning(
+            f"{month}: {sum(unscreened_as_nontoxic.values())} conversations with turns no moderator "
+            f"screened are in the non-toxic split (WILDCHAT_UNSCREENED=nontoxic): {unscreened_as_nontoxic}"
+        )
+
+
+def _split_checks(
+    store: Warehouse, month: str, stored: dict[str, StoragePath], schema, requests, batch_rows: int
+) -> dict[str, list[dg.AssetCheckResult]]:
+    """Per split, the checks on its stored file: no raw IPs, the release schema, expectations, deletions."""
+    checks: dict[str, list[dg.AssetCheckResult]] = {}
+    for asset in SPLITS:
+        differences = schema_differences(read_parquet_schema(stored[asset]), schema)
+        checks[asset] = [
+            no_raw_ips_file_result(store, month, asset, stored[asset], batch_rows),
+            dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
+                                metadata={"differences": "; ".join(differences) or "none"}),
+            _expectations_result(asset, month, stored_release_frame(stored[asset])),
+            deletions_result(asset, [stored[asset]], requests),
+        ]
+    return checks
+
+
+def _provenance(
+    context: dg.AssetExecutionContext, store: Warehouse, month: str, schema_name: str, done: MonthSplits,
+    policy: str, unscreened_as_nontoxic: dict, deletions: dict,
+) -> dict:
+    """What the month's published files hold and where it came from: written beside them in release/."""
+    nontoxic, toxic = done.rows[Stage.RELEASE_NONTOXIC], done.rows[Stage.RELEASE_TOXIC]
+    held = done.rows[Stage.RELEASE_UNSCREENED]
+    return {
+        "month": month,
+        "pipeline_version": PIPELINE_VERSION,
+        "release_schema": schema_name,
+        "deletions": deletions,  # request ids and a count only, never the removed content
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "counts": {
+            Stage.MODERATED_CONVERSATIONS: done.moderated,
+            "excluded": dict(done.excluded),
+            "nontoxic": nontoxic,
+            "toxic": toxic,
+            UNSCREENED: held,
+            Stage.REJECTED_LOGS: store.partition_rows(Stage.REJECTED_LOGS, month),
+            **deduplication_counts(store.read_table(Stage.MODERATED_CONVERSATIONS, month,
+                                                    ["retry_log_ids", "absorbed_conversation_ids"])),
+        },
+        "screening": done.screening,
+        # What happened to not-toxic conversations with turns no moderator screened, and their languages
+        # when they went into the non-toxic split.
+        "unscreened_policy": policy,
+        "unscreened_in_nontoxic": unscreened_as_nontoxic,
+        "upstream": upstream_records(context.instance, month),
+        PUBLISHED: {"nontoxic": nontoxic, "toxic": toxic},  # the shrink guard's anchor from now on
+    }
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(asset, deps=[Stage.MODERATED_CONVERSATIONS], group_name="release", kinds={"parquet"},
@@ -257,28 +342,10 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     unscreened_as_nontoxic = {} if policy == "hold" else unscreened_conversation_languages(screening)
     excluded = dict(done.excluded)
     deletions = {"request_ids": sorted(done.request_ids), "conversations_removed": done.removed}
-    if deletions["conversations_removed"]:
-        context.log.info(f"{month}: deletion requests {', '.join(deletions['request_ids'])} removed "
-                         f"{deletions['conversations_removed']} conversations")
-    context.log.info(f"{month}: {done.moderated} moderated -> {nontoxic} non-toxic, {toxic} toxic, {held} held "
-                     f"unscreened (WILDCHAT_UNSCREENED={policy}), excluded {excluded}")
-    if unscreened_as_nontoxic:
-        context.log.warning(
-            f"{month}: {sum(unscreened_as_nontoxic.values())} conversations with turns no moderator "
-            f"screened are in the non-toxic split (WILDCHAT_UNSCREENED=nontoxic): {unscreened_as_nontoxic}"
-        )
+    _log_split_counts(context, month, done, policy, unscreened_as_nontoxic, deletions)
 
     stored: dict[str, StoragePath] = {asset: store.partition_path(asset, month) for asset in SPLITS}
-    checks: dict[str, list[dg.AssetCheckResult]] = {}
-    for asset in SPLITS:
-        differences = schema_differences(read_parquet_schema(stored[asset]), schema)
-        checks[asset] = [
-            no_raw_ips_file_result(store, month, asset, stored[asset], warehouse.batch_rows),
-            dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
-                                metadata={"differences": "; ".join(differences) or "none"}),
-            _expectations_result(asset, month, stored_release_frame(stored[asset])),
-            deletions_result(asset, [stored[asset]], requests),
-        ]
+    checks = _split_checks(store, month, stored, schema, requests, warehouse.batch_rows)
     splits_check = _splits_results(stored, done)
     for asset in SPLITS:
         checks[asset].insert(2, splits_check[asset])
@@ -294,44 +361,12 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
 
     blocking_failed = [f"{c.asset_key.to_user_string()}:{c.check_name}" for results in checks.values()
                        for c in results if not c.passed and c.check_name != EXPECTATIONS_CHECK]
-    provenance = {
-        "month": month,
-        "pipeline_version": PIPELINE_VERSION,
-        "release_schema": schema_name,
-        "deletions": deletions,  # request ids and a count only, never the removed content
-        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "counts": {
-            Stage.MODERATED_CONVERSATIONS: done.moderated,
-            "excluded": excluded,
-            "nontoxic": nontoxic,
-            "toxic": toxic,
-            UNSCREENED: held,
-            Stage.REJECTED_LOGS: store.partition_rows(Stage.REJECTED_LOGS, month),
-            **deduplication_counts(store.read_table(Stage.MODERATED_CONVERSATIONS, month,
-                                                    ["retry_log_ids", "absorbed_conversation_ids"])),
-        },
-        "screening": screening,
-        # What happened to not-toxic conversations with turns no moderator screened, and their languages
-        # when they went into the non-toxic split.
-        "unscreened_policy": policy,
-        "unscreened_in_nontoxic": unscreened_as_nontoxic,
-        "upstream": upstream_records(context.instance, month),
-        PUBLISHED: {"nontoxic": nontoxic, "toxic": toxic},  # the shrink guard's anchor from now on
-    }
+    provenance = _provenance(context, store, month, schema_name, done, policy, unscreened_as_nontoxic, deletions)
     if not blocking_failed:  # the provenance describes the published files, and only those
         atomic_write_bytes(provenance_path(store, month), json.dumps(provenance, indent=2, default=str).encode())
 
     for asset, split in SPLITS.items():
-        if shrunk:
-            published = f"kept what is published (last published: {published_before} conversations): " + ", ".join(
-                blocking_failed
-            )
-        elif blocking_failed:
-            # Never leave an unchecked or stale file where users download the release.
-            store.layout.published(split, month).unlink(missing_ok=True)
-            published = "not published: " + ", ".join(blocking_failed)
-        else:
-            published = str(_publish(store, split, month, stored[asset]))
+        published = _publish_or_hold(store, split, month, stored[asset], shrunk, published_before, blocking_failed)
         rows = done.rows[asset]
         preview = first_rows(stored[asset], 5, PREVIEW_COLUMNS)
         yield dg.MaterializeResult(
