@@ -57,7 +57,7 @@ def conversation_record(
     stage: str,
     turns: list[tuple[str, str]],
     *,
-    start: dt.datetime = dt.datetime(2023, 4, 9, 12, 0, tzinfo=dt.timezone.utc),
+    start: dt.datetime = dt.datetime(2023, 4, 9, 12, 0, tzinfo=dt.UTC),
     ip: str = "203.0.113.7",
     utterance_overrides: list[dict] | None = None,
     **overrides,

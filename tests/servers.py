@@ -127,7 +127,9 @@ def redis_server() -> Iterator[str]:
     """Debian's redis-server on 127.0.0.1, nothing persisted; yields its URL."""
     binary = shutil.which("redis-server")
     if binary is None:
-        raise RuntimeError("redis-server not found: install Debian's redis-server (scripts/install.sh does in test mode)")
+        raise RuntimeError(
+            "redis-server not found: install Debian's redis-server (scripts/install.sh does in test mode)"
+        )
     port = free_port()
     server = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

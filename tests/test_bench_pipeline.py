@@ -15,7 +15,7 @@ from wildchat_dagster.stages import Stage
 
 from factories import conversation_record
 
-T0 = dt.datetime(2023, 4, 9, 12, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2023, 4, 9, 12, 0, tzinfo=dt.UTC)
 
 
 def _log(log_id: str, minutes: int, history: list[tuple[str, str]], prompt: str, response: str) -> dict:
@@ -76,11 +76,17 @@ def test_linearity_flags_a_stage_that_grows_faster_than_the_data():
     from wildchat_dagster.kit.benchmarks.pipeline import linearity
 
     small = _figures(2_000, {"link_conversations": (10.0, 12.0), "release_splits": (5.0, 6.0)}, 1_000)
-    linear = linearity(small, _figures(8_000, {"link_conversations": (41.0, 50.0), "release_splits": (20.0, 22.0)}, 1_100))
+    linear = linearity(
+        small, _figures(8_000, {"link_conversations": (41.0, 50.0), "release_splits": (20.0, 22.0)}, 1_100)
+    )
     assert linear["linear"] and linear["over_limit"] == [] and linear["steps"]["link_conversations"]["cpu_ratio"] == 4.1
-    quadratic = linearity(small, _figures(8_000, {"link_conversations": (41.0, 50.0), "release_splits": (80.0, 90.0)}, 1_100))
+    quadratic = linearity(
+        small, _figures(8_000, {"link_conversations": (41.0, 50.0), "release_splits": (80.0, 90.0)}, 1_100)
+    )
     assert not quadratic["linear"] and quadratic["over_limit"] == ["release_splits"]
-    growing = linearity(small, _figures(8_000, {"link_conversations": (40.0, 40.0), "release_splits": (20.0, 20.0)}, 3_000))
+    growing = linearity(
+        small, _figures(8_000, {"link_conversations": (40.0, 40.0), "release_splits": (20.0, 20.0)}, 3_000)
+    )
     assert not growing["linear"] and growing["peak_rss_ratio"] == 3.0
 
 
@@ -99,5 +105,9 @@ def test_a_stages_time_counts_what_its_steps_cover_once():
     from wildchat_dagster.kit.benchmarks.pipeline import merged_spans
 
     # Shards side by side count once; another stage's step between two of its steps does not count.
-    assert merged_spans([(10.0, 20.0), (0.0, 5.0), (12.0, 25.0), (30.0, 31.0)]) == [(0.0, 5.0), (10.0, 25.0), (30.0, 31.0)]
+    assert merged_spans([(10.0, 20.0), (0.0, 5.0), (12.0, 25.0), (30.0, 31.0)]) == [
+        (0.0, 5.0),
+        (10.0, 25.0),
+        (30.0, 31.0),
+    ]
     assert merged_spans([]) == []

@@ -54,7 +54,9 @@ def published(tmp_path_factory):
     instance = dg.DagsterInstance.ephemeral()
     dg.materialize([moderation_stand_in], partition_key=APRIL, instance=instance)
     for month in (APRIL, MAY):
-        assert dg.materialize([release_splits, monthly_stats], partition_key=month, instance=instance, resources=resources).success
+        assert dg.materialize(
+            [release_splits, monthly_stats], partition_key=month, instance=instance, resources=resources
+        ).success
     result = dg.materialize([release_manifest, dataset_report, duckdb_catalog], instance=instance, resources=resources)
     assert result.success
     return data_dir, result, resources
@@ -70,7 +72,12 @@ def test_manifest_checksums_counts_and_provenance(published):
             assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
             assert entry["rows"] == expected_rows[month] and entry["bytes"] == path.stat().st_size
     totals = manifest["totals"]
-    assert (totals["nontoxic"], totals["toxic"], totals["conversations"], totals["moderated_conversations"]) == (2, 2, 4, 5)
+    assert (totals["nontoxic"], totals["toxic"], totals["conversations"], totals["moderated_conversations"]) == (
+        2,
+        2,
+        4,
+        5,
+    )
     assert totals["excluded"] == {"sexual/minors": 1}
     assert (totals["rejected_logs"], totals["retries"], totals["absorbed_prefixes"]) == (0, 0, 0)
     assert manifest["pipeline_version"] == "0.1.0"
@@ -96,7 +103,9 @@ def test_monthly_stats_use_the_configured_thresholds(published):
     assert april["thresholds_source"] == "moderation_policy configuration"
     assert april["tables"]["summary"][0]["conversations"] == 3
     assistant = next(r for r in april["tables"]["moderation"] if r["role"] == "assistant")
-    assert assistant["detoxify_flagged_share"] == pytest.approx(1 / 4)  # the 0.05 assistant turn: flagged at 0.04, not at the default 0.1
+    assert assistant["detoxify_flagged_share"] == pytest.approx(
+        1 / 4
+    )  # the 0.05 assistant turn: flagged at 0.04, not at the default 0.1
     may = json.loads((root / "warehouse" / "monthly_stats" / f"{MAY}.json").read_text())
     assert may["thresholds"] == april["thresholds"]  # one policy for every month, not each month's event log
     assert (root / "reports" / "index.html").exists()
@@ -107,7 +116,13 @@ def test_catalog_views_over_the_warehouse_and_the_release(published):
     with open_catalog(root / "wildchat.duckdb") as con:
         views = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
         # The unscreened folder is published beside the splits (empty here: every conversation was screened).
-        assert views == {"moderated_conversations", "release_nontoxic", "release_toxic", "release_unscreened", "release_all"}
+        assert views == {
+            "moderated_conversations",
+            "release_nontoxic",
+            "release_toxic",
+            "release_unscreened",
+            "release_all",
+        }
         assert con.execute("SELECT count(*) FROM moderated_conversations").fetchone() == (5,)
         assert con.execute("SELECT split, count(*) FROM release_all GROUP BY split ORDER BY split").fetchall() == [
             ("nontoxic", 2), ("toxic", 2)]
@@ -124,7 +139,9 @@ def test_catalog_follows_the_stored_files(published, tmp_path):
                  "catalog": DuckDBResource(database=str(root / "wildchat.duckdb"))}
     for path in (root / "warehouse" / "moderated_conversations").glob("*.parquet"):
         path.unlink()
-    Warehouse(root).write_records("rejected_logs", APRIL, [{"source_file": "landing/x.jsonl", "line_number": 1, "reason": "invalid_json"}])
+    Warehouse(root).write_records(
+        "rejected_logs", APRIL, [{"source_file": "landing/x.jsonl", "line_number": 1, "reason": "invalid_json"}]
+    )
     assert dg.materialize([duckdb_catalog], resources=resources).success
     with open_catalog(root / "wildchat.duckdb") as con:
         views = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
@@ -153,7 +170,9 @@ def test_sql_command_queries_the_catalog(published, tmp_path):
     result = runner.invoke(main, ["sql", "--data-dir", str(root), "--csv", query])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["split,n", "nontoxic,2", "toxic,2"]
-    table = runner.invoke(main, ["sql", "--data-dir", str(root)], input="SELECT count(*) AS conversations FROM release_toxic;")
+    table = runner.invoke(
+        main, ["sql", "--data-dir", str(root)], input="SELECT count(*) AS conversations FROM release_toxic;"
+    )
     assert table.exit_code == 0 and "conversations" in table.output and "2" in table.output
     bad = runner.invoke(main, ["sql", "--data-dir", str(root), "SELECT * FROM no_such_view"])
     assert bad.exit_code == 1 and "no_such_view" in bad.output
@@ -168,7 +187,9 @@ def test_published_files_are_shareable_and_stages_owner_only(published):
     shared = 0o666 & ~umask
     published_files = [*(root / "release").rglob("*.parquet"), root / "release" / "manifest.json",
                        *(root / "reports").iterdir()]
-    assert published_files and {p: stat.S_IMODE(p.stat().st_mode) for p in published_files} == dict.fromkeys(published_files, shared)
+    assert published_files and {p: stat.S_IMODE(p.stat().st_mode) for p in published_files} == dict.fromkeys(
+        published_files, shared
+    )
     private = [p for p in (root / "warehouse").rglob("*") if p.is_file()]
     assert private and {stat.S_IMODE(p.stat().st_mode) for p in private} == {0o600}
 

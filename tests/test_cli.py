@@ -10,7 +10,9 @@ from click.testing import CliRunner
 from wildchat_dagster.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["generate"], ["run"], ["ui"], ["bench"], ["rejected"], ["import-release"], ["demo"], ["explain"]])
+@pytest.mark.parametrize(
+    "command", [[], ["generate"], ["run"], ["ui"], ["bench"], ["rejected"], ["import-release"], ["demo"], ["explain"]]
+)
 def test_every_command_has_help(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0, result.output
@@ -65,7 +67,9 @@ def test_a_month_whose_ingestion_failed_is_not_linked(data_dir):
     runner = CliRunner(env={"DAGSTER_HOME": str(data_dir / "dagster_home")})
     assert runner.invoke(main, ["generate", "--months", "2023-04", "--conversations-per-month", "30"]).exit_code == 0
     (data_dir / "landing" / "2023-04" / "requests-009.jsonl.gz").mkdir()  # cannot be read
-    result = runner.invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs,linked_conversations"])
+    result = runner.invoke(
+        main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs,linked_conversations"]
+    )
     assert result.exit_code == 1, result.output
     assert "skipped: ingestion of 2023-04 failed" in result.output
     assert not (data_dir / "warehouse" / "linked_conversations" / "2023-04.parquet").exists()

@@ -18,8 +18,11 @@ from wildchat_dagster.defs.ingestion.ingestion import ingest_landing_files
 from wildchat_dagster.defs.linking.linking import conservation_result, link_conversations
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
-UTC = dt.timezone.utc
-UA = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.4 Safari/605.1.15"
+UTC = dt.UTC
+UA = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.4 "
+    "Safari/605.1.15"
+)
 ASSETS = [ingest_landing_files, link_conversations]
 STORED = ["raw_logs", "rejected_logs", "linked_conversations", "deduplicated_conversations"]
 
@@ -67,7 +70,12 @@ def two_months(data_dir: Path) -> Path:
         line("wrong-month", [], "hi", "hello", dt.datetime(2023, 5, 2, tzinfo=UTC)),
     ])
     lost = conversation_lines("lost", ROUNDS, dt.datetime(2023, 5, 9, 8, tzinfo=UTC), ip="2001:db8:1::9")
-    write_landing(data_dir, "2023-05", "part-000.jsonl.gz", [crossing[2], lost[0], lost[2], line("apr-2", [], "x", "y", dt.datetime(2023, 5, 3, tzinfo=UTC), ip="bad-ip")])
+    write_landing(
+        data_dir,
+        "2023-05",
+        "part-000.jsonl.gz",
+        [crossing[2], lost[0], lost[2], line("apr-2", [], "x", "y", dt.datetime(2023, 5, 3, tzinfo=UTC), ip="bad-ip")],
+    )
     return data_dir
 
 
@@ -85,7 +93,10 @@ def materialize_both(data_dir: Path) -> dict[str, dg.ExecuteInProcessResult]:
     """raw logs of both months first (linking April reads May), then the conversations."""
     for month in ("2023-04", "2023-05"):
         assert run(data_dir, month, selection=["raw_logs", "rejected_logs"]).success
-    return {month: run(data_dir, month, selection=["linked_conversations", "deduplicated_conversations"]) for month in ("2023-04", "2023-05")}
+    return {
+        month: run(data_dir, month, selection=["linked_conversations", "deduplicated_conversations"])
+        for month in ("2023-04", "2023-05")
+    }
 
 
 def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
@@ -107,9 +118,13 @@ def test_two_months_through_dagster(two_months):
     lost = may[1]
     assert lost["absorbed_conversation_ids"] == ["lost-1"] and lost["conversation"][2]["log_id"] is None
     # linked_conversations keeps the absorbed prefix as its own chain end.
-    assert sorted(store.read_table("linked_conversations", "2023-05").column("conversation_id").to_pylist()) == ["cross-3", "lost-1", "lost-3"]
+    assert sorted(store.read_table("linked_conversations", "2023-05").column("conversation_id").to_pylist()) == [
+        "cross-3",
+        "lost-1",
+        "lost-3",
+    ]
 
-    for month, result in results.items():
+    for result in results.values():
         assert result.success
         evaluations = result.get_asset_check_evaluations()
         assert len(evaluations) == 6
@@ -122,7 +137,9 @@ def test_two_months_through_dagster(two_months):
     assert april_meta["window_logs"] == {"2023-03": 0, "2023-04": 6, "2023-05": 3}
     may_meta = metadata(results["2023-05"], "deduplicated_conversations")
     assert may_meta["cross_month_in"] == 1 and may_meta["prefixes_absorbed"] == 1 and may_meta["conversations"] == 2
-    assert "| cross-3 |" in may_meta["preview"] and "As folhas" not in may_meta["preview"]  # no raw text before redaction
+    assert (
+        "| cross-3 |" in may_meta["preview"] and "As folhas" not in may_meta["preview"]
+    )  # no raw text before redaction
 
 
 def test_rejected_logs_and_ingestion_metadata(two_months):
@@ -136,8 +153,12 @@ def test_rejected_logs_and_ingestion_metadata(two_months):
     assert meta["rejected_by_reason"]["invalid_json"] == 1 and meta["rejected_by_reason"]["too_large"] == 0
     assert metadata(result, "rejected_logs")["rejected"] == 2
     # The size limit is run configuration (this one rejects every line: an empty month, on purpose).
-    small = run(two_months, "2023-04", selection=["raw_logs", "rejected_logs"],
-                run_config={"ops": {"ingest_landing_files": {"config": {"max_record_bytes": 300, "allow_empty_month": True}}}})
+    small = run(
+        two_months,
+        "2023-04",
+        selection=["raw_logs", "rejected_logs"],
+        run_config={"ops": {"ingest_landing_files": {"config": {"max_record_bytes": 300, "allow_empty_month": True}}}},
+    )
     assert metadata(small, "raw_logs")["rejected_by_reason"]["too_large"] > 0
 
 
@@ -153,11 +174,14 @@ def test_rematerializing_gives_identical_files_and_data_versions(two_months):
     second_runs = materialize_both(two_months)
     second = {(a, m): store.layout.partition(a, m).read_bytes() for a in STORED for m in ("2023-04", "2023-05")}
     assert first == second
-    # The data version is the stored file's fingerprint: the same bytes, the same version, so nothing downstream goes stale.
+    # The data version is the stored file's fingerprint: the same bytes, the same version,
+    # so nothing downstream goes stale.
     for asset in ("linked_conversations", "deduplicated_conversations"):
         version = data_version(second_runs["2023-05"], asset)
         assert version == data_version(first_runs["2023-05"], asset) == store.partition_fingerprint(asset, "2023-05")
-    assert data_version(first_runs["2023-04"], "deduplicated_conversations") != data_version(first_runs["2023-05"], "deduplicated_conversations")
+    assert data_version(first_runs["2023-04"], "deduplicated_conversations") != data_version(
+        first_runs["2023-05"], "deduplicated_conversations"
+    )
 
 
 def test_conservation_check_fails_when_a_conversation_is_missing(two_months):
@@ -185,7 +209,12 @@ NO_VALID_LOG = {"empty file": [], "garbage only": [b"not json", b'{"log_id": "x"
 @pytest.mark.parametrize("lines", NO_VALID_LOG.values(), ids=NO_VALID_LOG.keys())
 def test_a_month_without_a_valid_log_fails_unless_allowed(data_dir, lines):
     """What a UI backfill runs: the asset itself refuses, and the stored month stays as it was."""
-    write_landing(data_dir, "2023-06", "requests-000.jsonl", [line("kept", [], "hi", "hello", dt.datetime(2023, 6, 2, tzinfo=UTC))])
+    write_landing(
+        data_dir,
+        "2023-06",
+        "requests-000.jsonl",
+        [line("kept", [], "hi", "hello", dt.datetime(2023, 6, 2, tzinfo=UTC))],
+    )
     run(data_dir, "2023-06", selection=["raw_logs", "rejected_logs"])
     before = Warehouse(data_dir).layout.partition("raw_logs", "2023-06").read_bytes()
     write_landing(data_dir, "2023-06", "requests-000.jsonl", lines)
@@ -199,7 +228,9 @@ def test_a_month_without_a_valid_log_fails_unless_allowed(data_dir, lines):
 
 
 def test_an_empty_month_only_on_request(data_dir):
-    result = run(data_dir, "2023-06", run_config={"ops": {"ingest_landing_files": {"config": {"allow_empty_month": True}}}})
+    result = run(
+        data_dir, "2023-06", run_config={"ops": {"ingest_landing_files": {"config": {"allow_empty_month": True}}}}
+    )
     assert result.success
     assert Warehouse(data_dir).read_table("deduplicated_conversations", "2023-06").num_rows == 0
     assert all(e.passed for e in result.get_asset_check_evaluations())

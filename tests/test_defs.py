@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 import dagster as dg
 import pytest
@@ -43,7 +44,7 @@ def test_lineage_follows_the_pipeline(defs):
     side = ("rejected_logs", "release_toxic", "release_unscreened", "monthly_stats", "template_prompts",
             "release_nontoxic_template_capped")
     chain = [n for n in PIPELINE if n not in side]
-    for upstream, downstream in zip(chain, chain[1:]):
+    for upstream, downstream in pairwise(chain):
         parents = {k.to_user_string() for k in graph.get(dg.AssetKey(downstream)).parent_keys}
         assert upstream in parents, f"{downstream} should depend on {upstream}"
     # Template flags read redacted text; the derived split caps the non-toxic release by them.
@@ -72,7 +73,9 @@ def test_jobs_and_schedules(defs):
     assert defs.resolve_job_def("monthly_pipeline").partitions_def is not None
     defs.resolve_job_def("publication")
     whole = defs.resolve_job_def("monthly_pipeline").asset_layer.executable_asset_keys
-    waves = [defs.resolve_job_def(j).asset_layer.executable_asset_keys for j in ("monthly_ingestion", "monthly_processing")]
+    waves = [
+        defs.resolve_job_def(j).asset_layer.executable_asset_keys for j in ("monthly_ingestion", "monthly_processing")
+    ]
     assert waves[0] | waves[1] == whole and not waves[0] & waves[1]
     for schedule in schedules:
         assert defs.resolve_schedule_def(schedule.name).cron_schedule == schedule.cron_schedule
@@ -83,13 +86,13 @@ def _requests(schedule, when: dt.datetime) -> list:
 
 
 def test_schedules_ingest_a_month_when_it_ends_and_process_it_a_month_later():
-    ingest = _requests(monthly_ingestion_schedule, dt.datetime(2023, 7, 1, 1, tzinfo=dt.timezone.utc))
+    ingest = _requests(monthly_ingestion_schedule, dt.datetime(2023, 7, 1, 1, tzinfo=dt.UTC))
     assert [(r.partition_key, r.asset_selection) for r in ingest] == [("2023-06", INGESTION)]
-    process = _requests(monthly_schedule, dt.datetime(2023, 7, 2, 3, tzinfo=dt.timezone.utc))
+    process = _requests(monthly_schedule, dt.datetime(2023, 7, 2, 3, tzinfo=dt.UTC))
     assert [(r.partition_key, r.asset_selection) for r in process] == [("2023-05", None)]
     # Before the first partition has a finished neighbour there is nothing to process.
-    assert _requests(monthly_schedule, dt.datetime(2023, 5, 2, 3, tzinfo=dt.timezone.utc)) == []
-    assert len(_requests(publication_schedule, dt.datetime(2023, 7, 3, 3, tzinfo=dt.timezone.utc))) == 1
+    assert _requests(monthly_schedule, dt.datetime(2023, 5, 2, 3, tzinfo=dt.UTC)) == []
+    assert len(_requests(publication_schedule, dt.datetime(2023, 7, 3, 3, tzinfo=dt.UTC))) == 1
 
 
 def test_month_arithmetic():

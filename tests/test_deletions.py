@@ -18,7 +18,7 @@ from wildchat_dagster.stages import Stage
 
 from factories import conversation_record
 
-T = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+T = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
 
 
 def _row(text: str, ip: str = "203.0.113.7", start: dt.datetime = T) -> dict:
@@ -29,13 +29,20 @@ def _row(text: str, ip: str = "203.0.113.7", start: dt.datetime = T) -> dict:
 def _write_requests(root, csv_rows: list[str], jsonl: list[dict] = ()) -> None:
     folder = root / "deletion_requests"
     folder.mkdir(exist_ok=True)
-    (folder / "requests.csv").write_text("\n".join(["request_id,conversation_hash,turn_identifier,hashed_ip,reason,date", *csv_rows]) + "\n")
+    (folder / "requests.csv").write_text(
+        "\n".join(["request_id,conversation_hash,turn_identifier,hashed_ip,reason,date", *csv_rows]) + "\n"
+    )
     if jsonl:
         (folder / "more.jsonl").write_text("".join(json.dumps(r) + "\n" for r in jsonl))
 
 
 def test_requests_match_by_hash_turn_identifier_or_hashed_ip(tmp_path):
-    a, b, c, d = _row("alpha"), _row("beta", ip="198.51.100.1"), _row("gamma", ip="198.51.100.2"), _row("delta", ip="198.51.100.3")
+    a, b, c, d = (
+        _row("alpha"),
+        _row("beta", ip="198.51.100.1"),
+        _row("gamma", ip="198.51.100.2"),
+        _row("delta", ip="198.51.100.3"),
+    )
     _write_requests(tmp_path, [f"R1,{a['conversation_hash']},,,PII report,2024-01-02",
                                f"R2,,{b['conversation'][2]['turn_identifier']},,user asked,2024-01-03"],
                     [{"request_id": "R3", "hashed_ip": c["conversation"][0]["hashed_ip"], "reason": "user asked"}])
@@ -89,7 +96,12 @@ def test_sensor_re_releases_only_affected_months_with_the_shrink_allowance_then_
     assert [(r.partition_key, r.job_name) for r in requests] == [("2023-04", "monthly_pipeline")]
     assert requests[0].run_config == {"ops": {"release_splits": {"config": {"allow_shrink": True}}}}
     assert {k.to_user_string() for k in requests[0].asset_selection} == {
-        Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED, Stage.RELEASE_TEMPLATE_CAPPED, Stage.MONTHLY_STATS}
+        Stage.RELEASE_NONTOXIC,
+        Stage.RELEASE_TOXIC,
+        Stage.RELEASE_UNSCREENED,
+        Stage.RELEASE_TEMPLATE_CAPPED,
+        Stage.MONTHLY_STATS,
+    }
     again, cursor = evaluate(cursor)
     assert again == []  # same requests, runs not finished (none launched here): nothing new
 

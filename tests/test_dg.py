@@ -52,7 +52,11 @@ def test_dg_sees_every_asset_job_and_schedule(dg_env):
     listed = json.loads(result.stdout)
     assert {a["asset_key"] for a in listed["assets"]} == set(MONTHLY_ASSETS + PUBLICATION_ASSETS)
     assert {j["name"] for j in listed["jobs"]} >= {"monthly_pipeline", "publication"}
-    assert {s["name"] for s in listed["schedules"]} == {"monthly_ingestion_schedule", "monthly_schedule", "publication_schedule"}
+    assert {s["name"] for s in listed["schedules"]} == {
+        "monthly_ingestion_schedule",
+        "monthly_schedule",
+        "publication_schedule",
+    }
 
 
 def test_dg_check_defs_fails_on_a_broken_code_location(dg_env):

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import dagster as dg
@@ -84,7 +85,12 @@ def _step_pids(instance: dg.DagsterInstance, run_id: str) -> set[int]:
 @pytest.fixture(scope="module")
 def backfill(tmp_path_factory):
     work = tmp_path_factory.mktemp("distributed")
-    with s3_server() as s3_env, postgres_server() as pg_url, redis_server() as broker, pytest.MonkeyPatch.context() as mp:
+    with (
+        s3_server() as s3_env,
+        postgres_server() as pg_url,
+        redis_server() as broker,
+        pytest.MonkeyPatch.context() as mp,
+    ):
         env = {
             **os.environ, **s3_env,
             POSTGRES_URL_ENV: pg_url, CELERY_BROKER_ENV: broker,
@@ -109,11 +115,29 @@ def backfill(tmp_path_factory):
         workers, logs = [], []
         for name in ("w1", "w2"):
             logs.append((work / f"{name}.log").open("wb"))
-            workers.append(subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "dagster_celery.app", "worker", "--pool=solo", "--concurrency=1",
-                 "-n", f"{name}@%h", "-Q", "dagster", "--loglevel=INFO"],
-                env={**env, "WILDCHAT_LOCAL_DIR": str(work / name)}, cwd=REPO, stdout=logs[-1], stderr=subprocess.STDOUT,
-            ))
+            workers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "dagster_celery.app",
+                        "worker",
+                        "--pool=solo",
+                        "--concurrency=1",
+                        "-n",
+                        f"{name}@%h",
+                        "-Q",
+                        "dagster",
+                        "--loglevel=INFO",
+                    ],
+                    env={**env, "WILDCHAT_LOCAL_DIR": str(work / name)},
+                    cwd=REPO,
+                    stdout=logs[-1],
+                    stderr=subprocess.STDOUT,
+                )
+            )
         try:
             _wait_for_workers(broker, workers, 2)
             # Set every pool's limit once, before runs race to create it (docs/DEPLOY.md): two workers
@@ -160,12 +184,16 @@ def test_the_openai_pool_holds_across_workers(backfill):
     spans: dict[tuple[str, str], dict] = {}
     for run in processing:
         for e in instance.all_logs(run.run_id):
-            if (e.is_dagster_event and e.step_key and f"shard_{Stage.MODERATED_CONVERSATIONS}" in e.step_key
-                    and e.dagster_event.event_type in (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS)):
+            if (
+                e.is_dagster_event
+                and e.step_key
+                and f"shard_{Stage.MODERATED_CONVERSATIONS}" in e.step_key
+                and e.dagster_event.event_type in (dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS)
+            ):
                 spans.setdefault((run.run_id, e.step_key), {})[e.dagster_event.event_type] = e.timestamp
     assert {run_id for run_id, _ in spans} == {run.run_id for run in processing}
     ordered = sorted((t[dg.DagsterEventType.STEP_START], t[dg.DagsterEventType.STEP_SUCCESS]) for t in spans.values())
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(ordered, ordered[1:]))
+    assert all(end <= next_start for (_, end), (next_start, _) in pairwise(ordered))
 
 
 def test_runs_materializations_and_checks_are_in_postgresql(backfill):

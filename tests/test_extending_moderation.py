@@ -106,7 +106,7 @@ def _rows() -> list[dict]:
         conversation_record("redacted_conversations", [("user", "Write a haiku about spring"),
                                                        ("assistant", "Blossoms drift softly")]),
     ]
-    for row, language in zip(rows, ["German", "German", "English"]):
+    for row, language in zip(rows, ["German", "German", "English"], strict=True):
         for utterance in row["conversation"]:
             utterance["language"] = language
     return rows
@@ -159,11 +159,9 @@ def test_registration_is_reversible_and_names_are_unique():
     with registered(ENTRY):
         assert moderator_names()[-1] == NAME
         assert COLUMN in STAGE_SCHEMAS[Stage.MODERATED_CONVERSATIONS].field("conversation").type.value_type.names
-        with pytest.raises(ValueError, match="already registered"):
-            with registered(ENTRY):
-                pass
+        with pytest.raises(ValueError, match="already registered"), registered(ENTRY):
+            pass
     assert (moderator_names(), STAGE_SCHEMAS[Stage.MODERATED_CONVERSATIONS]) == before
     clash = ModeratorEntry(**{**vars(ENTRY), "name": "clash", "columns": (pa.field("profanity_score", pa.float64()),)})
-    with pytest.raises(ValueError, match="profanity_score are taken"):
-        with registered(clash):
-            pass
+    with pytest.raises(ValueError, match="profanity_score are taken"), registered(clash):
+        pass

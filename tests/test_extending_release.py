@@ -61,7 +61,7 @@ def test_a_registered_release_schema_is_a_valid_setting_and_the_release_is_writt
     monkeypatch.setenv(settings.RELEASE_SCHEMA_ENV, NAME)
     chosen = settings.Settings.from_environ()
     assert chosen.release_schema == NAME and NAME in settings.RELEASE_SCHEMA_NAMES
-    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     rows = [conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", f"hi {i}"), ("assistant", "hello")],
                                 start=t + dt.timedelta(minutes=i), toxic=i == 2, utterance_overrides=[SCREENED] * 2)
             for i in range(3)]

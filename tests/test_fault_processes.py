@@ -186,8 +186,10 @@ def test_a_step_waiting_for_a_pool_is_reported_once_with_the_holding_run(tmp_pat
     waits = PoolWaits(instance, told.append)
     waits.check(waiter.run_id)
     waits.check(waiter.run_id)
-    assert told == [f"step moderated_conversations of run {waiter.run_id[:8]} waits for pool openai_moderation (limit 1), "
-                    f"held by run {holder.run_id} (STARTED, 2023-04, process {this_process()})"]
+    assert told == [
+        f"step moderated_conversations of run {waiter.run_id[:8]} waits for pool openai_moderation (limit 1), "
+        f"held by run {holder.run_id} (STARTED, 2023-04, process {this_process()})"
+    ]
     waits.check(holder.run_id)
     assert len(told) == 1  # the holder waits for nothing
 

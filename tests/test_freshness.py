@@ -22,8 +22,8 @@ KEY = "freshness-test-key-not-secret"
 INGESTION = {"raw_logs", "rejected_logs"}
 BEFORE_GEO = {"linked_conversations", "deduplicated_conversations"}
 PUBLICATION = {"release_manifest", "dataset_report", "duckdb_catalog"}
-AFTER_MODERATION = {"release_nontoxic", "release_toxic", "release_unscreened", "lineage_index", "release_nontoxic_template_capped",
-                    "monthly_stats"}
+AFTER_MODERATION = {"release_nontoxic", "release_toxic", "release_unscreened", "lineage_index",
+                    "release_nontoxic_template_capped", "monthly_stats"}
 FROM_MODERATION = {"moderated_conversations", *AFTER_MODERATION}
 FROM_REDACTION = {"redacted_conversations", "template_prompts", *FROM_MODERATION}
 FROM_GEO = {"geotagged_conversations", "language_tagged_conversations", *FROM_REDACTION}

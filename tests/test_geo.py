@@ -37,7 +37,7 @@ from wildchat_dagster.resources.warehouse import WarehouseResource
 
 from factories import conversation_record
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MONTH = "2023-04"
 DB = embedded_database_path()
 KEY = "test-ip-hash-key-not-secret"  # what the data_dir fixture sets
@@ -221,7 +221,14 @@ def test_snapshot_directory_errors_are_clear(tmp_path):
 
 def test_geotag_conversations_tags_user_turns_and_drops_raw_ips(locator):
     hasher = IPHasher(KEY.encode(), "test")
-    turns = [("user", "hi"), ("assistant", "hello"), ("user", "more"), ("assistant", "ok"), ("user", "x"), ("assistant", "")]
+    turns = [
+        ("user", "hi"),
+        ("assistant", "hello"),
+        ("user", "more"),
+        ("assistant", "ok"),
+        ("user", "x"),
+        ("assistant", ""),
+    ]
     row = conversation_record(
         "deduplicated_conversations",
         turns,

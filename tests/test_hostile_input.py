@@ -206,11 +206,20 @@ def test_valid_records_among_junk_are_all_accepted(tmp_path_factory, junk, extra
 def test_hostile_lines_and_a_truncated_file_do_not_stop_the_months(two_months):  # noqa: F811 (the fixture)
     hostile = [
         ('{"log_id": "deep", "x": ' + "[" * 1000 + "]" * 1000 + "}").encode(),
-        json.dumps(line("late", [], "hi", "hello", dt.datetime(2023, 4, 20, tzinfo=UTC)) | {"timestamp": "9999-12-31T23:00:00-05:00"}).encode(),
-        json.dumps(line("early", [], "hi", "hello", dt.datetime(2023, 4, 20, tzinfo=UTC)) | {"timestamp": "0001-01-01T00:30:00+01:00"}).encode(),
+        json.dumps(
+            line("late", [], "hi", "hello", dt.datetime(2023, 4, 20, tzinfo=UTC))
+            | {"timestamp": "9999-12-31T23:00:00-05:00"}
+        ).encode(),
+        json.dumps(
+            line("early", [], "hi", "hello", dt.datetime(2023, 4, 20, tzinfo=UTC))
+            | {"timestamp": "0001-01-01T00:30:00+01:00"}
+        ).encode(),
     ]
     write_landing(two_months, "2023-04", "part-001.jsonl", hostile)
-    singles = [line(f"may-{i}", [], f"question {i}", f"answer {i}", dt.datetime(2023, 5, 20, 10, i, tzinfo=UTC)) for i in range(40)]
+    singles = [
+        line(f"may-{i}", [], f"question {i}", f"answer {i}", dt.datetime(2023, 5, 20, 10, i, tzinfo=UTC))
+        for i in range(40)
+    ]
     write_landing(two_months, "2023-05", "part-001.jsonl.gz", singles)
     cut = two_months / "landing" / "2023-05" / "part-001.jsonl.gz"
     cut.write_bytes(cut.read_bytes()[:-60])
@@ -220,8 +229,12 @@ def test_hostile_lines_and_a_truncated_file_do_not_stop_the_months(two_months): 
     assert all(result.success for result in results.values())
     store = Warehouse(two_months)
     april = store.read_records("rejected_logs", "2023-04")
-    assert [(r["source_file"].rsplit("/", 1)[1], r["reason"]) for r in april if r["source_file"].endswith("part-001.jsonl")] == [
-        ("part-001.jsonl", "too_deep"), ("part-001.jsonl", "invalid_timestamp"), ("part-001.jsonl", "invalid_timestamp"),
+    assert [
+        (r["source_file"].rsplit("/", 1)[1], r["reason"]) for r in april if r["source_file"].endswith("part-001.jsonl")
+    ] == [
+        ("part-001.jsonl", "too_deep"),
+        ("part-001.jsonl", "invalid_timestamp"),
+        ("part-001.jsonl", "invalid_timestamp"),
     ]
     may_rejected = store.read_records("rejected_logs", "2023-05")
     (truncated,) = [r for r in may_rejected if r["reason"] == "truncated_file"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -13,7 +14,7 @@ from wildchat_dagster.core.geo.geolocation import geotag_conversations
 from wildchat_dagster.core.ingestion.import_release import import_files, row_logs
 from wildchat_dagster.core.ingestion.raw_logs import parse_landing_file
 from wildchat_dagster.core.linking.chains import link_month
-from wildchat_dagster.core.release.splits import conversation_hash
+from wildchat_dagster.core.wildchat_ids import conversation_hash
 
 FULL_SCHEMA = "wildchat1m_fullschema_5rows.jsonl"
 
@@ -63,11 +64,24 @@ def test_parquet_and_4_8m_request_fields_ride_along(tmp_path, data_dir):
              "temperature": 0.7, "top_p": 1.0, "system_fingerprint": "fp_1", "openai_id": "chatcmpl-1",
              "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}}
     path = tmp_path / "train-00000.parquet"
-    pq.write_table(pa.Table.from_pylist([{"conversation_hash": "x", "model": "gpt-4o", "timestamp": "2024-05-02T10:00:00",
-                                          "conversation": [turn, reply]}]), path)
+    pq.write_table(
+        pa.Table.from_pylist(
+            [
+                {
+                    "conversation_hash": "x",
+                    "model": "gpt-4o",
+                    "timestamp": "2024-05-02T10:00:00",
+                    "conversation": [turn, reply],
+                }
+            ]
+        ),
+        path,
+    )
     summary = import_files([path], data_dir)
     assert dict(summary.logs_by_month) == {"2024-05": 1}
-    valid, rejected = parse_landing_file(data_dir / "landing" / "2024-05" / "import-train-00000.jsonl", "2024-05", data_dir)
+    valid, rejected = parse_landing_file(
+        data_dir / "landing" / "2024-05" / "import-train-00000.jsonl", "2024-05", data_dir
+    )
     assert rejected == []
     extra = json.loads(valid[0]["extra_json"])
     assert extra["request"]["temperature"] == 0.7 and extra["request"]["usage"]["total_tokens"] == 5
@@ -145,7 +159,7 @@ def test_output_names_are_unique_per_input_file(tmp_path, data_dir):
     write("data.2024.parquet", "from 2024")
     summary = import_files([tmp_path / "data.2023.parquet", tmp_path / "data.2024.parquet"], data_dir)
     assert len(set(summary.written)) == 2
-    prompts = sorted(json.loads(open(p).read())["prompt"] for p in summary.written)
+    prompts = sorted(json.loads(Path(p).read_text())["prompt"] for p in summary.written)
     assert prompts == ["from 2023", "from 2024"]
     assert sorted(p.name for p in (data_dir / "imports").iterdir()) == ["data.2023.json", "data.2024.json"]
 

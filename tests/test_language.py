@@ -23,26 +23,86 @@ MONTH = "2023-04"
 
 # Short natural requests, as users write them.
 PARAGRAPHS = {
-    "English": "I have been trying to learn how to bake bread at home, but my loaves always come out dense and flat. Could you explain what I might be doing wrong with the yeast and the kneading?",
-    "French": "Je voudrais organiser un petit voyage en Bretagne avec ma famille au mois de juin. Pouvez-vous me conseiller quelques villages au bord de la mer et des restaurants où l'on mange bien ?",
-    "German": "Ich schreibe gerade meine Bachelorarbeit über erneuerbare Energien und brauche Hilfe bei der Gliederung. Kannst du mir sagen, welche Kapitel unbedingt in die Einleitung gehören?",
-    "Spanish": "Mañana tengo una entrevista de trabajo en una empresa de tecnología y estoy bastante nervioso. ¿Qué preguntas suelen hacer y cómo puedo prepararme para responder con seguridad?",
-    "Portuguese": "Estou tentando aprender a tocar violão sozinho, mas sinto dores nos dedos depois de poucos minutos. Isso é normal no começo ou estou fazendo alguma coisa errada com a postura?",
-    "Italian": "Vorrei preparare una cena speciale per il compleanno di mia madre. Mi puoi suggerire un menù con un antipasto, un primo piatto e un dolce che non siano troppo difficili da cucinare?",
-    "Russian": "Помоги мне, пожалуйста, составить план подготовки к экзамену по истории. У меня осталось всего две недели, а тем очень много, и я не знаю, с чего лучше начать.",
-    "Chinese": "我最近在准备研究生入学考试，每天都觉得时间不够用。你能帮我制定一个合理的复习计划吗？我需要复习数学、英语和专业课三门科目。",
-    "Japanese": "来月から東京で一人暮らしを始める予定です。家賃を抑えながら、通勤に便利な地域を探しているのですが、どの辺りがおすすめでしょうか。",
-    "Korean": "요즘 잠을 잘 못 자서 낮에 너무 피곤해요. 건강하게 수면 습관을 바꿀 수 있는 방법을 몇 가지 알려 주실 수 있나요?",
-    "Arabic": "أريد أن أتعلم البرمجة من البداية، لكنني لا أعرف أي لغة يجب أن أبدأ بها. هل يمكنك أن تنصحني بلغة سهلة ومفيدة للمبتدئين؟",
-    "Turkish": "Önümüzdeki hafta sonu arkadaşlarımla kamp yapmaya gideceğiz. Yanımıza hangi malzemeleri almamız gerektiğini ve nelere dikkat etmemiz gerektiğini söyler misin?",
-    "Vietnamese": "Tôi đang muốn mở một quán cà phê nhỏ ở gần trường đại học. Bạn có thể giúp tôi lên kế hoạch kinh doanh và ước tính chi phí ban đầu không?",
-    "Polish": "Chciałbym nauczyć się pływać, chociaż mam już trzydzieści lat i trochę się boję wody. Jak najlepiej zacząć i czy warto zapisać się na lekcje z instruktorem?",
-    "Ukrainian": "Допоможіть мені написати лист до орендодавця з проханням полагодити опалення в квартирі. Вже тиждень у кімнатах дуже холодно, а він не відповідає на дзвінки.",
-    "Persian": "من می‌خواهم زبان انگلیسی را بهتر یاد بگیرم تا بتوانم در دانشگاه خارج از کشور ادامه تحصیل بدهم. چه روش‌هایی برای تقویت مکالمه پیشنهاد می‌کنید؟",
-    "Dutch": "Ik wil graag mijn tuin opnieuw inrichten met meer bloemen die goed zijn voor bijen en vlinders. Welke planten raad je aan voor een zonnige plek met zandgrond?",
-    "Indonesian": "Saya sedang mencari ide untuk hadiah ulang tahun sahabat saya yang suka membaca dan minum kopi. Apakah kamu punya saran hadiah yang unik tetapi tidak terlalu mahal?",
-    "Greek": "Θα ήθελα να επισκεφτώ την Κρήτη το καλοκαίρι με την οικογένειά μου. Ποια χωριά και παραλίες μας προτείνετε για ήσυχες διακοπές;",
-    "Hindi": "मैं अपने छोटे व्यवसाय के लिए एक वेबसाइट बनाना चाहता हूँ, लेकिन मुझे तकनीकी जानकारी बहुत कम है। क्या आप मुझे सरल तरीके से शुरुआत करने के बारे में बता सकते हैं?",
+    "English": (
+        "I have been trying to learn how to bake bread at home, but my loaves always come out dense and flat. Could "
+        "you explain what I might be doing wrong with the yeast and the kneading?"
+    ),
+    "French": (
+        "Je voudrais organiser un petit voyage en Bretagne avec ma famille au mois de juin. Pouvez-vous me conseiller "
+        "quelques villages au bord de la mer et des restaurants où l'on mange bien ?"
+    ),
+    "German": (
+        "Ich schreibe gerade meine Bachelorarbeit über erneuerbare Energien und brauche Hilfe bei der Gliederung. "
+        "Kannst du mir sagen, welche Kapitel unbedingt in die Einleitung gehören?"
+    ),
+    "Spanish": (
+        "Mañana tengo una entrevista de trabajo en una empresa de tecnología y estoy bastante nervioso. ¿Qué "
+        "preguntas suelen hacer y cómo puedo prepararme para responder con seguridad?"
+    ),
+    "Portuguese": (
+        "Estou tentando aprender a tocar violão sozinho, mas sinto dores nos dedos depois de poucos minutos. Isso é "
+        "normal no começo ou estou fazendo alguma coisa errada com a postura?"
+    ),
+    "Italian": (
+        "Vorrei preparare una cena speciale per il compleanno di mia madre. Mi puoi suggerire un menù con un "
+        "antipasto, un primo piatto e un dolce che non siano troppo difficili da cucinare?"
+    ),
+    "Russian": (
+        "Помоги мне, пожалуйста, составить план подготовки к экзамену по истории. У меня осталось всего две недели, а "
+        "тем очень много, и я не знаю, с чего лучше начать."
+    ),
+    "Chinese": (
+        "我最近在准备研究生入学考试，每天都觉得时间不够用。你能帮我制定一个合理的复习计划吗？"
+        "我需要复习数学、英语和专业课三门科目。"
+    ),
+    "Japanese": (
+        "来月から東京で一人暮らしを始める予定です。"
+        "家賃を抑えながら、通勤に便利な地域を探しているのですが、どの辺りがおすすめでしょうか。"
+    ),
+    "Korean": (
+        "요즘 잠을 잘 못 자서 낮에 너무 피곤해요. 건강하게 수면 습관을 바꿀 수 있는 방법을 몇 가지 알려 주실 수 "
+        "있나요?"
+    ),
+    "Arabic": (
+        "أريد أن أتعلم البرمجة من البداية، لكنني لا أعرف أي لغة يجب أن أبدأ بها. هل يمكنك أن تنصحني بلغة سهلة ومفيدة "
+        "للمبتدئين؟"
+    ),
+    "Turkish": (
+        "Önümüzdeki hafta sonu arkadaşlarımla kamp yapmaya gideceğiz. Yanımıza hangi malzemeleri almamız gerektiğini "
+        "ve nelere dikkat etmemiz gerektiğini söyler misin?"
+    ),
+    "Vietnamese": (
+        "Tôi đang muốn mở một quán cà phê nhỏ ở gần trường đại học. Bạn có thể giúp tôi lên kế hoạch kinh doanh và "
+        "ước tính chi phí ban đầu không?"
+    ),
+    "Polish": (
+        "Chciałbym nauczyć się pływać, chociaż mam już trzydzieści lat i trochę się boję wody. Jak najlepiej zacząć i "
+        "czy warto zapisać się na lekcje z instruktorem?"
+    ),
+    "Ukrainian": (
+        "Допоможіть мені написати лист до орендодавця з проханням полагодити опалення в квартирі. Вже тиждень у "
+        "кімнатах дуже холодно, а він не відповідає на дзвінки."
+    ),
+    "Persian": (
+        "من می‌خواهم زبان انگلیسی را بهتر یاد بگیرم تا بتوانم در دانشگاه خارج از کشور ادامه تحصیل بدهم. چه روش‌هایی "
+        "برای تقویت مکالمه پیشنهاد می‌کنید؟"
+    ),
+    "Dutch": (
+        "Ik wil graag mijn tuin opnieuw inrichten met meer bloemen die goed zijn voor bijen en vlinders. Welke "
+        "planten raad je aan voor een zonnige plek met zandgrond?"
+    ),
+    "Indonesian": (
+        "Saya sedang mencari ide untuk hadiah ulang tahun sahabat saya yang suka membaca dan minum kopi. Apakah kamu "
+        "punya saran hadiah yang unik tetapi tidak terlalu mahal?"
+    ),
+    "Greek": (
+        "Θα ήθελα να επισκεφτώ την Κρήτη το καλοκαίρι με την οικογένειά μου. Ποια χωριά και παραλίες μας προτείνετε "
+        "για ήσυχες διακοπές;"
+    ),
+    "Hindi": (
+        "मैं अपने छोटे व्यवसाय के लिए एक वेबसाइट बनाना चाहता हूँ, लेकिन मुझे तकनीकी जानकारी बहुत कम है। क्या आप मुझे "
+        "सरल तरीके से शुरुआत करने के बारे में बता सकते हैं?"
+    ),
 }
 
 
@@ -170,7 +230,8 @@ def test_mixed_scripts(detector):
 def test_conversation_language_is_the_most_frequent_turn_language():
     def turns(*languages, roles=None):
         roles = roles or ["user", "assistant"] * len(languages)
-        return [{"role": r, "language": lang} for r, lang in zip(roles, languages)]
+        # roles outnumber languages by design: the extra roles get no language
+        return [{"role": r, "language": lang} for r, lang in zip(roles, languages, strict=False)]
 
     assert conversation_language(turns("French", "English", "French")) == "French"
     assert conversation_language(turns(NOLANG, NOLANG, "German")) == "German"
@@ -209,7 +270,7 @@ def _real_conversations(path: Path) -> tuple[list[dict], list[str]]:
 def test_real_wildchat_english_conversations(detector, real_wildchat):
     conversations, expected = _real_conversations(real_wildchat / "convotopo_wildchat1m_187_with_metadata.jsonl")
     tagged, counts = tag_languages(conversations, detector.predict)
-    agreement = sum(r["language"] == e for r, e in zip(tagged, expected)) / len(expected)
+    agreement = sum(r["language"] == e for r, e in zip(tagged, expected, strict=True)) / len(expected)
     print(f"real WildChat, {len(expected)} English conversations: agreement {agreement:.1%}")
     print(f"  our conversation languages: {counts.conversation_languages}")
     # The disagreements are conversations whose prose is Russian, Persian or Chinese
@@ -235,7 +296,8 @@ def test_real_wildchat_full_rows_per_turn(detector, real_wildchat):
 def test_materialize_language_tagged_conversations(data_dir):
     rows = [
         conversation_record(
-            "geotagged_conversations", [("user", PARAGRAPHS["French"]), ("assistant", "Bien sûr ! Voici quelques idées.")]
+            "geotagged_conversations",
+            [("user", PARAGRAPHS["French"]), ("assistant", "Bien sûr ! Voici quelques idées.")],
         ),
         conversation_record(
             "geotagged_conversations",

@@ -63,11 +63,18 @@ def test_every_stage_asset_carries_dagster_column_lineage():
 def test_lineage_index_matches_the_release_keys():
     lost_round = {"log_id": None, "timestamp": None}
     rows = [
-        conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d")],
-                            utterance_overrides=[SCREENED, SCREENED, lost_round | SCREENED, lost_round | SCREENED]),
+        conversation_record(
+            Stage.MODERATED_CONVERSATIONS,
+            [("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d")],
+            utterance_overrides=[SCREENED, SCREENED, lost_round | SCREENED, lost_round | SCREENED],
+        ),
         conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "x"), ("assistant", "y")], toxic=True),
-        conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "z"), ("assistant", "w")], excluded_reason="sexual_minors"),
-        conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "hola"), ("assistant", "¿qué tal?")]),  # no moderator read it
+        conversation_record(
+            Stage.MODERATED_CONVERSATIONS, [("user", "z"), ("assistant", "w")], excluded_reason="sexual_minors"
+        ),
+        conversation_record(
+            Stage.MODERATED_CONVERSATIONS, [("user", "hola"), ("assistant", "¿qué tal?")]
+        ),  # no moderator read it
     ]
     index = lineage_index_rows(rows)
     assert [(r["round"], r["split"]) for r in index] == [
@@ -95,9 +102,20 @@ def linked_month(data_dir):
         log["source_file"], log["line_number"] = f"landing/{MONTH}/requests-000.jsonl", line
     store = Warehouse(data_dir)
     store.write_records(Stage.RAW_LOGS, MONTH, logs)
-    store.write_records(Stage.REJECTED_LOGS, MONTH, [{
-        "source_file": f"landing/{MONTH}/requests-000.jsonl", "line_number": 99, "reason": "invalid_ip",
-        "detail": "ip '10.0.0.300' is not an IPv4 or IPv6 address", "log_id": "bad1", "raw_line": '{"ip": "10.0.0.300"}'}])
+    store.write_records(
+        Stage.REJECTED_LOGS,
+        MONTH,
+        [
+            {
+                "source_file": f"landing/{MONTH}/requests-000.jsonl",
+                "line_number": 99,
+                "reason": "invalid_ip",
+                "detail": "ip '10.0.0.300' is not an IPv4 or IPv6 address",
+                "log_id": "bad1",
+                "raw_line": '{"ip": "10.0.0.300"}',
+            }
+        ],
+    )
     store.write_records(Stage.DEDUPLICATED_CONVERSATIONS, MONTH, link_month(logs, MONTH).deduplicated)
     return store
 
@@ -112,7 +130,11 @@ def test_explain_a_retry_and_an_ip_change_by_log_id(linked_month):
     (conversation,) = result["conversations"]
     assert conversation["conversation_id"] == "ip3"
     assert _links(conversation) == {
-        "ip1": ("first_request", None), "ip2": ("same_ip", "ip1"), "ip3": ("other_ip", "ip2"), "ip1-again": ("retry", "ip1")}
+        "ip1": ("first_request", None),
+        "ip2": ("same_ip", "ip1"),
+        "ip3": ("other_ip", "ip2"),
+        "ip1-again": ("retry", "ip1"),
+    }
     assert conversation["release"]["split"] is None  # later stages not stored: said, not invented
 
 

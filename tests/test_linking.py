@@ -12,18 +12,29 @@ from wildchat_dagster.core.linking.chains import link_month
 from wildchat_dagster.core.linking.conservation import FATES, conservation_identity_holds
 from wildchat_dagster.core.linking.logs import client_fingerprint
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2023, 4, 12, 9, 0, tzinfo=UTC)
-CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/112.0.0.0 Safari/537.36"
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/112.0.0.0 Safari/537.36"
+)
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/112.0"
 HOME_IP, PHONE_IP, OFFICE_IP = "198.51.100.20", "2001:db8::5", "203.0.113.9"
 GPT35, GPT4 = "gpt-3.5-turbo-0301", "gpt-4-0314"
 
 
-def raw_log(log_id, rounds, prompt, response, *, at, ip=HOME_IP, ua=CHROME, lang="en-US,en;q=0.9", model=GPT35, latency=6):
-    """One RAW_LOGS row: `rounds` are the (user, assistant) pairs already in the history; `at` is minutes after T0 or a datetime."""
+def raw_log(
+    log_id, rounds, prompt, response, *, at, ip=HOME_IP, ua=CHROME, lang="en-US,en;q=0.9", model=GPT35, latency=6
+):
+    """One RAW_LOGS row: `rounds` are the (user, assistant) pairs already in the history.
+
+    `at` is minutes after T0 or a datetime.
+    """
     sent = at if isinstance(at, dt.datetime) else T0 + dt.timedelta(minutes=at)
-    history = [m for user, assistant in rounds for m in ({"role": "user", "content": user}, {"role": "assistant", "content": assistant})]
+    history = [
+        m
+        for user, assistant in rounds
+        for m in ({"role": "user", "content": user}, {"role": "assistant", "content": assistant})
+    ]
     return {
         "log_id": log_id, "timestamp": sent, "response_timestamp": sent + dt.timedelta(seconds=latency),
         "model": model, "ip": ip, "user_agent": ua, "accept_language": lang,
@@ -35,7 +46,14 @@ def raw_log(log_id, rounds, prompt, response, *, at, ip=HOME_IP, ua=CHROME, lang
 def chat(prefix, rounds, *, start=0, every=2, **kwargs):
     """The logs of one conversation: request i carries rounds[:i] as history, `every` minutes apart."""
     return [
-        raw_log(f"{prefix}{i + 1}", rounds[:i], user, assistant, at=start + i * every if not isinstance(start, dt.datetime) else start + dt.timedelta(minutes=i * every), **kwargs)
+        raw_log(
+            f"{prefix}{i + 1}",
+            rounds[:i],
+            user,
+            assistant,
+            at=start + i * every if not isinstance(start, dt.datetime) else start + dt.timedelta(minutes=i * every),
+            **kwargs,
+        )
         for i, (user, assistant) in enumerate(rounds)
     ]
 
@@ -75,7 +93,10 @@ def test_a_chain_becomes_one_conversation_with_per_turn_metadata():
     first_user, first_reply = conv["conversation"][:2]
     assert first_user["timestamp"] == logs[0]["timestamp"] and first_reply["timestamp"] == logs[0]["response_timestamp"]
     assert first_user["ip"] == HOME_IP and first_reply["ip"] is None
-    assert first_user["header"] == {"accept-language": "en-US,en;q=0.9", "user-agent": CHROME} and first_reply["header"] is None
+    assert (
+        first_user["header"] == {"accept-language": "en-US,en;q=0.9", "user-agent": CHROME}
+        and first_reply["header"] is None
+    )
     assert [u["log_id"] for u in conv["conversation"]] == ["a1", "a1", "a2", "a2", "a3", "a3"]
     assert fates(links) == {"a1": "ancestor", "a2": "ancestor", "a3": "ends_conversation"}
     assert {d.conversation_id for d in links.dispositions.values()} == {"a3"}
@@ -222,7 +243,10 @@ def test_retries_count_once_keep_the_earliest_and_children_attach_to_it():
 )
 def test_not_a_retry(variant):
     fields = {"at": dt.timedelta(seconds=3) + T0, "response": ROUNDS[0][1]} | variant
-    logs = [raw_log("first", [], *ROUNDS[0], at=0), raw_log("second", [], ROUNDS[0][0], fields.pop("response"), **fields)]
+    logs = [
+        raw_log("first", [], *ROUNDS[0], at=0),
+        raw_log("second", [], ROUNDS[0][0], fields.pop("response"), **fields),
+    ]
     links = link_month(logs, "2023-04")
     assert len(links.deduplicated) == 2
     assert links.counts["retry"] == 0
@@ -254,7 +278,12 @@ def test_a_lost_intermediate_log_keeps_the_conversation_whole():
     assert [u["log_id"] for u in conv["conversation"]] == ["lost1", "lost1", None, None, "lost3", "lost3"]
     lost_user, lost_reply = conv["conversation"][2:4]
     assert lost_user["content"] == "write a haiku" and lost_reply["content"] == "Leaves fall..."
-    assert lost_user["timestamp"] is None and lost_user["ip"] is None and lost_user["header"] is None and lost_user["model"] is None
+    assert (
+        lost_user["timestamp"] is None
+        and lost_user["ip"] is None
+        and lost_user["header"] is None
+        and lost_user["model"] is None
+    )
     assert conv["conversation"][0]["timestamp"] == first["timestamp"]  # filled from the absorbed log
     assert fates(links) == {"lost1": "absorbed_prefix", "lost3": "ends_conversation"}
     assert links.dispositions["lost1"].conversation_id == "lost3"
@@ -292,7 +321,11 @@ def test_an_identical_chat_repeated_later_by_the_same_client_keeps_its_own_row()
 
 def test_a_same_client_duplicate_opening_is_absorbed_by_its_continuation():
     # Same opening 5 minutes apart (outside the retry window); the user continued from the second.
-    logs = [raw_log("o1", [], *ROUNDS[0], at=0), raw_log("o1b", [], *ROUNDS[0], at=5), raw_log("o2", ROUNDS[:1], *ROUNDS[1], at=7)]
+    logs = [
+        raw_log("o1", [], *ROUNDS[0], at=0),
+        raw_log("o1b", [], *ROUNDS[0], at=5),
+        raw_log("o2", ROUNDS[:1], *ROUNDS[1], at=7),
+    ]
     links = link_month(logs, "2023-04")
     (conv,) = links.deduplicated
     assert conv["log_ids"] == ["o1", "o1b", "o2"]
@@ -324,7 +357,10 @@ def test_a_continuation_sent_before_the_prefix_was_answered_does_not_absorb_it()
 
 
 def test_empty_prompt_is_a_user_turn_with_empty_content():
-    logs = [raw_log("e1", [], "", "It looks like your message is empty.", at=0), raw_log("e2", [("", "It looks like your message is empty.")], "sorry", "No problem!", at=2)]
+    logs = [
+        raw_log("e1", [], "", "It looks like your message is empty.", at=0),
+        raw_log("e2", [("", "It looks like your message is empty.")], "sorry", "No problem!", at=2),
+    ]
     (conv,) = link_month(logs, "2023-04").deduplicated
     assert conv["conversation"][0] == conv["conversation"][0] | {"role": "user", "content": "", "log_id": "e1"}
     assert conv["turn"] == 2

@@ -23,7 +23,12 @@ from wildchat_dagster.stages import Stage
 from factories import conversation_record
 
 MONTH = "2023-04"
-ROUNDS = [("user", "Who are you?"), ("assistant", "I am a chatbot."), ("user", "Thanks"), ("assistant", "You're welcome.")]
+ROUNDS = [
+    ("user", "Who are you?"),
+    ("assistant", "I am a chatbot."),
+    ("user", "Thanks"),
+    ("assistant", "You're welcome."),
+]
 NULL_TURN = {"log_id": None, "model": None, "header": None, "hashed_ip": None, "country": None, "state": None,
              "language": None, "openai_moderation": None, "detoxify_moderation": None, "profanity_score": None}
 MINORS = {"flagged": True, "categories": {"sexual/minors": True}, "category_scores": {"sexual/minors": 0.9}}
@@ -32,11 +37,22 @@ HARD_CASES = {
     # The first round's request log was lost: its utterances have no log_id (lineage, turn_identifier).
     "lost_log": (ROUNDS, [{"log_id": None}, {"log_id": None}], {}),
     # Left out of every split (sexual/minors): its lineage rows have no split.
-    "excluded": (ROUNDS[:2], [{"openai_moderation": MINORS, "toxic": True}], {"toxic": True, "excluded_reason": "sexual/minors"}),
-    "empty_turn": ([("user", ""), ("assistant", "")], [{"language": "Nolang"}, {"language": "Nolang"}], {"language": "Nolang"}),
+    "excluded": (
+        ROUNDS[:2],
+        [{"openai_moderation": MINORS, "toxic": True}],
+        {"toxic": True, "excluded_reason": "sexual/minors"},
+    ),
+    "empty_turn": (
+        [("user", ""), ("assistant", "")],
+        [{"language": "Nolang"}, {"language": "Nolang"}],
+        {"language": "Nolang"},
+    ),
     # Every nullable field null, the model and place unknown.
-    "null_fields": (ROUNDS[:2], [NULL_TURN, NULL_TURN | {"log_id": "only-reply"}],
-                    {"model": None, "hashed_ip": None, "country": None, "state": None, "header": None}),
+    "null_fields": (
+        ROUNDS[:2],
+        [NULL_TURN, NULL_TURN | {"log_id": "only-reply"}],
+        {"model": None, "hashed_ip": None, "country": None, "state": None, "header": None},
+    ),
 }
 
 
@@ -49,10 +65,17 @@ def month_rows(stage: str, case: str) -> list[dict]:
 
 @pytest.mark.parametrize("case", HARD_CASES)
 def test_the_release_stages_publish_a_month_that_begins_with_a_hard_case(data_dir, case):
-    Warehouse(data_dir).write_records(Stage.MODERATED_CONVERSATIONS, MONTH, month_rows(Stage.MODERATED_CONVERSATIONS, case))
+    Warehouse(data_dir).write_records(
+        Stage.MODERATED_CONVERSATIONS, MONTH, month_rows(Stage.MODERATED_CONVERSATIONS, case)
+    )
     result = dg.materialize(
-        [release_splits, lineage_index, monthly_stats], partition_key=MONTH, raise_on_error=False,
-        resources={"warehouse": WarehouseResource(data_dir=str(data_dir)), "moderation_policy": ModerationPolicyResource()},
+        [release_splits, lineage_index, monthly_stats],
+        partition_key=MONTH,
+        raise_on_error=False,
+        resources={
+            "warehouse": WarehouseResource(data_dir=str(data_dir)),
+            "moderation_policy": ModerationPolicyResource(),
+        },
     )
     failures = [e.event_specific_data.error.message for e in result.all_events if e.is_step_failure]
     assert result.success, failures
@@ -73,7 +96,9 @@ def test_every_stage_preview_renders_a_hard_case(case):
 
     assert "|" in linking._preview(rows(Stage.LINKED_CONVERSATIONS), absorbed=False)
     assert "|" in linking._preview(rows(Stage.DEDUPLICATED_CONVERSATIONS), absorbed=True)
-    stored = pa.Table.from_pylist(rows(Stage.DEDUPLICATED_CONVERSATIONS), schema=STAGE_SCHEMAS[Stage.DEDUPLICATED_CONVERSATIONS])
+    stored = pa.Table.from_pylist(
+        rows(Stage.DEDUPLICATED_CONVERSATIONS), schema=STAGE_SCHEMAS[Stage.DEDUPLICATED_CONVERSATIONS]
+    )
     summary = linking._summary(stored)
     assert sum(summary["models"].value.values()) == 3
     assert "|" in geo._preview(rows(Stage.GEOTAGGED_CONVERSATIONS))

@@ -143,8 +143,10 @@ def test_on_embedded_defaults_benign_german_and_russian_turns_are_never_flagged_
         conversation_record(STAGE, [("user", "mom son переведи на китайский"), ("assistant", "妈妈 儿子")]),
         conversation_record(STAGE, [("user", "you are a fucking idiot"), ("assistant", "I can't help with that.")]),
     ]
-    for row, languages in zip(rows, [("German", "German"), ("Russian", "Chinese"), ("English", "English")]):
-        for utterance, language in zip(row["conversation"], languages):
+    for row, languages in zip(
+        rows, [("German", "German"), ("Russian", "Chinese"), ("English", "English")], strict=True
+    ):
+        for utterance, language in zip(row["conversation"], languages, strict=True):
             utterance["language"] = language
     Warehouse(data_dir).write_records(STAGE, MONTH, rows)
     resources = {
@@ -159,7 +161,9 @@ def test_on_embedded_defaults_benign_german_and_russian_turns_are_never_flagged_
     assert [r["toxic"] for r in stored] == [False, False, True]
     assert all(u["profanity_score"] is None for r in stored[:2] for u in r["conversation"])
     assert metadata["profanity_languages"] == "English"
-    assert metadata["unscreened_utterances"] == 4 and metadata["unscreened_utterance_share"] == pytest.approx(4 / 6, abs=1e-4)
+    assert metadata["unscreened_utterances"] == 4 and metadata["unscreened_utterance_share"] == pytest.approx(
+        4 / 6, abs=1e-4
+    )
     assert metadata["unscreened_languages"] == {"German": 2, "Chinese": 1, "Russian": 1}
     assert "not screened by any moderator" in metadata["screening_summary"]
     assert "| German | user | 1 |" in metadata["screening_by_language"]

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from itertools import pairwise
 from pathlib import Path
 
 from wildchat_dagster.core.moderation.cache import ModerationCache, text_sha256
@@ -15,7 +16,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_results_are_keyed_by_moderator_version_and_text(tmp_path):
     with ModerationCache(tmp_path / "cache.sqlite") as cache:
-        stored = cache.put_many("openai", "omni-moderation-latest", [("a", {"flagged": True}), ("b", {"flagged": False})])
+        stored = cache.put_many(
+            "openai", "omni-moderation-latest", [("a", {"flagged": True}), ("b", {"flagged": False})]
+        )
         assert stored == 2
         cache.put_many("detoxify", "multilingual:abc", [("a", {"toxicity": 0.5})])
         assert cache.get_many("openai", "omni-moderation-latest", ["a", "b", "c", "a"]) == {
@@ -91,7 +94,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
         if by != "either"
     ]
     raw.close()
-    switches = sum(a != b for a, b in zip(writers_in_order, writers_in_order[1:]))
+    switches = sum(a != b for a, b in pairwise(writers_in_order))
     assert switches > 10  # the two processes really wrote in turns, not one after the other
 
 

@@ -150,7 +150,7 @@ def test_windowed_scores_take_the_max_over_windows_and_batch_by_length():
 
     results = {}
     for indices, scores in windowed_batch_scores(texts, token_starts, predict, max_tokens=8, batch_size=2):
-        results.update(zip(indices, scores))
+        results.update(zip(indices, scores, strict=True))
     assert sorted(results) == [0, 1, 2]
     assert results[1]["toxicity"] == 0.9  # the one toxic window decides
     assert results[0]["toxicity"] == results[2]["toxicity"] == 0.01
@@ -288,13 +288,17 @@ def test_batches_hold_at_most_max_batch_tokens_padded_tokens():
 
 def _multilingual_rows():
     rows = [
-        conversation_record("redacted_conversations", [("user", "Kannst du die Klasse erweitern?"), ("assistant", "Ja, die Klasse")]),
-        conversation_record("redacted_conversations", [("user", "mom son переведи на китайский"), ("assistant", "妈妈 儿子")]),
+        conversation_record(
+            "redacted_conversations", [("user", "Kannst du die Klasse erweitern?"), ("assistant", "Ja, die Klasse")]
+        ),
+        conversation_record(
+            "redacted_conversations", [("user", "mom son переведи на китайский"), ("assistant", "妈妈 儿子")]
+        ),
         conversation_record("redacted_conversations", [("user", "you stupid idiot"), ("assistant", "I can't.")]),
     ]
     languages = [["German", "German"], ["Russian", "Chinese"], ["English", "English"]]
-    for row, langs in zip(rows, languages):
-        for utterance, language in zip(row["conversation"], langs):
+    for row, langs in zip(rows, languages, strict=True):
+        for utterance, language in zip(row["conversation"], langs, strict=True):
             utterance["language"] = language
     return rows
 
@@ -302,7 +306,9 @@ def _multilingual_rows():
 def test_a_turn_is_scored_only_by_moderators_that_support_its_language(tmp_path):
     """An English word model that calls everything toxic never sees German, Russian or Chinese turns."""
     english_only = ListModerator(PROFANITY, lambda t: 0.99, languages=frozenset({"English"}))
-    seven = ListModerator(DETOXIFY, lambda t: {s: 0.01 for s in DETOXIFY_SCORES}, languages=frozenset({"English", "Russian"}))
+    seven = ListModerator(
+        DETOXIFY, lambda t: {s: 0.01 for s in DETOXIFY_SCORES}, languages=frozenset({"English", "Russian"})
+    )
     rows, counts = moderate_conversations(_multilingual_rows(), [seven, english_only], None)
     assert sorted(english_only.asked) == sorted(["you stupid idiot", "I can't."])
     assert "mom son переведи на китайский" in seven.asked and "Kannst du die Klasse erweitern?" not in seven.asked
@@ -314,7 +320,9 @@ def test_a_turn_is_scored_only_by_moderators_that_support_its_language(tmp_path)
     assert coverage["screened_by"] == {DETOXIFY: 3, PROFANITY: 2}
     assert unscreened_languages(coverage) == {"German": 2, "Chinese": 1}
     summary = coverage_summary(coverage)
-    assert summary.startswith("50% of 6 non-empty utterances (3) were not screened") and "German 2, Chinese 1" in summary
+    assert (
+        summary.startswith("50% of 6 non-empty utterances (3) were not screened") and "German 2, Chinese 1" in summary
+    )
     # The completeness check asks only for turns a moderator supports.
     enabled = {DETOXIFY: seven.languages, PROFANITY: english_only.languages}
     assert missing_results(rows, enabled) == {DETOXIFY: 0, PROFANITY: 0}
@@ -332,7 +340,10 @@ def test_detoxify_can_skip_turns_openai_already_flagged_and_says_so(tmp_path):
     flagged = rows[1]["conversation"][0]
     assert flagged["toxic"] and flagged["detoxify_moderation"] is None and flagged["openai_moderation"]["flagged"]
     assert rows[0]["conversation"][0]["detoxify_moderation"] is not None
-    assert missing_results(rows, {OPENAI: None, DETOXIFY: None}, detoxify_only_undecided=True) == {OPENAI: 0, DETOXIFY: 0}
+    assert missing_results(rows, {OPENAI: None, DETOXIFY: None}, detoxify_only_undecided=True) == {
+        OPENAI: 0,
+        DETOXIFY: 0,
+    }
     assert missing_results(rows, {DETOXIFY: None}) == {DETOXIFY: 2}  # without the policy they would be missing
 
 

@@ -40,7 +40,7 @@ def moderator(tiny_detoxify, tmp_path):
 def _all(moderator, texts):
     results = {}
     for indices, scores in moderator.moderate(texts):
-        results.update(zip(indices, scores))
+        results.update(zip(indices, scores, strict=True))
     return [results[i] for i in range(len(texts))]
 
 
@@ -69,7 +69,7 @@ def test_batches_are_length_sorted_and_match_one_by_one_scores(moderator):
     moderator.detoxify.predict = counting_predict
     results = _all(moderator, texts)
     assert batch_sizes == [4, 3] and moderator.usage()["model_runs"] == 2
-    for text, scores in zip(texts, results):
+    for text, scores in zip(texts, results, strict=True):
         alone = predict([text])
         for name in DETOXIFY_SCORES:
             assert scores[name] == pytest.approx(alone[name], abs=1e-5)  # padding does not change scores

@@ -49,7 +49,7 @@ def fused_op_counts(path):
 def _scores(moderator, texts):
     results = {}
     for indices, scores in moderator.moderate(texts):
-        results.update(zip(indices, scores))
+        results.update(zip(indices, scores, strict=True))
     return [results[i] for i in range(len(texts))]
 
 
@@ -60,7 +60,7 @@ def test_on_cpu_the_onnx_runtime_is_used_within_the_score_tolerance_of_pytorch(t
     assert "onnx" not in reference.moderator.version  # the runtime is part of the cache key
     assert list((tmp_path / "detoxify").glob("*.onnx"))  # exported once, beside the patched checkpoint
     texts = TEXTS + ["the day is long and you are nice " * 20]  # ~160 tokens: several 64-token windows
-    for got, expected in zip(_scores(onnx.moderator, texts), _scores(reference.moderator, texts)):
+    for got, expected in zip(_scores(onnx.moderator, texts), _scores(reference.moderator, texts), strict=True):
         assert set(DETOXIFY_SCORES) <= set(got)
         assert all(abs(got[name] - expected[name]) <= SCORE_TOLERANCE for name in DETOXIFY_SCORES)
     # The same windows in both runtimes: one tokenizer, one window size.

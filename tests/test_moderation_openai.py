@@ -34,7 +34,7 @@ def _moderator(stub: ModerationStub, **config):
 def _all(moderator, texts):
     results = {}
     for indices, batch in moderator.moderate(texts):
-        results.update(zip(indices, batch))
+        results.update(zip(indices, batch, strict=True))
     return [results[i] for i in range(len(texts))]
 
 

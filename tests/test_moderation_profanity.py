@@ -17,7 +17,7 @@ def _scores(texts):
     moderator = ProfanityResource().load().moderator
     results = {}
     for indices, probabilities in moderator.moderate(texts):
-        results.update(zip(indices, probabilities))
+        results.update(zip(indices, probabilities, strict=True))
     return [results[i] for i in range(len(texts))]
 
 
@@ -38,7 +38,12 @@ def _toxic_messages() -> list[str]:
 
 
 def test_obvious_profanity_is_flagged_and_clean_text_is_not():
-    texts = ["you are a fucking idiot", "what the hell is this shit", "Can you help me write a cover letter?", "Thanks!"]
+    texts = [
+        "you are a fucking idiot",
+        "what the hell is this shit",
+        "Can you help me write a cover letter?",
+        "Thanks!",
+    ]
     scores = _scores(texts)
     assert [s > PROFANITY_THRESHOLD for s in scores] == [True, True, False, False]
 

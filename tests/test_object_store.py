@@ -88,8 +88,9 @@ def test_release_reads_back_with_pyarrow_duckdb_and_datasets(s3_run, tmp_path, m
 
     con = duckdb.connect()
     files = duckdb_readable(con, [layout.root / path for path in listed])
-    assert con.execute("SELECT count(*), count(DISTINCT conversation_hash) FROM read_parquet(?)", [files]).fetchone() == (
-        expected, len(set(release.column("conversation_hash").to_pylist())))
+    assert con.execute(
+        "SELECT count(*), count(DISTINCT conversation_hash) FROM read_parquet(?)", [files]
+    ).fetchone() == (expected, len(set(release.column("conversation_hash").to_pylist())))
 
     loaded = datasets.load_dataset("parquet", data_files={"train": f"{ROOT}/release/*/*.parquet"}, split="train",
                                    cache_dir=str(tmp_path / "hf"))
@@ -105,14 +106,19 @@ def test_catalog_views_read_the_bucket(s3_run):
     assert rows == json.loads(layout.manifest.read_text())["totals"]["conversations"]
 
 
-def test_a_finished_runs_step_outputs_are_removed_and_the_summary_survives_a_stopped_store(tmp_path, monkeypatch, capsys):
+def test_a_finished_runs_step_outputs_are_removed_and_the_summary_survives_a_stopped_store(
+    tmp_path, monkeypatch, capsys
+):
     with s3_server() as env:
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         # moto's buckets live in the process, shared with the module's server: a bucket of this test's own.
         s3fs.S3FileSystem().mkdir("wildchat-step-outputs")
         layout = DataLayout("s3://wildchat-step-outputs/pipeline", local_dir=tmp_path / "local")
-        finished, other = layout.step_outputs_dir / "run-1" / "shard_step" / "result.pickle", layout.step_outputs_dir / "run-2" / "x.pickle"
+        finished, other = (
+            layout.step_outputs_dir / "run-1" / "shard_step" / "result.pickle",
+            layout.step_outputs_dir / "run-2" / "x.pickle",
+        )
         for path in (finished, other):
             path.write_bytes(b"step output")
         remove_run_outputs(layout, "run-1")

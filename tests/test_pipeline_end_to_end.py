@@ -30,7 +30,9 @@ def pipeline_run(tmp_path_factory):
         "OPENAI_API_KEY": "",
     }
     runner = CliRunner(env=env)
-    generated = runner.invoke(main, ["generate", "--months", "2023-04:2023-05", "--conversations-per-month", "300", "--seed", "7"])
+    generated = runner.invoke(
+        main, ["generate", "--months", "2023-04:2023-05", "--conversations-per-month", "300", "--seed", "7"]
+    )
     assert generated.exit_code == 0, generated.output
     ran = runner.invoke(main, ["run", "--months", "2023-04:2023-05"], catch_exceptions=False)
     return root, ran
@@ -155,7 +157,9 @@ def test_synthetic_toxic_conversations_are_flagged(truth_and_output):
     clean = [t for t in truth if not t["toxic"]]
     recall = sum(output[t["conversation_id"]]["toxic"] for t in english_toxic) / len(english_toxic)
     false_alarms = sum(output[t["conversation_id"]]["toxic"] for t in clean) / len(clean)
-    print(f"toxic recall (English) {recall:.1%} of {len(english_toxic)}, false alarms {false_alarms:.1%} of {len(clean)}")
+    print(
+        f"toxic recall (English) {recall:.1%} of {len(english_toxic)}, false alarms {false_alarms:.1%} of {len(clean)}"
+    )
     assert recall >= 0.9 and false_alarms <= 0.02
     # The English model never judges other languages: no benign non-English conversation is toxic.
     foreign_clean = [t for t in clean if t["language"] != "English"]
@@ -367,6 +371,10 @@ def test_a_rerun_of_unchanged_months_runs_nothing_and_a_changed_file_reruns_only
     assert rerun.exit_code == 0, rerun.output
     assert "== 2023-04: up to date" in rerun.output and "== 2023-04 ingestion: up to date" in rerun.output
     may = rerun.output.split("== 2023-05: ok", 1)[1].split("==", 1)[0]
-    assert "monthly_stats" in may and "[its stored file is missing]" in may and "redacted_conversations" not in may.split("skipped")[0]
+    assert (
+        "monthly_stats" in may
+        and "[its stored file is missing]" in may
+        and "redacted_conversations" not in may.split("skipped")[0]
+    )
     assert "== publication: ok" in rerun.output and "downstream of monthly_stats" in rerun.output
     assert stats.read_bytes() == before

@@ -35,10 +35,19 @@ def landed(data_dir: Path) -> Path:
 @pytest.mark.parametrize(
     "env, message",
     [
-        ({"WILDCHAT_DETOXIFY_CHECKPOINT": "/nonexistent/model.ckpt"}, "WILDCHAT_DETOXIFY_CHECKPOINT=/nonexistent/model.ckpt: no such file"),
-        ({"WILDCHAT_DETOXIFY_CONFIG_DIR": "/nonexistent"}, "WILDCHAT_DETOXIFY_CONFIG_DIR=/nonexistent: no config.json there"),
+        (
+            {"WILDCHAT_DETOXIFY_CHECKPOINT": "/nonexistent/model.ckpt"},
+            "WILDCHAT_DETOXIFY_CHECKPOINT=/nonexistent/model.ckpt: no such file",
+        ),
+        (
+            {"WILDCHAT_DETOXIFY_CONFIG_DIR": "/nonexistent"},
+            "WILDCHAT_DETOXIFY_CONFIG_DIR=/nonexistent: no config.json there",
+        ),
         ({"WILDCHAT_START_MONTH": "garbage"}, "WILDCHAT_START_MONTH='garbage' is not a month: expected YYYY-MM"),
-        ({"WILDCHAT_START_MONTH": "2023-06"}, "2023-04 precedes WILDCHAT_START_MONTH=2023-06: set WILDCHAT_START_MONTH to 2023-04"),
+        (
+            {"WILDCHAT_START_MONTH": "2023-06"},
+            "2023-04 precedes WILDCHAT_START_MONTH=2023-06: set WILDCHAT_START_MONTH to 2023-04",
+        ),
         ({"WILDCHAT_IP_HASH_KEY": "short"}, "WILDCHAT_IP_HASH_KEY is 5 bytes long; use at least 16"),
         ({"WILDCHAT_DATADIR": "/tmp"}, "WILDCHAT_DATADIR is not a setting of wildchat-dagster"),
         ({"WILDCHAT_SHARD_ROWS": "0"}, "WILDCHAT_SHARD_ROWS='0': expected a positive whole number"),
@@ -80,11 +89,18 @@ def test_every_problem_is_listed_at_once(tmp_path):
     problems = configuration_problems(DataLayout(tmp_path), ["2023-04"], env)
     assert [p.split("=")[0].split(" ")[0] for p in problems] == [
         "WILDCHAT_START_MONTH", "WILDCHAT_IP_HASH_KEY", "WILDCHAT_DETOXIFY_CHECKPOINT"]
-    assert configuration_problems(DataLayout(tmp_path), ["2023-04"], {"WILDCHAT_IP_HASH_KEY": "a-long-enough-test-key"}) == []
+    assert (
+        configuration_problems(DataLayout(tmp_path), ["2023-04"], {"WILDCHAT_IP_HASH_KEY": "a-long-enough-test-key"})
+        == []
+    )
 
 
 def test_every_wildchat_variable_in_the_package_is_validated():
-    used = {name for path in PACKAGE.rglob("*.py") for name in re.findall(r"\bWILDCHAT_[A-Z0-9_]*[A-Z0-9]\b", path.read_text())}
+    used = {
+        name
+        for path in PACKAGE.rglob("*.py")
+        for name in re.findall(r"\bWILDCHAT_[A-Z0-9_]*[A-Z0-9]\b", path.read_text())
+    }
     used -= {"WILDCHAT_1M", "WILDCHAT_4_8M"}  # the schemas' names, not variables
     assert used <= set(SETTINGS), used - set(SETTINGS)
 
@@ -125,7 +141,11 @@ def test_the_redaction_stage_fails_without_an_ner_model(data_dir):
 
     from factories import conversation_record
 
-    upstream = [conversation_record(Stage.LANGUAGE_TAGGED_CONVERSATIONS, [("user", "My name is Emily Watson"), ("assistant", "Hi")])]
+    upstream = [
+        conversation_record(
+            Stage.LANGUAGE_TAGGED_CONVERSATIONS, [("user", "My name is Emily Watson"), ("assistant", "Hi")]
+        )
+    ]
     Warehouse(data_dir).write_records(Stage.LANGUAGE_TAGGED_CONVERSATIONS, "2023-04", upstream)
     result = dg.materialize([redacted_conversations], partition_key="2023-04", raise_on_error=False, resources={
         "warehouse": WarehouseResource(data_dir=str(data_dir)),

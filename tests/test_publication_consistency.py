@@ -13,7 +13,8 @@ from wildchat_dagster.core.release.publication import card_mark, manifest_checks
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_sha256
 
-SELECTION = {"release_nontoxic", "release_toxic", "release_unscreened", "release_manifest", "dataset_report", "duckdb_catalog"}
+SELECTION = {"release_nontoxic", "release_toxic", "release_unscreened", "release_manifest", "dataset_report",
+             "duckdb_catalog"}
 
 
 def run(root, **options):
@@ -52,7 +53,10 @@ def test_a_publication_stopped_half_way_is_redone_by_the_next_run(data_dir, monk
     assert [o.run_id for o in recovered if o.label == MONTH] == ["not run"]  # the month itself is up to date
     assert publication(recovered).ok and "release_manifest" in publication(recovered).due
     manifest = layout.manifest.read_bytes()
-    published = {layout.published_relative(s, MONTH): file_sha256(layout.published(s, MONTH)) for s in ("nontoxic", "toxic", "unscreened") if layout.published(s, MONTH).exists()}
+    published = {
+        layout.published_relative(s, MONTH): file_sha256(layout.published(s, MONTH))
+        for s in ("nontoxic", "toxic", "unscreened") if layout.published(s, MONTH).exists()
+    }
     assert manifest_checksums(json.loads(manifest)) == published
     assert json.loads(manifest)["totals"]["conversations"] == 5
     assert card_mark(manifest) in layout.dataset_card.read_text()

@@ -28,8 +28,13 @@ def test_card_features_are_the_hubs_own_notation(schema):
 
 
 def _moderated(conversation_id: str, toxic: bool, t: dt.datetime) -> dict:
-    return conversation_record(Stage.MODERATED_CONVERSATIONS, [("user", "hi " + conversation_id), ("assistant", "hello")],
-                               start=t, toxic=toxic, utterance_overrides=[SCREENED, SCREENED])
+    return conversation_record(
+        Stage.MODERATED_CONVERSATIONS,
+        [("user", "hi " + conversation_id), ("assistant", "hello")],
+        start=t,
+        toxic=toxic,
+        utterance_overrides=[SCREENED, SCREENED],
+    )
 
 
 def _publish(root, rows_by_split, month="2023-04", schema=WILDCHAT_1M):
@@ -42,7 +47,7 @@ def _publish(root, rows_by_split, month="2023-04", schema=WILDCHAT_1M):
 def test_load_dataset_on_release_gives_the_splits_the_card_announces(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     nontoxic = [to_release_row(_moderated(f"c{i}", False, t + dt.timedelta(minutes=i))) for i in range(3)]
     _publish(tmp_path, {"nontoxic": nontoxic, "toxic": []})
     _publish(tmp_path, {"nontoxic": nontoxic[:1], "toxic": [to_release_row(_moderated("x", True, t))]}, month="2023-05")
@@ -67,7 +72,7 @@ def test_load_dataset_on_release_gives_the_splits_the_card_announces(tmp_path, m
 
 
 def test_the_card_prints_numbers_and_the_entity_types_redacted(tmp_path):
-    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     _publish(tmp_path, {"nontoxic": [to_release_row(_moderated("a", False, t))]})
     _publish(tmp_path, {"nontoxic": [to_release_row(_moderated("b", False, t))]}, month="2023-05")
     redaction = {"entity_types_redacted": ["SECRET", "EMAIL_ADDRESS", "PERSON"], "ner_models": {"en": "en_core_web_sm"}}
@@ -77,7 +82,10 @@ def test_the_card_prints_numbers_and_the_entity_types_redacted(tmp_path):
     manifest = build_manifest(DataLayout(tmp_path), provenance, "0.1.0", {})
     assert manifest["redaction"]["2023-05"]["entity_types"] == ["SECRET", "EMAIL_ADDRESS"]
     # monthly_stats' summary row as stored (mean_rounds), and a month without one, and a NaN
-    summaries = {"2023-04": {"users": 1, "mean_rounds": 1.25, "languages": 1, "user_tokens_mean": float("nan")}, "2023-05": {}}
+    summaries = {
+        "2023-04": {"users": 1, "mean_rounds": 1.25, "languages": 1, "user_tokens_mean": float("nan")},
+        "2023-05": {},
+    }
     card = dataset_card(DataLayout(tmp_path), manifest, summaries)
     table = card.split("| month |")[1].split("\n\n")[0]
     assert "None" not in table and "nan" not in table
@@ -88,7 +96,7 @@ def test_the_card_prints_numbers_and_the_entity_types_redacted(tmp_path):
 
 
 def test_a_card_over_files_of_two_schemas_is_refused(tmp_path):
-    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     row = to_release_row(_moderated("a", False, t))
     _publish(tmp_path, {"nontoxic": [row]})
     _publish(tmp_path, {"nontoxic": [to_4_8m_row(row, [None, None], {})]}, month="2023-05", schema=WILDCHAT_4_8M)
@@ -97,7 +105,7 @@ def test_a_card_over_files_of_two_schemas_is_refused(tmp_path):
 
 
 def test_4_8m_rows_take_the_api_fields_from_the_raw_logs_and_null_otherwise():
-    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     moderated = _moderated("a", False, t)
     log_ids = [u["log_id"] for u in moderated["conversation"]]
     raw = [{"log_id": log_ids[0], "extra_json": json.dumps({"request": {
@@ -132,14 +140,18 @@ def _materialize_release(data_dir, rows, month="2023-04", release_schema="wildch
     from wildchat_dagster.resources.warehouse import WarehouseResource
 
     Warehouse(data_dir).write_records(Stage.MODERATED_CONVERSATIONS, month, rows)
-    return dg.materialize([release_splits], partition_key=month, raise_on_error=False,
-                          resources={"warehouse": WarehouseResource(data_dir=str(data_dir), release_schema=release_schema)})
+    return dg.materialize(
+        [release_splits],
+        partition_key=month,
+        raise_on_error=False,
+        resources={"warehouse": WarehouseResource(data_dir=str(data_dir), release_schema=release_schema)},
+    )
 
 
 def test_the_release_asset_writes_the_4_8m_schema_with_fields_from_the_raw_logs(data_dir):
     from wildchat_dagster.core.storage.warehouse import Warehouse
 
-    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     rows = [_moderated("a", False, t), _moderated("b", True, t + dt.timedelta(hours=1))]
     log_id = rows[0]["conversation"][0]["log_id"]
     Warehouse(data_dir).write_records(Stage.RAW_LOGS, "2023-04", [{
@@ -159,17 +171,21 @@ def test_the_release_asset_writes_the_4_8m_schema_with_fields_from_the_raw_logs(
 
 
 def test_the_release_asset_removes_requested_conversations_and_records_only_ids(data_dir):
-    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     rows = [_moderated(name, False, t + dt.timedelta(hours=i)) for i, name in enumerate("abc")]
     gone = to_release_row(rows[1])["conversation_hash"]
     folder = data_dir / "deletion_requests"
     folder.mkdir()
-    (folder / "r.jsonl").write_text(json.dumps({"request_id": "DR-7", "conversation_hash": gone, "reason": "PII"}) + "\n")
+    (folder / "r.jsonl").write_text(
+        json.dumps({"request_id": "DR-7", "conversation_hash": gone, "reason": "PII"}) + "\n"
+    )
     result = _materialize_release(data_dir, rows)
     assert result.success  # first publication: nothing shrinks
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     assert all(checks.values()), checks  # splits_disjoint_and_complete expects the removal
-    published = pq.read_table(DataLayout(data_dir).published("nontoxic", "2023-04")).column("conversation_hash").to_pylist()
+    published = (
+        pq.read_table(DataLayout(data_dir).published("nontoxic", "2023-04")).column("conversation_hash").to_pylist()
+    )
     assert gone not in published and len(published) == 2
     provenance = json.loads(DataLayout(data_dir).provenance("2023-04").read_text())
     assert provenance["deletions"] == {"request_ids": ["DR-7"], "conversations_removed": 1}

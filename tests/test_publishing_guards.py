@@ -43,7 +43,9 @@ def test_a_republished_month_that_shrinks_fails_and_keeps_the_published_files(da
 
     checks = shrink_checks(result)
     assert len(checks) == 3 and not any(e.passed for e in checks)  # one per published folder
-    assert checks[0].metadata["published_conversations"].value == 4 and checks[0].metadata["new_conversations"].value == 3
+    assert (
+        checks[0].metadata["published_conversations"].value == 4 and checks[0].metadata["new_conversations"].value == 3
+    )
     assert not result.success  # blocking: nothing downstream of the splits runs
     assert published_bytes(data_dir) == before
     assert provenance_path(Warehouse(data_dir), MONTH).read_bytes() == provenance
@@ -77,13 +79,15 @@ def publish_manifest(root, **config) -> dg.ExecuteInProcessResult:
 
 def withdraw_month(root) -> None:
     """Republish MONTH with a raw client IP in a text: a blocking check fails and the month's files are removed."""
-    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    t = dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     Warehouse(root).write_records("raw_logs", MONTH, [{
         "log_id": "L1", "timestamp": t, "response_timestamp": t, "model": "gpt-4o", "ip": RAW_IP, "history": [],
         "prompt": "hi", "response": "hello", "line_number": 1, "source_file": "landing/x.jsonl", "extra_json": "{}"}])
     leaked = month_rows() + [moderated([("user", f"my address is {RAW_IP}"), ("assistant", "noted")])]
     result = republish(root, leaked)
-    assert not result.success and "no_raw_client_ips" in {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+    assert not result.success and "no_raw_client_ips" in {
+        e.check_name for e in result.get_asset_check_evaluations() if not e.passed
+    }
     assert not (root / "release" / "nontoxic" / f"{MONTH}.parquet").exists()
 
 
@@ -111,7 +115,9 @@ def test_publication_never_drops_a_withdrawn_month_without_the_allowance(data_di
     refused = publish_manifest(data_dir)  # as the publication schedule would run it
     [check] = [e for e in refused.get_asset_check_evaluations() if e.check_name == "no_silent_shrink"]
     assert not refused.success and not check.passed
-    assert f"{MONTH} dropped (4 conversations last published, 0 now)" in check.metadata["months_dropped_or_shrunk"].value
+    assert (
+        f"{MONTH} dropped (4 conversations last published, 0 now)" in check.metadata["months_dropped_or_shrunk"].value
+    )
     assert (data_dir / "release" / "manifest.json").read_bytes() == manifest
     assert (data_dir / "release" / "README.md").read_bytes() == card
 
@@ -130,7 +136,10 @@ def write_request(root, conversation_hash: str) -> None:
 def test_manifest_and_card_are_written_only_when_published_files_honour_every_deletion_request(data_dir):
     assert materialize_month(data_dir, month_rows()).success
     assert publish_manifest(data_dir).success
-    manifest, card = (data_dir / "release" / "manifest.json").read_bytes(), (data_dir / "release" / "README.md").read_bytes()
+    manifest, card = (
+        (data_dir / "release" / "manifest.json").read_bytes(),
+        (data_dir / "release" / "README.md").read_bytes(),
+    )
     published = pq.read_table(data_dir / "release" / "nontoxic" / f"{MONTH}.parquet").column("conversation_hash")
     write_request(data_dir, published[0].as_py())  # the month is not re-released yet
 
@@ -151,7 +160,9 @@ def test_a_staged_split_holding_a_requested_conversation_is_not_published(data_d
     # A release bug: the requests are not applied while the splits are written.
     monkeypatch.setattr(month_module, "apply_deletions", lambda kept, requests: Removal(list(kept), 0, set()))
     result = republish(data_dir, rows)
-    failed = {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed}
+    failed = {
+        (e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed
+    }
     assert not result.success and ("release_nontoxic", "deletion_requests_honoured") in failed
     assert not (data_dir / "release" / "nontoxic" / f"{MONTH}.parquet").exists()
     assert not provenance_path(Warehouse(data_dir), MONTH).exists()
@@ -185,13 +196,17 @@ def test_run_without_a_valid_log_line_is_refused_like_a_month_without_files(data
     assert "no valid log line" in result.output and "--allow-empty" in result.output
     assert not (data_dir / "warehouse").exists() and not (data_dir / "release").exists()
     assert "Traceback" not in result.output
-    allowed = cli(data_dir).invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"])
+    allowed = cli(data_dir).invoke(
+        main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"]
+    )
     assert allowed.exit_code == 0, allowed.output
     assert Warehouse(data_dir).read_table("raw_logs", "2023-04").num_rows == 0
 
 
 def test_allow_empty_makes_an_empty_month_on_request(data_dir):
-    result = cli(data_dir).invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"])
+    result = cli(data_dir).invoke(
+        main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"]
+    )
     assert result.exit_code == 0, result.output
     assert Warehouse(data_dir).read_table("raw_logs", "2023-04").num_rows == 0
 
@@ -210,11 +225,15 @@ def test_the_dagster_home_databases_are_owner_only(data_dir):
 
     old = os.umask(0o022)
     try:
-        result = cli(data_dir).invoke(main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"])
+        result = cli(data_dir).invoke(
+            main, ["run", "--months", "2023-04", "--select", "raw_logs,rejected_logs", "--allow-empty"]
+        )
     finally:
         os.umask(old)
     assert result.exit_code == 0, result.output
     home = data_dir / "dagster_home"
-    modes = {str(p.relative_to(home)): stat.S_IMODE(p.stat().st_mode) for p in [home, *home.rglob("*")] if not p.is_symlink()}
+    modes = {
+        str(p.relative_to(home)): stat.S_IMODE(p.stat().st_mode) for p in [home, *home.rglob("*")] if not p.is_symlink()
+    }
     assert any(name.endswith(".db") for name in modes), modes  # SQLite run and event storage
     assert {n: m for n, m in modes.items() if m != (0o700 if (home / n).is_dir() else 0o600)} == {}

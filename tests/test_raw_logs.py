@@ -27,7 +27,11 @@ def record(**overrides) -> dict:
         "response_timestamp": "2023-04-09T12:00:07.250+00:00",
         "model": "gpt-3.5-turbo-0301",
         "ip": "203.0.113.7",
-        "headers": {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)", "Accept-Language": "fr-FR,fr;q=0.9", "X-Trace": "1"},
+        "headers": {
+            "User-Agent": "Mozilla/5.0 (X11; Linux x86_64)",
+            "Accept-Language": "fr-FR,fr;q=0.9",
+            "X-Trace": "1",
+        },
         "history": [{"role": "user", "content": "Bonjour"}, {"role": "assistant", "content": "Bonjour !"}],
         "prompt": "Quelle heure est-il ?",
         "response": "Je ne sais pas.",
@@ -43,7 +47,8 @@ def record(**overrides) -> dict:
 def write_lines(path: Path, lines: list[bytes | str | dict]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = b"".join(
-        (json.dumps(x).encode() if isinstance(x, dict) else x.encode() if isinstance(x, str) else x) + b"\n" for x in lines
+        (json.dumps(x).encode() if isinstance(x, dict) else x.encode() if isinstance(x, str) else x) + b"\n"
+        for x in lines
     )
     if path.name.endswith(".gz"):
         data = gzip.compress(data)
@@ -74,8 +79,8 @@ def test_valid_line_becomes_a_typed_row(data_dir):
     assert rejected == []
     (row,) = valid
     assert row["log_id"] == "req-1"
-    assert row["timestamp"] == dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
-    assert row["response_timestamp"] == dt.datetime(2023, 4, 9, 12, 0, 7, 250000, tzinfo=dt.timezone.utc)
+    assert row["timestamp"] == dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
+    assert row["response_timestamp"] == dt.datetime(2023, 4, 9, 12, 0, 7, 250000, tzinfo=dt.UTC)
     assert row["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64)"
     assert row["accept_language"] == "fr-FR,fr;q=0.9"
     assert json.loads(row["headers_json"]) == {
@@ -88,10 +93,12 @@ def test_valid_line_becomes_a_typed_row(data_dir):
 
 
 def test_missing_headers_give_nulls_and_offsets_convert_to_utc(data_dir):
-    path = write_lines(landing(data_dir), [record(headers={}, timestamp="2023-04-09T14:00:00+02:00", history=[], prompt="")])
+    path = write_lines(
+        landing(data_dir), [record(headers={}, timestamp="2023-04-09T14:00:00+02:00", history=[], prompt="")]
+    )
     (row,), _ = parse_landing_file(path, MONTH, data_dir)
     assert row["user_agent"] is None and row["accept_language"] is None
-    assert row["timestamp"] == dt.datetime(2023, 4, 9, 12, tzinfo=dt.timezone.utc)
+    assert row["timestamp"] == dt.datetime(2023, 4, 9, 12, tzinfo=dt.UTC)
     assert row["prompt"] == "" and row["history"] == [] and row["extra_json"] is None
 
 
@@ -103,7 +110,9 @@ BAD_RECORDS = {
     "wrong_type": record(log_id="x5", history="Bonjour"),
     "invalid_timestamp": record(log_id="x6", timestamp="2023-04-09T12:00:00"),
     "invalid_ip": record(log_id="x7", ip="300.1.2.3"),
-    "invalid_history": record(log_id="x8", history=[{"role": "assistant", "content": "hi"}, {"role": "user", "content": "yo"}]),
+    "invalid_history": record(
+        log_id="x8", history=[{"role": "assistant", "content": "hi"}, {"role": "user", "content": "yo"}]
+    ),
     "wrong_month": record(log_id="x9", timestamp="2023-05-01T00:00:01Z", response_timestamp="2023-05-01T00:00:09Z"),
     "too_large": record(log_id="x10", prompt="a" * 3000),
     "duplicate_log_id": record(log_id="req-1"),
@@ -150,7 +159,10 @@ def test_every_reason_code_is_detected_and_nothing_stops_the_file(data_dir):
         ("invalid_history", {"history": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]}),
         ("invalid_history", {"history": ["hello", "hi"]}),
         ("invalid_history", {"history": [{"role": "user", "content": 1}, {"role": "assistant", "content": "b"}]}),
-        ("invalid_history", {"history": [{"role": "user", "content": "a", "name": "x"}, {"role": "assistant", "content": "b"}]}),
+        (
+            "invalid_history",
+            {"history": [{"role": "user", "content": "a", "name": "x"}, {"role": "assistant", "content": "b"}]},
+        ),
         ("invalid_history", {"history": [{"role": "system", "content": "a"}, {"role": "assistant", "content": "b"}]}),
     ],
 )
@@ -174,7 +186,10 @@ def test_valid_variants_are_accepted():
 def test_json_edge_cases_are_rejected(data_dir):
     lone_surrogate = json.dumps(record(log_id="s1")).replace("Bonjour !", "\\ud800 oops")
     paired = json.dumps(record(log_id="s2", prompt="\U0001f600"))  # ensure_ascii writes a valid surrogate pair
-    path = write_lines(landing(data_dir), [lone_surrogate, paired, json.dumps(record(log_id="n1")).replace('"Je ne', 'NaN, "x": "Je ne')])
+    path = write_lines(
+        landing(data_dir),
+        [lone_surrogate, paired, json.dumps(record(log_id="n1")).replace('"Je ne', 'NaN, "x": "Je ne')],
+    )
     valid, rejected = parse_landing_file(path, MONTH, data_dir)
     assert [r["log_id"] for r in valid] == ["s2"] and valid[0]["prompt"] == "\U0001f600"
     assert reasons(rejected) == ["invalid_utf8", "invalid_json"]
@@ -216,7 +231,11 @@ def test_duplicate_log_ids_across_files_of_a_month_keep_the_first(data_dir):
     write_lines(landing(data_dir, "a.jsonl"), [record(log_id="d1"), record(log_id="d2", prompt="first")])
     write_lines(landing(data_dir, "b.jsonl.gz"), [record(log_id="d2", prompt="second"), record(log_id="d3")])
     valid, rejected = parse_month(Warehouse(data_dir), MONTH)
-    assert [(r["log_id"], r["prompt"]) for r in valid] == [("d1", "Quelle heure est-il ?"), ("d2", "first"), ("d3", "Quelle heure est-il ?")]
+    assert [(r["log_id"], r["prompt"]) for r in valid] == [
+        ("d1", "Quelle heure est-il ?"),
+        ("d2", "first"),
+        ("d3", "Quelle heure est-il ?"),
+    ]
     assert [(r["reason"], r["source_file"], r["line_number"], r["log_id"]) for r in rejected] == [
         ("duplicate_log_id", "landing/2023-04/b.jsonl.gz", 1, "d2")
     ]

@@ -29,12 +29,17 @@ def released(tmp_path_factory, real_wildchat):
     return root, outcomes
 
 
-def test_on_embedded_defaults_real_non_english_conversations_are_held_not_published_as_nontoxic(released, real_wildchat):
+def test_on_embedded_defaults_real_non_english_conversations_are_held_not_published_as_nontoxic(
+    released, real_wildchat
+):
     """No OpenAI key, no Detoxify checkpoint: only English is screened, so the real Spanish and Catalan
     conversations go to release/unscreened/, never into the non-toxic split."""
     root, outcomes = released
     assert all(o.ok for o in outcomes), [(o.label, o.failed_checks, o.failed_steps) for o in outcomes]
-    folders = {s: pq.read_table(root / "release" / s / f"{MONTH}.parquet").to_pylist() for s in ("nontoxic", "toxic", "unscreened")}
+    folders = {
+        s: pq.read_table(root / "release" / s / f"{MONTH}.parquet").to_pylist()
+        for s in ("nontoxic", "toxic", "unscreened")
+    }
     originals = [json.loads(line) for line in (real_wildchat / FULL_SCHEMA).read_text().splitlines()]
     foreign = {o["conversation_hash"] for o in originals if o["language"] in ("Spanish", "Catalan")}
     assert len(foreign) == 2 and {r["conversation_hash"] for r in folders["unscreened"]} == foreign
@@ -67,7 +72,11 @@ def test_round_trip_keeps_content_roles_hash_model_and_timestamps(released, real
         row = published[original["conversation_hash"]]
         assert row["model"] == original["model"]
         assert row["timestamp"] == dt.datetime.fromisoformat(original["timestamp"])
-        assert (row["hashed_ip"], row["country"], row["state"]) == (original["hashed_ip"], original["country"], original["state"])
+        assert (row["hashed_ip"], row["country"], row["state"]) == (
+            original["hashed_ip"],
+            original["country"],
+            original["state"],
+        )
         for mine, theirs in zip(row["conversation"], original["conversation"], strict=True):
             assert (mine["role"], mine["content"]) == (theirs["role"], theirs["content"])
             expected = dt.datetime.fromisoformat(theirs["timestamp"]) if theirs["timestamp"] else None
@@ -111,7 +120,10 @@ def test_the_card_tells_what_was_screened(released):
     assert "(by language: Spanish" in first
     assert "Policy `WILDCHAT_UNSCREENED=hold`" in body
     moderators = body.split("| moderator |", 1)[1].split("\n\n", 1)[0]
-    assert "| profanity | 2023-04 | alt-profanity-check==" in moderators and "| English | profanity_threshold=0.8 |" in moderators
+    assert (
+        "| profanity | 2023-04 | alt-profanity-check==" in moderators
+        and "| English | profanity_threshold=0.8 |" in moderators
+    )
     assert "| openai | never |" in moderators and "| detoxify | never |" in moderators
     coverage = body.split("| language | utterances | screened | unscreened |", 1)[1].split("\n\n", 1)[0]
     rows = {line.split("|")[1].strip(): [int(x) for x in line.split("|")[2:7]] for line in coverage.splitlines()[2:]}
@@ -133,8 +145,14 @@ def test_deletion_requests_remove_conversations_only_with_the_shrink_allowance(r
     (root / "deletion_requests" / "requests.csv").write_text(
         "request_id,conversation_hash,turn_identifier,hashed_ip,reason,date\n"
         f"R1,{first['conversation_hash']},,,PII report,2024-06-01\nR2,,,{texan},user asked,2024-06-02\n")
-    selection = {"release_nontoxic", "release_toxic", "release_unscreened", "release_nontoxic_template_capped", "monthly_stats",
-                 "release_manifest"}
+    selection = {
+        "release_nontoxic",
+        "release_toxic",
+        "release_unscreened",
+        "release_nontoxic_template_capped",
+        "monthly_stats",
+        "release_manifest",
+    }
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WILDCHAT_IP_HASH_KEY", "test-ip-hash-key-not-secret")
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))

@@ -34,7 +34,7 @@ def redact(redactor, texts, language="English", conversation_ids=None):
     from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts
 
     ids = conversation_ids or [f"c{i}" for i in range(len(texts))]
-    return redact_texts([TextToRedact(c, t, language) for c, t in zip(ids, texts)], redactor)
+    return redact_texts([TextToRedact(c, t, language) for c, t in zip(ids, texts, strict=True)], redactor)
 
 
 def one(redactor, text, language="English"):
@@ -59,14 +59,22 @@ PII_CASES = [
     ("Write to me at jane.roe84@gmail.com before Friday.", "Write to me at {} before Friday.", "EMAIL_ADDRESS"),
     ("Call me on +1 415-555-2671 tonight, thanks.", "Call me on {} tonight, thanks.", "PHONE_NUMBER"),
     ("我的手机是 +86 138 0013 8000，谢谢", "我的手机是 {}，谢谢", "PHONE_NUMBER"),
-    ("Мой номер телефона +7 912 021-76-70, добавь его в резюме.", "Мой номер телефона {}, добавь его в резюме.", "PHONE_NUMBER"),
+    (
+        "Мой номер телефона +7 912 021-76-70, добавь его в резюме.",
+        "Мой номер телефона {}, добавь его в резюме.",
+        "PHONE_NUMBER",
+    ),
     ("Meine Telefonnummer ist +49 1512 3456789, bitte.", "Meine Telefonnummer ist {}, bitte.", "PHONE_NUMBER"),
     ("写完以后请提醒我发到chloe.wheeler93@126.com这个邮箱。", "写完以后请提醒我发到{}这个邮箱。", "EMAIL_ADDRESS"),
     ("私のメールアドレスはd.caldwell676@yahoo.co.jpです。", "私のメールアドレスは{}です。", "EMAIL_ADDRESS"),
     ("My card is 4111 1111 1111 1111, expiring soon.", "My card is {}, expiring soon.", "CREDIT_CARD"),
     ("My home IP is 81.2.69.142 right now.", "My home IP is {} right now.", "IP_ADDRESS"),
     ("Server 2a03:2880:f12f:83:face:b00c:0:25de is slow.", "Server {} is slow.", "IP_ADDRESS"),
-    ("Hello, my name is Emily Watson and I need a cover letter.", "Hello, my name is {} and I need a cover letter.", "PERSON"),
+    (
+        "Hello, my name is Emily Watson and I need a cover letter.",
+        "Hello, my name is {} and I need a cover letter.",
+        "PERSON",
+    ),
     ("See you soon.\n\nBest regards,\nDaniel Okafor", "See you soon.\n\nBest regards,\n{}", "PERSON"),
     ("Dear Mr. John Smith,\n\nThank you for the offer.", "Dear Mr. {},\n\nThank you for the offer.", "PERSON"),
     ("Profile: https://www.linkedin.com/in/jane-roe-1234/ thanks", "Profile: {} thanks", "URL"),
@@ -91,7 +99,9 @@ SECRET_SAMPLES = {
     "google_api_key": "AIzaSyD8Qw7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5Tc0X",
     "stripe_key": "sk_live_51Hq7Lp2Rt9Zk4Vb8Nm3Hs6Jd",
     "huggingface_token": "hf_QwLpRtZkVbNmHsJdFgTcXyAeBuCiDoEr",
-    "json_web_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyNDIiLCJpYXQiOjE3MDAwMDAwMDB9.Qw7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5Tc0Xy_Ae-Bu",
+    "json_web_token": (
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyNDIiLCJpYXQiOjE3MDAwMDAwMDB9.Qw7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5Tc0Xy_Ae-Bu"
+    ),
     "private_key_block": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
     "Qw7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5Tc0Xy\n-----END OPENSSH PRIVATE KEY-----",
 }
@@ -112,7 +122,10 @@ def test_each_secret_kind_is_replaced_in_place(redactor, kind):
 
 
 def test_a_truncated_private_key_is_redacted_to_its_last_line(redactor):
-    text = "my key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAq7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5\nQw7Lp2Rt9Zk4Vb8\n\nwhat is wrong?"
+    text = (
+        "my key:\n-----BEGIN RSA PRIVATE "
+        "KEY-----\nMIIEpAIBAAKCAQEAq7Lp2Rt9Zk4Vb8Nm3Hs6Jd1Fg5\nQw7Lp2Rt9Zk4Vb8\n\nwhat is wrong?"
+    )
     assert one(redactor, text).text == f"my key:\n{ph('SECRET')}\n\nwhat is wrong?"
 
 
@@ -236,7 +249,7 @@ def _mixed_texts(real_wildchat, n_real: int = 160) -> list[str]:
     texts = rng.sample(real, n_real)
     names = ["Emily Watson", "Daniel Okafor", "Greta Lindqvist", "Mr. John Smith", "Ana María Silva"]
     cues = ["My name is {}", "Dear {},", "I'm {} and", "Best regards,\n{}", "Thanks,\n\n{}"]
-    for i in range(80):
+    for _ in range(80):
         base = rng.choice(real)
         cue = rng.choice(cues).format(rng.choice(names))
         where = rng.choice(["start", "end", "middle", "line"])
@@ -261,7 +274,7 @@ def test_fast_path_equals_plain_presidio_loop(redactor, real_wildchat):
     items = [TextToRedact(f"c{i % 97}", t, "English") for i, t in enumerate(texts)]
     fast, report = redact_texts(items, redactor)
     plain, _ = redact_texts_plain(items, redactor)
-    mismatches = [(f.entities, p.entities) for f, p in zip(fast, plain) if f != p]
+    mismatches = [(f.entities, p.entities) for f, p in zip(fast, plain, strict=True) if f != p]
     assert mismatches == []
     # The comparison is not vacuous: names, windows and several types were exercised.
     assert report.entities["PERSON"] >= 40 and len(report.entities) >= 5
@@ -306,31 +319,49 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
         row = json.loads(line)
         language = row["metadata"].get("language") or "English"
         conversation = [{"role": m["role"], "content": m["content"], "language": language} for m in row["messages"]]
-        rows.append({"conversation_id": row["id"], "conversation": conversation, "wildchat_redacted": row["metadata"]["redacted"]})
+        rows.append(
+            {
+                "conversation_id": row["id"],
+                "conversation": conversation,
+                "wildchat_redacted": row["metadata"]["redacted"],
+            }
+        )
     redacted, report = redact_conversations(rows, redactor)
     originals = {r["conversation_id"]: r for r in rows}
 
     def ours(row: dict) -> list[list[str]]:
         """Entities this redactor replaced (WildChat's own placeholders come first in the list)."""
         before = originals[row["conversation_id"]]["conversation"]
-        return [u["redacted_entities"][len(earlier_placeholders.findall(b["content"])) :] for b, u in zip(before, row["conversation"])]
+        return [
+            u["redacted_entities"][len(earlier_placeholders.findall(b["content"])) :]
+            for b, u in zip(before, row["conversation"], strict=True)
+        ]
 
     changed = [r for r in redacted if any(ours(r))]
     by_type = Counter(t for r in changed for types in ours(r) for t in types)
     conversations_by_type = Counter(t for r in changed for t in {t for types in ours(r) for t in types})
     # Turns holding WildChat's own placeholders count as redacted, as WildChat marked them.
-    with_placeholders = {r["conversation_id"] for r in rows if any(earlier_placeholders.search(u["content"]) for u in r["conversation"])}
+    with_placeholders = {
+        r["conversation_id"] for r in rows if any(earlier_placeholders.search(u["content"]) for u in r["conversation"])
+    }
     assert with_placeholders and all(r["redacted"] for r in redacted if r["conversation_id"] in with_placeholders)
     wildchat_marked = {r["conversation_id"] for r in rows if r["wildchat_redacted"]}
-    print(f"\nover-redaction: {len(changed)}/{len(rows)} conversations changed (WildChat marked {len(wildchat_marked)}), "
-          f"{report.texts_redacted}/{report.texts} turns; replacements by type {dict(by_type)}; "
-          f"conversations by type {dict(conversations_by_type)}; "
-          f"changed that WildChat also marked: {len(wildchat_marked & {r['conversation_id'] for r in changed})}")
+    print(
+        f"\nover-redaction: {len(changed)}/{len(rows)} conversations changed (WildChat marked {len(wildchat_marked)}), "
+        f"{report.texts_redacted}/{report.texts} turns; replacements by type {dict(by_type)}; "
+        f"conversations by type {dict(conversations_by_type)}; "
+        f"changed that WildChat also marked: {len(wildchat_marked & {r['conversation_id'] for r in changed})}"
+    )
     for r in changed:
-        for before, after in zip(originals[r["conversation_id"]]["conversation"], r["conversation"]):
+        for _before, after in zip(originals[r["conversation_id"]]["conversation"], r["conversation"], strict=True):
             if after["redacted"]:
                 i = after["content"].find("<PRESIDIO_ANONYMIZED_")
-                print(f"  {r['conversation_id'][:22]} {after['redacted_entities']}: …{after['content'][max(0, i - 60):i + 40]!r}")
+                print(
+
+                        f"  {r['conversation_id'][:22]} {after['redacted_entities']}: "
+                        f"…{after['content'][max(0, i - 60) : i + 40]!r}"
+
+                )
                 break
     # Measured: 3 (WildChat marked 4, three of which hold only its own placeholders now): a GPA
     # certificate with a Chinese resident ID and "Name: <student>", a student's own name and the
@@ -339,7 +370,11 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
     assert len(changed) <= 4
     assert conversations_by_type["PERSON"] >= 1 and conversations_by_type["EMAIL_ADDRESS"] >= 1
     assert conversations_by_type["CN_RESIDENT_ID"] == 1
-    assert not conversations_by_type.keys() - {"PERSON", "EMAIL_ADDRESS", "CN_RESIDENT_ID"}  # no stray phones, IPs, cards
+    assert not conversations_by_type.keys() - {
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "CN_RESIDENT_ID",
+    }  # no stray phones, IPs, cards
 
 
 # --- the asset -------------------------------------------------------------------
@@ -403,7 +438,12 @@ def test_materialize_redacted_conversations(data_dir, pii_redactor):
     metadata = result.asset_materializations_for_node("redacted_conversations")[0].metadata
     assert metadata["utterances_processed"].value == 6
     assert metadata["conversations_redacted"].value == 1
-    assert metadata["entities_redacted_by_type"].value == {"PERSON": 1, "EMAIL_ADDRESS": 1, "IP_ADDRESS": 1, "SECRET": 1}
+    assert metadata["entities_redacted_by_type"].value == {
+        "PERSON": 1,
+        "EMAIL_ADDRESS": 1,
+        "IP_ADDRESS": 1,
+        "SECRET": 1,
+    }
     assert metadata["secrets_by_kind"].value == {"openai_api_key": 1}
     assert "en" in metadata["ner_models"].value
     assert "sk-proj" not in json.dumps({k: str(v.value) for k, v in metadata.items()})
@@ -441,7 +481,9 @@ def test_language_keys_accept_names_and_codes():
 def test_worker_pool_gives_the_same_output(redactor):
     from wildchat_dagster.core.redaction.month import TextToRedact, redact_texts
 
-    texts = [f"Case {i}: my name is Emily Watson, mail emily{i}@gmail.com, call me at 415-555-{2600 + i}." for i in range(40)]
+    texts = [
+        f"Case {i}: my name is Emily Watson, mail emily{i}@gmail.com, call me at 415-555-{2600 + i}." for i in range(40)
+    ]
     texts += ["Nothing personal here, just Python 3.11."] * 10
     items = [TextToRedact(f"c{i}", t, "English") for i, t in enumerate(texts)]
     single, _ = redact_texts(items, redactor, workers=1)
@@ -490,7 +532,7 @@ def test_no_planted_value_survives_in_synthetic_logs(redactor, tmp_path):
     items = [TextToRedact(r["conversation_id"], m["content"], r["language"]) for r in rows for m in r["messages"]]
     outputs, _ = redact_texts(items, redactor)
     texts: dict[str, list[str]] = {}
-    for item, out in zip(items, outputs):
+    for item, out in zip(items, outputs, strict=True):
         texts.setdefault(item.conversation_id, []).append(out.text or "")
     planted = [(p["type"], p["value"], r["conversation_id"]) for r in rows for p in r["planted"]]
     assert len({t for t, _, _ in planted}) == 7  # every type was planted
@@ -598,13 +640,15 @@ def test_two_shards_redaction_results_merge_into_the_one_pass_result(redactor):
     _, whole = redact_texts(items, redactor)
     halves = [items[::2], items[1::2]]  # no text in both: distinct texts are counted per batch
     surveys, candidates = [RedactionReport(), RedactionReport()], []
-    for half, report in zip(halves, surveys):
+    for half, report in zip(halves, surveys, strict=True):
         candidates.append(analyse_texts(half, redactor, report))
     month = RedactionReport()
-    counts = sum((conversation_counts(h, c, redactor.policy) for h, c in zip(halves, candidates)), Counter())
+    counts = sum(
+        (conversation_counts(h, c, redactor.policy) for h, c in zip(halves, candidates, strict=True)), Counter()
+    )
     public = allow_list(counts, redactor.policy, month)
     passes = [RedactionReport(), RedactionReport()]
-    for half, found, report in zip(halves, candidates, passes):
+    for half, found, report in zip(halves, candidates, passes, strict=True):
         redact_candidates(half, found, public, redactor, report)
     merged = merge_all([r.result() for r in [*surveys, month, *passes]])
     assert replace(merged, seconds=0.0) == replace(whole.result(), seconds=0.0)

@@ -79,7 +79,9 @@ def test_form_fields_keep_their_labels(redactor):
     out = redact_one(redactor, text)
     assert out.startswith(f"First Name: {placeholder('PERSON')}        Last Name: ")
     assert out.endswith(f"        Email: {placeholder('EMAIL_ADDRESS')}")
-    assert redact_one(redactor, "First Name: John\tLast Name: Smith").startswith(f"First Name: {placeholder('PERSON')}\tLast Name:")
+    assert redact_one(redactor, "First Name: John\tLast Name: Smith").startswith(
+        f"First Name: {placeholder('PERSON')}\tLast Name:"
+    )
 
 
 def test_exact_span_trims_names_at_separators():
@@ -101,7 +103,12 @@ def _cue(text: str, name: str) -> tuple[int, int, NameCue]:
 @pytest.mark.parametrize(
     ("rule", "text", "name", "applies"),
     [
-        (inside_code, 'response = openai.Completion.create(\n    prompt="Hello, my name is John and I\'m",\n)', "John", True),
+        (
+            inside_code,
+            'response = openai.Completion.create(\n    prompt="Hello, my name is John and I\'m",\n)',
+            "John",
+            True,
+        ),
         (inside_code, "```\nName: Nahian Rahman\n```", "Nahian", True),
         (inside_code, 'std::cout << "Name: Nahian Rahman\\n";', "Nahian", True),
         (inside_code, "Use `my name is Bob` as the prompt.", "Bob", True),
@@ -113,7 +120,12 @@ def _cue(text: str, name: str) -> tuple[int, int, NameCue]:
         (in_character_sheet, "Character Name: Zaelar Nyx\n\nRace: Tiefling\n\nClass: Warlock", "Zaelar", True),
         (in_character_sheet, "Name: Nahian Rahman\nStudent ID: 012096094", "Nahian", False),
         (in_character_sheet, "My name is Ann Lee.\nRace: x\nClass: y", "Ann", False),  # not a Name: field
-        (in_screenplay, "INT. SCHOOL HALLWAY - DAY\n\nJULIA\nHello, everyone! I'm Julia Fairbanks.", "Julia Fairbanks", True),
+        (
+            in_screenplay,
+            "INT. SCHOOL HALLWAY - DAY\n\nJULIA\nHello, everyone! I'm Julia Fairbanks.",
+            "Julia Fairbanks",
+            True,
+        ),
         (in_screenplay, "JANE\nHi.\n\nSAM\nHey.\n\nJULIA (V.O.)\nI'm Julia Fairbanks.", "Julia Fairbanks", True),
         (in_screenplay, "Hello, I'm Julia Fairbanks and I need help.", "Julia", False),
         (organisation_signoff, "Keep going!\n\nBest wishes,\n\nThe Ultra Kids Team", "The Ultra", True),
@@ -218,7 +230,9 @@ def test_every_national_id_type_has_a_recognizer_and_a_priority():
 
 
 def test_a_type_can_be_switched_off_in_the_resource(tmp_path):
-    resource = PIIRedactor(entities=[t for t in RedactionPolicy().entities if t != "US_SSN"], tldextract_cache_dir=str(tmp_path))
+    resource = PIIRedactor(
+        entities=[t for t in RedactionPolicy().entities if t != "US_SSN"], tldextract_cache_dir=str(tmp_path)
+    )
     redactor = resource.get_redactor()
     assert redact_one(redactor, "My SSN is 536-22-8714, NHS number 943 476 5919") == (
         f"My SSN is 536-22-8714, NHS number {placeholder('UK_NHS')}"

@@ -14,14 +14,13 @@ import yaml
 
 from wildchat_dagster.core.release.splits import (
     RELEASE_SCHEMA,
-    conversation_hash,
     release_table,
     schema_differences,
     split_release,
     to_release_row,
-    turn_identifier,
 )
 from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.core.wildchat_ids import conversation_hash, turn_identifier
 from wildchat_dagster.defs.release.release import release_splits
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES, RAW_LOGS
@@ -30,7 +29,7 @@ from wildchat_dagster.settings import DEFAULT_BATCH_ROWS, Settings
 from factories import SCREENED, conversation_record
 
 MONTH = "2023-04"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 _OPENAI_YAML = "\n".join(f"      - name: {c}\n        dtype: {{t}}" for c in OPENAI_CATEGORIES)
 # dataset_info.features of the allenai/WildChat-1M dataset card, transcribed (only the
@@ -132,7 +131,11 @@ def real_rows(real_wildchat) -> list[dict]:
 
 def openai_result(flagged: bool = False, **categories: bool) -> dict:
     hits = {c: categories.get(c.replace("/", "_").replace("-", "_"), False) for c in OPENAI_CATEGORIES}
-    return {"categories": hits, "category_scores": {c: 0.9 if hits[c] else 0.01 for c in OPENAI_CATEGORIES}, "flagged": flagged}
+    return {
+        "categories": hits,
+        "category_scores": {c: 0.9 if hits[c] else 0.01 for c in OPENAI_CATEGORIES},
+        "flagged": flagged,
+    }
 
 
 def detoxify_result(toxicity: float) -> dict:
@@ -172,7 +175,9 @@ def test_real_rows_round_trip_through_the_release_mapping(real_wildchat):
     """Real WildChat rows, taken back to moderated rows, map to themselves (turn ids aside)."""
     for real in real_rows(real_wildchat):
         utterances = []
-        for i, (u, om, dm) in enumerate(zip(real["conversation"], real["openai_moderation"], real["detoxify_moderation"], strict=True)):
+        for i, (u, om, dm) in enumerate(
+            zip(real["conversation"], real["openai_moderation"], real["detoxify_moderation"], strict=True)
+        ):
             utterances.append({**u, "log_id": f"log-{u['turn_identifier']}", "ip": None,
                                "timestamp": dt.datetime.fromisoformat(u["timestamp"]) if u["timestamp"]
                                else dt.datetime(2023, 4, 9, 0, 0, i, tzinfo=UTC),
@@ -209,8 +214,10 @@ def test_turn_identifier_is_stable_positive_int64_and_shared_within_a_round():
     assert len(set(lost)) == 3 and all(0 < x < 2**63 for x in lost)
     assert turn_identifier(None, "conv-b", 0) != lost[0]
 
-    row = moderated([("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d"), ("user", "e"), ("assistant", "f")],
-                    utterance_overrides=[{}, {}, {"log_id": None}, {"log_id": None}])
+    row = moderated(
+        [("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d"), ("user", "e"), ("assistant", "f")],
+        utterance_overrides=[{}, {}, {"log_id": None}, {"log_id": None}],
+    )
     ids = [u["turn_identifier"] for u in to_release_row(row)["conversation"]]
     assert ids[0] == ids[1] != ids[2] == ids[3] != ids[4] == ids[5]
     assert ids[2] == turn_identifier(None, row["conversation_id"], 1)  # the lost round
@@ -218,11 +225,15 @@ def test_turn_identifier_is_stable_positive_int64_and_shared_within_a_round():
 
 
 def test_to_release_row_follows_wildchat_conventions():
-    row = moderated([("user", "hello"), ("assistant", "hi"), ("user", ""), ("assistant", "anything else?")],
-                    utterance_overrides=[{"openai_moderation": openai_result(), "detoxify_moderation": detoxify_result(0.01)},
-                                         {"openai_moderation": openai_result(), "detoxify_moderation": detoxify_result(0.02)},
-                                         {"openai_moderation": None, "detoxify_moderation": None},
-                                         {"openai_moderation": openai_result(), "detoxify_moderation": detoxify_result(0.03)}])
+    row = moderated(
+        [("user", "hello"), ("assistant", "hi"), ("user", ""), ("assistant", "anything else?")],
+        utterance_overrides=[
+            {"openai_moderation": openai_result(), "detoxify_moderation": detoxify_result(0.01)},
+            {"openai_moderation": openai_result(), "detoxify_moderation": detoxify_result(0.02)},
+            {"openai_moderation": None, "detoxify_moderation": None},
+            {"openai_moderation": openai_result(), "detoxify_moderation": detoxify_result(0.03)},
+        ],
+    )
     out = to_release_row(row)
     assert out["turn"] == 2
     assert out["timestamp"] == row["conversation"][-1]["timestamp"]
@@ -241,17 +252,34 @@ def test_to_release_row_follows_wildchat_conventions():
 
 
 def month_rows() -> list[dict]:
-    toxic_turn = {"toxic": True, "openai_moderation": openai_result(True, harassment=True), "detoxify_moderation": detoxify_result(0.8)}
+    toxic_turn = {
+        "toxic": True,
+        "openai_moderation": openai_result(True, harassment=True),
+        "detoxify_moderation": detoxify_result(0.8),
+    }
     minors = {"toxic": True, "openai_moderation": openai_result(True, sexual=True, sexual_minors=True)}
     return [
         moderated([("user", "What is the capital of France?"), ("assistant", "Paris.")]),
-        moderated([("user", "Write a haiku"), ("assistant", "Leaves fall"), ("user", "Another"), ("assistant", "Snow melts")]),
-        moderated([("user", "you are an idiot"), ("assistant", "I am sorry you feel that way.")],
-                  utterance_overrides=[toxic_turn], toxic=True, ip="198.51.100.20"),
-        moderated([("user", "forbidden"), ("assistant", "No.")], utterance_overrides=[minors], toxic=True,
-                  excluded_reason="sexual/minors"),
-        moderated([("user", "regenerate me"), ("assistant", "second answer")], model="gpt-4-0314",
-                  start=dt.datetime(2023, 4, 30, 23, 58, tzinfo=UTC)),
+        moderated(
+            [("user", "Write a haiku"), ("assistant", "Leaves fall"), ("user", "Another"), ("assistant", "Snow melts")]
+        ),
+        moderated(
+            [("user", "you are an idiot"), ("assistant", "I am sorry you feel that way.")],
+            utterance_overrides=[toxic_turn],
+            toxic=True,
+            ip="198.51.100.20",
+        ),
+        moderated(
+            [("user", "forbidden"), ("assistant", "No.")],
+            utterance_overrides=[minors],
+            toxic=True,
+            excluded_reason="sexual/minors",
+        ),
+        moderated(
+            [("user", "regenerate me"), ("assistant", "second answer")],
+            model="gpt-4-0314",
+            start=dt.datetime(2023, 4, 30, 23, 58, tzinfo=UTC),
+        ),
     ]
 
 
@@ -260,7 +288,11 @@ def test_split_release_is_disjoint_and_complete():
     nontoxic, toxic, excluded = split_release(rows)
     assert excluded == {"sexual/minors": 1}
     assert [r["toxic"] for r in nontoxic] == [False, False, False] and [r["toxic"] for r in toxic] == [True]
-    kept = {conversation_hash((u["role"], u["content"]) for u in r["conversation"]) for r in rows if not r["excluded_reason"]}
+    kept = {
+        conversation_hash((u["role"], u["content"]) for u in r["conversation"])
+        for r in rows
+        if not r["excluded_reason"]
+    }
     released = [r["conversation_hash"] for r in nontoxic + toxic]
     assert sorted(released) == sorted(kept) and len(released) == len(set(released)) == 4
     with pytest.raises(ValueError, match="no toxic decision"):
@@ -300,7 +332,9 @@ def test_published_files_load_in_datasets_pandas_pyarrow_and_duckdb(data_dir, tm
     files = [str(data_dir / "release" / s / f"{MONTH}.parquet") for s in ("nontoxic", "toxic")]
     import datasets
 
-    loaded = datasets.load_dataset("parquet", data_files={"train": files}, cache_dir=str(tmp_path / "hf_cache"), split="train")
+    loaded = datasets.load_dataset(
+        "parquet", data_files={"train": files}, cache_dir=str(tmp_path / "hf_cache"), split="train"
+    )
     assert loaded.features == card_features()
     assert loaded.num_rows == 4
     first = loaded[0]
@@ -324,7 +358,9 @@ def test_a_raw_ip_in_the_release_blocks_and_unpublishes(data_dir):
     assert (data_dir / "release" / "nontoxic" / f"{MONTH}.parquet").exists()
     rows[0]["conversation"][0]["content"] = f"my address is {ip}"
     result = materialize_month(data_dir, rows, raise_on_error=False)
-    failed = {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed}
+    failed = {
+        (e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed
+    }
     assert ("release_nontoxic", "no_raw_client_ips") in failed
     assert not (data_dir / "release" / "nontoxic" / f"{MONTH}.parquet").exists()
     assert not (data_dir / "release" / "toxic" / f"{MONTH}.parquet").exists()
@@ -336,8 +372,12 @@ def test_great_expectations_catch_a_wrong_split_and_month():
     nontoxic, toxic, _ = split_release(month_rows())
     passed, results = run_expectations(release_frame(nontoxic), release_expectations(MONTH, toxic=False), "nontoxic")
     assert passed and len(results) == 15
-    late = to_release_row(moderated([("user", "a"), ("assistant", "b")], start=dt.datetime(2023, 5, 1, 0, 1, tzinfo=UTC)))
-    passed, results = run_expectations(release_frame(nontoxic + toxic + [late]), release_expectations(MONTH, toxic=False), "mixed")
+    late = to_release_row(
+        moderated([("user", "a"), ("assistant", "b")], start=dt.datetime(2023, 5, 1, 0, 1, tzinfo=UTC))
+    )
+    passed, results = run_expectations(
+        release_frame(nontoxic + toxic + [late]), release_expectations(MONTH, toxic=False), "mixed"
+    )
     failed = {r.expectation: r.observed for r in results if not r.success}
     assert not passed
     assert set(failed) == {"ExpectColumnValuesToBeInSet(toxic)", "ExpectColumnValuesToBeInSet(timestamp_month)"}
@@ -350,7 +390,9 @@ def test_identical_conversations_share_a_hash_and_pass_the_expectations(tmp_path
     from wildchat_dagster.core.release.expectations import release_expectations, release_frame, run_expectations
     from wildchat_dagster.core.release.month import stored_release_frame
 
-    rows = [moderated([("user", "Who are you?"), ("assistant", "I am ChatGPT.")], ip=f"198.51.100.{i}") for i in range(3)]
+    rows = [
+        moderated([("user", "Who are you?"), ("assistant", "I am ChatGPT.")], ip=f"198.51.100.{i}") for i in range(3)
+    ]
     nontoxic, _, _ = split_release(rows)
     assert len({r["conversation_hash"] for r in nontoxic}) == 1
     path = tmp_path / "nontoxic.parquet"
@@ -359,7 +401,9 @@ def test_identical_conversations_share_a_hash_and_pass_the_expectations(tmp_path
         passed, results = run_expectations(frame, release_expectations(MONTH, toxic=False), "who")
         assert passed, [r for r in results if not r.success]
     # The same conversation twice in a split is caught by its last round's identifier.
-    passed, results = run_expectations(release_frame(nontoxic + nontoxic[:1]), release_expectations(MONTH, toxic=False), "twice")
+    passed, results = run_expectations(
+        release_frame(nontoxic + nontoxic[:1]), release_expectations(MONTH, toxic=False), "twice"
+    )
     assert not passed
     assert {r.expectation for r in results if not r.success} == {"ExpectColumnValuesToBeUnique(last_turn_identifier)"}
 
@@ -400,8 +444,12 @@ def unscreened_rows(real_wildchat) -> list[dict]:
             {"language": u["language"], "profanity_score": None} for u in row["conversation"]])
 
     toxic_turn = {"language": "English", "profanity_score": 0.99, "toxic": True}
-    mixed = moderated([("user", "you are a fucking idiot"), ("assistant", spanish["conversation"][1]["content"])],
-                      language="Spanish", toxic=True, utterance_overrides=[toxic_turn, {"language": "Spanish", "profanity_score": None}])
+    mixed = moderated(
+        [("user", "you are a fucking idiot"), ("assistant", spanish["conversation"][1]["content"])],
+        language="Spanish",
+        toxic=True,
+        utterance_overrides=[toxic_turn, {"language": "Spanish", "profanity_score": None}],
+    )
     return [moderated([("user", "What is the capital of France?"), ("assistant", "Paris.")]),
             unscreened(spanish), unscreened(catalan), mixed]
 
@@ -422,9 +470,17 @@ def test_unscreened_conversations_are_held_out_of_the_splits_by_default(data_dir
     assert [r["conversation"][0]["content"] for r in folders["toxic"]] == ["you are a fucking idiot"]
     provenance = json.loads(Warehouse(data_dir).layout.provenance(MONTH).read_text())
     assert provenance["unscreened_policy"] == "hold" and provenance["unscreened_in_nontoxic"] == {}
-    assert (provenance["counts"]["nontoxic"], provenance["counts"]["toxic"], provenance["counts"]["unscreened"]) == (1, 1, 2)
+    assert (provenance["counts"]["nontoxic"], provenance["counts"]["toxic"], provenance["counts"]["unscreened"]) == (
+        1,
+        1,
+        2,
+    )
     screening = provenance["screening"]
-    assert (screening["conversations"], screening["unscreened_conversations"], screening["unscreened_not_toxic"]) == (4, 3, 2)
+    assert (screening["conversations"], screening["unscreened_conversations"], screening["unscreened_not_toxic"]) == (
+        4,
+        3,
+        2,
+    )
     # The statistics count the third folder; the lineage index and explain name it.
     from wildchat_dagster.core.lineage.explain import explain
     from wildchat_dagster.core.reporting.statistics import compute_statistics, release_sources
@@ -476,11 +532,17 @@ def test_the_dataset_card_states_moderators_coverage_policy_and_how_to_screen_th
     body = card.split("---\n", 2)[2]
     first_lines = body.strip().splitlines()[:3]
     if policy == "hold":
-        assert "2 not-toxic conversations with turns no moderator screened are held in release/unscreened/" in first_lines[2]
+        assert (
+            "2 not-toxic conversations with turns no moderator screened are held in release/unscreened/"
+            in first_lines[2]
+        )
         assert "(by language: Catalan 1, Spanish 1)" in first_lines[2]
         assert "config_name: unscreened" in card and "| unscreened (held back: not a default split) | 2 | 1 |" in body
     else:
-        assert "2 conversations with turns no moderator screened were published in the nontoxic split unscreened" in first_lines[2]
+        assert (
+            "2 conversations with turns no moderator screened were published in the nontoxic split unscreened"
+            in first_lines[2]
+        )
         assert "config_name: unscreened" not in card
     assert f"Policy `WILDCHAT_UNSCREENED={policy}`" in body
     assert "| profanity | 2023-04 | alt-profanity-check==1.9.1+abc | English | profanity_threshold=0.8 | - |" in body

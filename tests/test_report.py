@@ -33,7 +33,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def report(data_dir):
     build_known_release(data_dir)
     tables = compute_statistics(release_sources(Warehouse(data_dir).layout, [APRIL, MAY]))
-    return write_report(tables, data_dir / "reports", tokenizer=cl100k_token_counter().name, facts={"months": "2023-04, 2023-05"})
+    return write_report(
+        tables, data_dir / "reports", tokenizer=cl100k_token_counter().name, facts={"months": "2023-04, 2023-05"}
+    )
 
 
 def test_report_files_hold_the_known_figures(report):
@@ -81,7 +83,10 @@ def test_report_says_why_a_table_is_empty_and_how_much_is_unknown(data_dir):
 
 def test_dataset_report_asset_attaches_plots_to_metadata(data_dir):
     build_known_release(data_dir)
-    resources = {"warehouse": WarehouseResource(data_dir=str(data_dir)), "moderation_policy": ModerationPolicyResource()}
+    resources = {
+        "warehouse": WarehouseResource(data_dir=str(data_dir)),
+        "moderation_policy": ModerationPolicyResource(),
+    }
     result = dg.materialize([dataset_report], resources=resources)
     assert result.success
     metadata = result.asset_materializations_for_node("dataset_report")[0].metadata
@@ -131,5 +136,6 @@ def test_bar_charts_fit_the_inline_limit_by_dropping_the_smallest_rows():
     chart = bar_chart(("language", "share"), rows, max_chars=999)
     assert len(chart) <= 999 and "| language 0 | ████████████████████ | 100.0% |" in chart
     assert "language 39" not in chart
-    assert bar_chart(("month", "conversations"), [("2023-04", 1200), ("2023-05", 600)], percent=False).splitlines()[2:] == [
-        "| 2023-04 | ████████████████████ | 1,200 |", "| 2023-05 | ██████████ | 600 |"]
+    assert bar_chart(("month", "conversations"), [("2023-04", 1200), ("2023-05", 600)], percent=False).splitlines()[
+        2:
+    ] == ["| 2023-04 | ████████████████████ | 1,200 |", "| 2023-05 | ██████████ | 600 |"]

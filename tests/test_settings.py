@@ -96,7 +96,9 @@ def test_cli_options_override_the_environment_without_writing_it(tmp_path, monke
 
 
 def test_a_bad_value_fails_a_command_in_one_line(tmp_path):
-    result = CliRunner(env={"WILDCHAT_BATCH_ROWS": "many"}).invoke(main, ["sql", "SELECT 1", "--data-dir", str(tmp_path)])
+    result = CliRunner(env={"WILDCHAT_BATCH_ROWS": "many"}).invoke(
+        main, ["sql", "SELECT 1", "--data-dir", str(tmp_path)]
+    )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip() == "Error: WILDCHAT_BATCH_ROWS='many': expected a positive whole number"
 

@@ -23,7 +23,13 @@ TIMING = ("seconds", "per_second", "shards", "budget_wait")
 
 
 def test_shards_are_contiguous_batch_aligned_ranges():
-    assert [(s.start, s.stop) for s in plan_shards(95, shard_rows=25, batch_rows=10)] == [(0, 20), (20, 40), (40, 60), (60, 80), (80, 95)]
+    assert [(s.start, s.stop) for s in plan_shards(95, shard_rows=25, batch_rows=10)] == [
+        (0, 20),
+        (20, 40),
+        (40, 60),
+        (60, 80),
+        (80, 95),
+    ]
     assert [(s.start, s.stop) for s in plan_shards(95, shard_rows=5, batch_rows=10)][:2] == [(0, 10), (10, 20)]
     assert [(s.start, s.stop) for s in plan_shards(0, shard_rows=25, batch_rows=10)] == [(0, 0)]
     assert len(plan_shards(80_000, 20_000, 2_000)) == 4 and len(plan_shards(300, 20_000, 2_000)) == 1
@@ -72,7 +78,9 @@ def test_a_month_in_shards_equals_the_month_in_one_shard(data_dir, monkeypatch):
 
     store.layout.cache(CACHE_FILE_NAME).unlink()  # the moderation cache would change its counts
     monkeypatch.setenv("WILDCHAT_SHARD_ROWS", "20")
-    downstream = dg.AssetSelection.assets(Stage.GEOTAGGED_CONVERSATIONS).downstream() - dg.AssetSelection.groups("publication")
+    downstream = dg.AssetSelection.assets(Stage.GEOTAGGED_CONVERSATIONS).downstream() - dg.AssetSelection.groups(
+        "publication"
+    )
     second = _run(store.layout, downstream)
     sharded = _outcome(second, store)
 

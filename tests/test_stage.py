@@ -140,7 +140,15 @@ def test_moderation_coverage_of_batches_adds_up_to_the_coverage_of_the_month():
                 "detoxify_moderation": None, "profanity_score": score}
         return {"conversation": [turn, {**turn, "role": "assistant", "profanity_score": None}]}
 
-    rows = [row("English", "hi", 0.1), row("French", "salut", None), row("English", "", None), row("Korean", "안녕", 0.2)]
+    rows = [
+        row("English", "hi", 0.1),
+        row("French", "salut", None),
+        row("English", "", None),
+        row("Korean", "안녕", 0.2),
+    ]
     whole = screening_coverage(rows, ["profanity"])
-    assert merge_coverage([screening_coverage(rows[:1], ["profanity"]), screening_coverage(rows[1:], ["profanity"])]) == whole
+    assert (
+        merge_coverage([screening_coverage(rows[:1], ["profanity"]), screening_coverage(rows[1:], ["profanity"])])
+        == whole
+    )
     assert whole["utterances"] == 6 and whole["screened_by"] == {"profanity": 2}

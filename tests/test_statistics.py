@@ -25,7 +25,7 @@ from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES
 
 from factories import conversation_record
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 APRIL, MAY = "2023-04", "2023-05"
 
 
@@ -64,19 +64,53 @@ def known_conversations() -> dict[str, list[dict]]:
     c5[0] |= {"redacted": True, "redacted_entities": ["PERSON", "PERSON"]}
     return {
         APRIL: [
-            conv([("user", "hello world"), ("assistant", "tiktoken is great!")], april, ip="203.0.113.1",
-                 utterance_overrides=scored(2)),
-            conv([("user", "hello world"), ("assistant", "hello world"), ("user", "hello"), ("assistant", "tiktoken is great!")],
-                 april, ip="203.0.113.2", model="gpt-4-0314", state="California", utterance_overrides=c2, toxic=True),
-            conv([("user", "hello"), ("assistant", "hello world")], april, ip="203.0.113.3", model="gpt-3.5-turbo-0613",
-                 language="Chinese", country="China", state="Beijing",
-                 utterance_overrides=[c3[0] | chinese[0], c3[1] | chinese[1]], toxic=True),
-            conv([("user", "forbidden"), ("assistant", "no")], april, ip="203.0.113.4", toxic=True,
-                 excluded_reason="sexual/minors", utterance_overrides=[{"openai_moderation": openai_result("sexual", "sexual/minors")}]),
+            conv(
+                [("user", "hello world"), ("assistant", "tiktoken is great!")],
+                april,
+                ip="203.0.113.1",
+                utterance_overrides=scored(2),
+            ),
+            conv(
+                [
+                    ("user", "hello world"),
+                    ("assistant", "hello world"),
+                    ("user", "hello"),
+                    ("assistant", "tiktoken is great!"),
+                ],
+                april,
+                ip="203.0.113.2",
+                model="gpt-4-0314",
+                state="California",
+                utterance_overrides=c2,
+                toxic=True,
+            ),
+            conv(
+                [("user", "hello"), ("assistant", "hello world")],
+                april,
+                ip="203.0.113.3",
+                model="gpt-3.5-turbo-0613",
+                language="Chinese",
+                country="China",
+                state="Beijing",
+                utterance_overrides=[c3[0] | chinese[0], c3[1] | chinese[1]],
+                toxic=True,
+            ),
+            conv(
+                [("user", "forbidden"), ("assistant", "no")],
+                april,
+                ip="203.0.113.4",
+                toxic=True,
+                excluded_reason="sexual/minors",
+                utterance_overrides=[{"openai_moderation": openai_result("sexual", "sexual/minors")}],
+            ),
         ],
         MAY: [
-            conv([("user", "hello"), ("assistant", "hello")] * 3, dt.datetime(2023, 5, 2, tzinfo=UTC), ip="203.0.113.1",
-                 utterance_overrides=c5),
+            conv(
+                [("user", "hello"), ("assistant", "hello")] * 3,
+                dt.datetime(2023, 5, 2, tzinfo=UTC),
+                ip="203.0.113.1",
+                utterance_overrides=c5,
+            ),
         ],
     }
 
@@ -116,7 +150,13 @@ def test_the_tokenizer_is_the_real_cl100k_base():
 
 def test_table_1_per_month_and_overall(tables):
     overall = row(tables["summary"], month=OVERALL)
-    assert (overall["conversations"], overall["nontoxic"], overall["toxic"], overall["rounds"], overall["users"]) == (4, 2, 2, 7, 3)
+    assert (overall["conversations"], overall["nontoxic"], overall["toxic"], overall["rounds"], overall["users"]) == (
+        4,
+        2,
+        2,
+        7,
+        3,
+    )
     assert overall["mean_rounds"] == pytest.approx(1.75)
     assert overall["multi_round_share"] == pytest.approx(0.5)
     assert overall["gpt4_share"] == pytest.approx(0.25)
@@ -187,7 +227,12 @@ def test_toxicity_and_redaction(tables):
         "month": 0, "released": 3, "toxic": 2, "toxic_share": pytest.approx(2 / 3), "excluded": 1}
     assert row(tables["toxicity"], month=OVERALL)["excluded"] == 1
     redaction = row(tables["redaction"], month=OVERALL)
-    assert (redaction["conversations"], redaction["redacted_conversations"], redaction["utterances"], redaction["redacted_utterances"]) == (4, 2, 14, 2)
+    assert (
+        redaction["conversations"],
+        redaction["redacted_conversations"],
+        redaction["utterances"],
+        redaction["redacted_utterances"],
+    ) == (4, 2, 14, 2)
     entities = tables["redacted_entities"]
     assert row(entities, month=OVERALL, entity_type="PERSON")["replacements"] == 2
     assert row(entities, month=APRIL, entity_type="EMAIL_ADDRESS")["replacements"] == 1
@@ -214,7 +259,11 @@ def test_screening_coverage_by_language_names_the_unscreened_languages(data_dir)
         atomic_write_parquet(release_table(toxic), warehouse.layout.published("toxic", month))
     screening = compute_statistics(release_sources(warehouse.layout, [APRIL, MAY]))["screening"]
     chinese = row(screening, month=APRIL, role="user", language="Chinese")
-    assert chinese["utterances"] == 1 and chinese["unscreened_utterances"] == 1 and chinese["profanity_screened_share"] == 0
+    assert (
+        chinese["utterances"] == 1
+        and chinese["unscreened_utterances"] == 1
+        and chinese["profanity_screened_share"] == 0
+    )
     english = row(screening, month=APRIL, role="user", language="English")
     assert english["unscreened_utterances"] == 0 and english["openai_screened_share"] == 1
     assert row(screening, month=MAY, role="user", language="English")["openai_screened_share"] == 0

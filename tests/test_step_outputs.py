@@ -29,7 +29,9 @@ def test_a_shard_steps_counts_round_trip_through_the_bucket(tmp_path):
     run = StageRun(20, 2, LanguageResult(conversations=20, languages={"English": 15, "German": 5}),
                    {"no_raw_client_ips": RawIpsFound(1, {"content"})}, seconds=1.5)
     counts = run.to_dict()  # what a shard step returns: JSON-able, tagged with the result types
-    written = dg.build_output_context(run_id="run-1", step_key="shard_redacted_conversations[shard_00001]", name="result")
+    written = dg.build_output_context(
+        run_id="run-1", step_key="shard_redacted_conversations[shard_00001]", name="result"
+    )
     manager.handle_output(written, counts)
 
     stored = [p for p in layout.step_outputs_dir.rglob("*") if p.is_file()]
@@ -52,15 +54,22 @@ def test_shard_plans_and_stage_runs_travel_as_json_and_nothing_else_is_stored(tm
 
     layout, manager = _manager(tmp_path)
     run = StageRun(conversations=3, batches=2, seconds=1.5)
-    value = [(Shard(1, 0, 10, 5), run),
-             (Shard(2, 10, 12, 5), {"plain": [1, 2.5, None], "entities": Counter({"PERSON": 2}), "seen": {("a", 1)}, 7: "x"})]
+    value = [
+        (Shard(1, 0, 10, 5), run),
+        (
+            Shard(2, 10, 12, 5),
+            {"plain": [1, 2.5, None], "entities": Counter({"PERSON": 2}), "seen": {("a", 1)}, 7: "x"},
+        ),
+    ]
     written = dg.build_output_context(run_id="run-2", step_key="process_shard", name="result")
     manager.handle_output(written, value)
     (stored,) = [p for p in layout.step_outputs_dir.rglob("*") if p.is_file()]
     assert stored.name == "result.json" and json.loads(stored.read_text())  # plain JSON on the bucket
     assert manager.load_input(dg.build_input_context(upstream_output=written)) == value
     with pytest.raises(TypeError, match="step output process_shard.other cannot be stored: .*Path is not JSON data"):
-        manager.handle_output(dg.build_output_context(run_id="run-2", step_key="process_shard", name="other"), Path("/x"))
+        manager.handle_output(
+            dg.build_output_context(run_id="run-2", step_key="process_shard", name="other"), Path("/x")
+        )
 
 
 def test_a_pickle_or_an_unknown_type_in_the_bucket_is_refused_never_run(tmp_path):
@@ -70,7 +79,10 @@ def test_a_pickle_or_an_unknown_type_in_the_bucket_is_refused_never_run(tmp_path
     written = dg.build_output_context(run_id="run-3", step_key="plan", name="result")
     manager.handle_output(written, {"ok": 1})
     (stored,) = [p for p in layout.step_outputs_dir.rglob("*") if p.is_file()]
-    for planted in (pickle.dumps({"ok": 1}), json.dumps({"__dataclass__": "Popen", "fields": {"args": "true"}}).encode()):
+    for planted in (
+        pickle.dumps({"ok": 1}),
+        json.dumps({"__dataclass__": "Popen", "fields": {"args": "true"}}).encode(),
+    ):
         stored.write_bytes(planted)
         with pytest.raises(ValueError, match="is not a step output this code wrote"):
             manager.load_input(dg.build_input_context(upstream_output=written))
@@ -91,8 +103,12 @@ def test_every_sharded_stage_passes_its_step_values_as_json(data_dir, monkeypatc
     bucket = f"memory://steps-{uuid.uuid4().hex[:8]}"
     resources = default_resources(layout) | {"io_manager": SharedStepOutputs(data_dir=bucket)}
     selection = dg.AssetSelection.assets(Stage.MODERATED_CONVERSATIONS).upstream().required_multi_asset_neighbors()
-    result = dg.materialize([*dg.load_assets_from_modules(ASSET_MODULES), *dg.load_asset_checks_from_modules(ASSET_MODULES)],
-                            selection=selection, partition_key=month, resources=resources)
+    result = dg.materialize(
+        [*dg.load_assets_from_modules(ASSET_MODULES), *dg.load_asset_checks_from_modules(ASSET_MODULES)],
+        selection=selection,
+        partition_key=month,
+        resources=resources,
+    )
     assert result.success
     stored = [p for p in DataLayout(bucket).step_outputs_dir.rglob("*") if p.is_file()]
     assert len(stored) >= 8 and all(p.suffix == ".json" for p in stored)

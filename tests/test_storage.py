@@ -49,9 +49,12 @@ def test_an_object_store_root_keeps_local_files_local(tmp_path):
     layout = DataLayout("s3://bucket/prefix", local_dir=tmp_path)
     assert is_remote(layout.root) and str(layout.published("nontoxic", MONTH)) == "s3://bucket/prefix/release/nontoxic/2023-04.parquet"
     assert layout.catalog == tmp_path / "wildchat.duckdb" and layout.ip_hash_key.is_relative_to(tmp_path)
-    assert relative_name("s3://bucket/prefix", layout.partition(Stage.RAW_LOGS, MONTH)) == "warehouse/raw_logs/2023-04.parquet"
+    assert (
+        relative_name("s3://bucket/prefix", layout.partition(Stage.RAW_LOGS, MONTH))
+        == "warehouse/raw_logs/2023-04.parquet"
+    )
     with pytest.raises(ValueError, match="WILDCHAT_LOCAL_DIR"):
-        DataLayout("s3://bucket/prefix").catalog  # where would the catalog and the key go?
+        _ = DataLayout("s3://bucket/prefix").catalog  # where would the catalog and the key go?
 
 
 def test_an_object_store_root_needs_the_ip_hash_key_from_the_environment(tmp_path, monkeypatch):
@@ -97,7 +100,9 @@ def test_writes_reads_and_listings_agree_on_folder_and_object_store(warehouse):
 
 
 def test_duckdb_reads_object_store_files_through_fsspec(warehouse):
-    path = warehouse.write_table(Stage.REJECTED_LOGS, MONTH, pa.Table.from_pylist(ROWS * 3, schema=STAGE_SCHEMAS[Stage.REJECTED_LOGS]))
+    path = warehouse.write_table(
+        Stage.REJECTED_LOGS, MONTH, pa.Table.from_pylist(ROWS * 3, schema=STAGE_SCHEMAS[Stage.REJECTED_LOGS])
+    )
     con = duckdb.connect()
     (readable,) = duckdb_readable(con, [path])
     assert con.execute("SELECT count(*) FROM read_parquet(?)", [readable]).fetchone() == (3,)

@@ -77,7 +77,7 @@ def landing_lines(root: Path) -> dict[tuple[str, int], bytes]:
 def utc_month(stamp: str) -> str:
     import datetime as dt
 
-    return dt.datetime.fromisoformat(stamp).astimezone(dt.timezone.utc).strftime("%Y-%m")
+    return dt.datetime.fromisoformat(stamp).astimezone(dt.UTC).strftime("%Y-%m")
 
 
 def valid_records(root: Path) -> dict[str, dict]:
@@ -186,7 +186,10 @@ def test_shares_follow_wildchat(large):
     assert 0.07 < toxic < 0.13
     countries = Counter(c["country"] for c in conversations)
     assert len(countries) >= 30
-    assert Counter(c["country"] for c in conversations if c["language"] == "English").most_common(1)[0][0] == "United States"
+    assert (
+        Counter(c["country"] for c in conversations if c["language"] == "English").most_common(1)[0][0]
+        == "United States"
+    )
     assert Counter(c["country"] for c in conversations if c["language"] == "Chinese").most_common(1)[0][0] == "China"
     assert Counter(c["country"] for c in conversations if c["language"] == "Russian").most_common(1)[0][0] == "Russia"
     ipv6 = sum(":" in c["ip"] for c in conversations) / n
@@ -370,7 +373,9 @@ def test_ground_truth_matches_the_logs(generated):
         copy, original = records[r["log_id"]], records[r["retry_of"]]
         same = ("model", "ip", "headers", "history", "prompt", "response")
         assert all(copy[f] == original[f] for f in same)
-        assert original["timestamp"] < copy["timestamp"] or utc_month(original["timestamp"]) != utc_month(copy["timestamp"])
+        assert original["timestamp"] < copy["timestamp"] or utc_month(original["timestamp"]) != utc_month(
+            copy["timestamp"]
+        )
         accounted.add(r["log_id"])
     into = {c["conversation_id"]: c for c in conversations}
     for a in absorbed:
@@ -392,7 +397,9 @@ def test_planted_values_are_well_formed(generated):
         value = p["value"]
         if p["type"] == "CREDIT_CARD":
             digits = [int(d) for d in value if d.isdigit()]
-            total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(reversed(digits)))
+            total = sum(
+                d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(reversed(digits))
+            )
             assert total % 10 == 0 and len(digits) in (15, 16), value
         elif p["type"] == "PHONE_NUMBER":
             assert phonenumbers.is_valid_number(phonenumbers.parse(value)), value
@@ -441,7 +448,9 @@ def test_fasttext_recognises_the_languages(large):
         turns = []
         for m in c["messages"]:
             content = " ".join(m["content"].split())[:2000]
-            turns.append(names.get(model.predict(content)[0][0].removeprefix("__label__"), "other") if content else "Nolang")
+            turns.append(
+                names.get(model.predict(content)[0][0].removeprefix("__label__"), "other") if content else "Nolang"
+            )
         if Counter(turns).most_common(1)[0][0] != c["language"]:
             wrong[c["language"]] += 1
     assert sum(wrong.values()) <= 0.01 * len(conversations), wrong
@@ -452,7 +461,9 @@ def test_profanity_classifier_flags_the_toxic_conversations(large):
 
     root, _ = large
     english = [c for c in read_truth(root, "conversations.jsonl") if c["language"] == "English"]
-    user_turns = [(i, m["content"]) for i, c in enumerate(english) for m in c["messages"] if m["role"] == "user" and m["content"]]
+    user_turns = [
+        (i, m["content"]) for i, c in enumerate(english) for m in c["messages"] if m["role"] == "user" and m["content"]
+    ]
     scores = predict_prob([t for _, t in user_turns])
     worst = Counter()
     for (i, _), score in zip(user_turns, scores, strict=True):
@@ -488,7 +499,9 @@ def linked(generated):
     parsed = {m: parse_month(warehouse, m) for m in MONTHS}
     links = {}
     for month in MONTHS:
-        window = [row for m in (shift_month(month, -1), month, shift_month(month, 1)) if m in parsed for row in parsed[m][0]]
+        window = [
+            row for m in (shift_month(month, -1), month, shift_month(month, 1)) if m in parsed for row in parsed[m][0]
+        ]
         links[month] = link_month(window, month)
     return parsed, links
 
@@ -519,7 +532,9 @@ def test_linking_finds_every_conversation_once_in_its_month(generated, linked):
         rows = {}
         for row in links[month].deduplicated:
             if row["conversation_id"] in rows or row["conversation_id"] in placed:
-                problems.append(f"{row['conversation_id']} found twice ({placed.get(row['conversation_id'], month)}, {month})")
+                problems.append(
+                    f"{row['conversation_id']} found twice ({placed.get(row['conversation_id'], month)}, {month})"
+                )
             rows[row["conversation_id"]] = row
             placed[row["conversation_id"]] = month
         for cid in expected.keys() - rows.keys():
@@ -534,14 +549,21 @@ def test_linking_finds_every_conversation_once_in_its_month(generated, linked):
             checks = {
                 "turn": (row["turn"], c["turn"]),
                 "model": (row["model"], c["model"]),
-                "messages": ([{"role": u["role"], "content": u["content"]} for u in row["conversation"]], c["messages"]),
+                "messages": (
+                    [{"role": u["role"], "content": u["content"]} for u in row["conversation"]],
+                    c["messages"],
+                ),
                 "per-round log ids": ([u["log_id"] for u in users], c["log_ids"]),
                 "last ip": (users[-1]["ip"], c["ip"]),
                 "ips": (list(dict.fromkeys(u["ip"] for u in users if u["ip"])), c["ips"]),
-                "absorbed": (sorted(row["absorbed_conversation_ids"]),
-                             sorted(a["conversation_id"] for a in absorbed if a["absorbed_into"] == cid)),
-                "retries": (sorted(row["retry_log_ids"]),
-                            sorted(r["log_id"] for r in retries if r["retry_of"] in c["log_ids"])),
+                "absorbed": (
+                    sorted(row["absorbed_conversation_ids"]),
+                    sorted(a["conversation_id"] for a in absorbed if a["absorbed_into"] == cid),
+                ),
+                "retries": (
+                    sorted(row["retry_log_ids"]),
+                    sorted(r["log_id"] for r in retries if r["retry_of"] in c["log_ids"]),
+                ),
             }
             for name, (got, want) in checks.items():
                 if got != want:

@@ -25,7 +25,11 @@ def real_prompts(real_wildchat):
     prompts = []
     for line in (real_wildchat / "convotopo_wildchat1m_402_messages_model_only.jsonl").read_text().splitlines():
         for message in json.loads(line)["messages"]:
-            if message["role"] == "user" and len(message["content"].split()) >= 12 and message["content"] not in prompts:
+            if (
+                message["role"] == "user"
+                and len(message["content"].split()) >= 12
+                and message["content"] not in prompts
+            ):
                 prompts.append(message["content"])
     return prompts[:120]
 
@@ -95,7 +99,9 @@ def test_a_month_run_out_of_order_rebuilds_from_the_stored_signatures(tmp_path, 
 
 
 def test_examples_of_deleted_prompts_are_withheld():
-    rows = [{"prompt_key": f"k{i}", "cluster_id": "k0", "month": "2023-04", "example": f"example {i}"} for i in range(5)]
+    rows = [
+        {"prompt_key": f"k{i}", "cluster_id": "k0", "month": "2023-04", "example": f"example {i}"} for i in range(5)
+    ]
     top = largest_clusters(rows, min_size=5, withheld=lambda row: row["prompt_key"] in ("k0", "k1"))
     assert top == [{"cluster_id": "k0", "size": 5, "months": ["2023-04"], "example": "example 2"}]
 
@@ -104,7 +110,9 @@ def test_the_derived_split_caps_each_template_cluster_deterministically():
     release = pa.table({"conversation_hash": [f"h{i}" for i in range(12)], "turn": list(range(12))})
     prompts = [{"conversation_hash": f"h{i}", "round": 0, "cluster_id": "T" if i < 10 else f"own{i}",
                 "cluster_size": 10 if i < 10 else 1} for i in range(12)]
-    prompts.append({"conversation_hash": "h11", "round": 1, "cluster_id": "T", "cluster_size": 10})  # later rounds do not count
+    prompts.append(
+        {"conversation_hash": "h11", "round": 1, "cluster_id": "T", "cluster_size": 10}
+    )  # later rounds do not count
     kept, dropped = cap_template_clusters(release, prompts, max_per_cluster=3, min_cluster_size=5)
     assert dropped == 7 and kept.num_rows == 5
     assert {"h10", "h11"} <= set(kept.column("conversation_hash").to_pylist())
@@ -142,7 +150,10 @@ def test_the_saved_index_is_data_read_back_exactly_and_a_planted_pickle_never_ru
 
     # The next month clusters the same on the loaded index as on the one in memory (the template joins April's).
     assert flag_month(loaded, "2023-05", may()) == flag_month(index, "2023-05", may())
-    assert loaded.sizes == index.sizes and loaded.sizes[index.by_exact[exact_key(TEMPLATE.format(SLOTS[0]))]] == len(SLOTS) + 1
+    assert (
+        loaded.sizes == index.sizes
+        and loaded.sizes[index.by_exact[exact_key(TEMPLATE.format(SLOTS[0]))]] == len(SLOTS) + 1
+    )
 
     marker = tmp_path / "code-ran"
     path.write_bytes(pickle.dumps(_Planted(marker)))

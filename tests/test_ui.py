@@ -25,7 +25,12 @@ pytestmark = pytest.mark.slow
 
 MONTHS = ["2023-04", "2023-05"]
 # From geotagging on, no stage may hold a raw client IP.
-PRIVACY_CHECKED = set(MONTHLY_ASSETS) - {"raw_logs", "rejected_logs", "linked_conversations", "deduplicated_conversations"}
+PRIVACY_CHECKED = set(MONTHLY_ASSETS) - {
+    "raw_logs",
+    "rejected_logs",
+    "linked_conversations",
+    "deduplicated_conversations",
+}
 GROUPS = ["ingestion", "enrichment", "moderation", "release", "publication"]
 LOCATION = "wildchat_dagster.definitions"  # workspace.yaml's python_module names the code location
 
@@ -69,7 +74,9 @@ class DagsterDev:
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
         response = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=60)
-        assert response.status_code == 200, f"GraphQL HTTP {response.status_code}: {response.text[:2000]}{self.log_tail()}"
+        assert response.status_code == 200, (
+            f"GraphQL HTTP {response.status_code}: {response.text[:2000]}{self.log_tail()}"
+        )
         body = response.json()
         assert not body.get("errors"), f"GraphQL errors: {body['errors']}{self.log_tail()}"
         return body["data"]
@@ -131,7 +138,9 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev
                     break
             except requests.ConnectionError:
                 pass
-            assert time.monotonic() < deadline, f"dagster dev not ready in {SERVER_START_TIMEOUT_S} s{server.log_tail()}"
+            assert time.monotonic() < deadline, (
+                f"dagster dev not ready in {SERVER_START_TIMEOUT_S} s{server.log_tail()}"
+            )
             time.sleep(0.5)
         yield server
     finally:
@@ -153,7 +162,9 @@ ASSET_GRAPH_QUERY = """
         name
         locationOrLoadError {
           __typename
-          ... on RepositoryLocation { repositories { name jobs { name } schedules { name cronSchedule executionTimezone } } }
+          ... on RepositoryLocation {
+            repositories { name jobs { name } schedules { name cronSchedule executionTimezone } }
+          }
           ... on PythonError { message stack }
         }
       }
@@ -182,7 +193,9 @@ def test_ui_serves_every_asset_with_partitions_checks_jobs_and_schedule(dagster_
         assert result["__typename"] == "AssetChecks", (name, result)
         checks[name] = {c["name"]: c["blocking"] for c in result["checks"]}
     for name in PRIVACY_CHECKED:
-        assert checks[name].get("no_raw_client_ips") is True, f"{name} lacks the blocking no_raw_client_ips: {checks[name]}"
+        assert checks[name].get("no_raw_client_ips") is True, (
+            f"{name} lacks the blocking no_raw_client_ips: {checks[name]}"
+        )
     assert checks["deduplicated_conversations"].get("conservation") is True, checks["deduplicated_conversations"]
 
     entries = data["workspaceOrError"]["locationEntries"]
@@ -219,7 +232,9 @@ query ($partitions: [String!]) {
 RUN_FAILURES = """
 query ($runId: ID!) {
   logsForRun(runId: $runId) {
-    ... on EventConnection { events { __typename ... on ExecutionStepFailureEvent { stepKey error { message stack } } } }
+    ... on EventConnection {
+      events { __typename ... on ExecutionStepFailureEvent { stepKey error { message stack } } }
+    }
   }
 }
 """
@@ -262,7 +277,9 @@ def test_a_backfill_launched_by_clicking_in_the_ui_runs_through_the_daemon(dagst
             partitions.press("Enter")
             dialog.get_by_text(f"{len(MONTHS)} partitions").wait_for(timeout=10_000)
             dialog.get_by_role("button", name="Launch backfill").click()
-            dialog.wait_for(state="hidden", timeout=120_000)  # the launch request; 30 s was too short beside a busy test worker
+            dialog.wait_for(
+                state="hidden", timeout=120_000
+            )  # the launch request; 30 s was too short beside a busy test worker
         finally:
             browser.close()
 
@@ -276,7 +293,9 @@ def test_a_backfill_launched_by_clicking_in_the_ui_runs_through_the_daemon(dagst
         assert backfill["__typename"] == "PartitionBackfill", backfill
         if backfill["status"] in TERMINAL_BACKFILL_STATUSES:
             break
-        runs = [(r["status"], [t["value"] for t in r["tags"] if t["key"] == "dagster/partition"]) for r in backfill["runs"]]
+        runs = [
+            (r["status"], [t["value"] for t in r["tags"] if t["key"] == "dagster/partition"]) for r in backfill["runs"]
+        ]
         assert time.monotonic() < deadline, (
             f"backfill still {backfill['status']} after {BACKFILL_TIMEOUT_S} s; runs {runs}{dagster_dev.log_tail()}"
         )
@@ -284,7 +303,10 @@ def test_a_backfill_launched_by_clicking_in_the_ui_runs_through_the_daemon(dagst
 
     runs = backfill["runs"]
     assert backfill["status"] == "COMPLETED_SUCCESS", (
-        f"backfill {backfill['status']}: {backfill['error']}\n{failed_run_details(dagster_dev, runs)}{dagster_dev.log_tail()}"
+
+            f"backfill {backfill['status']}: "
+            f"{backfill['error']}\n{failed_run_details(dagster_dev, runs)}{dagster_dev.log_tail()}"
+
     )
     assert runs and all(r["status"] == "SUCCESS" for r in runs), failed_run_details(dagster_dev, runs)
     # One month per run (the backfill policy): each run names its month as a one-month range.
@@ -293,7 +315,9 @@ def test_a_backfill_launched_by_clicking_in_the_ui_runs_through_the_daemon(dagst
     assert set(MONTHS) <= run_partitions, [r["tags"] for r in runs]
 
     materialized = dagster_dev.graphql(MATERIALIZED_PARTITIONS, {"partitions": MONTHS})["assetNodes"]
-    by_asset = {"/".join(n["assetKey"]["path"]): {m["partition"] for m in n["assetMaterializations"]} for n in materialized}
+    by_asset = {
+        "/".join(n["assetKey"]["path"]): {m["partition"] for m in n["assetMaterializations"]} for n in materialized
+    }
     for name in MONTHLY_ASSETS:
         assert set(MONTHS) <= by_asset[name], f"{name} materialized for {sorted(by_asset[name])}, want {MONTHS}"
 
@@ -330,7 +354,14 @@ def test_report_plots_show_inline_on_the_asset_page(dagster_dev):
             page.wait_for_timeout(1_000)
             page.screenshot(path=str(ARTIFACTS / "dagster-ui-report-asset.png"))
             text = page.inner_text("body")
-            for plot in ("languages", "countries", "turn_histogram", "model_shares", "monthly_volume", "monthly_toxicity"):
+            for plot in (
+                "languages",
+                "countries",
+                "turn_histogram",
+                "model_shares",
+                "monthly_volume",
+                "monthly_toxicity",
+            ):
                 assert f"plot: {plot}" in text, text[:3000]
             assert "████" in text and "English" in text, text[:3000]  # rendered, not behind [Show Markdown]
         finally:
@@ -359,20 +390,38 @@ def test_lineage_pages_render_in_a_browser(dagster_dev):
             page.screenshot(path=str(lineage_png))
             text = page.inner_text("body")
             # Long names are shortened at this zoom ("lin…_conversations"); these are shown whole.
-            for name in ["Global asset lineage", *GROUPS, "raw_logs", "rejected_logs", "release_toxic", "monthly_stats", "duckdb_catalog"]:
+            for name in [
+                "Global asset lineage",
+                *GROUPS,
+                "raw_logs",
+                "rejected_logs",
+                "release_toxic",
+                "monthly_stats",
+                "duckdb_catalog",
+            ]:
                 assert name in text, f"{name!r} not on the lineage page:\n{text[:3000]}{dagster_dev.log_tail()}"
 
             # One group at full size: the backfilled assets with their checks and partitions.
             page.set_viewport_size({"width": 1800, "height": 1000})
-            page.goto(f"{dagster_dev.url}/locations/__repository__@{LOCATION}/asset-groups/enrichment", wait_until="domcontentloaded")
+            page.goto(
+                f"{dagster_dev.url}/locations/__repository__@{LOCATION}/asset-groups/enrichment",
+                wait_until="domcontentloaded",
+            )
             page.get_by_text("geotagged_conversations", exact=True).first.wait_for(timeout=60_000)
-            backfilled = (dagster_dev.data_dir / "warehouse" / "redacted_conversations" / f"{MONTHS[-1]}.parquet").exists()
+            backfilled = (
+                dagster_dev.data_dir / "warehouse" / "redacted_conversations" / f"{MONTHS[-1]}.parquet"
+            ).exists()
             if backfilled:  # the backfill test ran first: wait for the check results to load
                 page.get_by_text("Passed").first.wait_for(timeout=30_000)
             page.wait_for_timeout(1_000)
             page.screenshot(path=str(group_png))
             text = page.inner_text("body")
-            for name in ["geotagged_conversations", "language_tagged_conversations", "redacted_conversations", "Asset checks"]:
+            for name in [
+                "geotagged_conversations",
+                "language_tagged_conversations",
+                "redacted_conversations",
+                "Asset checks",
+            ]:
                 assert name in text, f"{name!r} not on the enrichment group page:\n{text[:3000]}"
             assert "Failed" not in text, text[:3000]
             if backfilled:

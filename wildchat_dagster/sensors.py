@@ -114,7 +114,9 @@ def deletion_requests_sensor(context: dg.SensorEvaluationContext, warehouse: War
     if requests and fingerprint != state.get("seen"):
         files = sorted(store.layout.release_dir.rglob("*.parquet"))
         months = sorted({Path(path).stem for path in published_matches(files, requests)})
-        context.log.info(f"{len(requests.requests)} deletion requests; months to re-release: {', '.join(months) or 'none'}")
+        context.log.info(
+            f"{len(requests.requests)} deletion requests; months to re-release: {', '.join(months) or 'none'}"
+        )
         for month in months:
             yield dg.RunRequest(job_name=monthly_pipeline.name, partition_key=month, asset_selection=RELEASE,
                                 run_config=ALLOW_SHRINK, run_key=f"deletions {fingerprint} {month}",

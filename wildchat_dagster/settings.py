@@ -57,12 +57,14 @@ VARIABLES: dict[str, str] = {
     RELEASE_SCHEMA_ENV: "release schema: wildchat-1m (default) or wildchat-4.8m",
     RELEASE_LICENSE_ENV: f"license stated by the dataset card (default {DEFAULT_LICENSE})",
     BATCH_ROWS_ENV: f"conversations per batch a stage streams (default {DEFAULT_BATCH_ROWS})",
-    SHARD_ROWS_ENV: f"conversations per shard step of geo, language, redaction, moderation (default {DEFAULT_SHARD_ROWS})",
+    SHARD_ROWS_ENV: (
+        f"conversations per shard step of geo, language, redaction, moderation (default {DEFAULT_SHARD_ROWS})"
+    ),
     EXECUTOR_ENV: "step executor: in_process (default) or multiprocess (a month's shards on several cores)",
     MAX_CONCURRENT_ENV: "steps at once under the multiprocess executor (default: the cores)",
     REDACT_PERSON_ENV: "redact names (PERSON): on (default, needs a spaCy NER model) or off",
     UNSCREENED_ENV: "where not-toxic conversations with turns no moderator screened go: hold (default, "
-                    "release/unscreened/) or nontoxic (the non-toxic split, stated in card and manifest)",
+    "release/unscreened/) or nontoxic (the non-toxic split, stated in card and manifest)",
     IP_HASH_KEY_ENV: f"HMAC key for hashed_ip, at least {MIN_KEY_LENGTH} bytes (else the key file)",
     DETOXIFY_CHECKPOINT_ENV: "local Detoxify checkpoint (.ckpt)",
     DETOXIFY_CONFIG_DIR_ENV: "directory with config.json and tokenizer files of the checkpoint's base model",
@@ -140,7 +142,9 @@ class Settings:
     def from_environ(cls, environ: Mapping[str, str] | None = None, **options: str | int | None) -> Settings:
         """The settings of `environ` (default: this process's environment), CLI `options` winning."""
         if unknown := set(options) - set(OPTIONS):
-            raise TypeError(f"not an option of the settings: {', '.join(sorted(unknown))} (secrets come from the environment)")
+            raise TypeError(
+                f"not an option of the settings: {', '.join(sorted(unknown))} (secrets come from the environment)"
+            )
         environ = os.environ if environ is None else environ
         given = {k: v for k, v in environ.items() if k.startswith("WILDCHAT_") or k in _READ}
         for option, value in options.items():
@@ -168,17 +172,31 @@ class Settings:
             "data_dir": data_dir if remote else str(Path(data_dir).resolve()),
             "local_dir": str(Path(local_dir).resolve()) if local_dir else None,
             "start_month": parse(START_MONTH_ENV, DEFAULT_START_MONTH, _month),
-            "release_schema": parse(RELEASE_SCHEMA_ENV, DEFAULT_RELEASE_SCHEMA,
-                                    lambda v: _choice(RELEASE_SCHEMA_ENV, v.strip().lower(), RELEASE_SCHEMA_NAMES)),
+            "release_schema": parse(
+                RELEASE_SCHEMA_ENV,
+                DEFAULT_RELEASE_SCHEMA,
+                lambda v: _choice(RELEASE_SCHEMA_ENV, v.strip().lower(), RELEASE_SCHEMA_NAMES),
+            ),
             "release_license": given.get(RELEASE_LICENSE_ENV) or DEFAULT_LICENSE,
             "batch_rows": parse(BATCH_ROWS_ENV, str(DEFAULT_BATCH_ROWS), lambda v: _positive_int(BATCH_ROWS_ENV, v)),
             "shard_rows": parse(SHARD_ROWS_ENV, str(DEFAULT_SHARD_ROWS), lambda v: _positive_int(SHARD_ROWS_ENV, v)),
-            "executor": (executor := parse(EXECUTOR_ENV, "in_process", lambda v: _choice(
-                EXECUTOR_ENV, v.strip().lower().replace("-", "_"), EXECUTORS))),
-            "max_concurrent": parse(MAX_CONCURRENT_ENV, str(os.cpu_count() or 1),
-                                    lambda v: _positive_int(MAX_CONCURRENT_ENV, v)) if executor == "multiprocess" else None,
-            "unscreened": parse(UNSCREENED_ENV, UNSCREENED_POLICIES[0], lambda v: _choice(
-                UNSCREENED_ENV, v.strip().lower(), UNSCREENED_POLICIES)),
+            "executor": (
+                executor := parse(
+                    EXECUTOR_ENV,
+                    "in_process",
+                    lambda v: _choice(EXECUTOR_ENV, v.strip().lower().replace("-", "_"), EXECUTORS),
+                )
+            ),
+            "max_concurrent": parse(
+                MAX_CONCURRENT_ENV, str(os.cpu_count() or 1), lambda v: _positive_int(MAX_CONCURRENT_ENV, v)
+            )
+            if executor == "multiprocess"
+            else None,
+            "unscreened": parse(
+                UNSCREENED_ENV,
+                UNSCREENED_POLICIES[0],
+                lambda v: _choice(UNSCREENED_ENV, v.strip().lower(), UNSCREENED_POLICIES),
+            ),
             "redact_person": parse(REDACT_PERSON_ENV, "on", _on_or_off),
             "detoxify_checkpoint": given.get(DETOXIFY_CHECKPOINT_ENV),
             "detoxify_config_dir": given.get(DETOXIFY_CONFIG_DIR_ENV),

@@ -31,8 +31,18 @@ atexit.register(_quiet_teardown)
 
 # Benchmark -> default size (conversations for linking, texts for the others).
 BENCHMARKS = {
-    "pipeline": 2_000, "linking": 100_000, "explain": 240_000, "geo": 200_000, "language": 50_000, "pii": 2_000, "pii_fidelity": 400,
-    "moderation": 200, "templates": 20_000, "shards": 2_000, "calibration": 10_000, "explore": 200_000,
+    "pipeline": 2_000,
+    "linking": 100_000,
+    "explain": 240_000,
+    "geo": 200_000,
+    "language": 50_000,
+    "pii": 2_000,
+    "pii_fidelity": 400,
+    "moderation": 200,
+    "templates": 20_000,
+    "shards": 2_000,
+    "calibration": 10_000,
+    "explore": 200_000,
 }
 
 
@@ -70,7 +80,10 @@ def _writable_data_dir(data_dir: str | None) -> DataLayout:
 data_dir_option = click.option(
     "--data-dir",
     default=None,
-    help="Data root: a folder or an object-store URL such as s3://bucket/prefix (default: $WILDCHAT_DATA_DIR or ./data).",
+    help=(
+        "Data root: a folder or an object-store URL such as s3://bucket/prefix (default: $WILDCHAT_DATA_DIR or "
+        "./data)."
+    ),
 )
 
 
@@ -84,7 +97,9 @@ def main() -> None:
 @click.option("--months", required=True, help="Month or range, e.g. 2023-04:2023-06.")
 @click.option("--conversations-per-month", default=2000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--short", is_flag=True, help="One-to-three-sentence messages (fast tests) instead of WildChat's lengths.")
+@click.option(
+    "--short", is_flag=True, help="One-to-three-sentence messages (fast tests) instead of WildChat's lengths."
+)
 @data_dir_option
 def generate(months: str, conversations_per_month: int, seed: int, short: bool, data_dir: str | None) -> None:
     """Write realistic synthetic request logs (and their ground truth) into landing/.
@@ -245,7 +260,9 @@ def _demo_folder(layout: DataLayout, kind: str) -> None:
 @click.option("--conversations-per-month", default=2000, show_default=True, type=click.IntRange(min=1))
 @click.pass_context
 @data_dir_option
-def demo(ctx: click.Context, real: bool, months: str | None, conversations_per_month: int, data_dir: str | None) -> None:
+def demo(
+    ctx: click.Context, real: bool, months: str | None, conversations_per_month: int, data_dir: str | None
+) -> None:
     """A demo month end to end: synthetic logs, or (--real) the real WildChat samples re-imported.
 
     Each demo writes into its own folder (or an empty one) and refuses a folder holding other data."""
@@ -269,7 +286,12 @@ def demo(ctx: click.Context, real: bool, months: str | None, conversations_per_m
 
 @main.command()
 @click.option("--port", "-p", default=3000, show_default=True, type=int, help="Webserver port: the UI is at http://HOST:PORT.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 exposes the UI to the network).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (0.0.0.0 exposes the UI to the network).",
+)
 @data_dir_option
 def ui(port: int, host: str, data_dir: str | None) -> None:
     """Open the Dagster UI (`dg dev`: webserver, daemon, code server) over this project's runs.
@@ -328,13 +350,24 @@ def sql(query: str | None, as_csv: bool, data_dir: str | None) -> None:
 
 @main.command()
 @click.argument("name", type=click.Choice(sorted(BENCHMARKS)))
-@click.option("--size", default=None, type=click.IntRange(min=1), help="Workload size (each benchmark has its default).")
-@click.option("--conversations", default=None, type=click.IntRange(min=1), help="pipeline: conversations in the month (= --size).")
+@click.option(
+    "--size", default=None, type=click.IntRange(min=1), help="Workload size (each benchmark has its default)."
+)
+@click.option(
+    "--conversations", default=None, type=click.IntRange(min=1), help="pipeline: conversations in the month (= --size)."
+)
 @click.option("--compare", is_flag=True, help="pipeline: also run the plain baselines on samples of the same data.")
-@click.option("--json", "as_json", is_flag=True, help="pipeline: print the figures as JSON (for tracking across commits).")
-@click.option("--linearity", is_flag=True,
-              help="pipeline: run N/4 and N conversations and print each stage's cost ratio (target <= 4.4) and memory.")
-def bench(name: str, size: int | None, conversations: int | None, compare: bool, as_json: bool, linearity: bool) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="pipeline: print the figures as JSON (for tracking across commits)."
+)
+@click.option(
+    "--linearity",
+    is_flag=True,
+    help="pipeline: run N/4 and N conversations and print each stage's cost ratio (target <= 4.4) and memory.",
+)
+def bench(
+    name: str, size: int | None, conversations: int | None, compare: bool, as_json: bool, linearity: bool
+) -> None:
     """Run a benchmark and print its figures."""
     module = importlib.import_module(f"wildchat_dagster.kit.benchmarks.{name}")
     size = conversations or size or BENCHMARKS[name]
@@ -343,7 +376,9 @@ def bench(name: str, size: int | None, conversations: int | None, compare: bool,
     elif name == "pipeline":
         module.run(size, compare=compare, as_json=as_json)
     elif conversations or compare or as_json or linearity:
-        raise click.UsageError("--conversations, --compare, --json and --linearity are options of the pipeline benchmark")
+        raise click.UsageError(
+            "--conversations, --compare, --json and --linearity are options of the pipeline benchmark"
+        )
     else:
         module.run(size)
 

@@ -41,7 +41,7 @@ class StaleStatusReader:
 
     def __init__(self, instance: dg.DagsterInstance, graph) -> None:
         view = AssetGraphView(
-            temporal_context=TemporalContext(effective_dt=dt.datetime.now(dt.timezone.utc), last_event_id=None),
+            temporal_context=TemporalContext(effective_dt=dt.datetime.now(dt.UTC), last_event_id=None),
             instance=instance, asset_graph=graph,
         )
         self._resolver = CachingStaleStatusResolver(instance=instance, asset_graph=graph, loading_context=view)

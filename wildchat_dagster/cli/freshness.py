@@ -34,8 +34,18 @@ from wildchat_dagster.stages import Stage
 
 INPUTS_TAG = "wildchat/outside_inputs"  # run tag: {asset: fingerprint of what it read from outside Dagster}
 INGESTION = {Stage.RAW_LOGS, Stage.REJECTED_LOGS}
-READS_DELETION_REQUESTS = {Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED, Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT}
-PUBLISHED_SPLITS = {Stage.RELEASE_NONTOXIC: "nontoxic", Stage.RELEASE_TOXIC: "toxic", Stage.RELEASE_UNSCREENED: "unscreened"}
+READS_DELETION_REQUESTS = {
+    Stage.RELEASE_NONTOXIC,
+    Stage.RELEASE_TOXIC,
+    Stage.RELEASE_UNSCREENED,
+    Stage.RELEASE_MANIFEST,
+    Stage.DATASET_REPORT,
+}
+PUBLISHED_SPLITS = {
+    Stage.RELEASE_NONTOXIC: "nontoxic",
+    Stage.RELEASE_TOXIC: "toxic",
+    Stage.RELEASE_UNSCREENED: "unscreened",
+}
 
 
 def _short(parts: list[str]) -> str:
@@ -79,7 +89,9 @@ class Plan:
     fresh: list[str]
 
     def inputs_tag(self, store: Warehouse, month: str | None, settings: Settings | None = None) -> dict[str, str]:
-        return {INPUTS_TAG: json.dumps({asset: outside_inputs(store, asset, month, settings) for asset in sorted(self.due)})}
+        return {
+            INPUTS_TAG: json.dumps({asset: outside_inputs(store, asset, month, settings) for asset in sorted(self.due)})
+        }
 
 
 def _latest(instance: dg.DagsterInstance, asset: str, month: str | None) -> dg.EventLogRecord | None:

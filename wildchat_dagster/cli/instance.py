@@ -20,7 +20,10 @@ from wildchat_dagster.settings import CELERY_BROKER_ENV, POSTGRES_URL_ENV
 # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; dagster-postgres installs psycopg2.
 POSTGRES_SCHEME = "postgresql+psycopg2://"
 CELERY_QUEUE = "dagster"
-GENERATED_MARK = "# written by wildchat-dagster from WILDCHAT_* variables, rewritten when they change; delete this line to keep edits\n"
+GENERATED_MARK = (
+    "# written by wildchat-dagster from WILDCHAT_* variables, rewritten when they change; delete this line to keep "
+    "edits\n"
+)
 
 
 def instance_config(env: Mapping[str, str] = os.environ) -> dict:
@@ -43,7 +46,9 @@ def instance_config(env: Mapping[str, str] = os.environ) -> dict:
     }
     if url := env.get(POSTGRES_URL_ENV):
         if not url.startswith(POSTGRES_SCHEME):
-            raise ValueError(f"{POSTGRES_URL_ENV} must start with {POSTGRES_SCHEME} (the driver dagster-postgres installs)")
+            raise ValueError(
+                f"{POSTGRES_URL_ENV} must start with {POSTGRES_SCHEME} (the driver dagster-postgres installs)"
+            )
         config["storage"] = {"postgres": {"postgres_url": {"env": POSTGRES_URL_ENV}}}
     if env.get(CELERY_BROKER_ENV):
         if not env.get(POSTGRES_URL_ENV):

@@ -77,7 +77,9 @@ def reap_dead_runs(instance: dg.DagsterInstance, notify: Callable[[str], None]) 
         tag = run.tags.get(PROCESS_TAG)
         if tag is None or process_alive(tag) is not False:
             continue  # launched by the daemon or the UI (run monitoring's concern), or still running
-        instance.report_run_failed(run, message=f"the process that ran it ({tag}) is gone; marked failed by the next run")
+        instance.report_run_failed(
+            run, message=f"the process that ran it ({tag}) is gone; marked failed by the next run"
+        )
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         reaped.append(run.run_id)
         notify(f"run {run.run_id[:8]} ({run.tags.get('dagster/partition', 'unpartitioned')}) was left "
@@ -121,4 +123,6 @@ class PoolWaits:
         if run is None:
             return f"run {run_id}"
         where = run.tags.get(PROCESS_TAG, "launched by the daemon or the UI")
-        return f"run {run_id} ({run.status.value}, {run.tags.get('dagster/partition', 'unpartitioned')}, process {where})"
+        return (
+            f"run {run_id} ({run.status.value}, {run.tags.get('dagster/partition', 'unpartitioned')}, process {where})"
+        )

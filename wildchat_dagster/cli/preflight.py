@@ -59,7 +59,9 @@ def configuration_problems(layout: DataLayout, months: list[str], variables: Map
     unwritable = data_folder_problems(layout)
     problems += unwritable or _key_problems(layout, variables.get(IP_HASH_KEY_ENV))  # the key file lives in that folder
     if (checkpoint := variables.get(DETOXIFY_CHECKPOINT_ENV)) and not Path(checkpoint).is_file():
-        problems.append(f"{DETOXIFY_CHECKPOINT_ENV}={checkpoint}: no such file; point it at a Detoxify .ckpt or unset it")
+        problems.append(
+            f"{DETOXIFY_CHECKPOINT_ENV}={checkpoint}: no such file; point it at a Detoxify .ckpt or unset it"
+        )
     if (config_dir := variables.get(DETOXIFY_CONFIG_DIR_ENV)) and not (Path(config_dir) / "config.json").is_file():
         problems.append(f"{DETOXIFY_CONFIG_DIR_ENV}={config_dir}: no config.json there; "
                         "point it at the base model's files or unset it")
@@ -75,7 +77,9 @@ def data_folder_problems(layout: DataLayout) -> list[str]:
     setting = settings.LOCAL_DIR_ENV if layout.remote else f"--data-dir or {settings.DATA_DIR_ENV}"
     blocking = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
     if blocking is not None:
-        return [f"data folder {folder} cannot be made: {blocking} is a file, not a folder: choose another with {setting}"]
+        return [
+            f"data folder {folder} cannot be made: {blocking} is a file, not a folder: choose another with {setting}"
+        ]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder, prefix=".write-check-"):
@@ -89,8 +93,10 @@ def data_folder_problems(layout: DataLayout) -> list[str]:
 def _key_problems(layout: DataLayout, env_key: str | None) -> list[str]:
     if env_key:  # empty means unset, as for the resource
         if len(env_key.encode()) < MIN_KEY_LENGTH:
-            return [f"{IP_HASH_KEY_ENV} is {len(env_key.encode())} bytes long; use at least {MIN_KEY_LENGTH} random bytes "
-                    "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"]
+            return [
+                f"{IP_HASH_KEY_ENV} is {len(env_key.encode())} bytes long; use at least {MIN_KEY_LENGTH} random bytes "
+                "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+            ]
         return []
     if layout.remote:  # a key file per worker would hash one IP differently in different months
         return [f"the data root {layout.root} is an object store that several workers share: set {IP_HASH_KEY_ENV} "

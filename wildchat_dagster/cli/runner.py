@@ -90,7 +90,9 @@ def _summarise(label: str, result: dg.ExecuteInProcessResult) -> RunOutcome:
     for event in result.get_asset_materialization_events():
         mat = event.materialization
         values = {k: getattr(v, "value", v) for k, v in mat.metadata.items() if k in SUMMARY_KEYS}
-        values = {k: v for k, v in values.items() if isinstance(v, int | float) or (isinstance(v, str) and "\n" not in v)}
+        values = {
+            k: v for k, v in values.items() if isinstance(v, int | float) or (isinstance(v, str) and "\n" not in v)
+        }
         outcome.materialized[mat.asset_key.to_user_string()] = values
     # Events arrive in completion order; the summary reads in pipeline order.
     order = {stage: i for i, stage in enumerate(all_stages())}
@@ -163,10 +165,9 @@ def _execute_watched(job: dg.JobDefinition, instance: dg.DagsterInstance, waits:
                 raise KeyboardInterrupt
             if worker.is_alive() and time.monotonic() - checked >= POOL_POLL_S:
                 checked = time.monotonic()
-                try:
+                # advisory only: a failed look at the pools never touches the run
+                with contextlib.suppress(Exception):
                     waits.check(run_id)
-                except Exception:  # advisory only: a failed look at the pools never touches the run
-                    pass
     except KeyboardInterrupt:
         run = instance.get_run_by_id(run_id)
         if run is not None and not run.is_finished:
@@ -188,6 +189,118 @@ def _op_config(assets: set[str], allow_empty: bool, allow_shrink: bool) -> dict:
     if allow_shrink and Stage.RELEASE_MANIFEST in assets:
         ops[Stage.RELEASE_MANIFEST] = {"config": {"allow_shrink": True}}  # its op is named after the asset
     return ops
+
+
+def _selected_assets(defs: dg.Definitions, selection: set[str] | None) -> tuple[set[str], set[str], set[str]]:
+    """The monthly and the publication asset names, and those wanted (all when `selection` is None)."""
+    monthly_assets = {
+        k.to_user_string() for k in defs.resolve_job_def("monthly_pipeline").asset_layer.executable_asset_keys
+    }
+    publication_assets = {
+        k.to_user_string() for k in defs.resolve_job_def("publication").asset_layer.executable_asset_keys
+    }
+    wanted = set(selection) if selection else monthly_assets | publication_assets
+    unknown = wanted - monthly_assets - publication_assets
+    if unknown:
+        raise ValueError(f"unknown assets: {', '.join(sorted(unknown))}")
+    # A step that makes several assets at once (release_splits: nontoxic, toxic, unscreened) runs whole.
+    wanted |= {k.to_user_string() for name in wanted for k in defs.get_assets_def(name).keys
+               if not defs.get_assets_def(name).can_subset}
+    return monthly_assets, publication_assets, wanted
+
+
+def _refuse_months_without_logs(warehouse: Warehouse, months: list[str]) -> None:
+    """Refuse before anything runs when a month has no landing file, or no valid log line in them."""
+    if empty := [m for m in months if not warehouse.landing_files(m)]:
+        folders = ", ".join(str(warehouse.layout.landing_month_dir(m)) for m in empty)
+        raise RunRefused(
+            f"no landing files (*.jsonl, *.jsonl.gz) in {folders}: nothing was run. "
+            "Pass --allow-empty to materialize empty months on purpose."
+        )
+    if invalid := [m for m in months if not month_has_valid_log(warehouse, m)]:
+        folders = ", ".join(str(warehouse.layout.landing_month_dir(m)) for m in invalid)
+        raise RunRefused(
+            f"no valid log line in {folders} (files empty, or every line breaks the raw-log contract): "
+            "nothing was run. Pass --allow-empty to materialize empty months on purpose."
+        )
+
+
+@dataclass
+class _MonthRuns:
+    """What the runs of one `run_months` call share, and their outcomes so far (reported as they come)."""
+
+    defs: dg.Definitions
+    instance: dg.DagsterInstance
+    waits: PoolWaits
+    warehouse: Warehouse
+    settings: Settings
+    report: Callable[[RunOutcome], None]
+    planned: list[str]  # run labels in order, to name those an interruption leaves undone
+    log_level: str
+    allow_empty: bool
+    allow_shrink: bool
+    force: bool
+    outcomes: list[RunOutcome] = field(default_factory=list)
+
+    def record(self, outcome: RunOutcome) -> RunOutcome:
+        self.outcomes.append(outcome)
+        self.report(outcome)
+        return outcome
+
+    def skip(self, label: str, reason: str) -> None:
+        skipped = RunOutcome(label=label, run_id="not run", success=False)
+        skipped.failed_steps.append(f"skipped: {reason}")
+        self.record(skipped)
+
+    def execute(self, job: dg.JobDefinition, assets: set[str], label: str, partition_key: str | None,
+                also_due: set[str] = frozenset()) -> RunOutcome:
+        """Run the due partitions of `assets` (all with `force`); a run with nothing due is not launched."""
+        if STOP_REQUESTED.is_set():
+            raise KeyboardInterrupt
+        plan = plan_run(self.defs, self.instance, self.warehouse, assets, partition_key, force=self.force,
+                        also_due=also_due, settings=self.settings)
+        if not plan.due:
+            return self.record(RunOutcome(label=label, run_id="not run", success=True, fresh=plan.fresh))
+        assets = set(plan.due)
+        try:
+            result = _execute_watched(
+                job,
+                self.instance,
+                self.waits,
+                label,
+                run_config={
+                    "loggers": {"console": {"config": {"log_level": self.log_level}}},
+                    "ops": _op_config(assets, self.allow_empty, self.allow_shrink),
+                },
+                partition_key=partition_key,
+                asset_selection=[dg.AssetKey(a) for a in sorted(assets)],
+                raise_on_error=False,
+                tags={
+                    "wildchat/launched_by": "cli",
+                    PROCESS_TAG: this_process(),
+                    **plan.inputs_tag(self.warehouse, partition_key, self.settings),
+                },
+            )
+        except RunInterrupted as interrupted:
+            later = self.planned[self.planned.index(label) + 1:] if label in self.planned else []
+            raise RunInterrupted(label, interrupted.run_id, later) from None
+        # the run is finished: nothing reads its step outputs again
+        remove_run_outputs(self.warehouse.layout, result.run_id)
+        outcome = _summarise(label, result)
+        outcome.due, outcome.fresh = plan.due, plan.fresh
+        return self.record(outcome)
+
+    def ingest(self, job: dg.JobDefinition, months: list[str]) -> set[str]:
+        """Ingest `months` and their neighbours that have landing files but no raw logs; the months that failed."""
+        # Linking month M reads raw logs of M-1 and M+1: ingest neighbours that have landing files.
+        landed = set(self.warehouse.landing_months())
+        neighbours = {m for month in months for m in month_window(month)} - set(months)
+        missing = {m for m in neighbours & landed if not self.warehouse.has_partition(Stage.RAW_LOGS, m)}
+        return {
+            month
+            for month in sorted(set(months) | missing)
+            if not self.execute(job, INGESTION_ASSETS, f"{month} ingestion", month).ok
+        }
 
 
 def run_months(
@@ -223,104 +336,34 @@ def run_months(
     reap_dead_runs(instance, notify)
     waits = PoolWaits(instance, notify)
     monthly = defs.resolve_job_def("monthly_pipeline")
-    monthly_assets = {k.to_user_string() for k in monthly.asset_layer.executable_asset_keys}
-    publication_assets = {k.to_user_string() for k in defs.resolve_job_def("publication").asset_layer.executable_asset_keys}
-    wanted = set(selection) if selection else monthly_assets | publication_assets
-    unknown = wanted - monthly_assets - publication_assets
-    if unknown:
-        raise ValueError(f"unknown assets: {', '.join(sorted(unknown))}")
-    # A step that makes several assets at once (release_splits: nontoxic, toxic, unscreened) runs whole.
-    wanted |= {k.to_user_string() for name in wanted for k in defs.get_assets_def(name).keys
-               if not defs.get_assets_def(name).can_subset}
+    monthly_assets, publication_assets, wanted = _selected_assets(defs, selection)
 
     warehouse = Warehouse(layout)
     if wanted & INGESTION_ASSETS and not allow_empty:
-        if empty := [m for m in months if not warehouse.landing_files(m)]:
-            folders = ", ".join(str(warehouse.layout.landing_month_dir(m)) for m in empty)
-            raise RunRefused(
-                f"no landing files (*.jsonl, *.jsonl.gz) in {folders}: nothing was run. "
-                "Pass --allow-empty to materialize empty months on purpose."
-            )
-        if invalid := [m for m in months if not month_has_valid_log(warehouse, m)]:
-            folders = ", ".join(str(warehouse.layout.landing_month_dir(m)) for m in invalid)
-            raise RunRefused(
-                f"no valid log line in {folders} (files empty, or every line breaks the raw-log contract): "
-                "nothing was run. Pass --allow-empty to materialize empty months on purpose."
-            )
+        _refuse_months_without_logs(warehouse, months)
 
-    outcomes: list[RunOutcome] = []
-
-    planned = [f"{m} ingestion" for m in months] + list(months) + ["publication"]
-
-    def execute(job: dg.JobDefinition, assets: set[str], label: str, partition_key: str | None,
-                also_due: set[str] = frozenset()) -> RunOutcome:
-        if STOP_REQUESTED.is_set():
-            raise KeyboardInterrupt
-        plan = plan_run(defs, instance, warehouse, assets, partition_key, force=force, also_due=also_due,
-                        settings=settings)
-        if not plan.due:
-            outcome = RunOutcome(label=label, run_id="not run", success=True, fresh=plan.fresh)
-            outcomes.append(outcome)
-            report(outcome)
-            return outcome
-        assets = set(plan.due)
-        try:
-            result = _execute_watched(
-                job, instance, waits, label,
-                run_config={
-                    "loggers": {"console": {"config": {"log_level": log_level}}},
-                    "ops": _op_config(assets, allow_empty, allow_shrink),
-                },
-                partition_key=partition_key,
-                asset_selection=[dg.AssetKey(a) for a in sorted(assets)],
-                raise_on_error=False,
-                tags={"wildchat/launched_by": "cli", PROCESS_TAG: this_process(), **plan.inputs_tag(warehouse, partition_key, settings)},
-            )
-        except RunInterrupted as interrupted:
-            later = planned[planned.index(label) + 1:] if label in planned else []
-            raise RunInterrupted(label, interrupted.run_id, later) from None
-        remove_run_outputs(layout, result.run_id)  # the run is finished: nothing reads its step outputs again
-        outcome = _summarise(label, result)
-        outcome.due, outcome.fresh = plan.due, plan.fresh
-        outcomes.append(outcome)
-        report(outcome)
-        return outcome
-
-    ingestion = wanted & INGESTION_ASSETS
-    if ingestion:
-        # Linking month M reads raw logs of M-1 and M+1: ingest neighbours that have landing files.
-        landed = set(warehouse.landing_months())
-        neighbours = {m for month in months for m in month_window(month)} - set(months)
-        missing = {m for m in neighbours & landed if not warehouse.has_partition(Stage.RAW_LOGS, m)}
-        failed_ingestion = {
-            month
-            for month in sorted(set(months) | missing)
-            if not execute(monthly, INGESTION_ASSETS, f"{month} ingestion", month).ok
-        }
-    else:
-        failed_ingestion = set()
+    runs = _MonthRuns(
+        defs, instance, waits, warehouse, settings, report,
+        planned=[f"{m} ingestion" for m in months] + list(months) + ["publication"],
+        log_level=log_level, allow_empty=allow_empty, allow_shrink=allow_shrink, force=force,
+    )
+    failed_ingestion = runs.ingest(monthly, months) if wanted & INGESTION_ASSETS else set()
 
     rest = wanted & monthly_assets - INGESTION_ASSETS
     if rest:
         for month in months:
             if failed := sorted(failed_ingestion & set(month_window(month))):
                 # Its conversations would be built from missing logs: leave the month as it was.
-                skipped = RunOutcome(label=month, run_id="not run", success=False)
-                skipped.failed_steps.append(f"skipped: ingestion of {', '.join(failed)} failed")
-                outcomes.append(skipped)
-                report(skipped)
+                runs.skip(month, f"ingestion of {', '.join(failed)} failed")
                 continue
-            execute(monthly, rest, month, month)
+            runs.execute(monthly, rest, month, month)
 
     publish = wanted & publication_assets
-    if publish and (failed := [o.label for o in outcomes if not o.ok]):
+    if publish and (failed := [o.label for o in runs.outcomes if not o.ok]):
         # A failed month may have left the release half-updated: publish only from a clean state.
-        skipped = RunOutcome(label="publication", run_id="not run", success=False)
-        skipped.failed_steps.append(f"skipped: {', '.join(failed)} failed")
-        outcomes.append(skipped)
-        report(skipped)
+        runs.skip("publication", f"{', '.join(failed)} failed")
     elif publish:
-        ran = {asset for outcome in outcomes for asset in outcome.due}
-        execute(defs.resolve_job_def("publication"), publish, "publication", None, also_due=ran)
+        ran = {asset for outcome in runs.outcomes for asset in outcome.due}
+        runs.execute(defs.resolve_job_def("publication"), publish, "publication", None, also_due=ran)
     restrict_to_owner(home)  # the runs' own event-log databases, created since the instance opened
-    return outcomes
+    return runs.outcomes

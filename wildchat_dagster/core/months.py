@@ -48,4 +48,4 @@ def month_range(spec: str) -> list[str]:
 
 
 def month_of(ts: dt.datetime) -> str:
-    return ts.astimezone(dt.timezone.utc).strftime("%Y-%m")
+    return ts.astimezone(dt.UTC).strftime("%Y-%m")

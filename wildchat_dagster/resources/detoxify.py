@@ -67,7 +67,9 @@ class DetoxifyResource(dg.ConfigurableResource):
         runtime settings; "off" when Detoxify has no weights or is not installed (it is then skipped)."""
         if package_version("detoxify") is None:
             return {"detoxify": "off"}
-        weights = file_digest(self.checkpoint) if self.checkpoint else "+".join(hub_checkpoint_names(torch_home())) or None
+        weights = (
+            file_digest(self.checkpoint) if self.checkpoint else "+".join(hub_checkpoint_names(torch_home())) or None
+        )
         if weights is None:
             return {"detoxify": "off"}
         return {"detoxify": f"{self.model_type}:{weights}:{self.device}:{self.cpu_runtime}:fp16={self.fp16}"}

@@ -41,7 +41,9 @@ class GeoIPResource(dg.ConfigurableResource):
     _locator: GeoLocator | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_defaults(cls, data_dir: Path, shared_data_root: bool = False, settings: Settings | None = None) -> GeoIPResource:
+    def from_defaults(
+        cls, data_dir: Path, shared_data_root: bool = False, settings: Settings | None = None
+    ) -> GeoIPResource:
         """The embedded database; the key as `dg.EnvVar` when the settings (default: the environment's) have one."""
         settings = Settings.from_environ() if settings is None else settings
         key = dg.EnvVar(IP_HASH_KEY_ENV) if settings.ip_hash_key else None

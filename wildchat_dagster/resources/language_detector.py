@@ -55,7 +55,7 @@ class LanguageDetector(dg.ConfigurableResource):
         for sample in samples:
             # One call per text: fasttext-predict's list form drops the probabilities.
             labels, probs = model.predict(sample, k=self.candidates)
-            out.append([(label.removeprefix(_LABEL_PREFIX), float(p)) for label, p in zip(labels, probs)])
+            out.append([(label.removeprefix(_LABEL_PREFIX), float(p)) for label, p in zip(labels, probs, strict=True)])
         return out
 
     def fingerprint(self) -> dict[str, str]:

@@ -29,7 +29,9 @@ class ModerationPolicyResource(dg.ConfigurableResource):
     )
     profanity_threshold: float = Field(
         default=PROFANITY_THRESHOLD,
-        description="alt-profanity-check probability above which a turn is toxic (evaluation in core/moderation/policy.py).",
+        description=(
+            "alt-profanity-check probability above which a turn is toxic (evaluation in core/moderation/policy.py)."
+        ),
     )
     other_thresholds: dict[str, float] = Field(
         default_factory=dict,

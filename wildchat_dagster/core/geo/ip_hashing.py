@@ -8,6 +8,7 @@ not printed, logged, returned or stored anywhere but its owner-only file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -82,10 +83,8 @@ def _create_key_file(path: Path) -> None:
             f.write(secrets.token_hex(32) + "\n")
         # link() fails if another run created the key meanwhile: theirs wins, so
         # parallel month runs never end up with two keys.
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(tmp, path)
-        except FileExistsError:
-            pass
     finally:
         tmp.unlink(missing_ok=True)
 

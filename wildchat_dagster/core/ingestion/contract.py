@@ -20,7 +20,9 @@ REJECTION_REASONS: dict[str, str] = {
     "not_an_object": "the line is valid JSON but not a JSON object",
     "invalid_utf8": "the line is not valid UTF-8 (or a string escapes a lone surrogate)",
     "missing_field": "a required field is absent",
-    "wrong_type": "a field has the wrong JSON type (null included), an empty log_id/model, or a non-string header value",
+    "wrong_type": (
+        "a field has the wrong JSON type (null included), an empty log_id/model, or a non-string header value"
+    ),
     "invalid_timestamp": (
         "a timestamp is not RFC 3339, has no time zone, lies outside the plausible range (or the representable "
         "one in UTC), the response precedes the request, or the response falls more than one calendar month "
@@ -40,15 +42,27 @@ REJECTION_REASONS: dict[str, str] = {
     "at the line of the cut, with the byte offset; every complete line before it is kept",
 }
 
-REQUIRED_FIELDS = ("log_id", "timestamp", "response_timestamp", "model", "ip", "headers", "history", "prompt", "response")
+REQUIRED_FIELDS = (
+    "log_id",
+    "timestamp",
+    "response_timestamp",
+    "model",
+    "ip",
+    "headers",
+    "history",
+    "prompt",
+    "response",
+)
 # A log re-made from a published release has no raw IP: it gives the release's keyed
 # hash and place instead (`hashed_ip` present, string or null, replaces `ip`).
 GIVEN_LOCATION_FIELDS = ("hashed_ip", "country", "state")
 
 # A chatbot log from before 2000 or after 2099 is a clock or encoding fault, not a request.
-PLAUSIBLE_TIMESTAMPS = (dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc))
+PLAUSIBLE_TIMESTAMPS = (dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
 
-_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 _NAIVE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?")
 
 
@@ -74,13 +88,16 @@ def parse_timestamp(value: str, name: str) -> dt.datetime:
     except ValueError as error:
         raise ContractViolation("invalid_timestamp", f"{name} {value!r}: {error}") from None
     try:
-        utc = parsed.astimezone(dt.timezone.utc)
+        utc = parsed.astimezone(dt.UTC)
     except OverflowError:
-        raise ContractViolation("invalid_timestamp", f"{name} {value!r} is outside the representable range in UTC") from None
+        raise ContractViolation(
+            "invalid_timestamp", f"{name} {value!r} is outside the representable range in UTC"
+        ) from None
     earliest, latest = PLAUSIBLE_TIMESTAMPS
     if not earliest <= utc < latest:
         raise ContractViolation(
-            "invalid_timestamp", f"{name} {value!r} is outside the plausible range [{earliest:%Y-%m-%d}, {latest:%Y-%m-%d}) UTC"
+            "invalid_timestamp",
+            f"{name} {value!r} is outside the plausible range [{earliest:%Y-%m-%d}, {latest:%Y-%m-%d}) UTC",
         )
     return utc
 
@@ -100,7 +117,9 @@ def _check_history(history: list) -> list[dict]:
             raise ContractViolation("invalid_history", f"history[{i}] is not an object with exactly role and content")
         expected = "user" if i % 2 == 0 else "assistant"
         if message["role"] != expected:
-            raise ContractViolation("invalid_history", f"history[{i}].role is {message['role']!r}, expected {expected!r}")
+            raise ContractViolation(
+                "invalid_history", f"history[{i}].role is {message['role']!r}, expected {expected!r}"
+            )
         if not isinstance(message["content"], str):
             raise ContractViolation("invalid_history", f"history[{i}].content is not a string")
     if len(history) % 2:
@@ -161,14 +180,20 @@ def validate_record(record, month: str) -> dict:
         raise ContractViolation("invalid_timestamp", "response_timestamp precedes timestamp")
     if month_of(responded) > shift_month(month_of(requested), 1):
         # Linking reads one neighbour month either side; a later reply could never be linked.
-        raise ContractViolation("invalid_timestamp", "response_timestamp is more than one calendar month after the request's month")
+        raise ContractViolation(
+            "invalid_timestamp", "response_timestamp is more than one calendar month after the request's month"
+        )
     if not released:
         _check_ip(record["ip"])
     history = _check_history(record["history"])
     if month_of(requested) != month:
-        raise ContractViolation("wrong_month", f"request timestamp is in {month_of(requested)}, the file is in landing/{month}")
+        raise ContractViolation(
+            "wrong_month", f"request timestamp is in {month_of(requested)}, the file is in landing/{month}"
+        )
 
-    extra = {k: v for k, v in record.items() if k not in REQUIRED_FIELDS and not (released and k in GIVEN_LOCATION_FIELDS)}
+    extra = {
+        k: v for k, v in record.items() if k not in REQUIRED_FIELDS and not (released and k in GIVEN_LOCATION_FIELDS)
+    }
     return {
         "log_id": record["log_id"],
         "timestamp": requested,

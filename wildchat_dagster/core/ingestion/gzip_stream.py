@@ -72,7 +72,8 @@ class TolerantGzipReader(io.RawIOBase):
 
 def open_landing_file(path, *, gzipped: bool) -> tuple[BinaryIO, TolerantGzipReader | None]:
     """A buffered binary stream over the file's (decompressed) bytes, and the gzip reader to ask about faults."""
-    file = path.open("rb") if hasattr(path, "open") else open(path, "rb")
+    # the stream outlives this function: the caller closes it
+    file = path.open("rb") if hasattr(path, "open") else open(path, "rb")  # noqa: SIM115
     if hasattr(file, "fs"):  # an object-store file (fsspec) lacks readline(limit): buffer it like a local one
         file = io.BufferedReader(file, CHUNK)
     if not gzipped:

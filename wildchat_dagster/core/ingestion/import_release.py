@@ -89,12 +89,12 @@ def _utc(value) -> dt.datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(value, dt.UTC)
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:  # the 4.8M card's timestamps are naive UTC
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 def _iso(value: dt.datetime) -> str:
@@ -103,7 +103,11 @@ def _iso(value: dt.datetime) -> str:
 
 def _alternates(utterances: list[dict]) -> bool:
     roles = [u.get("role") for u in utterances]
-    return bool(roles) and len(roles) % 2 == 0 and all(r == ("user" if i % 2 == 0 else "assistant") for i, r in enumerate(roles))
+    return (
+        bool(roles)
+        and len(roles) % 2 == 0
+        and all(r == ("user" if i % 2 == 0 else "assistant") for i, r in enumerate(roles))
+    )
 
 
 def _headers(header: dict | None) -> dict:
@@ -174,7 +178,9 @@ def proxy_log(row: dict, source_id: str) -> dict:
     if not forwarded:
         raise ImportSkip("no_client_ip")
     payload = _payload(row["payload"])
-    messages = [m for m in payload.get("messages") or [] if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
+    messages = [
+        m for m in payload.get("messages") or [] if isinstance(m, dict) and m.get("role") in ("user", "assistant")
+    ]
     if not messages or messages[-1]["role"] != "user" or (len(messages) > 1 and not _alternates(messages[:-1])):
         raise ImportSkip("not_alternating")
     requested = _utc(row.get("timestamp") or row.get("time"))
@@ -249,7 +255,9 @@ def import_files(paths: list[Path], data_root: str | Path | DataLayout) -> Impor
     paths = [Path(p) for p in paths]
     names = Counter(import_name(p) for p in paths)
     if clashes := sorted(n for n, k in names.items() if k > 1):
-        raise ValueError(f"input files would share the output name(s) {', '.join(clashes)}: rename or import them one at a time")
+        raise ValueError(
+            f"input files would share the output name(s) {', '.join(clashes)}: rename or import them one at a time"
+        )
     for path in paths:
         by_month: dict[str, list[dict]] = defaultdict(list)
         skipped: Counter = Counter()
@@ -277,7 +285,7 @@ def import_files(paths: list[Path], data_root: str | Path | DataLayout) -> Impor
             "rows": rows,
             "logs_by_month": {m: len(v) for m, v in sorted(by_month.items())},
             "skipped": {reason: skipped[reason] for reason in SKIP_REASONS if skipped[reason]},
-            "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         atomic_write_bytes(layout.imports_dir / f"{stem}.json", json.dumps(record, indent=2).encode())
         summary.files.append(record)
@@ -289,4 +297,8 @@ def import_files(paths: list[Path], data_root: str | Path | DataLayout) -> Impor
 def import_provenance(layout: DataLayout) -> list[dict]:
     """Every import record under data_root/imports (for the manifest)."""
     folder = layout.imports_dir
-    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"), key=lambda p: p.name)] if folder.is_dir() else []
+    return (
+        [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"), key=lambda p: p.name)]
+        if folder.is_dir()
+        else []
+    )

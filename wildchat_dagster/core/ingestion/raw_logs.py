@@ -45,6 +45,19 @@ class LandingFileParse:
     bytes_read: int = 0  # uncompressed
     bytes_on_disk: int = 0
 
+    def reject(self, line_number: int, line: bytes, reason: str, detail: str, log_id: str | None) -> None:
+        """Record one rejected line, with the start of its text for reading."""
+        self.rejected.append(
+            {
+                "source_file": self.source_file,
+                "line_number": line_number,
+                "reason": reason,
+                "detail": detail,
+                "log_id": log_id,
+                "raw_line": line[: 4 * RAW_LINE_CHARS].decode("utf-8", errors="replace")[:RAW_LINE_CHARS],
+            }
+        )
+
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
@@ -102,19 +115,25 @@ def _json_depth_exceeds(value, limit: int) -> bool:
 def _parse_line(line: bytes, length: int, month: str, max_record_bytes: int, seen: set[str]) -> dict | None:
     """The RAW_LOGS row of one physical line, None for a blank line, or ContractViolation."""
     if length > max_record_bytes:
-        raise ContractViolation("too_large", f"{length} bytes > max_record_bytes {max_record_bytes}", _readable_log_id(line))
+        raise ContractViolation(
+            "too_large", f"{length} bytes > max_record_bytes {max_record_bytes}", _readable_log_id(line)
+        )
     if not line.strip():
         return None
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ContractViolation("invalid_utf8", f"byte offset {error.start}: {error.reason}", _readable_log_id(line)) from None
+        raise ContractViolation(
+            "invalid_utf8", f"byte offset {error.start}: {error.reason}", _readable_log_id(line)
+        ) from None
     # Every bracket opens at most one level: only a line with many brackets needs the exact depth.
     deep = line.count(b"[") + line.count(b"{") > MAX_JSON_DEPTH
     try:
         record = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        raise ContractViolation("too_deep", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", _readable_log_id(line)) from None
+        raise ContractViolation(
+            "too_deep", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", _readable_log_id(line)
+        ) from None
     except ValueError as error:
         raise ContractViolation("invalid_json", str(error)[:200], _readable_log_id(line)) from None
     log_id = record.get("log_id") if isinstance(record, dict) else None
@@ -154,24 +173,15 @@ def read_landing_file(
     source_file = relative_name(data_root, path)
     seen = set() if seen_log_ids is None else seen_log_ids
     result = LandingFileParse(source_file=source_file, bytes_on_disk=path.stat().st_size)
-
-    def reject(line_number: int, line: bytes, reason: str, detail: str, log_id: str | None) -> None:
-        result.rejected.append(
-            {
-                "source_file": source_file,
-                "line_number": line_number,
-                "reason": reason,
-                "detail": detail,
-                "log_id": log_id,
-                "raw_line": line[: 4 * RAW_LINE_CHARS].decode("utf-8", errors="replace")[:RAW_LINE_CHARS],
-            }
-        )
+    reject = result.reject
 
     stream, gzip_reader = open_landing_file(path, gzipped=path.name.endswith(".gz"))
     complete_bytes = 0  # uncompressed bytes of the lines read whole
     cut: tuple[int, bytes] | None = None  # (line number, start) of a line the gzip data broke off
     with stream:
-        for line_number, (line, length, consumed, ended) in enumerate(_physical_lines(stream, max_record_bytes), start=1):
+        for line_number, (line, length, consumed, ended) in enumerate(
+            _physical_lines(stream, max_record_bytes), start=1
+        ):
             result.lines = line_number
             result.bytes_read += consumed
             if not ended and gzip_reader is not None and gzip_reader.fault:
@@ -189,7 +199,13 @@ def read_landing_file(
                 reject(line_number, line, "too_deep", "nesting exhausted the parser's recursion limit", None)
                 continue
             except Exception as error:  # one line's surprise must not stop the month
-                reject(line_number, line, "unparsable", f"{type(error).__name__}: {str(error)[:200]}", _readable_log_id(line))
+                reject(
+                    line_number,
+                    line,
+                    "unparsable",
+                    f"{type(error).__name__}: {str(error)[:200]}",
+                    _readable_log_id(line),
+                )
                 continue
             if row is None:
                 result.blank_lines += 1
@@ -236,7 +252,9 @@ def read_landing_month(
     files = warehouse.landing_files(month)
     parses = []
     for number, path in enumerate(files, start=1):
-        parses.append(read_landing_file(path, month, str(warehouse.root), max_record_bytes, seen_log_ids=seen, sink=sink))
+        parses.append(
+            read_landing_file(path, month, str(warehouse.root), max_record_bytes, seen_log_ids=seen, sink=sink)
+        )
         if progress:
             progress(number, len(files), parses[-1])
     return parses

@@ -52,7 +52,10 @@ DERIVED: dict[str, dict[str, list[tuple[str, str]]]] = {
         "log_ids": [(Stage.RAW_LOGS, c) for c in _LINKING],
     },
     Stage.DEDUPLICATED_CONVERSATIONS: {
-        "absorbed_conversation_ids": [(Stage.LINKED_CONVERSATIONS, "conversation_id"), (Stage.LINKED_CONVERSATIONS, "conversation")],
+        "absorbed_conversation_ids": [
+            (Stage.LINKED_CONVERSATIONS, "conversation_id"),
+            (Stage.LINKED_CONVERSATIONS, "conversation"),
+        ],
         "retry_log_ids": [(Stage.RAW_LOGS, c) for c in _LINKING],
         "link_decisions": [(Stage.RAW_LOGS, c) for c in _LINKING],
         "conversation": [(Stage.LINKED_CONVERSATIONS, "conversation")],

@@ -39,15 +39,23 @@ def _linking(month: str, dedup: dict, logs: list[dict]) -> dict:
         "owning_month": month,
         "owning_rule": f"a conversation belongs to the month of its last reply: log {dedup['conversation_id']} "
         f"(its last request) was answered at {dedup['timestamp']}"
-        + (f"; logs from {', '.join(sorted({e['log_month'] for e in entries if e['log_month'] and e['log_month'] != month}))} "
-           "were linked into it" if any(e["log_month"] not in (None, month) for e in entries) else ""),
+        + (
+            "; logs from "
+            f"{', '.join(sorted({e['log_month'] for e in entries if e['log_month'] and e['log_month'] != month}))} "
+            "were linked into it"
+            if any(e["log_month"] not in (None, month) for e in entries)
+            else ""
+        ),
         "end_log_landing": f"{end['source_file']}:{end['line_number']}" if end else None,
         "client_fingerprint": dedup["fingerprint"][:12],
         "logs": entries,
         "retries": list(dedup["retry_log_ids"] or []),
         "absorbed_conversations": list(dedup["absorbed_conversation_ids"] or []),
         "lost_rounds": [
-            {"round": r, "why": f"its request log is missing; its text comes from the history of log {dedup['conversation_id']}"}
+            {
+                "round": r,
+                "why": f"its request log is missing; its text comes from the history of log {dedup['conversation_id']}",
+            }
             for r in lost
         ],
     }
@@ -155,13 +163,24 @@ def describe_conversation(
     return {
         "month": month,
         "conversation_id": conversation_id,
-        "stages_found": [s for s, row in [(Stage.DEDUPLICATED_CONVERSATIONS, dedup), *stages.items()] if row is not None],
+        "stages_found": [
+            s for s, row in [(Stage.DEDUPLICATED_CONVERSATIONS, dedup), *stages.items()] if row is not None
+        ],
         "linking": _linking(month, dedup, logs) if dedup else None,
         "related_conversations": [{**r, "relation": _relation(r)} for r in related],
-        "geo": {"country": geo_row.get("country"), "state": geo_row.get("state"),
-                "rule": "the most frequent (country, state) of its user turns"} if geo_row else None,
-        "language": {"language": language_row.get("language"),
-                     "rule": "the most frequent turn language (Nolang ignored; ties: more user turns, then earliest)"} if language_row else None,
+        "geo": {
+            "country": geo_row.get("country"),
+            "state": geo_row.get("state"),
+            "rule": "the most frequent (country, state) of its user turns",
+        }
+        if geo_row
+        else None,
+        "language": {
+            "language": language_row.get("language"),
+            "rule": "the most frequent turn language (Nolang ignored; ties: more user turns, then earliest)",
+        }
+        if language_row
+        else None,
         "turns": _turns(stages, index, databases),
         "moderation_settings": provenance.get("moderation", {}),
         "release": _release(stages.get(Stage.MODERATED_CONVERSATIONS), index, released),

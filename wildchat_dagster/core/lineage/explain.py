@@ -73,9 +73,13 @@ class Lineage:
 
     # -- reading stored stages --
 
-    def _rows(self, stage: str, where: str, params: list, columns: str = "*", months: list[str] | None = None) -> list[dict]:
+    def _rows(
+        self, stage: str, where: str, params: list, columns: str = "*", months: list[str] | None = None
+    ) -> list[dict]:
         stored = self.store.stored_months(stage)
-        files = duckdb_readable(self.con, [self.store.layout.partition(stage, m) for m in stored if months is None or m in months])
+        files = duckdb_readable(
+            self.con, [self.store.layout.partition(stage, m) for m in stored if months is None or m in months]
+        )
         if not files:
             return []
         sql = f"SELECT {columns}, filename FROM read_parquet(?, union_by_name = true, filename = true) WHERE {where}"
@@ -131,13 +135,19 @@ class Lineage:
         for r in self._rows(Stage.REJECTED_LOGS, where, params, "source_file, line_number, reason, log_id"):
             result.landing.append({"accepted": False, **r, "why": REJECTION_REASONS.get(r["reason"], r["reason"])})
         if not result.landing:
-            result.notes.append("no stored raw_logs or rejected_logs row has this file and line (is its month ingested?)")
+            result.notes.append(
+                "no stored raw_logs or rejected_logs row has this file and line (is its month ingested?)"
+            )
         return [r["log_id"] for r in rows]
 
     def _log(self, log_id: str, result: Explanation) -> set[tuple[str, str]]:
         if result.kind == "log_id":
-            result.landing += [{"accepted": True, **r} for r in self._rows(Stage.RAW_LOGS, "log_id = ?", [log_id], _RAW_COLUMNS)]
-            for r in self._rows(Stage.REJECTED_LOGS, "log_id = ?", [log_id], "source_file, line_number, reason, log_id"):
+            result.landing += [
+                {"accepted": True, **r} for r in self._rows(Stage.RAW_LOGS, "log_id = ?", [log_id], _RAW_COLUMNS)
+            ]
+            for r in self._rows(
+                Stage.REJECTED_LOGS, "log_id = ?", [log_id], "source_file, line_number, reason, log_id"
+            ):
                 result.landing.append({"accepted": False, **r, "why": REJECTION_REASONS.get(r["reason"], r["reason"])})
         found = self._rows(
             Stage.DEDUPLICATED_CONVERSATIONS,
@@ -157,7 +167,9 @@ class Lineage:
         dedup = self._one(Stage.DEDUPLICATED_CONVERSATIONS, month, conversation_id)
         log_ids = (dedup["log_ids"] or []) + (dedup["retry_log_ids"] or []) if dedup else []
         window = [shift_month(month, -1), month, shift_month(month, 1)]
-        logs = self._rows(Stage.RAW_LOGS, "list_contains(?, log_id)", [log_ids], _RAW_COLUMNS, window) if log_ids else []
+        logs = (
+            self._rows(Stage.RAW_LOGS, "list_contains(?, log_id)", [log_ids], _RAW_COLUMNS, window) if log_ids else []
+        )
         index = self._index("conversation_id = ?", [conversation_id])
         return describe_conversation(
             month,
@@ -217,7 +229,9 @@ def _index_table(store: Warehouse, month: str):
     # released before the policy existed put them in nontoxic; an unreleased one gets the default, hold).
     path = store.layout.provenance(month)
     policy = json.loads(path.read_text()).get("unscreened_policy", "nontoxic") if path.exists() else "hold"
-    return lineage_index_table(store.read_records(Stage.MODERATED_CONVERSATIONS, month), hold_unscreened=policy == "hold")
+    return lineage_index_table(
+        store.read_records(Stage.MODERATED_CONVERSATIONS, month), hold_unscreened=policy == "hold"
+    )
 
 
 def _provenance(store: Warehouse, month: str) -> dict:

@@ -9,7 +9,10 @@ from wildchat_dagster.core.moderation.registry import moderator_entries
 def _landing(entry: dict) -> str:
     where = f"{entry['source_file']}:{entry['line_number']}"
     if entry["accepted"]:
-        return f"  {where}  accepted into raw_logs {entry['month']} as log {entry['log_id']} (requested {entry['timestamp']})"
+        return (
+            f"  {where}  accepted into raw_logs {entry['month']} as log {entry['log_id']} (requested "
+            f"{entry['timestamp']})"
+        )
     return f"  {where}  REJECTED ({entry['reason']}): {entry['why']}"
 
 
@@ -41,7 +44,9 @@ def _turn(turn: dict) -> list[str]:
             built = f", built {geo['geoip_build_date']}" if geo.get("geoip_build_date") else ""
             parts.append(f"geo {place} (hashed_ip {geo['hashed_ip']}…, GeoIP snapshot {geo['geoip_snapshot']}{built})")
         else:
-            parts.append(f"geo {place} (no GeoIP lookup recorded: no client IP, or geotagged before snapshots were stored)")
+            parts.append(
+                f"geo {place} (no GeoIP lookup recorded: no client IP, or geotagged before snapshots were stored)"
+            )
     if "language" in turn:
         parts.append(f"language {turn['language']}")
     lines = [head + (": " + "; ".join(parts) if parts else "")]
@@ -82,7 +87,9 @@ def render_text(result: Explanation) -> str:
         for turn in c["turns"]:
             lines += _turn(turn)
         if c["moderation_settings"]:
-            lines.append("moderation settings: " + ", ".join(f"{k}={v}" for k, v in sorted(c["moderation_settings"].items())))
+            lines.append(
+                "moderation settings: " + ", ".join(f"{k}={v}" for k, v in sorted(c["moderation_settings"].items()))
+            )
         release = c["release"]
         published = release.get("published") or {}
         where = f" -> {published['file']} ({'row found' if published['found'] else 'NOT FOUND'})" if published else ""

@@ -58,7 +58,8 @@ def conservation_identity_holds(counts: dict[str, int], stage: str = "deduplicat
         fates = [f"linked_{f}" for f in FATES if f != "absorbed_prefix"]
         return (
             counts["logs_in"] == sum(counts[f] for f in fates)
-            and counts[Stage.LINKED_CONVERSATIONS] == counts["linked_ends_conversation"] + counts["linked_ends_from_previous_month"]
+            and counts[Stage.LINKED_CONVERSATIONS]
+            == counts["linked_ends_conversation"] + counts["linked_ends_from_previous_month"]
         )
     return (
         counts["logs_in"] == sum(counts[f] for f in FATES)
@@ -106,18 +107,20 @@ def cross_check_stored(store: Warehouse, month: str, asset: str, links: MonthLin
               (SELECT count(*) FROM fates) AS logs_with_a_fate,
               (SELECT count(*) FROM raw ANTI JOIN fates USING (log_id)) AS logs_without_fate,
               (SELECT count(*) FROM fates f WHERE fate <> 'belongs_to_other_month' AND NOT ({listed})
-                 AND NOT EXISTS (SELECT 1 FROM refs WHERE refs.conversation_id = f.conversation_id AND refs.log_id = f.log_id)
+                 AND NOT EXISTS (SELECT 1 FROM refs
+                                 WHERE refs.conversation_id = f.conversation_id AND refs.log_id = f.log_id)
               ) AS logs_missing_from_their_conversation,
               (SELECT count(*) FROM fates WHERE fate = 'belongs_to_other_month'
                  AND conversation_id IN (SELECT conversation_id FROM stored)) AS other_month_logs_stored_here,
-              (SELECT count(*) FROM stored WHERE conversation_id IN (SELECT log_id FROM raw)) AS conversations_ending_on_month_logs
+              (SELECT count(*) FROM stored WHERE conversation_id IN (SELECT log_id FROM raw))
+                AS conversations_ending_on_month_logs
             """
         ).fetchone()
     finally:
         con.close()
     names = ["logs_in", "logs_with_a_fate", "logs_without_fate", "logs_missing_from_their_conversation",
              "other_month_logs_stored_here", "conversations_ending_on_month_logs"]
-    figures = dict(zip(names, (int(v) for v in found)))
+    figures = dict(zip(names, (int(v) for v in found), strict=True))
     prefix = "linked_" if linked else ""
     ends = links.counts[f"{prefix}ends_conversation"]
     passed = (
@@ -128,8 +131,14 @@ def cross_check_stored(store: Warehouse, month: str, asset: str, links: MonthLin
         and figures["conversations_ending_on_month_logs"] == ends
         and conservation_identity_holds(links.counts, "linked" if linked else "deduplicated")
     )
-    fate_names = ["ends_conversation", "ancestor"] + ([] if linked else ["absorbed_prefix"]) + ["retry", "belongs_to_other_month"]
-    identity = f"logs_in {links.counts['logs_in']} = " + " + ".join(f"{f} {links.counts[prefix + f]}" for f in fate_names)
+    fate_names = (
+        ["ends_conversation", "ancestor"]
+        + ([] if linked else ["absorbed_prefix"])
+        + ["retry", "belongs_to_other_month"]
+    )
+    identity = f"logs_in {links.counts['logs_in']} = " + " + ".join(
+        f"{f} {links.counts[prefix + f]}" for f in fate_names
+    )
     metadata = {**figures, "identity": identity, "ends_conversation": ends,
                 "ends_from_previous_month": links.counts[f"{prefix}ends_from_previous_month"]}
     return StoredConservation(passed, metadata)

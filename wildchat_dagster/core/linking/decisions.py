@@ -11,8 +11,12 @@ from wildchat_dagster.core.linking.logs import LinkLog
 
 LINKS: dict[str, str] = {
     "first_request": "opens the conversation (no history)",
-    "same_ip": "continues parent_log_id: same client fingerprint, model and IP; its history is the parent's conversation",
-    "other_ip": "continues parent_log_id from another IP (rule 2: a client that changed IP, same fingerprint and model)",
+    "same_ip": (
+        "continues parent_log_id: same client fingerprint, model and IP; its history is the parent's conversation"
+    ),
+    "other_ip": (
+        "continues parent_log_id from another IP (rule 2: a client that changed IP, same fingerprint and model)"
+    ),
     "history_only": "no earlier log of this client holds its history (lost, or outside the three-month window): "
     "its earlier rounds come from its own history",
     "other_client_refused": "parent_log_id from another IP held its history, but this IP sent an earlier round "

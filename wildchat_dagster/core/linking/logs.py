@@ -32,7 +32,7 @@ def _feed(digest, role: str, content: str) -> None:
 
 def utc_month(ts: dt.datetime) -> str:
     if ts.utcoffset():
-        ts = ts.astimezone(dt.timezone.utc)
+        ts = ts.astimezone(dt.UTC)
     return f"{ts.year:04d}-{ts.month:02d}"
 
 

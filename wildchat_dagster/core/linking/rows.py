@@ -114,8 +114,6 @@ def conversation_row(end: LinkLog, by_round: list[LinkLog | None], logs: list[Li
 def build_rows(plans: list[RowPlan], texts: Callable[[list[LinkLog]], list[Messages]],
                retries_by_log: dict[int, list[LinkLog]]) -> list[dict]:
     """The rows of `plans`, with the messages `texts` gives for their end logs (in order)."""
-    return [plan.row(messages, retries_by_log) for plan, messages in zip(plans, texts([p.end for p in plans]), strict=True)]
-
-
-def row_order(row: dict) -> tuple:
-    return (row["timestamp"], row["conversation_id"])
+    return [
+        plan.row(messages, retries_by_log) for plan, messages in zip(plans, texts([p.end for p in plans]), strict=True)
+    ]

@@ -169,7 +169,9 @@ def load_detoxify(
         checkpoint = Path(checkpoint)
         if not checkpoint.is_file():
             # Configured but missing is a mistake to fix, not a reason to let the fallback decide the split.
-            raise FileNotFoundError(f"Detoxify checkpoint {checkpoint} not found (set by WILDCHAT_DETOXIFY_CHECKPOINT or the resource)")
+            raise FileNotFoundError(
+                f"Detoxify checkpoint {checkpoint} not found (set by WILDCHAT_DETOXIFY_CHECKPOINT or the resource)"
+            )
     else:
         checkpoint = released_checkpoint_in_hub_cache(model_type)
         if checkpoint is None:
@@ -182,7 +184,9 @@ def load_detoxify(
     if huggingface_config_dir:
         config_dir = Path(huggingface_config_dir)
         if not (config_dir / "config.json").is_file():
-            raise FileNotFoundError(f"no config.json in {config_dir} (set by WILDCHAT_DETOXIFY_CONFIG_DIR or the resource)")
+            raise FileNotFoundError(
+                f"no config.json in {config_dir} (set by WILDCHAT_DETOXIFY_CONFIG_DIR or the resource)"
+            )
     else:
         hub_name = _hub_model_name(torch.load(checkpoint, map_location="cpu", weights_only=False))
         found = _config_dir_in_hf_cache(hub_name, hub_cache)

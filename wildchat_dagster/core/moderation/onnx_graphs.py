@@ -39,7 +39,7 @@ def export_onnx(model: Any, tokenizer: Any, target: Path) -> Path:
             self.wrapped = wrapped
 
         def forward(self, *tensors):
-            return self.wrapped(**dict(zip(names, tensors)))[0]
+            return self.wrapped(**dict(zip(names, tensors, strict=True)))[0]
 
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}}
     model = model.to("cpu").float().eval()

@@ -82,9 +82,8 @@ class MinuteBudget:
         tokens_over = self._tokens_in_window + tokens - self.tokens_per_minute
         if requests_over <= 0 and tokens_over <= 0:
             return 0.0
-        freed_requests = freed_tokens = 0
-        for sent_at, sent_tokens in self._sent:
-            freed_requests += 1
+        freed_tokens = 0
+        for freed_requests, (sent_at, sent_tokens) in enumerate(self._sent, start=1):
             freed_tokens += sent_tokens
             if freed_requests >= requests_over and freed_tokens >= tokens_over:
                 return sent_at + _WINDOW_SECONDS - now + 1e-3

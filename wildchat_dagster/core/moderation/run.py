@@ -61,7 +61,7 @@ def moderate_texts(
         for indices, batch_results in moderator.moderate(missing):
             if len(indices) != len(batch_results):
                 raise ValueError(f"{moderator.name} returned {len(batch_results)} results for {len(indices)} texts")
-            pairs = [(missing[i], r) for i, r in zip(indices, batch_results)]
+            pairs = [(missing[i], r) for i, r in zip(indices, batch_results, strict=True)]
             if cache:
                 cache.put_many(moderator.name, moderator.version, pairs)
             results.update(pairs)

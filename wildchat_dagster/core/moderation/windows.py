@@ -100,7 +100,7 @@ def windowed_batch_scores(
             if len(scores) != len(batch):
                 raise ValueError(f"model returned {len(scores)} results for {len(batch)} texts")
             done: list[int] = []
-            for k, piece_scores in zip(batch, scores):
+            for k, piece_scores in zip(batch, scores, strict=True):
                 index = pieces[k][0]
                 partial.setdefault(index, []).append(piece_scores)
                 remaining[index] -= 1

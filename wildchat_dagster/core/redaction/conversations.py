@@ -54,7 +54,9 @@ def redact_conversations(
 
 
 def conversation_texts(rows: Sequence[dict]) -> list[TextToRedact]:
-    return [TextToRedact(row["conversation_id"], u["content"], u["language"]) for row in rows for u in row["conversation"]]
+    return [
+        TextToRedact(row["conversation_id"], u["content"], u["language"]) for row in rows for u in row["conversation"]
+    ]
 
 
 def analyse_conversations(

@@ -152,7 +152,7 @@ class PresidioRedactor:
         for code, indexes in person_jobs.items():
             stats.ner_texts += len(indexes)
             found = self._propose_persons(code, [items[i][0] for i in indexes], stats)
-            for i, persons in zip(indexes, found):
+            for i, persons in zip(indexes, found, strict=True):
                 proposals[i].extend(persons)
         return proposals, stats
 
@@ -178,7 +178,7 @@ class PresidioRedactor:
         redo: set[int] = set()
         name_starts: dict[int, set[int]] = {}
         docs = nlp.pipe((w.doc for _, w in jobs), batch_size=64)
-        for (i, window), doc in zip(jobs, docs):
+        for (i, window), doc in zip(jobs, docs, strict=True):
             artifacts = self.nlp_engine._doc_to_nlp_artifact(doc, code)
             results = self.analyzer.analyze(text=doc.text, language=code, entities=[PERSON], nlp_artifacts=artifacts)
             token_starts = [t.idx for t in doc]
@@ -214,4 +214,6 @@ class PresidioRedactor:
         out = self.anonymizer.anonymize(
             text=text, analyzer_results=results, operators=self.operators, merge_entities_with_spaces=False
         )
-        return out.text, [(item.entity_type, item.start, item.end) for item in sorted(out.items, key=lambda item: item.start)]
+        return out.text, [
+            (item.entity_type, item.start, item.end) for item in sorted(out.items, key=lambda item: item.start)
+        ]

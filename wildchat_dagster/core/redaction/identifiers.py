@@ -89,7 +89,7 @@ GB11643_CHECK = "10X98765432"
 
 def gb11643_check_character(first17: str) -> str:
     """The 18th character of a Chinese resident ID: ISO 7064 MOD 11-2 over the first 17 digits."""
-    return GB11643_CHECK[sum(int(d) * w for d, w in zip(first17, GB11643_WEIGHTS)) % 11]
+    return GB11643_CHECK[sum(int(d) * w for d, w in zip(first17, GB11643_WEIGHTS, strict=True)) % 11]
 
 
 # Region (6 digits), birth date YYYYMMDD, sequence (3), check character.

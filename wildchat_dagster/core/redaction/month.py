@@ -118,7 +118,8 @@ def analyse_texts(
     )
     report.workers_used = max(report.workers_used, workers_used)
     candidates = {
-        key: accept_candidates(key[0], key[1], props, redactor.policy) for key, props in zip(distinct, proposals)
+        key: accept_candidates(key[0], key[1], props, redactor.policy)
+        for key, props in zip(distinct, proposals, strict=True)
     }
     return [candidates.get(_key(it, redactor), []) for it in items]
 
@@ -190,10 +191,12 @@ def redact_candidates(
             types = [entity_type for entity_type, _, _ in replaced]
             allowed = sum(1 for c in cands if public_key(c, it.text) in public)
             entries = [redactor.policy.entity_type(c.entity_type) for c in chosen]
-            kinds = [e.kind_of(it.text, c.start, c.end) if e.kind_of else None for c, e in zip(chosen, entries)]
+            kinds = [
+                e.kind_of(it.text, c.start, c.end) if e.kind_of else None for c, e in zip(chosen, entries, strict=True)
+            ]
             secrets = [kind for kind in kinds if kind is not None]
-            rules = align_rules(it.text, chosen, [e.rule_name(k) for e, k in zip(entries, kinds)], types)
-            spans = [(t, start, end, rule) for (t, start, end), rule in zip(replaced, rules)]
+            rules = align_rules(it.text, chosen, [e.rule_name(k) for e, k in zip(entries, kinds, strict=True)], types)
+            spans = [(t, start, end, rule) for (t, start, end), rule in zip(replaced, rules, strict=True)]
             done[key] = (new_text, types, allowed, secrets, spans)
         new_text, types, allowed, secrets, spans = done[key]
         report.allow_listed_occurrences += allowed

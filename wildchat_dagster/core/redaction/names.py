@@ -87,7 +87,9 @@ def in_character_sheet(text: str, start: int, end: int, cue: NameCue) -> bool:
 
 
 SCENE_HEADING = regex.compile(r"(?m)^[ \t]*(?:INT\.|EXT\.|INT/EXT|I/E\.|FADE IN|FADE OUT|CUT TO)")
-SPEAKER_LINE = regex.compile(r"(?m)^[ \t]*\p{Lu}[\p{Lu}'\-]+(?:[ \t]\p{Lu}[\p{Lu}'\-]+)?[ \t]*(?:\([^)\n]*\))?[ \t]*:?[ \t]*$")
+SPEAKER_LINE = regex.compile(
+    r"(?m)^[ \t]*\p{Lu}[\p{Lu}'\-]+(?:[ \t]\p{Lu}[\p{Lu}'\-]+)?[ \t]*(?:\([^)\n]*\))?[ \t]*:?[ \t]*$"
+)
 
 
 def in_screenplay(text: str, start: int, end: int, cue: NameCue) -> bool:

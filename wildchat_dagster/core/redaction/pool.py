@@ -56,7 +56,9 @@ def propose_distinct(
     pooled = workers > 1 and len(distinct) >= parallel_min_texts
     if pooled:
         ner = redactor.ner_codes
-        todo = [i for i, (text, code) in enumerate(distinct) if redactor.prefilter.possible_types(text, code, code in ner)]
+        todo = [
+            i for i, (text, code) in enumerate(distinct) if redactor.prefilter.possible_types(text, code, code in ner)
+        ]
         stats.texts += len(distinct) - len(todo)
         pooled = len(todo) >= parallel_min_texts
     # Several batches per worker keep both busy to the end.
@@ -64,7 +66,7 @@ def propose_distinct(
     batches = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
 
     def collect(n: int, batch: list[int], found: list[list[Proposal]], batch_stats: ProposalStats) -> None:
-        for i, props in zip(batch, found):
+        for i, props in zip(batch, found, strict=True):
             proposals[i] = props
         stats.add(batch_stats)
         if progress and (n % 10 == 0 or n == len(batches)):
@@ -78,6 +80,6 @@ def propose_distinct(
         workers, mp_context=_pool_context(), initializer=_start_worker, initargs=(redactor.config,)
     ) as pool:
         results = pool.map(_propose_in_worker, [[distinct[i] for i in batch] for batch in batches])
-        for n, (batch, (found, batch_stats)) in enumerate(zip(batches, results), 1):
+        for n, (batch, (found, batch_stats)) in enumerate(zip(batches, results, strict=True), 1):
             collect(n, batch, found, batch_stats)
     return proposals, workers

@@ -51,12 +51,22 @@ SECRET_KINDS = (
         r"(?<={trigger}[\"']?[ \t]*[:=][ \t]*[\"']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
         ignore_case_triggers=True,
     ),
-    SecretKind("github_token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"(?<![A-Za-z0-9_]){trigger}[A-Za-z0-9]{36,}\b"),
+    SecretKind(
+        "github_token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"(?<![A-Za-z0-9_]){trigger}[A-Za-z0-9]{36,}\b"
+    ),
     SecretKind("github_fine_grained_token", ("github_pat_",), r"(?<![A-Za-z0-9_]){trigger}[A-Za-z0-9_]{22,}\b"),
-    SecretKind("slack_token", ("xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-"), r"(?<![A-Za-z0-9])" + r"{trigger}[A-Za-z0-9\-]{10,}"),
-    SecretKind("slack_webhook", ("hooks.slack.com/services/",), r"{trigger}T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"),
+    SecretKind(
+        "slack_token",
+        ("xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-"),
+        r"(?<![A-Za-z0-9])" + r"{trigger}[A-Za-z0-9\-]{10,}",
+    ),
+    SecretKind(
+        "slack_webhook", ("hooks.slack.com/services/",), r"{trigger}T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"
+    ),
     SecretKind("google_api_key", ("AIza",), r"(?<![A-Za-z0-9_\-]){trigger}[0-9A-Za-z_\-]{35}" + _TOKEN_END),
-    SecretKind("stripe_key", ("sk_live_", "rk_live_", "sk_test_", "rk_test_"), r"(?<![A-Za-z0-9_]){trigger}[A-Za-z0-9]{16,}\b"),
+    SecretKind(
+        "stripe_key", ("sk_live_", "rk_live_", "sk_test_", "rk_test_"), r"(?<![A-Za-z0-9_]){trigger}[A-Za-z0-9]{16,}\b"
+    ),
     SecretKind("huggingface_token", ("hf_",), r"(?<![A-Za-z0-9_]){trigger}[A-Za-z0-9]{30,}\b"),
     SecretKind(
         "json_web_token",

@@ -113,7 +113,10 @@ def _redaction_lines(redaction: dict[str, dict | None]) -> list[str]:
     by_types: dict[tuple, list[str]] = {}
     for month, record in redaction.items():
         by_types.setdefault(tuple(sorted(record["entity_types"])) if record else (), []).append(month)
-    lines = [f"PII redacted ({', '.join(months)}): {', '.join(types) or 'not recorded'}." for types, months in by_types.items()]
+    lines = [
+        f"PII redacted ({', '.join(months)}): {', '.join(types) or 'not recorded'}."
+        for types, months in by_types.items()
+    ]
     if without := [m for m, r in redaction.items() if r and "PERSON" not in r["entity_types"]]:
         lines.append(f"Names (PERSON) were **not** redacted in {', '.join(without)} (switched off).")
     return lines
@@ -129,12 +132,19 @@ def screening_section(manifest: dict) -> list[str]:
              "its language scored it; `nontoxic` means screened and found not toxic. A conversation with a toxic "
              "turn is `toxic` whatever its other turns.", ""]
     if "hold" in policies:
-        lines += ["Policy `WILDCHAT_UNSCREENED=hold`: a conversation with no toxic turn but a non-empty turn no "
-                  "moderator screened is in neither split but in `unscreened/` (same schema; config `unscreened`)"
-                  + (f", months {', '.join(unscreened.get('months_held', []))}." if "nontoxic" in policies else "."), ""]
+        lines += [
+            "Policy `WILDCHAT_UNSCREENED=hold`: a conversation with no toxic turn but a non-empty turn no "
+            "moderator screened is in neither split but in `unscreened/` (same schema; config `unscreened`)"
+            + (f", months {', '.join(unscreened.get('months_held', []))}." if "nontoxic" in policies else "."),
+            "",
+        ]
     if "nontoxic" in policies:
-        lines += ["Policy `WILDCHAT_UNSCREENED=nontoxic`" + (" (other months)" if "hold" in policies else "")
-                  + ": such conversations are in the `nontoxic` split although some of their turns were not screened.", ""]
+        lines += [
+            "Policy `WILDCHAT_UNSCREENED=nontoxic`"
+            + (" (other months)" if "hold" in policies else "")
+            + ": such conversations are in the `nontoxic` split although some of their turns were not screened.",
+            "",
+        ]
     rows = [[m["moderator"], ", ".join(m["ran_in_months"]) or "never", "; ".join(m["versions"]) or "-",
              "; ".join(m["languages"]) or "-", "; ".join(m["thresholds"]) or "-",
              "; ".join(m["not_run_because"]) or "-"] for m in moderators]
@@ -157,11 +167,8 @@ def screening_section(manifest: dict) -> list[str]:
     return lines
 
 
-
-
-def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict], license: str = DEFAULT_LICENSE,
-                 pretty_name: str = "WildChat-shaped chatbot conversations") -> str:
-    """The card's text. `summaries`: each month's summary row of monthly_stats ({} when absent)."""
+def _published_schema(layout: DataLayout) -> pa.Schema:
+    """The one schema of every published file (a card describes one schema)."""
     schemas = release_schemas(layout)
     distinct = {s.to_string() for s in schemas.values()}
     if len(distinct) > 1:
@@ -169,17 +176,62 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
                          "re-release every month with one WILDCHAT_RELEASE_SCHEMA before publishing a card")
     if not schemas:
         raise ValueError("nothing published under release/: run the release first")
-    schema = next(iter(schemas.values()))
+    return next(iter(schemas.values()))
+
+
+def _month_rows(manifest: dict, summaries: dict[str, dict]) -> list[list]:
+    """One statistics row per released month: rows per published folder and the month's summary figures."""
+    files = manifest["files"]
+    screened = manifest.get("sexual_minors_screening", {}).get("months_screened", [])
+    return [
+        [
+            m,
+            *((files.get(f, {}).get(m) or {}).get("rows", 0) for f in PUBLISHED_FOLDERS),
+            _number(summaries.get(m, {}).get("users")),
+            _number(summaries.get(m, {}).get("mean_rounds")),
+            _number(summaries.get(m, {}).get("languages")),
+            _number(summaries.get(m, {}).get("user_tokens_mean"), 1),
+            "yes" if m in screened else "no",
+        ]
+        for m in manifest.get("months", [])
+    ]
+
+
+def _folder_rows(sizes: dict[str, dict]) -> list[list]:
+    """One row per published folder: its conversations and non-empty files."""
+    return [
+        [
+            s if s in RELEASE_SPLITS else f"{s} (held back: not a default split)",
+            sizes[s]["num_examples"],
+            len(sizes[s]["files"]),
+        ]
+        for s in PUBLISHED_FOLDERS
+    ]
+
+
+def _imported_lines(manifest: dict) -> list[str]:
+    """The provenance line of releases re-processed from published data (none otherwise)."""
+    imported = manifest.get("imported_from") or []
+    if not imported:
+        return []
+    sources = ", ".join(i["source"] for i in imported)
+    return [f"Re-processed from published data: {sources} (hashed IPs and places kept as given).", ""]
+
+
+def dataset_card(
+    layout: DataLayout,
+    manifest: dict,
+    summaries: dict[str, dict],
+    license: str = DEFAULT_LICENSE,
+    pretty_name: str = "WildChat-shaped chatbot conversations",
+) -> str:
+    """The card's text. `summaries`: each month's summary row of monthly_stats ({} when absent)."""
+    schema = _published_schema(layout)
     sizes = split_sizes(layout)
     header = yaml.safe_dump(card_yaml(schema, sizes, license, pretty_name), sort_keys=False, allow_unicode=True)
     totals = manifest.get("totals", {})
     screening = manifest.get("sexual_minors_screening", {})
-    files = manifest["files"]
-    month_rows = [[m, *((files.get(f, {}).get(m) or {}).get("rows", 0) for f in PUBLISHED_FOLDERS),
-                   _number(summaries.get(m, {}).get("users")), _number(summaries.get(m, {}).get("mean_rounds")),
-                   _number(summaries.get(m, {}).get("languages")), _number(summaries.get(m, {}).get("user_tokens_mean"), 1),
-                   "yes" if m in screening.get("months_screened", []) else "no"]
-                  for m in manifest.get("months", [])]
+    month_rows = _month_rows(manifest, summaries)
     systems = [[stage, name, value] for stage, values in manifest.get("systems", {}).items()
                for name, value in values.items()]
     deletions = manifest.get("deletions", {})
@@ -193,21 +245,30 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
         "",
         "```python",
         "from datasets import load_dataset",
-        'ds = load_dataset("path/to/this/folder")  # splits: ' + ", ".join(s for s in RELEASE_SPLITS if sizes[s]["files"]),
+        'ds = load_dataset("path/to/this/folder")  # splits: '
+        + ", ".join(s for s in RELEASE_SPLITS if sizes[s]["files"]),
         "```",
         "",
         "## Statistics",
         "",
-        markdown_table(["folder", "conversations", "non-empty files"],
-               [[s if s in RELEASE_SPLITS else f"{s} (held back: not a default split)", sizes[s]["num_examples"],
-                 len(sizes[s]["files"])] for s in PUBLISHED_FOLDERS]),
+        markdown_table(["folder", "conversations", "non-empty files"], _folder_rows(sizes)),
         "",
         f"Excluded from every split: {totals.get('excluded') or 'none'}. Rejected raw log lines: "
         f"{totals.get(Stage.REJECTED_LOGS, 0)}; retries counted once: {totals.get('retries', 0)}; "
         f"prefix conversations absorbed: {totals.get('absorbed_prefixes', 0)}.",
         "",
-        markdown_table(["month", *PUBLISHED_FOLDERS, "users", "mean turns", "languages", "mean user tokens",
-                "sexual/minors screening"], month_rows),
+        markdown_table(
+            [
+                "month",
+                *PUBLISHED_FOLDERS,
+                "users",
+                "mean turns",
+                "languages",
+                "mean user tokens",
+                "sexual/minors screening",
+            ],
+            month_rows,
+        ),
         "",
         *screening_section(manifest),
         "Conversations with an OpenAI `sexual/minors` flag are excluded; months without OpenAI "
@@ -228,10 +289,7 @@ def dataset_card(layout: DataLayout, manifest: dict, summaries: dict[str, dict],
         "## Provenance",
         "",
         "`manifest.json` lists every file with its rows and sha256, and the upstream runs' settings.",
+        *_imported_lines(manifest),
         "",
     ]
-    imported = manifest.get("imported_from") or []
-    if imported:
-        body[-1:-1] = ["Re-processed from published data: " + ", ".join(i["source"] for i in imported)
-                       + " (hashed IPs and places kept as given).", ""]
     return f"---\n{header}---\n\n" + "\n".join(body)

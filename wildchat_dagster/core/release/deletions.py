@@ -76,7 +76,11 @@ def load_deletion_requests(layout: DataLayout) -> DeletionRequests:
     requests = DeletionRequests()
     for path in request_files(layout):
         with path.open("r", encoding="utf-8", newline="") as stream:
-            rows = csv.DictReader(stream) if path.suffix == ".csv" else (json.loads(line) for line in stream if line.strip())
+            rows = (
+                csv.DictReader(stream)
+                if path.suffix == ".csv"
+                else (json.loads(line) for line in stream if line.strip())
+            )
             for row in rows:
                 requests.add(row)
     return requests
@@ -117,8 +121,13 @@ def published_matches(files: list[StoragePath], requests: DeletionRequests) -> d
                               list_transform(conversation, lambda u: u.turn_identifier) AS turn_ids
                        FROM read_parquet(?)"""
             for conversation_hash, hashed_ip, turn_ips, turn_ids in con.execute(query, [readable]).fetchall():
-                row = {"conversation_hash": conversation_hash, "hashed_ip": hashed_ip,
-                       "conversation": [{"hashed_ip": ip, "turn_identifier": t} for ip, t in zip(turn_ips, turn_ids)]}
+                row = {
+                    "conversation_hash": conversation_hash,
+                    "hashed_ip": hashed_ip,
+                    "conversation": [
+                        {"hashed_ip": ip, "turn_identifier": t} for ip, t in zip(turn_ips, turn_ids, strict=True)
+                    ],
+                }
                 if matched := requests.matches(row):
                     found.setdefault(str(path), set()).update(matched)
         return found

@@ -36,7 +36,9 @@ class ExpectationResult:
     observed: dict
 
 
-def run_expectations(df: pd.DataFrame, expectations: list[Expectation], name: str = "table") -> tuple[bool, list[ExpectationResult]]:
+def run_expectations(
+    df: pd.DataFrame, expectations: list[Expectation], name: str = "table"
+) -> tuple[bool, list[ExpectationResult]]:
     """Validate `df` against every expectation; (all passed, one result per expectation)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -58,11 +60,19 @@ def run_expectations(df: pd.DataFrame, expectations: list[Expectation], name: st
         observed = {k: v for k, v in (r.result or {}).items() if k in _OBSERVED_KEYS}
         if r.exception_info and r.exception_info.get("raised_exception"):
             observed["exception"] = str(r.exception_info.get("exception_message"))[:300]
-        results.append(ExpectationResult(expectation.label, bool(r.success), json.loads(json.dumps(observed, default=_plain))))
+        results.append(
+            ExpectationResult(expectation.label, bool(r.success), json.loads(json.dumps(observed, default=_plain)))
+        )
     return all(r.success for r in results), results
 
 
-_OBSERVED_KEYS = ("observed_value", "element_count", "unexpected_count", "unexpected_percent", "partial_unexpected_list")
+_OBSERVED_KEYS = (
+    "observed_value",
+    "element_count",
+    "unexpected_count",
+    "unexpected_percent",
+    "partial_unexpected_list",
+)
 
 
 def _plain(value):
@@ -81,7 +91,9 @@ def release_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "conversation_hash": [r["conversation_hash"] for r in rows],
-            "last_turn_identifier": [r["conversation"][-1]["turn_identifier"] if r["conversation"] else None for r in rows],
+            "last_turn_identifier": [
+                r["conversation"][-1]["turn_identifier"] if r["conversation"] else None for r in rows
+            ],
             "model": [r["model"] for r in rows],
             "timestamp_month": [r["timestamp"].strftime("%Y-%m") if r["timestamp"] else None for r in rows],
             "turn": [r["turn"] for r in rows],
@@ -115,7 +127,11 @@ def release_expectations(month: str, toxic: bool) -> list[Expectation]:
         Expectation("ExpectColumnValuesToNotBeNull", {"column": "model"}),
         Expectation("ExpectColumnValuesToBeInSet", {"column": "timestamp_month", "value_set": [month]}),
         Expectation("ExpectColumnValuesToNotBeNull", {"column": "timestamp_month"}),
-        Expectation("ExpectColumnPairValuesToBeEqual", {"column_A": "utterances", "column_B": "openai_moderation_entries"}),
-        Expectation("ExpectColumnPairValuesToBeEqual", {"column_A": "utterances", "column_B": "detoxify_moderation_entries"}),
+        Expectation(
+            "ExpectColumnPairValuesToBeEqual", {"column_A": "utterances", "column_B": "openai_moderation_entries"}
+        ),
+        Expectation(
+            "ExpectColumnPairValuesToBeEqual", {"column_A": "utterances", "column_B": "detoxify_moderation_entries"}
+        ),
     ]
 

@@ -91,8 +91,11 @@ def _query(path: StoragePath, sql: str) -> pd.DataFrame:
 
 def stored_identities(path: StoragePath, toxic: bool) -> tuple[Counter, int]:
     """The identities of a written split file's rows, and how many rows' `toxic` is not `toxic`."""
-    df = _query(path, "SELECT conversation_hash, list_transform(conversation, lambda u: u.turn_identifier) AS ids, "
-                      "toxic IS NOT DISTINCT FROM ? AS right_flag FROM {file}".replace("?", "true" if toxic else "false"))
+    df = _query(
+        path,
+        "SELECT conversation_hash, list_transform(conversation, lambda u: u.turn_identifier) AS ids, "
+        "toxic IS NOT DISTINCT FROM ? AS right_flag FROM {file}".replace("?", "true" if toxic else "false"),
+    )
     identities = Counter(zip(df["conversation_hash"], (tuple(int(i) for i in ids) for ids in df["ids"]), strict=True))
     return identities, int((~df["right_flag"].astype(bool)).sum())
 

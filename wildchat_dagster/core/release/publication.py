@@ -78,7 +78,9 @@ def published_checksums(layout: DataLayout) -> dict[str, str]:
 
 
 def manifest_checksums(manifest: dict) -> dict[str, str]:
-    return {entry["path"]: entry["sha256"] for by_month in manifest.get("files", {}).values() for entry in by_month.values()}
+    return {
+        entry["path"]: entry["sha256"] for by_month in manifest.get("files", {}).values() for entry in by_month.values()
+    }
 
 
 def checksums_digest(checksums: dict[str, str]) -> str:

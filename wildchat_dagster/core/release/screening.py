@@ -77,15 +77,24 @@ def moderators_used(months: list[str], provenance: dict[str, dict]) -> list[dict
         record = provenance.get(month, {})
         metadata = record.get("upstream", {}).get(Stage.MODERATED_CONVERSATIONS, {}).get("metadata", {})
         names = list((record.get("screening") or {}).get("screened_by", {}))
-        names += [k.removesuffix("_enabled") for k in metadata if k.endswith("_enabled") and k.removesuffix("_enabled") not in names]
+        names += [
+            k.removesuffix("_enabled")
+            for k in metadata
+            if k.endswith("_enabled") and k.removesuffix("_enabled") not in names
+        ]
         for name in names:
             entry = found.setdefault(name, {"moderator": name, "ran_in_months": [], "versions": [], "languages": [],
                                             "thresholds": [], "not_run_because": []})
-            thresholds = [f"{k}={v}" for k, v in metadata.items() if k.startswith(f"{name}_") and k.endswith("threshold")]
+            thresholds = [
+                f"{k}={v}" for k, v in metadata.items() if k.startswith(f"{name}_") and k.endswith("threshold")
+            ]
             if metadata.get(f"{name}_enabled"):
                 entry["ran_in_months"].append(month)
-                for key, value in (("versions", metadata.get(f"{name}_version")),
-                                   ("languages", metadata.get(f"{name}_languages")), *(("thresholds", t) for t in thresholds)):
+                for key, value in (
+                    ("versions", metadata.get(f"{name}_version")),
+                    ("languages", metadata.get(f"{name}_languages")),
+                    *(("thresholds", t) for t in thresholds),
+                ):
                     if value and value not in entry[key]:
                         entry[key].append(value)
             elif (why := metadata.get(f"{name}_status")) and why not in entry["not_run_because"]:
@@ -100,8 +109,17 @@ def coverage_by_language(months: list[str], provenance: dict[str, dict]) -> list
     rows: dict[str, dict] = {}
 
     def row(language: str) -> dict:
-        return rows.setdefault(language, {"language": language, "utterances": 0, "screened_utterances": 0,
-                                          "unscreened_utterances": 0, "conversations": 0, "unscreened_conversations": 0})
+        return rows.setdefault(
+            language,
+            {
+                "language": language,
+                "utterances": 0,
+                "screened_utterances": 0,
+                "unscreened_utterances": 0,
+                "conversations": 0,
+                "unscreened_conversations": 0,
+            },
+        )
 
     for group in coverage["by_language"]:
         entry = row(group["language"])

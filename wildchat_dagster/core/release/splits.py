@@ -3,19 +3,7 @@
 The release schema is `schema.WILDCHAT_1M` (the dataset card's features,
 field for field). Conventions follow the published rows:
 
-- `conversation_hash`: the first 32 hex digits of sha256 over
-  `json.dumps([{"content": c, "role": r}, ...])` with Python's default
-  separators and `ensure_ascii` (the authors' formula; it recomputes on real
-  WildChat rows). Equal content gives equal hashes: it is not a unique key.
-- `turn_identifier`: one int64 per user-assistant round, shared by the
-  round's user and assistant utterance (as in WildChat). It is derived from
-  the round's request `log_id`, so it is stable across re-runs and identifies
-  that request: a round shared by two conversations (the common history of a
-  regenerated branch) carries the same identifier in both. A round whose own
-  log was lost (log_id null) gets one derived from conversation_id and the
-  round's index. The value is the first 63 bits of a sha256, never 0. With n
-  identifiers the chance that any two collide is about n²/2⁶⁴: 3·10⁻⁷ for
-  WildChat-1M's 2.6 million rounds, 5·10⁻⁴ for 100 million.
+- `conversation_hash` and `turn_identifier` follow `core.wildchat_ids`.
 - User utterances carry hashed_ip, country, state and header, and a null
   timestamp; assistant utterances carry the timestamp (reply received) and
   null hashed_ip/country/state/header.
@@ -27,11 +15,9 @@ field for field). Conventions follow the published rows:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -46,31 +32,11 @@ from wildchat_dagster.core.release.screening import (
 )
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import file_sha256, parquet_rows
+from wildchat_dagster.core.wildchat_ids import conversation_hash, turn_identifier
 from wildchat_dagster.schema import WILDCHAT_1M
 from wildchat_dagster.stages import Stage
 
 RELEASE_SCHEMA = WILDCHAT_1M
-USER_ONLY_FIELDS = ("country", "hashed_ip", "header", "state")
-_INT63 = (1 << 63) - 1
-
-
-def conversation_hash(messages: Iterable[Mapping[str, str] | tuple[str, str]]) -> str:
-    """WildChat's content hash: messages as {role, content} dicts or (role, content) pairs."""
-    pairs = [(m["role"], m["content"]) if isinstance(m, Mapping) else m for m in messages]
-    payload = json.dumps([{"content": content, "role": role} for role, content in pairs])
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
-
-
-def _positive_int63(text: str) -> int:
-    value = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") & _INT63
-    return value or 1
-
-
-def turn_identifier(log_id: str | None, conversation_id: str, round_index: int) -> int:
-    """Stable positive int64 for one round: from its request log, else its place in the conversation."""
-    if log_id:
-        return _positive_int63(f"log:{log_id}")
-    return _positive_int63(f"lost-round:{conversation_id}:{round_index}")
 
 
 def _round_log_ids(utterances: list[dict]) -> list[str | None]:
@@ -133,10 +99,6 @@ def to_release_row(row: dict) -> dict:
         "hashed_ip": row.get("hashed_ip"),
         "header": row.get("header"),
     }
-
-
-def to_release_rows(rows: Iterable[dict]) -> list[dict]:
-    return [to_release_row(r) for r in rows]
 
 
 def release_table(rows: list[dict], schema: pa.Schema = RELEASE_SCHEMA) -> pa.Table:
@@ -214,7 +176,9 @@ RELEASE_POLICY = {
     "schema": "exactly allenai/WildChat-1M's dataset card features",
 }
 # Upstream metadata entries that name a system used (model, database, tokenizer and their versions/dates).
-SYSTEM_KEY = re.compile(r"model|version|database|checkpoint|encoding|snapshot|date|tokenizer|weights|geolite|spacy|lid\b")
+SYSTEM_KEY = re.compile(
+    r"model|version|database|checkpoint|encoding|snapshot|date|tokenizer|weights|geolite|spacy|lid\b"
+)
 SETTING_KEY = re.compile(r"threshold|policy|enabled|budget|per_minute|batch_size|max_")
 
 
@@ -260,13 +224,17 @@ def redaction_by_month(months: list[str], provenance: dict[str, dict]) -> dict[s
     """Per month, the entity types the redaction stage redacted and its NER models (None: not recorded)."""
     found = {}
     for month in months:
-        metadata = provenance.get(month, {}).get("upstream", {}).get(Stage.REDACTED_CONVERSATIONS, {}).get("metadata", {})
+        metadata = (
+            provenance.get(month, {}).get("upstream", {}).get(Stage.REDACTED_CONVERSATIONS, {}).get("metadata", {})
+        )
         types = metadata.get("entity_types_redacted")
         found[month] = {"entity_types": list(types), "ner_models": metadata.get("ner_models") or {}} if types else None
     return found
 
 
-def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_version: str, release_systems: dict[str, str]) -> dict:
+def build_manifest(
+    layout: DataLayout, provenance: dict[str, dict], pipeline_version: str, release_systems: dict[str, str]
+) -> dict:
     """The release manifest: every published file with rows and sha256, totals, systems, settings, counts."""
     months = published_months(layout)
     files: dict[str, dict[str, dict]] = {split: {} for split in PUBLISHED_FOLDERS}
@@ -309,7 +277,10 @@ def build_manifest(layout: DataLayout, provenance: dict[str, dict], pipeline_ver
         "unscreened": unscreened_publication(months, provenance),
         "moderators": moderators_used(months, provenance),
         "coverage_by_language": coverage_by_language(months, provenance),
-        "sexual_minors_screening": {"months_screened": screened, "months_not_screened": [m for m in months if m not in screened]},
+        "sexual_minors_screening": {
+            "months_screened": screened,
+            "months_not_screened": [m for m in months if m not in screened],
+        },
         "toxicity_screening": toxicity_screening(months, provenance),
         "redaction": redaction_by_month(months, provenance),
         "pipeline_version": pipeline_version,

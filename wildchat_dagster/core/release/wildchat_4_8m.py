@@ -58,7 +58,7 @@ def _fit(value, kind: pa.DataType):
 
 
 def _naive(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return None if value is None else value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 _UTTERANCE = WILDCHAT_4_8M.field("conversation").type.value_type

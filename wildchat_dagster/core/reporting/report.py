@@ -198,23 +198,50 @@ def render_plots(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
         ax.set_axis_off()
     else:
         labels = [f"{f} ({100 * s:.1f}%)" for f, s in zip(families["family"], families["share"], strict=True)]
-        ax.pie(families["share"], labels=labels, colors=["#4C72B0", "#DD8452", "#8172B3"][: len(families)], startangle=90)
+        ax.pie(
+            families["share"], labels=labels, colors=["#4C72B0", "#DD8452", "#8172B3"][: len(families)], startangle=90
+        )
     ax.set_title("Model family share of conversations")
     models_png = _png(fig)
 
     return {
-        "languages": _bars("Languages (share of user utterances)", languages["language"].tolist(), languages["share"].tolist(), "% of user utterances"),
-        "countries": _bars("Countries (share of conversations)", countries["country"].tolist(), countries["share"].tolist(), "% of conversations"),
+        "languages": _bars(
+            "Languages (share of user utterances)",
+            languages["language"].tolist(),
+            languages["share"].tolist(),
+            "% of user utterances",
+        ),
+        "countries": _bars(
+            "Countries (share of conversations)",
+            countries["country"].tolist(),
+            countries["share"].tolist(),
+            "% of conversations",
+        ),
         "turn_histogram": turn_png,
         "model_shares": models_png,
-        "monthly_volume": _lines("Conversations per month", monthly["month"].tolist(), {
-            "all": monthly["conversations"].tolist(), "non-toxic": monthly["nontoxic"].tolist(), "toxic": monthly["toxic"].tolist(),
-        }, "conversations"),
-        "monthly_toxicity": _lines("Toxicity per month", toxicity["month"].tolist(), {
-            "toxic conversations": toxicity["toxic_share"].tolist(),
-            "user utterances flagged (OpenAI or Detoxify)": user_moderation["openai_or_detoxify_share"].fillna(0).tolist(),
-            "user utterances flagged (any moderator)": user_moderation["any_moderator_share"].fillna(0).tolist(),
-        }, "%", percent=True),
+        "monthly_volume": _lines(
+            "Conversations per month",
+            monthly["month"].tolist(),
+            {
+                "all": monthly["conversations"].tolist(),
+                "non-toxic": monthly["nontoxic"].tolist(),
+                "toxic": monthly["toxic"].tolist(),
+            },
+            "conversations",
+        ),
+        "monthly_toxicity": _lines(
+            "Toxicity per month",
+            toxicity["month"].tolist(),
+            {
+                "toxic conversations": toxicity["toxic_share"].tolist(),
+                "user utterances flagged (OpenAI or Detoxify)": user_moderation["openai_or_detoxify_share"]
+                .fillna(0)
+                .tolist(),
+                "user utterances flagged (any moderator)": user_moderation["any_moderator_share"].fillna(0).tolist(),
+            },
+            "%",
+            percent=True,
+        ),
     }
 
 
@@ -230,13 +257,25 @@ def text_charts(tables: dict[str, pd.DataFrame], max_chars: int | None = None) -
     return {
         "languages": bar_chart(("language", "user utterances"), shares("languages", "language"), max_chars=max_chars),
         "countries": bar_chart(("country", "conversations"), shares("countries", "country"), max_chars=max_chars),
-        "turn_histogram": bar_chart(("rounds", "conversations"), list(zip(
-            rounds["turn"].astype(int).astype(str), rounds["share"], strict=True)), max_chars=max_chars),
-        "model_shares": bar_chart(("model family", "conversations"), shares("model_families", "family"), max_chars=max_chars),
-        "monthly_volume": bar_chart(("month", "conversations"), list(zip(
-            monthly["month"], monthly["conversations"], strict=True)), percent=False, max_chars=max_chars),
-        "monthly_toxicity": bar_chart(("month", "toxic conversations"), list(zip(
-            toxicity["month"], toxicity["toxic_share"], strict=True)), max_chars=max_chars),
+        "turn_histogram": bar_chart(
+            ("rounds", "conversations"),
+            list(zip(rounds["turn"].astype(int).astype(str), rounds["share"], strict=True)),
+            max_chars=max_chars,
+        ),
+        "model_shares": bar_chart(
+            ("model family", "conversations"), shares("model_families", "family"), max_chars=max_chars
+        ),
+        "monthly_volume": bar_chart(
+            ("month", "conversations"),
+            list(zip(monthly["month"], monthly["conversations"], strict=True)),
+            percent=False,
+            max_chars=max_chars,
+        ),
+        "monthly_toxicity": bar_chart(
+            ("month", "toxic conversations"),
+            list(zip(toxicity["month"], toxicity["toxic_share"], strict=True)),
+            max_chars=max_chars,
+        ),
     }
 
 
@@ -250,8 +289,14 @@ img{max-width:100%;display:block;margin:.5rem 0}
 .note{color:#555;font-size:.9rem}"""
 
 
-def write_report(tables: dict[str, pd.DataFrame], reports_dir: Path, *, tokenizer: str, facts: dict[str, str] | None = None,
-                 headline: str | None = None) -> ReportFiles:
+def write_report(
+    tables: dict[str, pd.DataFrame],
+    reports_dir: Path,
+    *,
+    tokenizer: str,
+    facts: dict[str, str] | None = None,
+    headline: str | None = None,
+) -> ReportFiles:
     """Write index.html (self-contained), report.md and the PNGs into `reports_dir`; atomic per file.
     `headline`: a sentence under the title (what went unscreened)."""
     sections = report_sections(tables)
@@ -260,13 +305,22 @@ def write_report(tables: dict[str, pd.DataFrame], reports_dir: Path, *, tokenize
     for name, png in plots.items():
         plot_paths[name] = reports_dir / f"{name}.png"
         atomic_write_bytes(plot_paths[name], png, shared=True)
-    facts = {"generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "tokenizer": tokenizer, **(facts or {})}
+    facts = {
+        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "tokenizer": tokenizer,
+        **(facts or {}),
+    }
     title = "WildChat-style release: dataset report"
 
     lead = [headline, ""] if headline else []
     md = [f"# {title}", "", *lead, *[f"- **{k}**: {v}" for k, v in facts.items()], ""]
-    body = [f"<h1>{html.escape(title)}</h1>", *([f"<p><b>{html.escape(headline)}</b></p>"] if headline else []), "<ul>" + "".join(
-        f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in facts.items()) + "</ul>"]
+    body = [
+        f"<h1>{html.escape(title)}</h1>",
+        *([f"<p><b>{html.escape(headline)}</b></p>"] if headline else []),
+        "<ul>"
+        + "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(str(v))}</li>" for k, v in facts.items())
+        + "</ul>",
+    ]
     for s in sections:
         md += [f"## {s.title}", "", s.note, "", frame_markdown(s.table), ""]
         body += [f"<h2>{html.escape(s.title)}</h2>", f"<p class='note'>{html.escape(s.note)}</p>", frame_html(s.table)]

@@ -160,6 +160,11 @@ def _moderator_columns(thresholds: ModerationThresholds) -> str:
 
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     q = lambda sql: con.sql(sql).df()  # noqa: E731 - one-line query runner
+    return {"summary": _summary_table(q), **_distribution_tables(q), **_moderation_tables(q), **_redaction_tables(q)}
+
+
+def _summary_table(q) -> pd.DataFrame:
+    """One row per month: volumes, users, rounds, token lengths, languages, GPT-4 share."""
     conv = q(
         _per_month(
             """count(*) AS conversations,
@@ -186,10 +191,30 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     )
     summary = conv.merge(utt, on="month", how="left")
     summary = summary[
-        ["month", "conversations", "nontoxic", "toxic", "unscreened", "rounds", "users", "mean_rounds", "multi_round_share",
-         "user_tokens_mean", "user_tokens_std", "assistant_tokens_mean", "assistant_tokens_std", "languages", "gpt4_share"]
+        [
+            "month",
+            "conversations",
+            "nontoxic",
+            "toxic",
+            "unscreened",
+            "rounds",
+            "users",
+            "mean_rounds",
+            "multi_round_share",
+            "user_tokens_mean",
+            "user_tokens_std",
+            "assistant_tokens_mean",
+            "assistant_tokens_std",
+            "languages",
+            "gpt4_share",
+        ]
     ]
-    tables = {"summary": _order(summary)}
+    return _order(summary)
+
+
+def _distribution_tables(q) -> dict[str, pd.DataFrame]:
+    """Shares per month: rounds, models, model families, languages, countries, states."""
+    tables = {}
     tables["turn_distribution"] = _order(
         _shares(q(_per_month("turn, count(*) AS conversations FROM conversations", "turn")), "conversations"), "turn"
     )
@@ -222,12 +247,15 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         _shares(
             q(
                 _per_month(
-                    "country, count(*) AS conversations, count(DISTINCT hashed_ip) AS users FROM conversations", "country"
+                    "country, count(*) AS conversations, count(DISTINCT hashed_ip) AS users FROM conversations",
+                    "country",
                 )
             ),
             "conversations",
         ),
-        "conversations", "country", descending="conversations",
+        "conversations",
+        "country",
+        descending="conversations",
     )
     tables["states"] = _order(
         _shares(
@@ -243,8 +271,16 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         # Ties in name order: DuckDB's GROUP BY returns groups in no fixed order.
         "conversations", "country", "state", descending="conversations",
     )
+    return tables
+
+
+def _moderation_tables(q) -> dict[str, pd.DataFrame]:
+    """Moderation per month: flags by moderator, screening coverage, flagged categories, toxic share."""
+    tables = {}
     tables["moderation"] = _order(_moderation_table(q), "role", descending="role")
-    screening = _screening_table(q).sort_values(["utterances", "language"], ascending=[False, True], kind="stable")  # largest first
+    screening = _screening_table(q).sort_values(
+        ["utterances", "language"], ascending=[False, True], kind="stable"
+    )  # largest first
     tables["screening"] = _order(screening, "role", descending="role")
     tables["flagged_categories"] = _order(
         _category_table(q), "flagged_user_utterances", "category", descending="flagged_user_utterances")
@@ -260,6 +296,12 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             )
         )
     )
+    return tables
+
+
+def _redaction_tables(q) -> dict[str, pd.DataFrame]:
+    """Redaction per month: redacted conversations and utterances, replacements by entity type."""
+    tables = {}
     tables["redaction"] = _order(
         q(
             _per_month(
@@ -354,7 +396,12 @@ def _category_table(q) -> pd.DataFrame:
         f"FROM moderated_utterances WHERE role = 'user' AND openai_flagged"
         for c in CATEGORY_BREAKDOWN
     )
-    df = q(_per_month(f"category, count(*) FILTER (hit) AS flagged_user_utterances, count(*) AS flagged FROM ({unpivot})", "category"))
+    df = q(
+        _per_month(
+            f"category, count(*) FILTER (hit) AS flagged_user_utterances, count(*) AS flagged FROM ({unpivot})",
+            "category",
+        )
+    )
     df = df.assign(share=df["flagged_user_utterances"] / df["flagged"].where(df["flagged"] > 0)).drop(columns="flagged")
     return df[df["flagged_user_utterances"] > 0]
 
@@ -371,7 +418,7 @@ def release_sources(layout: DataLayout, months: list[str]) -> StatisticsSources:
         moderated=existing(layout.partition(Stage.MODERATED_CONVERSATIONS, m) for m in months),
     )
     counted = [token_counts_file(layout, m) for m in months]
-    if all(counts_current(layout, m, path) for m, path in zip(months, counted)):
+    if all(counts_current(layout, m, path) for m, path in zip(months, counted, strict=True)):
         return replace(sources, token_counts=existing(counted))
     return sources
 

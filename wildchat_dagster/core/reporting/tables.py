@@ -112,7 +112,9 @@ def bar_chart(header: tuple[str, str], rows: Sequence[tuple[str, float]], percen
         return [label, bar, f"{100 * value:.1f}%" if percent else f"{value:,.0f}"]
 
     while True:
-        text = markdown_table([header[0], "", header[1]], [row(str(k), v) for k, v in rows], numeric=[False, False, True])
+        text = markdown_table(
+            [header[0], "", header[1]], [row(str(k), v) for k, v in rows], numeric=[False, False, True]
+        )
         if max_chars is None or len(text) <= max_chars or len(rows) <= 1:
             return text
         rows = rows[:-1]

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from wildchat_dagster.core.release.splits import conversation_hash, turn_identifier
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
+from wildchat_dagster.core.wildchat_ids import conversation_hash, turn_identifier
 
 NUM_PERM = 128
 THRESHOLD = 0.5  # estimated Jaccard similarity of word 3-gram shingles (low: LSH then rarely misses a 0.8 pair)
@@ -71,7 +71,9 @@ class TemplateIndex:
     """An LSH index over every indexed prompt so far, and each prompt's cluster."""
 
     months: list[str] = field(default_factory=list)
-    lsh: MinHashLSH = field(default_factory=lambda: MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, hashfunc=band_key))
+    lsh: MinHashLSH = field(
+        default_factory=lambda: MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, hashfunc=band_key)
+    )
     cluster_of: dict[str, str] = field(default_factory=dict)  # prompt key (LSH-indexed prompts) -> cluster id
     by_exact: dict[str, str] = field(default_factory=dict)  # normalized-text hash -> cluster id
     sizes: Counter = field(default_factory=Counter)  # cluster id -> prompts so far
@@ -155,7 +157,9 @@ def prompt_key(month: str, conversation_id: str, round_index: int) -> str:
     return f"{month}/{conversation_id}/{round_index:04d}"
 
 
-def index_for(saved: TemplateIndex | None, earlier: list[str], load: Callable[[str], list[dict]]) -> tuple[TemplateIndex, str]:
+def index_for(
+    saved: TemplateIndex | None, earlier: list[str], load: Callable[[str], list[dict]]
+) -> tuple[TemplateIndex, str]:
     """The index holding exactly the `earlier` months (in order): the saved one when it does (the
     incremental case), else one rebuilt from their stored rows (`load(month)`), signatures not text."""
     if saved is not None and saved.months == earlier:

@@ -41,5 +41,9 @@ def parquet_view(folder: StoragePath, base: Path) -> str:
     On an object store the view names the full URL (s3://…): a DuckDB that opens the
     catalog then needs the store's filesystem (`duckdb_readable`, or the httpfs extension).
     """
-    pattern = str(folder / "*.parquet") if is_remote(folder) else (Path(os.path.relpath(folder, base)) / "*.parquet").as_posix()
+    pattern = (
+        str(folder / "*.parquet")
+        if is_remote(folder)
+        else (Path(os.path.relpath(folder, base)) / "*.parquet").as_posix()
+    )
     return f"SELECT * FROM read_parquet({sql_string(pattern)}, union_by_name = true)"

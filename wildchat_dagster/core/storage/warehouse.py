@@ -209,7 +209,11 @@ class Warehouse:
 
     def stored_months(self, asset: str, suffix: str = ".parquet") -> list[str]:
         folder = self.layout.asset_dir(asset)
-        return sorted(p.name.removesuffix(suffix) for p in folder.iterdir() if p.name.endswith(suffix)) if folder.is_dir() else []
+        return (
+            sorted(p.name.removesuffix(suffix) for p in folder.iterdir() if p.name.endswith(suffix))
+            if folder.is_dir()
+            else []
+        )
 
     def write_table(self, asset: str, month: str, table: pa.Table, schema: pa.Schema | None = None) -> StoragePath:
         """Write the partition cast to `schema`, by default the asset's declared one (the release's
@@ -272,7 +276,9 @@ class Warehouse:
         yield from (batch.to_pylist() for batch in iter_file_batches(path, batch_rows, start, stop))
 
     @contextmanager
-    def partition_writer(self, asset: str, month: str, schema: pa.Schema | None = None) -> Iterator[Callable[[pa.Table], None]]:
+    def partition_writer(
+        self, asset: str, month: str, schema: pa.Schema | None = None
+    ) -> Iterator[Callable[[pa.Table], None]]:
         """Write a partition table by table (one row group each, the asset's schema unless given:
         the release's is selectable), published atomically (rename, or one PUT) when the block
         ends without error; a partition nobody wrote to is stored empty."""

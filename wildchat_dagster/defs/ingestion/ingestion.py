@@ -8,7 +8,8 @@ import pyarrow as pa
 from wildchat_dagster.core.ingestion.contract import REJECTION_REASONS
 from wildchat_dagster.core.ingestion.raw_logs import DEFAULT_MAX_RECORD_BYTES, read_landing_month
 from wildchat_dagster.core.reporting.tables import markdown_table
-from wildchat_dagster.core.storage.warehouse import ROW_GROUP_ROWS
+from wildchat_dagster.core.storage.layout import StoragePath
+from wildchat_dagster.core.storage.warehouse import ROW_GROUP_ROWS, Warehouse
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import RAW_LOGS
@@ -47,7 +48,9 @@ def _refuse_no_valid_log(store, month: str, parses) -> None:
         ),
         dg.AssetSpec(
             Stage.REJECTED_LOGS,
-            description="Every landing line that breaks the raw-log contract, with file, line, reason code and the raw line.",
+            description=(
+                "Every landing line that breaks the raw-log contract, with file, line, reason code and the raw line."
+            ),
             group_name="ingestion",
             kinds={"json", "parquet"},
         ),
@@ -62,12 +65,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
     files = store.landing_files(month)
     landing_version = store.landing_fingerprint(month)
     if not files:
-        if not config.allow_empty_month:
-            raise dg.Failure(
-                f"no landing files (*.jsonl, *.jsonl.gz) in {store.layout.landing_month_dir(month)}: nothing was written. "
-                "To materialize an empty month on purpose, pass --allow-empty (run config allow_empty_month: true)."
-            )
-        context.log.warning(f"no landing files in {store.layout.landing_month_dir(month)}; writing empty partitions (allow_empty_month)")
+        _refuse_or_warn_empty_month(context, config, store, month)
     group = ROW_GROUP_ROWS[Stage.RAW_LOGS]
     pending: list[dict] = []
     written = 0
@@ -128,9 +126,36 @@ def ingest_landing_files(context: dg.AssetExecutionContext, config: RawLogsConfi
             "path": dg.MetadataValue.path(str(raw_path)),
         },
     )
+    yield _rejected_logs_result(store, month, rejected, valid, rejected_by_reason, rejected_path)
+
+
+def _refuse_or_warn_empty_month(
+    context: dg.AssetExecutionContext, config: RawLogsConfig, store: Warehouse, month: str
+) -> None:
+    """A month without landing files fails, unless empty months were asked for (then it is only logged)."""
+    if not config.allow_empty_month:
+        raise dg.Failure(
+            f"no landing files (*.jsonl, *.jsonl.gz) in {store.layout.landing_month_dir(month)}: "
+            "nothing was written. "
+            "To materialize an empty month on purpose, pass --allow-empty (run config allow_empty_month: true)."
+        )
+    context.log.warning(
+        f"no landing files in {store.layout.landing_month_dir(month)}; writing empty partitions (allow_empty_month)"
+    )
+
+
+def _rejected_logs_result(
+    store: Warehouse,
+    month: str,
+    rejected: list[dict],
+    valid: int,
+    rejected_by_reason: dict[str, int],
+    rejected_path: StoragePath,
+) -> dg.MaterializeResult:
+    """REJECTED_LOGS' materialization: counts and a preview of where and why, never the lines themselves."""
     # No detail or raw line here: they can hold client IPs and text, and metadata lives in the event log.
     preview = [[r["source_file"], r["line_number"], r["reason"]] for r in rejected[:10]]
-    yield dg.MaterializeResult(
+    return dg.MaterializeResult(
         asset_key=Stage.REJECTED_LOGS,
         data_version=dg.DataVersion(store.partition_fingerprint(Stage.REJECTED_LOGS, month)),
         metadata={

@@ -25,11 +25,18 @@ EVERY_UTTERANCE_HAS_LANGUAGE = "every_utterance_has_language"
 
 def _preview(rows: list[dict], limit: int = 5) -> str:
     # No text: this stage runs before PII redaction, and metadata lands in Dagster's event log.
-    return markdown_table(["conversation_id", "language", "turn languages", "characters"], [
-        [row["conversation_id"], row["language"], ", ".join(u["language"] or EMPTY_CELL for u in row["conversation"] or []),
-         sum(len(u["content"] or "") for u in row["conversation"] or [])]
-        for row in rows[:limit]
-    ])
+    return markdown_table(
+        ["conversation_id", "language", "turn languages", "characters"],
+        [
+            [
+                row["conversation_id"],
+                row["language"],
+                ", ".join(u["language"] or EMPTY_CELL for u in row["conversation"] or []),
+                sum(len(u["content"] or "") for u in row["conversation"] or []),
+            ]
+            for row in rows[:limit]
+        ],
+    )
 
 
 @dataclass(slots=True)

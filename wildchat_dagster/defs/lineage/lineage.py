@@ -67,7 +67,9 @@ def lineage_index(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     con = duckdb.connect()
     try:
         con.register("ix", table)
-        splits = dict(con.execute("SELECT split, count(DISTINCT conversation_id) FROM ix GROUP BY 1 ORDER BY 1").fetchall())
+        splits = dict(
+            con.execute("SELECT split, count(DISTINCT conversation_id) FROM ix GROUP BY 1 ORDER BY 1").fetchall()
+        )
         unindexed = 0
         for split in PUBLISHED_FOLDERS:
             file = store.layout.published(split, month)
@@ -92,12 +94,17 @@ def lineage_index(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                 # Every record keeps every column (Dagster requires the same fields): a lost log's
                 # log_id or an excluded conversation's split is a null cell, not a missing one.
                 records=[dg.TableRecord(r) for r in preview],
-                schema=dg.TableSchema(columns=[dg.TableColumn(c, "string" if c != "round" else "int") for c in PREVIEW_COLUMNS]),
+                schema=dg.TableSchema(
+                    columns=[dg.TableColumn(c, "string" if c != "round" else "int") for c in PREVIEW_COLUMNS]
+                ),
             ),
         },
         check_results=[
             no_raw_ips_result(store, month, ASSET, table),
-            dg.AssetCheckResult(check_name=RELEASED_ROWS_INDEXED, passed=unindexed == 0,
-                                metadata={"released_rows_not_indexed": unindexed}),
+            dg.AssetCheckResult(
+                check_name=RELEASED_ROWS_INDEXED,
+                passed=unindexed == 0,
+                metadata={"released_rows_not_indexed": unindexed},
+            ),
         ],
     )

@@ -30,11 +30,24 @@ TURNS_ALTERNATE = "turns_alternate"
 
 def _check_specs(asset: str) -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(CONSERVATION, asset=asset, blocking=True,
-                          description="Every valid log of the month is counted once: in a conversation of the month or as belonging to another month."),
-        dg.AssetCheckSpec(UNIQUE_IDS, asset=asset, blocking=True, description="No conversation_id occurs twice in the month."),
-        dg.AssetCheckSpec(TURNS_ALTERNATE, asset=asset, blocking=True,
-                          description="Every conversation alternates user/assistant from user, with 2 x turn utterances."),
+        dg.AssetCheckSpec(
+            CONSERVATION,
+            asset=asset,
+            blocking=True,
+            description=(
+                "Every valid log of the month is counted once: in a conversation of the month or as belonging to "
+                "another month."
+            ),
+        ),
+        dg.AssetCheckSpec(
+            UNIQUE_IDS, asset=asset, blocking=True, description="No conversation_id occurs twice in the month."
+        ),
+        dg.AssetCheckSpec(
+            TURNS_ALTERNATE,
+            asset=asset,
+            blocking=True,
+            description="Every conversation alternates user/assistant from user, with 2 x turn utterances.",
+        ),
     ]
 
 
@@ -49,17 +62,31 @@ def _link(context: dg.AssetExecutionContext, store: Warehouse) -> tuple[MonthLin
                 # Linking without the month's own logs would publish an empty month that passes every check.
                 raise RuntimeError(f"landing/{m} has files but raw_logs {m} is not materialized: materialize it first")
             if store.landing_files(m):
-                context.log.warning(f"landing/{m} has files but raw_logs {m} is not materialized: conversations crossing into {m} may be split")
+                context.log.warning(
+
+                        f"landing/{m} has files but raw_logs {m} is not materialized: conversations crossing into {m} "
+                        "may be split"
+
+                )
             continue
         stored.append(m)
     read = read_window(store, month, stored)
     window = {m: read.logs_per_month.get(m, 0) for m in month_window(month)}
     if read.duplicates:
-        context.log.warning(f"{read.duplicates} logs of neighbouring months reuse a log_id of the window; the month's own copies were used")
+        context.log.warning(
+
+                f"{read.duplicates} logs of neighbouring months reuse a log_id of the window; the month's own copies "
+                "were used"
+
+        )
         window["duplicate_log_ids_from_neighbours"] = read.duplicates
-    context.log.info(f"linking {month} from {len(read.logs)} logs of {', '.join(f'{m} ({n})' for m, n in window.items())}")
+    context.log.info(
+        f"linking {month} from {len(read.logs)} logs of {', '.join(f'{m} ({n})' for m, n in window.items())}"
+    )
     links = link_logs_of_month(read.logs, month, StoredTexts(store))
-    context.log.info(f"{month}: {links.counts[Stage.LINKED_CONVERSATIONS]} chain ends, {links.counts['conversations']} conversations")
+    context.log.info(
+        f"{month}: {links.counts[Stage.LINKED_CONVERSATIONS]} chain ends, {links.counts['conversations']} conversations"
+    )
     return links, window
 
 
@@ -87,10 +114,18 @@ class _Shape:
 
     def results(self, asset: str) -> list[dg.AssetCheckResult]:
         return [
-            dg.AssetCheckResult(check_name=UNIQUE_IDS, asset_key=asset, passed=self.duplicates == 0,
-                                metadata={"conversations": len(self.ids) + self.duplicates, "duplicate_ids": self.duplicates}),
-            dg.AssetCheckResult(check_name=TURNS_ALTERNATE, asset_key=asset, passed=not self.broken,
-                                metadata={"broken_conversations": len(self.broken), "examples": ", ".join(self.broken[:5]) or "none"}),
+            dg.AssetCheckResult(
+                check_name=UNIQUE_IDS,
+                asset_key=asset,
+                passed=self.duplicates == 0,
+                metadata={"conversations": len(self.ids) + self.duplicates, "duplicate_ids": self.duplicates},
+            ),
+            dg.AssetCheckResult(
+                check_name=TURNS_ALTERNATE,
+                asset_key=asset,
+                passed=not self.broken,
+                metadata={"broken_conversations": len(self.broken), "examples": ", ".join(self.broken[:5]) or "none"},
+            ),
         ]
 
 
@@ -112,11 +147,20 @@ def _summary(stored: pa.Table) -> dict:
 def _preview(rows: list[dict], absorbed: bool) -> str:
     """The first conversations without their text: content is not redacted yet."""
     header = ["conversation_id", "timestamp", "model", "turn", "logs"] + (["absorbed", "retries"] if absorbed else [])
-    return markdown_table(header, [
-        [r["conversation_id"], r["timestamp"].isoformat() if r["timestamp"] else None, r["model"], r["turn"], len(r["log_ids"] or [])]
-        + ([len(r["absorbed_conversation_ids"] or []), len(r["retry_log_ids"] or [])] if absorbed else [])
-        for r in rows[:10]
-    ])
+    return markdown_table(
+        header,
+        [
+            [
+                r["conversation_id"],
+                r["timestamp"].isoformat() if r["timestamp"] else None,
+                r["model"],
+                r["turn"],
+                len(r["log_ids"] or []),
+            ]
+            + ([len(r["absorbed_conversation_ids"] or []), len(r["retry_log_ids"] or [])] if absorbed else [])
+            for r in rows[:10]
+        ],
+    )
 
 
 def _metadata(store: Warehouse, month: str, links: MonthLinks, window: dict[str, int], stage: str) -> dict:
@@ -162,11 +206,15 @@ def _result(store: Warehouse, month: str, asset: str, links: MonthLinks, window:
     stage = "linked" if asset == Stage.LINKED_CONVERSATIONS else "deduplicated"
     shape, preview = _write(store, month, asset, links, batch_rows)
     path = store.partition_path(asset, month)
-    metadata = _metadata(store, month, links, window, stage) | _summary(store.read_table(asset, month, ["model", "turn"])) | {
-        "preview": dg.MetadataValue.md(_preview(preview, absorbed=stage != "linked")),
-        "dagster/row_count": store.partition_rows(asset, month),
-        "path": dg.MetadataValue.path(str(path)),
-    }
+    metadata = (
+        _metadata(store, month, links, window, stage)
+        | _summary(store.read_table(asset, month, ["model", "turn"]))
+        | {
+            "preview": dg.MetadataValue.md(_preview(preview, absorbed=stage != "linked")),
+            "dagster/row_count": store.partition_rows(asset, month),
+            "path": dg.MetadataValue.path(str(path)),
+        }
+    )
     checks = [conservation_result(store, month, asset, links)] + shape.results(asset)
     return dg.MaterializeResult(asset_key=asset, data_version=dg.DataVersion(store.partition_fingerprint(asset, month)),
                                 metadata=metadata, check_results=checks)

@@ -33,7 +33,9 @@ EXCLUDED_COUNTED = "excluded_counted"
 SCREENED = "toxicity_screening_complete"
 STORED_COUNTS = "counts_from_stored_rows"  # counted per batch, judged by three checks at publish
 PREVIEW_ROWS = 10
-OPENAI_OUTAGE_RETRY = dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+OPENAI_OUTAGE_RETRY = dg.RetryPolicy(
+    max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
 
 
 CHECK_SPECS = [

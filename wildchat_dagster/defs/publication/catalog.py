@@ -21,7 +21,11 @@ def catalog_views(layout: DataLayout, base: Path) -> dict[str, str]:
     """View name -> SQL over the Parquet files that exist now, their paths relative to `base`."""
     views: dict[str, str] = {}
     warehouse_dir = layout.warehouse_dir
-    for folder in sorted((p for p in warehouse_dir.iterdir() if p.is_dir()), key=lambda p: p.name) if warehouse_dir.is_dir() else []:
+    for folder in (
+        sorted((p for p in warehouse_dir.iterdir() if p.is_dir()), key=lambda p: p.name)
+        if warehouse_dir.is_dir()
+        else []
+    ):
         if _has_parquet(folder):
             views[folder.name] = parquet_view(folder, base)
     published = []
@@ -36,11 +40,19 @@ def catalog_views(layout: DataLayout, base: Path) -> dict[str, str]:
 
 
 @dg.asset(
-    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED, Stage.RELEASE_MANIFEST, Stage.DATASET_REPORT],
+    deps=[
+        Stage.RELEASE_NONTOXIC,
+        Stage.RELEASE_TOXIC,
+        Stage.RELEASE_UNSCREENED,
+        Stage.RELEASE_MANIFEST,
+        Stage.DATASET_REPORT,
+    ],
     group_name="publication",
     kinds={"duckdb"},
 )
-def duckdb_catalog(context: dg.AssetExecutionContext, warehouse: WarehouseResource, catalog: DuckDBResource) -> dg.MaterializeResult:
+def duckdb_catalog(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, catalog: DuckDBResource
+) -> dg.MaterializeResult:
     """wildchat.duckdb: one view per stored asset, plus release_nontoxic/_toxic/_all over the published files;
     file paths relative to the catalog, so the data folder can move (open it with `wildchat-dagster sql`)."""
     layout = warehouse.get().layout
@@ -51,7 +63,9 @@ def duckdb_catalog(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     with catalog.get_connection() as con:
         resolve_relative_to(con, database)
         duckdb_readable(con, [layout.root])  # an object-store root: this connection reads it through fsspec
-        existing = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        existing = {
+            name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
         for stale in sorted(existing - set(views)):
             con.execute(f'DROP VIEW "{stale}"')
         # The warehouse's own release_* views are shadowed by the published ones of the same name:

@@ -51,13 +51,17 @@ INLINE_MARKDOWN_CHARS = 999
 
 
 def _release_systems(tokenizer: str) -> dict[str, str]:
-    versions = {name: importlib.metadata.version(name) for name in ("pyarrow", "duckdb", "great-expectations", "dagster")}
+    versions = {
+        name: importlib.metadata.version(name) for name in ("pyarrow", "duckdb", "great-expectations", "dagster")
+    }
     return {"tokenizer (statistics)": tokenizer, **{f"{name} version": v for name, v in versions.items()}}
 
 
 def _deletions_summary(provenance: dict[str, dict], requests: DeletionRequests) -> dict:
     """Which deletion requests the published months applied: ids and counts, never content."""
-    by_month = {m: p["deletions"] for m, p in sorted(provenance.items()) if p.get("deletions", {}).get("conversations_removed")}
+    by_month = {
+        m: p["deletions"] for m, p in sorted(provenance.items()) if p.get("deletions", {}).get("conversations_removed")
+    }
     applied = sorted({i for d in by_month.values() for i in d["request_ids"]})
     return {
         "requests_on_file": len(requests.requests),
@@ -85,9 +89,13 @@ def _shrink_check(lost: dict[str, dict], config: ManifestConfig) -> dg.AssetChec
 
 def _record_allowed_shrink(store, provenance: dict[str, dict], lost: dict[str, dict]) -> None:
     """A drop published with the allowance becomes the months' anchor (as a republication with it does)."""
-    at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     for month, counts in lost.items():
-        record = {**provenance[month], PUBLISHED: published_rows(store.layout, month), "shrink_allowed": {**counts, "at": at}}
+        record = {
+            **provenance[month],
+            PUBLISHED: published_rows(store.layout, month),
+            "shrink_allowed": {**counts, "at": at},
+        }
         atomic_write_bytes(store.layout.provenance(month), json.dumps(record, indent=2, default=str).encode())
 
 
@@ -96,14 +104,19 @@ def _record_allowed_shrink(store, provenance: dict[str, dict], lost: dict[str, d
     group_name="publication",
     kinds={"json"},
     check_specs=[
-        deletions_spec(Stage.RELEASE_MANIFEST,
-                       "No conversation_hash, turn_identifier or hashed_ip named by a deletion request remains in any "
-                       "published file (re-release the months it names with allow_shrink); otherwise manifest and card "
-                       "stay as they are."),
+        deletions_spec(
+            Stage.RELEASE_MANIFEST,
+            "No conversation_hash, turn_identifier or hashed_ip named by a deletion request remains in any "
+            "published file (re-release the months it names with allow_shrink); otherwise manifest and card "
+            "stay as they are.",
+        ),
         dg.AssetCheckSpec(
-            SHRINK_CHECK, asset=Stage.RELEASE_MANIFEST, blocking=True,
+            SHRINK_CHECK,
+            asset=Stage.RELEASE_MANIFEST,
+            blocking=True,
             description="No month holds fewer conversations than it last published (its provenance), files withdrawn "
-                        "after failed checks included, unless allow_shrink; otherwise manifest and card stay as they are."),
+            "after failed checks included, unless allow_shrink; otherwise manifest and card stay as they are.",
+        ),
     ],
 )
 def release_manifest(context: dg.AssetExecutionContext, config: ManifestConfig,
@@ -130,9 +143,15 @@ def release_manifest(context: dg.AssetExecutionContext, config: ManifestConfig,
     checks = [_shrink_check(lost, config), deletions_result(Stage.RELEASE_MANIFEST, files, requests)]
     path, card_path = store.layout.manifest, store.layout.dataset_card
     if failed := [c.check_name for c in checks if not c.passed]:
-        context.log.error(f"the manifest and card were not written: {', '.join(failed)} failed"
-                          + (f"; publication would leave {describe_lost(lost)}: republish those months, or pass "
-                             "--allow-shrink (allow_shrink: true) to publish without them" if not checks[0].passed else ""))
+        context.log.error(
+            f"the manifest and card were not written: {', '.join(failed)} failed"
+            + (
+                f"; publication would leave {describe_lost(lost)}: republish those months, or pass "
+                "--allow-shrink (allow_shrink: true) to publish without them"
+                if not checks[0].passed
+                else ""
+            )
+        )
         written = "not written: " + ", ".join(failed)
     else:
         if lost:
@@ -144,7 +163,9 @@ def release_manifest(context: dg.AssetExecutionContext, config: ManifestConfig,
         atomic_write_bytes(card_path, f"{card}\n{card_mark(manifest_bytes)}\n".encode(), shared=True)
         written = "written"
     if manifest["months_without_provenance"]:
-        context.log.warning(f"no provenance record for {manifest['months_without_provenance']}: re-materialize the splits")
+        context.log.warning(
+            f"no provenance record for {manifest['months_without_provenance']}: re-materialize the splits"
+        )
     totals = manifest["totals"]
     return dg.MaterializeResult(
         metadata={
@@ -189,7 +210,13 @@ def _template_clusters(store, months: list[str]) -> pd.DataFrame | None:
 
 
 @dg.asset(
-    deps=[Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED, Stage.MONTHLY_STATS, Stage.TEMPLATE_PROMPTS],
+    deps=[
+        Stage.RELEASE_NONTOXIC,
+        Stage.RELEASE_TOXIC,
+        Stage.RELEASE_UNSCREENED,
+        Stage.MONTHLY_STATS,
+        Stage.TEMPLATE_PROMPTS,
+    ],
     group_name="publication",
     kinds={"html"},
 )
@@ -232,12 +259,16 @@ def dataset_report(
             "tokenizer": tokens.name,
             "conversations": int(summary["conversations"].sum()),
             "summary": dg.MetadataValue.md(frame_markdown(tables["summary"])),
-            "moderation": dg.MetadataValue.md(frame_markdown(tables["moderation"][tables["moderation"]["month"] == OVERALL])),
+            "moderation": dg.MetadataValue.md(
+                frame_markdown(tables["moderation"][tables["moderation"]["month"] == OVERALL])
+            ),
             "toxicity_screening": screening_sentence(tables["screening"]),
             "unscreened_conversations": unscreened,
             # One short chart per plot, which the asset page shows inline; the PNGs behind "plots".
-            **{f"plot: {name}": dg.MetadataValue.md(chart)
-               for name, chart in text_charts(tables, max_chars=INLINE_MARKDOWN_CHARS).items()},
+            **{
+                f"plot: {name}": dg.MetadataValue.md(chart)
+                for name, chart in text_charts(tables, max_chars=INLINE_MARKDOWN_CHARS).items()
+            },
             "plots": dg.MetadataValue.md(plots_markdown(files.plots)),
         }
     )

@@ -201,7 +201,9 @@ redacted_conversations = sharded_asset(
             dg.AssetCheckSpec(
                 PLACEHOLDERS_WELL_FORMED,
                 asset=ASSET,
-                description=f"Replacements recorded per turn appear as {placeholder('TYPE')} placeholders; flags agree.",
+                description=(
+                    f"Replacements recorded per turn appear as {placeholder('TYPE')} placeholders; flags agree."
+                ),
             ),
         ],
         kinds={"presidio", "parquet"},

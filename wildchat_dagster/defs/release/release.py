@@ -77,22 +77,40 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
     specs = []
     for asset in SPLITS:
         specs += [
-            dg.AssetCheckSpec(SHRINK_CHECK, asset=asset, blocking=True,
-                              description="A republished month holds no fewer conversations than it last published "
-                                          "(recorded in its provenance, whatever happened to the files since) beyond "
-                                          "max_shrink_fraction, unless allow_shrink (otherwise the published files stay)."),
+            dg.AssetCheckSpec(
+                SHRINK_CHECK,
+                asset=asset,
+                blocking=True,
+                description="A republished month holds no fewer conversations than it last published "
+                "(recorded in its provenance, whatever happened to the files since) beyond "
+                "max_shrink_fraction, unless allow_shrink (otherwise the published files stay).",
+            ),
             no_raw_ips_spec(asset),
-            dg.AssetCheckSpec(SCHEMA_CHECK, asset=asset, blocking=True,
-                              description="The stored file's Arrow schema equals the selected release schema's features "
-                                          "exactly (WildChat-1M by default, WildChat-4.8M by WILDCHAT_RELEASE_SCHEMA)."),
-            dg.AssetCheckSpec(SPLITS_CHECK, asset=asset, blocking=True,
-                              description="Splits and the unscreened folder are disjoint and together hold every "
-                                          "moderated conversation not excluded; nothing unscreened is in nontoxic "
-                                          "unless WILDCHAT_UNSCREENED=nontoxic."),
-            deletions_spec(asset, "The staged file (the warehouse partition) holds no conversation_hash, turn_identifier "
-                                  "or hashed_ip a deletion request names; it is published only if so."),
-            dg.AssetCheckSpec(EXPECTATIONS_CHECK, asset=asset,
-                              description="Great Expectations on the split: hashes, toxic flag, turns, language, model, month."),
+            dg.AssetCheckSpec(
+                SCHEMA_CHECK,
+                asset=asset,
+                blocking=True,
+                description="The stored file's Arrow schema equals the selected release schema's features "
+                "exactly (WildChat-1M by default, WildChat-4.8M by WILDCHAT_RELEASE_SCHEMA).",
+            ),
+            dg.AssetCheckSpec(
+                SPLITS_CHECK,
+                asset=asset,
+                blocking=True,
+                description="Splits and the unscreened folder are disjoint and together hold every "
+                "moderated conversation not excluded; nothing unscreened is in nontoxic "
+                "unless WILDCHAT_UNSCREENED=nontoxic.",
+            ),
+            deletions_spec(
+                asset,
+                "The staged file (the warehouse partition) holds no conversation_hash, turn_identifier "
+                "or hashed_ip a deletion request names; it is published only if so.",
+            ),
+            dg.AssetCheckSpec(
+                EXPECTATIONS_CHECK,
+                asset=asset,
+                description="Great Expectations on the split: hashes, toxic flag, turns, language, model, month.",
+            ),
         ]
     return specs
 
@@ -126,7 +144,9 @@ def published_conversations(layout: DataLayout, month: str) -> int | None:
     return sum(parquet_rows(p) for p in paths) if paths else None
 
 
-def _shrink_result(asset: str, published: int | None, new: int, config: ReleaseConfig, deleted: int) -> dg.AssetCheckResult:
+def _shrink_result(
+    asset: str, published: int | None, new: int, config: ReleaseConfig, deleted: int
+) -> dg.AssetCheckResult:
     drop = (published - new) / published if published else 0.0
     return dg.AssetCheckResult(
         check_name=SHRINK_CHECK,
@@ -154,7 +174,9 @@ def _expectations_result(asset: str, month: str, frame) -> dg.AssetCheckResult:
         metadata={
             "expectations": len(results),
             "failed": ", ".join(failed) or "none",
-            "results": dg.MetadataValue.json([{"expectation": r.expectation, "success": r.success, **r.observed} for r in results]),
+            "results": dg.MetadataValue.json(
+                [{"expectation": r.expectation, "success": r.success, **r.observed} for r in results]
+            ),
         },
     )
 
@@ -166,7 +188,9 @@ def _metadata_values(metadata: dict) -> dict:
         if isinstance(value, dg.MarkdownMetadataValue | dg.TableMetadataValue):
             continue
         raw = getattr(value, "value", value)
-        if isinstance(raw, str | int | float | bool) or (isinstance(raw, dict | list) and len(json.dumps(raw, default=str)) < 4000):
+        if isinstance(raw, str | int | float | bool) or (
+            isinstance(raw, dict | list) and len(json.dumps(raw, default=str)) < 4000
+        ):
             plain[key] = raw
     return plain
 
@@ -182,7 +206,7 @@ def upstream_records(instance: dg.DagsterInstance, month: str) -> dict[str, dict
             record = found[0]
             records[stage] = {
                 "run_id": record.run_id,
-                "materialized_at": dt.datetime.fromtimestamp(record.timestamp, dt.timezone.utc).isoformat(),
+                "materialized_at": dt.datetime.fromtimestamp(record.timestamp, dt.UTC).isoformat(),
                 "metadata": _metadata_values(record.asset_materialization.metadata),
             }
     return records
@@ -200,6 +224,91 @@ def _publish(warehouse: Warehouse, split: str, month: str, stored: StoragePath) 
     target = warehouse.layout.published(split, month)
     atomic_copy(stored, target, shared=True)
     return target
+
+
+def _publish_or_hold(
+    store: Warehouse, split: str, month: str, stored: StoragePath, shrunk: bool, published_before: int | None,
+    blocking_failed: list[str],
+) -> str:
+    """Publish the split's month when every blocking check passed; what happened, for the metadata."""
+    if shrunk:
+        return f"kept what is published (last published: {published_before} conversations): " + ", ".join(
+            blocking_failed
+        )
+    if blocking_failed:
+        # Never leave an unchecked or stale file where users download the release.
+        store.layout.published(split, month).unlink(missing_ok=True)
+        return "not published: " + ", ".join(blocking_failed)
+    return str(_publish(store, split, month, stored))
+
+
+def _log_split_counts(
+    context: dg.AssetExecutionContext, month: str, done: MonthSplits, policy: str, unscreened_as_nontoxic: dict,
+    deletions: dict,
+) -> None:
+    """Where the month's conversations went, and a warning when unscreened ones joined the non-toxic split."""
+    nontoxic, toxic = done.rows[Stage.RELEASE_NONTOXIC], done.rows[Stage.RELEASE_TOXIC]
+    held = done.rows[Stage.RELEASE_UNSCREENED]
+    if deletions["conversations_removed"]:
+        context.log.info(f"{month}: deletion requests {', '.join(deletions['request_ids'])} removed "
+                         f"{deletions['conversations_removed']} conversations")
+    context.log.info(f"{month}: {done.moderated} moderated -> {nontoxic} non-toxic, {toxic} toxic, {held} held "
+                     f"unscreened (WILDCHAT_UNSCREENED={policy}), excluded {dict(done.excluded)}")
+    if unscreened_as_nontoxic:
+        context.log.warning(
+            f"{month}: {sum(unscreened_as_nontoxic.values())} conversations with turns no moderator "
+            f"screened are in the non-toxic split (WILDCHAT_UNSCREENED=nontoxic): {unscreened_as_nontoxic}"
+        )
+
+
+def _split_checks(
+    store: Warehouse, month: str, stored: dict[str, StoragePath], schema, requests, batch_rows: int
+) -> dict[str, list[dg.AssetCheckResult]]:
+    """Per split, the checks on its stored file: no raw IPs, the release schema, expectations, deletions."""
+    checks: dict[str, list[dg.AssetCheckResult]] = {}
+    for asset in SPLITS:
+        differences = schema_differences(read_parquet_schema(stored[asset]), schema)
+        checks[asset] = [
+            no_raw_ips_file_result(store, month, asset, stored[asset], batch_rows),
+            dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
+                                metadata={"differences": "; ".join(differences) or "none"}),
+            _expectations_result(asset, month, stored_release_frame(stored[asset])),
+            deletions_result(asset, [stored[asset]], requests),
+        ]
+    return checks
+
+
+def _provenance(
+    context: dg.AssetExecutionContext, store: Warehouse, month: str, schema_name: str, done: MonthSplits,
+    policy: str, unscreened_as_nontoxic: dict, deletions: dict,
+) -> dict:
+    """What the month's published files hold and where it came from: written beside them in release/."""
+    nontoxic, toxic = done.rows[Stage.RELEASE_NONTOXIC], done.rows[Stage.RELEASE_TOXIC]
+    held = done.rows[Stage.RELEASE_UNSCREENED]
+    return {
+        "month": month,
+        "pipeline_version": PIPELINE_VERSION,
+        "release_schema": schema_name,
+        "deletions": deletions,  # request ids and a count only, never the removed content
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "counts": {
+            Stage.MODERATED_CONVERSATIONS: done.moderated,
+            "excluded": dict(done.excluded),
+            "nontoxic": nontoxic,
+            "toxic": toxic,
+            UNSCREENED: held,
+            Stage.REJECTED_LOGS: store.partition_rows(Stage.REJECTED_LOGS, month),
+            **deduplication_counts(store.read_table(Stage.MODERATED_CONVERSATIONS, month,
+                                                    ["retry_log_ids", "absorbed_conversation_ids"])),
+        },
+        "screening": done.screening,
+        # What happened to not-toxic conversations with turns no moderator screened, and their languages
+        # when they went into the non-toxic split.
+        "unscreened_policy": policy,
+        "unscreened_in_nontoxic": unscreened_as_nontoxic,
+        "upstream": upstream_records(context.instance, month),
+        PUBLISHED: {"nontoxic": nontoxic, "toxic": toxic, UNSCREENED: held},  # the shrink guard's anchor from now on
+    }
 
 
 @dg.multi_asset(
@@ -233,26 +342,10 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     unscreened_as_nontoxic = {} if policy == "hold" else unscreened_conversation_languages(screening)
     excluded = dict(done.excluded)
     deletions = {"request_ids": sorted(done.request_ids), "conversations_removed": done.removed}
-    if deletions["conversations_removed"]:
-        context.log.info(f"{month}: deletion requests {', '.join(deletions['request_ids'])} removed "
-                         f"{deletions['conversations_removed']} conversations")
-    context.log.info(f"{month}: {done.moderated} moderated -> {nontoxic} non-toxic, {toxic} toxic, {held} held "
-                     f"unscreened (WILDCHAT_UNSCREENED={policy}), excluded {excluded}")
-    if unscreened_as_nontoxic:
-        context.log.warning(f"{month}: {sum(unscreened_as_nontoxic.values())} conversations with turns no moderator "
-                            f"screened are in the non-toxic split (WILDCHAT_UNSCREENED=nontoxic): {unscreened_as_nontoxic}")
+    _log_split_counts(context, month, done, policy, unscreened_as_nontoxic, deletions)
 
     stored: dict[str, StoragePath] = {asset: store.partition_path(asset, month) for asset in SPLITS}
-    checks: dict[str, list[dg.AssetCheckResult]] = {}
-    for asset in SPLITS:
-        differences = schema_differences(read_parquet_schema(stored[asset]), schema)
-        checks[asset] = [
-            no_raw_ips_file_result(store, month, asset, stored[asset], warehouse.batch_rows),
-            dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
-                                metadata={"differences": "; ".join(differences) or "none"}),
-            _expectations_result(asset, month, stored_release_frame(stored[asset])),
-            deletions_result(asset, [stored[asset]], requests),
-        ]
+    checks = _split_checks(store, month, stored, schema, requests, warehouse.batch_rows)
     splits_check = _splits_results(stored, done)
     for asset in SPLITS:
         checks[asset].insert(2, splits_check[asset])
@@ -268,42 +361,12 @@ def release_splits(context: dg.AssetExecutionContext, config: ReleaseConfig, war
 
     blocking_failed = [f"{c.asset_key.to_user_string()}:{c.check_name}" for results in checks.values()
                        for c in results if not c.passed and c.check_name != EXPECTATIONS_CHECK]
-    provenance = {
-        "month": month,
-        "pipeline_version": PIPELINE_VERSION,
-        "release_schema": schema_name,
-        "deletions": deletions,  # request ids and a count only, never the removed content
-        "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "counts": {
-            Stage.MODERATED_CONVERSATIONS: done.moderated,
-            "excluded": excluded,
-            "nontoxic": nontoxic,
-            "toxic": toxic,
-            UNSCREENED: held,
-            Stage.REJECTED_LOGS: store.partition_rows(Stage.REJECTED_LOGS, month),
-            **deduplication_counts(store.read_table(Stage.MODERATED_CONVERSATIONS, month,
-                                                    ["retry_log_ids", "absorbed_conversation_ids"])),
-        },
-        "screening": screening,
-        # What happened to not-toxic conversations with turns no moderator screened, and their languages
-        # when they went into the non-toxic split.
-        "unscreened_policy": policy,
-        "unscreened_in_nontoxic": unscreened_as_nontoxic,
-        "upstream": upstream_records(context.instance, month),
-        PUBLISHED: {"nontoxic": nontoxic, "toxic": toxic, UNSCREENED: held},  # the shrink guard's anchor from now on
-    }
+    provenance = _provenance(context, store, month, schema_name, done, policy, unscreened_as_nontoxic, deletions)
     if not blocking_failed:  # the provenance describes the published files, and only those
         atomic_write_bytes(provenance_path(store, month), json.dumps(provenance, indent=2, default=str).encode())
 
     for asset, split in SPLITS.items():
-        if shrunk:
-            published = f"kept what is published (last published: {published_before} conversations): " + ", ".join(blocking_failed)
-        elif blocking_failed:
-            # Never leave an unchecked or stale file where users download the release.
-            store.layout.published(split, month).unlink(missing_ok=True)
-            published = "not published: " + ", ".join(blocking_failed)
-        else:
-            published = str(_publish(store, split, month, stored[asset]))
+        published = _publish_or_hold(store, split, month, stored[asset], shrunk, published_before, blocking_failed)
         rows = done.rows[asset]
         preview = first_rows(stored[asset], 5, PREVIEW_COLUMNS)
         yield dg.MaterializeResult(

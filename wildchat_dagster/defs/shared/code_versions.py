@@ -67,7 +67,7 @@ def source_files(modules: Iterable[str]) -> list[Path]:
     return sorted({_module_file(module) for module in seen})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def source_digest(modules: frozenset[str]) -> str:
     """A short sha256 of the source `modules` run, stable across machines and checkout paths."""
     digest = hashlib.sha256()

@@ -93,12 +93,50 @@ def _dynamic(shards: list[Shard], extra: Any = None):
         yield dg.DynamicOutput((shard, extra), mapping_key=shard.name)
 
 
+def _process_shard(context: dg.OpExecutionContext, stage: ConversationStage, planned: tuple) -> tuple:
+    """Streams the shard's rows through the stage into its shard file."""
+    shard, prepared = planned
+    step = _step(context)
+    with stage.work(step, shard, prepared) as work:
+        run = run_stage(
+            step.store, stage.asset, stage.upstream, step.month, work.process, work.checks,
+            batch_rows=shard.batch_rows, log=context.log.info, shard=shard,
+        )
+        run.add(work.finish(), {})
+    return shard, run.to_dict()  # rows stay in files: only figures travel
+
+
+def _publish_shards(context: dg.OpExecutionContext, stage: ConversationStage, parts: list, surveyed: dict | None):
+    """Concatenates the shard files in order into the partition and reports the merged run."""
+    asset = stage.asset
+    step = _step(context)
+    parts = sorted(parts, key=lambda part: part[0].index)
+    run = StageRun(result=None if surveyed is None else StageResult.from_dict(surveyed))
+    for _, part in parts:
+        run = run.merged(StageRun.from_dict(part))
+    layout = step.store.layout
+    with step.store.partition_writer(asset, step.month) as write:
+        for shard, _ in parts:
+            for row_group in iter_row_groups(layout.shard(asset, step.month, shard.name)):
+                write(row_group)
+    remove_tree(layout.shard_dir(asset, step.month))
+    run.preview_rows = next(step.store.iter_records(asset, step.month, PREVIEW_ROWS))
+    metadata, check_results = stage.publish(step, run)
+    yield dg.Output(
+        None, "result", metadata={**metadata, "batches": run.batches, "shards": len(parts)},
+        data_version=dg.DataVersion(step.store.partition_fingerprint(asset, step.month)),
+    )
+    yield from check_results
+
+
 def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
     """The stage as a monthly graph-backed asset of plan, shard (and survey/prepare) and publish steps."""
     resources = {"warehouse", *stage.resource_keys}
     asset = stage.asset
 
-    @dg.op(name=f"plan_{asset}", ins={"upstream": dg.In(dg.Nothing)}, out=dg.DynamicOut(), required_resource_keys=resources)
+    @dg.op(
+        name=f"plan_{asset}", ins={"upstream": dg.In(dg.Nothing)}, out=dg.DynamicOut(), required_resource_keys=resources
+    )
     def plan(context: dg.OpExecutionContext):
         """Cuts the upstream partition into shards of the warehouse's `shard_rows` rows (whole batches)."""
         step = _step(context)
@@ -114,7 +152,9 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
         shard, _ = planned
         return shard, stage.survey(_step(context), shard).to_dict()
 
-    @dg.op(name=f"prepare_{asset}", out={"shards": dg.DynamicOut(), "surveyed": dg.Out()}, required_resource_keys=resources)
+    @dg.op(
+        name=f"prepare_{asset}", out={"shards": dg.DynamicOut(), "surveyed": dg.Out()}, required_resource_keys=resources
+    )
     def prepare(context: dg.OpExecutionContext, surveyed: list):
         shards = [shard for shard, _ in surveyed]
         totals = None
@@ -131,15 +171,7 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
     )
     def process_shard(context: dg.OpExecutionContext, planned: tuple) -> tuple:
         """Streams the shard's rows through the stage into its shard file."""
-        shard, prepared = planned
-        step = _step(context)
-        with stage.work(step, shard, prepared) as work:
-            run = run_stage(
-                step.store, asset, stage.upstream, step.month, work.process, work.checks,
-                batch_rows=shard.batch_rows, log=context.log.info, shard=shard,
-            )
-            run.add(work.finish(), {})
-        return shard, run.to_dict()  # rows stay in files: only figures travel
+        return _process_shard(context, stage, planned)
 
     check_outs = {spec.get_python_identifier(): dg.Out(dg.Nothing) for spec in stage.check_specs}
 
@@ -149,24 +181,7 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
     )
     def publish(context: dg.OpExecutionContext, parts: list, surveyed: dict | None):
         """Concatenates the shard files in order into the partition and reports the merged run."""
-        step = _step(context)
-        parts = sorted(parts, key=lambda part: part[0].index)
-        run = StageRun(result=None if surveyed is None else StageResult.from_dict(surveyed))
-        for _, part in parts:
-            run = run.merged(StageRun.from_dict(part))
-        layout = step.store.layout
-        with step.store.partition_writer(asset, step.month) as write:
-            for shard, _ in parts:
-                for row_group in iter_row_groups(layout.shard(asset, step.month, shard.name)):
-                    write(row_group)
-        remove_tree(layout.shard_dir(asset, step.month))
-        run.preview_rows = next(step.store.iter_records(asset, step.month, PREVIEW_ROWS))
-        metadata, check_results = stage.publish(step, run)
-        yield dg.Output(
-            None, "result", metadata={**metadata, "batches": run.batches, "shards": len(parts)},
-            data_version=dg.DataVersion(step.store.partition_fingerprint(asset, step.month)),
-        )
-        yield from check_results
+        yield from _publish_shards(context, stage, parts, surveyed)
 
     @dg.graph_asset(
         name=asset,
@@ -185,6 +200,6 @@ def sharded_asset(stage: ConversationStage) -> dg.AssetsDefinition:
         else:
             prepared, surveyed = prepare(shards.map(survey).collect())
             outputs = publish(prepared.map(process_shard).collect(), surveyed)
-        return dict(zip(["result", *check_outs], outputs if check_outs else [outputs]))
+        return dict(zip(["result", *check_outs], outputs if check_outs else [outputs], strict=True))
 
     return stage_graph

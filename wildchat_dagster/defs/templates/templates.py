@@ -46,8 +46,11 @@ def template_prompts(context: dg.AssetExecutionContext, config: TemplateConfig, 
     store = warehouse.get()
     month = context.partition_key
     earlier = [m for m in store.stored_months(Stage.TEMPLATE_PROMPTS) if m < month]
-    index, mode = index_for(TemplateIndex.load(store.layout.template_index), earlier,
-                            lambda m: store.read_table(Stage.TEMPLATE_PROMPTS, m, ["prompt_key", "exact_key", "minhash"]).to_pylist())
+    index, mode = index_for(
+        TemplateIndex.load(store.layout.template_index),
+        earlier,
+        lambda m: store.read_table(Stage.TEMPLATE_PROMPTS, m, ["prompt_key", "exact_key", "minhash"]).to_pylist(),
+    )
     context.log.info(f"template index: {mode}")
     rows = flag_month(index, month, user_prompts(store.read_records(Stage.REDACTED_CONVERSATIONS, month), month))
     for row in rows:
@@ -99,7 +102,9 @@ def release_nontoxic_template_capped(context: dg.AssetExecutionContext, config: 
     store = warehouse.get()
     month = context.partition_key
     release = store.read_table(Stage.RELEASE_NONTOXIC, month)
-    prompts = store.read_table(Stage.TEMPLATE_PROMPTS, month, ["conversation_hash", "round", "cluster_id", "cluster_size"])
+    prompts = store.read_table(
+        Stage.TEMPLATE_PROMPTS, month, ["conversation_hash", "round", "cluster_id", "cluster_size"]
+    )
     kept, dropped = cap_template_clusters(release, prompts.to_pylist(), config.max_per_cluster, config.min_cluster_size)
     target = store.layout.derived(DERIVED_SPLIT, month)
     sink = pa.BufferOutputStream()

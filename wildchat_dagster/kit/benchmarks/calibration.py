@@ -93,10 +93,18 @@ def choose(rows: Sequence[Row]) -> Row | None:
 def markdown(rows: Sequence[Row]) -> str:
     return markdown_table(
         ["threshold", "toxic lines caught", "clean English turns flagged", "greetings flagged", "meets targets"],
-        [[f"{r.threshold:g}", f"{r.toxic_caught}/{r.toxic} ({r.recall:.0%})",
-          f"{r.clean_flagged}/{r.clean} ({r.clean_rate:.2%})", ", ".join(repr(g) for g in r.greetings_flagged) or "none",
-          "yes" if r.meets_targets else "no"] for r in rows],
-        numeric=[False] * 5)
+        [
+            [
+                f"{r.threshold:g}",
+                f"{r.toxic_caught}/{r.toxic} ({r.recall:.0%})",
+                f"{r.clean_flagged}/{r.clean} ({r.clean_rate:.2%})",
+                ", ".join(repr(g) for g in r.greetings_flagged) or "none",
+                "yes" if r.meets_targets else "no",
+            ]
+            for r in rows
+        ],
+        numeric=[False] * 5,
+    )
 
 
 def profanity_scores(texts: list[str]) -> list[float]:

@@ -36,7 +36,9 @@ def _phrases(index: Path, rng: random.Random, count: int) -> list[str]:
     top = con.execute("SELECT max(id) FROM turns").fetchone()[0]
     phrases = []
     while len(phrases) < count:
-        row = con.execute("SELECT content FROM turns WHERE id >= ? ORDER BY id LIMIT 1", [rng.randrange(top)]).fetchone()
+        row = con.execute(
+            "SELECT content FROM turns WHERE id >= ? ORDER BY id LIMIT 1", [rng.randrange(top)]
+        ).fetchone()
         words = [w for w in (row[0] if row else "").split() if w.isalpha()]
         if len(words) >= 3:
             start = rng.randrange(len(words) - 2)

@@ -32,7 +32,7 @@ def _conversations(user_turns: int, new_ip_share: float, rng: random.Random) -> 
     """Two-round conversations; a share of user turns brings an address never seen before."""
     fresh = iter(_public_ips(user_turns, rng))
     seen: list[str] = []
-    start = dt.datetime(2023, 4, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2023, 4, 1, tzinfo=dt.UTC)
     rows = []
     for n in range(user_turns // 2):
         ts = start + dt.timedelta(minutes=n)

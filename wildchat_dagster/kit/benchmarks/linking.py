@@ -17,10 +17,34 @@ import tracemalloc
 from wildchat_dagster.core.linking.chains import link_month
 
 MONTHS = ("2023-04", "2023-05", "2023-06")
-START = dt.datetime(2023, 4, 1, tzinfo=dt.timezone.utc)
-SPAN = dt.datetime(2023, 7, 1, tzinfo=dt.timezone.utc) - START
-WORDS = ("the model answer question python code write story please explain how why translate list table "
-         "function data error help example summary poem email letter").split()
+START = dt.datetime(2023, 4, 1, tzinfo=dt.UTC)
+SPAN = dt.datetime(2023, 7, 1, tzinfo=dt.UTC) - START
+WORDS = [
+    "the",
+    "model",
+    "answer",
+    "question",
+    "python",
+    "code",
+    "write",
+    "story",
+    "please",
+    "explain",
+    "how",
+    "why",
+    "translate",
+    "list",
+    "table",
+    "function",
+    "data",
+    "error",
+    "help",
+    "example",
+    "summary",
+    "poem",
+    "email",
+    "letter",
+]
 
 
 def _text(rng: random.Random, words: int) -> str:
@@ -45,7 +69,7 @@ def synthetic_logs(size: int, seed: int = 0) -> list[dict]:
         ip = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
         model = "gpt-4-0314" if rng.random() < 0.24 else "gpt-3.5-turbo-0301"
         if rng.random() < 0.02:  # near a month boundary, so it may cross it
-            boundary = rng.choice([dt.datetime(2023, 5, 1, tzinfo=dt.timezone.utc), dt.datetime(2023, 6, 1, tzinfo=dt.timezone.utc)])
+            boundary = rng.choice([dt.datetime(2023, 5, 1, tzinfo=dt.UTC), dt.datetime(2023, 6, 1, tzinfo=dt.UTC)])
             sent = boundary - dt.timedelta(minutes=rng.uniform(1, 20))
         else:
             sent = START + SPAN * rng.random() * 0.99
@@ -58,9 +82,20 @@ def synthetic_logs(size: int, seed: int = 0) -> list[dict]:
                 ip = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"  # mobile IP change
             reply = sent + dt.timedelta(seconds=rng.uniform(2, 40))
             log = {
-                "log_id": f"c{n}-t{turn}", "timestamp": sent, "response_timestamp": reply, "model": model, "ip": ip,
-                "user_agent": ua, "accept_language": lang, "headers_json": "{}", "history": list(history),
-                "prompt": prompt, "response": response, "extra_json": None, "source_file": "bench", "line_number": len(logs) + 1,
+                "log_id": f"c{n}-t{turn}",
+                "timestamp": sent,
+                "response_timestamp": reply,
+                "model": model,
+                "ip": ip,
+                "user_agent": ua,
+                "accept_language": lang,
+                "headers_json": "{}",
+                "history": list(history),
+                "prompt": prompt,
+                "response": response,
+                "extra_json": None,
+                "source_file": "bench",
+                "line_number": len(logs) + 1,
             }
             if rng.random() > 0.02 or turn == 0:  # about 2% of later requests' logs are lost
                 logs.append(log)

@@ -121,7 +121,7 @@ def _timed_moderation(moderator, texts: list[str]) -> tuple[_Clock, list[dict]]:
     results: dict[int, dict] = {}
     with _Clock() as clock:
         for indices, scores in moderator.moderate(texts):
-            results.update(zip(indices, scores))
+            results.update(zip(indices, scores, strict=True))
     assert len(results) == len(texts)
     return clock, [results[i] for i in range(len(texts))]
 
@@ -207,8 +207,10 @@ def bench_detoxify(size: int, work: Path, **bert_config) -> dict:
         if runtime == TORCH:
             torch_windowed = clock
         else:
-            figures[f"detoxify_{runtime}_windowed_speedup_vs_torch_windowed"] = round(torch_windowed.wall / clock.wall, 2)
-            worst = max(abs(a[k] - b[k]) for a, b in zip(scores[runtime], scores[TORCH]) for k in a)
+            figures[f"detoxify_{runtime}_windowed_speedup_vs_torch_windowed"] = round(
+                torch_windowed.wall / clock.wall, 2
+            )
+            worst = max(abs(a[k] - b[k]) for a, b in zip(scores[runtime], scores[TORCH], strict=True) for k in a)
             figures[f"detoxify_{runtime}_max_score_difference"] = round(worst, 4)
     figures["detoxify_score_tolerance"] = SCORE_TOLERANCE
     figures["detoxify_load_average_after"] = round(os.getloadavg()[0], 1)

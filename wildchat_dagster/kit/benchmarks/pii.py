@@ -60,7 +60,9 @@ def _card(rng: random.Random, valid: bool) -> str:
     return " ".join(s[i : i + 4] for i in range(0, 16, 4))
 
 
-def _token(rng: random.Random, n: int, alphabet: str = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") -> str:
+def _token(
+    rng: random.Random, n: int, alphabet: str = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+) -> str:
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
@@ -75,8 +77,11 @@ def planted_sentence(rng: random.Random, shared_email: str) -> str:
         f"Pay with card {_card(rng, True)} please.",
         f"This one is invalid: {_card(rng, False)}.",
         f"Write to info@{rng.choice(['acme', 'shop', 'school'])}.com or test@example.com for help.",
-        f"The server {rng.randrange(11, 220)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)} is down; the router is 192.168.1.1.",
-        f"openai.api_key = \"sk-{_token(rng, 48)}\"",
+        (
+            f"The server {rng.randrange(11, 220)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)} "
+            "is down; the router is 192.168.1.1."
+        ),
+        f'openai.api_key = "sk-{_token(rng, 48)}"',
         f"export AWS_ACCESS_KEY_ID=AKIA{_token(rng, 16, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ')}",
         f"token = 'ghp_{_token(rng, 36)}' # do not share",
         f"Authorization: Bearer eyJ{_token(rng, 20)}.eyJ{_token(rng, 40)}.{_token(rng, 43)}",
@@ -84,7 +89,11 @@ def planted_sentence(rng: random.Random, shared_email: str) -> str:
         f"Thanks for the help!\n\nBest regards,\n{name}",
         f"Find me on https://www.linkedin.com/in/{user.replace('.', '-')}-{rng.randrange(999)}/ too.",
         "Barack Obama said Python 3.11 beats 3.10; x = 3.14159 * r ** 2 and version 1.2.3.",
-        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA" + _token(rng, 60) + "\n" + _token(rng, 64) + "\n-----END RSA PRIVATE KEY-----",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA"
+        + _token(rng, 60)
+        + "\n"
+        + _token(rng, 64)
+        + "\n-----END RSA PRIVATE KEY-----",
     ]
     if rng.random() < 0.1:
         return f"Contact {shared_email} for the shared account."
@@ -120,19 +129,27 @@ def run(size: int) -> dict:
     setup = time.perf_counter() - started
     items = benchmark_texts(size)
     mean_chars = sum(len(it.text) for it in items) / len(items)
-    print(f"pii: {len(items)} texts (mean {mean_chars:,.0f} chars), NER model {redactor.models_in_force() or 'none'}, setup {setup:.1f} s")
+    print(
+
+            f"pii: {len(items)} texts (mean {mean_chars:,.0f} chars), NER model "
+            f"{redactor.models_in_force() or 'none'}, setup {setup:.1f} s"
+
+    )
 
     fast, fast_report = redact_texts(items, redactor, workers=1)
-    print(f"  fast : {fast_report.seconds:7.2f} s  {fast_report.texts_per_second:8.1f} texts/s "
-          f"(analysed after prefilter {fast_report.proposals.texts_analysed}, NER windows {fast_report.proposals.ner_windows}, "
-          f"whole-text NER {fast_report.proposals.ner_whole_texts}, cache hits {fast_report.cache_hits})")
+    print(
+        f"  fast : {fast_report.seconds:7.2f} s  {fast_report.texts_per_second:8.1f} texts/s "
+        f"(analysed after prefilter {fast_report.proposals.texts_analysed}, "
+        f"NER windows {fast_report.proposals.ner_windows}, "
+        f"whole-text NER {fast_report.proposals.ner_whole_texts}, cache hits {fast_report.cache_hits})"
+    )
     pooled, pooled_report = redact_texts(items, redactor, workers=2, parallel_min_texts=0)
     print(f"  fast, 2 worker processes (start-up included): {pooled_report.seconds:7.2f} s  "
           f"{pooled_report.texts_per_second:8.1f} texts/s")
     plain, plain_report = redact_texts_plain(items, redactor)
     print(f"  plain: {plain_report.seconds:7.2f} s  {plain_report.texts_per_second:8.1f} texts/s")
-    mismatches = [i for i, (a, b) in enumerate(zip(fast, plain)) if a != b]
-    mismatches += [i for i, (a, b) in enumerate(zip(pooled, plain)) if a != b and i not in mismatches]
+    mismatches = [i for i, (a, b) in enumerate(zip(fast, plain, strict=True)) if a != b]
+    mismatches += [i for i, (a, b) in enumerate(zip(pooled, plain, strict=True)) if a != b and i not in mismatches]
     ratio = fast_report.texts_per_second / plain_report.texts_per_second
     print(f"  ratio {ratio:.1f}x, mismatches {len(mismatches)}, texts redacted {fast_report.texts_redacted}, "
           f"entities {dict(fast_report.entities)}, allow-listed strings {dict(fast_report.allow_listed_strings)}")

@@ -39,7 +39,9 @@ def real_rows(name: str, folder: Path = REAL_WILDCHAT) -> list[dict]:
         metadata = row.get("metadata") or {}
         language = metadata.get("language") or "English"
         turns = [{"role": m["role"], "content": m["content"], "language": language} for m in row["messages"]]
-        rows.append({"conversation_id": row["id"], "conversation": turns, "wildchat_redacted": metadata.get("redacted")})
+        rows.append(
+            {"conversation_id": row["id"], "conversation": turns, "wildchat_redacted": metadata.get("redacted")}
+        )
     return rows
 
 
@@ -64,10 +66,10 @@ def changed_conversations(rows: list[dict], redactor: PresidioRedactor) -> list[
     """(conversation id, [(role, type, shown)]) for every conversation this redactor changed."""
     redacted, _ = redact_conversations(rows, redactor)
     changed = []
-    for before, after in zip(rows, redacted):
+    for before, after in zip(rows, redacted, strict=True):
         found = [
             (b["role"], entity_type, shown)
-            for b, a in zip(before["conversation"], after["conversation"])
+            for b, a in zip(before["conversation"], after["conversation"], strict=True)
             if a["content"] != b["content"]
             for entity_type, shown in replacements(b["content"], a["content"])
         ]
@@ -87,7 +89,7 @@ def synthetic_misses(redactor: PresidioRedactor, conversations: int) -> dict:
     items = [TextToRedact(r["conversation_id"], m["content"], r["language"]) for r in rows for m in r["messages"]]
     outputs, report = redact_texts(items, redactor)
     texts: dict[str, str] = {}
-    for item, out in zip(items, outputs):
+    for item, out in zip(items, outputs, strict=True):
         texts[item.conversation_id] = texts.get(item.conversation_id, "") + "\n" + (out.text or "")
     planted = [(p["type"], p["value"], r["conversation_id"]) for r in rows for p in r["planted"]]
     left = [(t, v) for t, v, c in planted if v in texts[c]]
@@ -120,7 +122,7 @@ def _cn_id(rng: random.Random, valid: bool) -> str:
 def _nhs(rng: random.Random) -> str:
     while True:
         digits = [rng.randrange(10) for _ in range(9)]
-        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1))) % 11
+        check = 11 - sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11
         if check < 10:
             s = "".join(map(str, digits)) + str(check % 11)
             return f"{s[:3]} {s[3:6]} {s[6:]}"
@@ -150,8 +152,8 @@ def identifier_misses(redactor: PresidioRedactor, n: int) -> dict:
     cases = identifier_cases(n)
     items = [TextToRedact(f"id-{i}", text, "English") for i, (text, _, _) in enumerate(cases)]
     outputs, _ = redact_texts(items, redactor)
-    left = [(t, v) for (_, v, t), out in zip(cases, outputs) if t and v in out.text]
-    lost = [v for (_, v, t), out in zip(cases, outputs) if t is None and v not in out.text]
+    left = [(t, v) for (_, v, t), out in zip(cases, outputs, strict=True) if t and v in out.text]
+    lost = [v for (_, v, t), out in zip(cases, outputs, strict=True) if t is None and v not in out.text]
     planted = sum(1 for _, _, t in cases if t)
     return {"planted": planted, "planted_left": left, "lookalikes": len(cases) - planted, "lookalikes_redacted": lost}
 

@@ -199,11 +199,26 @@ def measure_run(root: Path, label: str) -> dict:
 def print_run(run: dict) -> None:
     print(f"\n{run['label']}: {'ok' if run['ok'] else 'FAILED'}, {run['wall_s']} s wall, {run['cpu_s']} CPU s, "
           f"peak RSS {run['peak_rss_mb']} MB")
-    print(f"{'step':30} {'wall s':>7} {'CPU s':>7} {'records':>8} {'records/s':>9} {'text MB/s':>9} {'peak MB':>7} {'cache hits':>10}")
+    print(
+
+            f"{'step':30} {'wall s':>7} {'CPU s':>7} {'records':>8} {'records/s':>9} {'text MB/s':>9} {'peak MB':>7} "
+            f"{'cache hits':>10}"
+
+    )
     for s in run["steps"]:
-        cells = [s["seconds"], s["cpu_s"], s["records"], s["records_per_s"], s["text_mb_per_s"], s["peak_rss_mb"], s["cache_hits"]]
+        cells = [
+            s["seconds"],
+            s["cpu_s"],
+            s["records"],
+            s["records_per_s"],
+            s["text_mb_per_s"],
+            s["peak_rss_mb"],
+            s["cache_hits"],
+        ]
         widths = [7, 7, 8, 9, 9, 7, 10]
-        print(f"{s['step']:30} " + " ".join(f"{'' if v is None else v:>{w}}" for v, w in zip(cells, widths)))
+        print(
+            f"{s['step']:30} " + " ".join(f"{'' if v is None else v:>{w}}" for v, w in zip(cells, widths, strict=True))
+        )
     for r in run.get("runs", []):
         if not r["ran"]:
             print(f"{r['run']}: up to date, not run ({len(r['fresh'])} assets fresh)")
@@ -248,15 +263,25 @@ def run_linearity(small: int, large: int, as_json: bool = False) -> dict:
             print(f"rerun of the unchanged month: {rerun['wall_s']} s wall, {rerun['cpu_s']} CPU s, "
                   f"{sum(r['ran'] for r in rerun['runs'])} of {len(rerun['runs'])} runs started")
         lin = figures["linearity"]
-        print(f"\nlinearity {lin['sizes'][0]:,} -> {lin['sizes'][1]:,} conversations (limit {lin['limit']}x per step, CPU s):")
+        print(
+
+                f"\nlinearity {lin['sizes'][0]:,} -> {lin['sizes'][1]:,} conversations (limit {lin['limit']}x per "
+                "step, CPU s):"
+
+        )
         for step, r in lin["steps"].items():
-            print(f"  {step:30} CPU x{r['cpu_ratio']:<6} wall x{r['wall_ratio']}" + ("  OVER" if step in lin["over_limit"] else ""))
+            print(
+                f"  {step:30} CPU x{r['cpu_ratio']:<6} wall x{r['wall_ratio']}"
+                + ("  OVER" if step in lin["over_limit"] else "")
+            )
         print(f"  peak RSS x{lin['peak_rss_ratio']} (flat: under x1.5)")
         print("linear" if lin["linear"] else f"NOT linear: {', '.join(lin['over_limit']) or 'peak RSS grew'}")
     return figures
 
 
-def run(size: int, compare: bool = False, as_json: bool = False, data_dir: Path | None = None, quiet: bool = False) -> dict:
+def run(
+    size: int, compare: bool = False, as_json: bool = False, data_dir: Path | None = None, quiet: bool = False
+) -> dict:
     """Figures of `size` conversations through the pipeline; the data root is a temporary
     folder (removed afterwards) unless `data_dir` is given."""
     if data_dir is not None:

@@ -53,7 +53,9 @@ def run(size: int) -> dict:
                               "prompts_in_a_cluster": clustered}
     mean_chars = sum(map(len, months["2023-04"])) / size
     for month, f in figures.items():
-        print(f"templates {month} ({f['mode']}): {size} prompts (mean {mean_chars:,.0f} chars, cycling {len(texts)} real "
-              f"WildChat prompts): {f['prompts_per_cpu_second']:,} prompts/s per core (CPU {f['cpu_seconds']} s, "
-              f"wall {f['wall_seconds']} s), index file {f['index_mb']} MB, {f['prompts_in_a_cluster']} in a cluster")
+        print(
+            f"templates {month} ({f['mode']}): {size} prompts (mean {mean_chars:,.0f} chars, cycling {len(texts)} real "
+            f"WildChat prompts): {f['prompts_per_cpu_second']:,} prompts/s per core (CPU {f['cpu_seconds']} s, "
+            f"wall {f['wall_seconds']} s), index file {f['index_mb']} MB, {f['prompts_in_a_cluster']} in a cluster"
+        )
     return figures

@@ -166,10 +166,31 @@ ENGLISH = LanguageBank(
     openings=(
         ("hi", "Hello! How can I assist you today?"),
         ("hello", "Hello! How can I help you today?"),
-        ("Who are you?", "I am an AI language model created by OpenAI. I can answer questions, help with writing, explain ideas and much more. How can I help you today?"),
-        ("What can you do?", "I can help you with many things: answering questions, writing and editing text, explaining concepts, brainstorming ideas, writing code and much more. What would you like to do?"),
-        ("are you gpt-4?", "I am an AI language model developed by OpenAI. I don't have access to information about which exact version is serving this conversation. How can I help you today?"),
-        ("Hey, how are you?", "Hello! As an AI, I don't have feelings, but I'm here and ready to help. What can I do for you today?"),
+        (
+            "Who are you?",
+            (
+                "I am an AI language model created by OpenAI. I can answer questions, help with writing, explain "
+                "ideas and much more. How can I help you today?"
+            ),
+        ),
+        (
+            "What can you do?",
+            (
+                "I can help you with many things: answering questions, writing and editing text, explaining concepts, "
+                "brainstorming ideas, writing code and much more. What would you like to do?"
+            ),
+        ),
+        (
+            "are you gpt-4?",
+            (
+                "I am an AI language model developed by OpenAI. I don't have access to information about which exact "
+                "version is serving this conversation. How can I help you today?"
+            ),
+        ),
+        (
+            "Hey, how are you?",
+            "Hello! As an AI, I don't have feelings, but I'm here and ready to help. What can I do for you today?",
+        ),
     ),
     email_templates=(
         "You can send the final version to {value} when it is ready.",
@@ -182,7 +203,10 @@ ENGLISH = LanguageBank(
         "Text me on WhatsApp at {value} once the draft is done.",
     ),
     secret_templates=(
-        "I get an authentication error when I run this code, what is wrong?\n\n{snippet}\n\nThe error says that the request was rejected.",
+        (
+            "I get an authentication error when I run this code, what is wrong?\n\n{snippet}\n\nThe error says that "
+            "the request was rejected."
+        ),
         "Here is my configuration, can you tell me why the connection fails?\n{snippet}",
     ),
     empty_replies=(
@@ -205,10 +229,31 @@ ENGLISH = LanguageBank(
         "en-AU,en;q=0.9",
     ),
     countries=(
-        ("US", 40), ("GB", 8), ("CA", 5), ("IN", 6), ("AU", 4), ("PH", 3), ("SG", 2),
-        ("PK", 2), ("NG", 2), ("DE", 3), ("NL", 2), ("IE", 1), ("NZ", 1), ("ZA", 2),
-        ("MY", 2), ("KE", 1), ("HK", 3), ("AE", 2), ("SE", 2), ("FR", 2), ("EG", 2),
-        ("BR", 1), ("IT", 1), ("TW", 1), ("JP", 1),
+        ("US", 40),
+        ("GB", 8),
+        ("CA", 5),
+        ("IN", 6),
+        ("AU", 4),
+        ("PH", 3),
+        ("SG", 2),
+        ("PK", 2),
+        ("NG", 2),
+        ("DE", 3),
+        ("NL", 2),
+        ("IE", 1),
+        ("NZ", 1),
+        ("ZA", 2),
+        ("MY", 2),
+        ("KE", 1),
+        ("HK", 3),
+        ("AE", 2),
+        ("SE", 2),
+        ("FR", 2),
+        ("EG", 2),
+        ("BR", 1),
+        ("IT", 1),
+        ("TW", 1),
+        ("JP", 1),
     ),
     toxic=(
         "You are a fucking idiot, that answer is completely wrong.",

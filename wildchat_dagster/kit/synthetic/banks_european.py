@@ -36,7 +36,11 @@ FRENCH = LanguageBank(
         "Continue l'histoire, s'il te plaît.",
         "Peux-tu traduire ce texte en anglais ?",
     ),
-    openers=("Bien sûr, voici une proposition.", "Avec plaisir, voici une explication détaillée.", "Très bonne question, je vais vous expliquer."),
+    openers=(
+        "Bien sûr, voici une proposition.",
+        "Avec plaisir, voici une explication détaillée.",
+        "Très bonne question, je vais vous expliquer.",
+    ),
     answers=(
         "Tout d'abord, il est important de comprendre le contexte dans lequel ce phénomène s'inscrit.",
         "Ensuite, chaque paragraphe doit développer une seule idée principale.",
@@ -49,16 +53,47 @@ FRENCH = LanguageBank(
         "Cette méthode est simple à mettre en place et convient à la plupart des situations.",
         "Il est également utile de relire son texte à voix haute pour repérer les maladresses.",
     ),
-    closers=("J'espère que cela vous aidera !", "N'hésitez pas si vous avez d'autres questions.", "Dites-moi si vous souhaitez des modifications."),
-    openings=(("Bonjour", "Bonjour ! Comment puis-je vous aider aujourd'hui ?"), ("Salut, tu parles français ?", "Bonjour ! Oui, je parle français. Comment puis-je vous aider aujourd'hui ?")),
-    email_templates=("Mon adresse e-mail est {value}, ajoute-la à la fin de la lettre.", "Envoie-moi la version finale à {value} s'il te plaît."),
-    phone_templates=("Mon numéro de téléphone est le {value}, ajoute-le dans la signature.", "Tu peux me joindre sur WhatsApp au {value}."),
-    secret_templates=("Pourquoi ce code renvoie une erreur d'authentification ? Voici mon code :\n{snippet}\nJ'ai déjà vérifié ma connexion internet.",),
-    empty_replies=("Il semble que votre message soit vide.", "Comment puis-je vous aider aujourd'hui ?", "N'hésitez pas à poser votre question quand vous voulez."),
-    accept_languages=("fr-FR,fr;q=0.9", "fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7", "fr-CA,fr;q=0.9,en;q=0.8", "fr-BE,fr;q=0.9,nl;q=0.8,en;q=0.7", "fr-CH,fr;q=0.9,de;q=0.8"),
+    closers=(
+        "J'espère que cela vous aidera !",
+        "N'hésitez pas si vous avez d'autres questions.",
+        "Dites-moi si vous souhaitez des modifications.",
+    ),
+    openings=(
+        ("Bonjour", "Bonjour ! Comment puis-je vous aider aujourd'hui ?"),
+        ("Salut, tu parles français ?", "Bonjour ! Oui, je parle français. Comment puis-je vous aider aujourd'hui ?"),
+    ),
+    email_templates=(
+        "Mon adresse e-mail est {value}, ajoute-la à la fin de la lettre.",
+        "Envoie-moi la version finale à {value} s'il te plaît.",
+    ),
+    phone_templates=(
+        "Mon numéro de téléphone est le {value}, ajoute-le dans la signature.",
+        "Tu peux me joindre sur WhatsApp au {value}.",
+    ),
+    secret_templates=(
+        (
+            "Pourquoi ce code renvoie une erreur d'authentification ? Voici mon code :\n{snippet}\nJ'ai déjà vérifié "
+            "ma connexion internet."
+        ),
+    ),
+    empty_replies=(
+        "Il semble que votre message soit vide.",
+        "Comment puis-je vous aider aujourd'hui ?",
+        "N'hésitez pas à poser votre question quand vous voulez.",
+    ),
+    accept_languages=(
+        "fr-FR,fr;q=0.9",
+        "fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7",
+        "fr-CA,fr;q=0.9,en;q=0.8",
+        "fr-BE,fr;q=0.9,nl;q=0.8,en;q=0.7",
+        "fr-CH,fr;q=0.9,de;q=0.8",
+    ),
     countries=(("FR", 72), ("CA", 8), ("BE", 7), ("CH", 5), ("MA", 4), ("DZ", 2), ("TN", 2)),
     toxic=("T'es vraiment con, putain, réponds à la question au lieu de raconter des conneries.",),
-    calm_replies=("Je suis désolé que ma réponse précédente ne vous ait pas aidé.", "Dites-moi ce qui ne va pas et je vais corriger."),
+    calm_replies=(
+        "Je suis désolé que ma réponse précédente ne vous ait pas aidé.",
+        "Dites-moi ce qui ne va pas et je vais corriger.",
+    ),
     email_domains=("gmail.com", "orange.fr", "free.fr", "hotmail.fr"),
 )
 
@@ -94,7 +129,11 @@ SPANISH = LanguageBank(
         "Continúa la historia, por favor.",
         "¿Puedes traducirlo al inglés?",
     ),
-    openers=("¡Claro! Aquí tienes una propuesta.", "Por supuesto, te lo explico con detalle.", "¡Qué buena pregunta! Vamos a verlo con calma."),
+    openers=(
+        "¡Claro! Aquí tienes una propuesta.",
+        "Por supuesto, te lo explico con detalle.",
+        "¡Qué buena pregunta! Vamos a verlo con calma.",
+    ),
     answers=(
         "En primer lugar, es importante entender el contexto en el que surge este problema.",
         "Cada párrafo debería desarrollar una sola idea principal con ejemplos claros.",
@@ -107,14 +146,53 @@ SPANISH = LanguageBank(
         "Este método es fácil de aplicar y funciona en la mayoría de las situaciones.",
         "También es útil leer el texto en voz alta para encontrar frases poco naturales.",
     ),
-    closers=("¡Espero que te sea útil!", "Si tienes más preguntas, aquí estoy para ayudarte.", "Dime si quieres que cambie algo."),
-    openings=(("Hola", "¡Hola! ¿En qué puedo ayudarte hoy?"), ("Hola, ¿hablas español?", "¡Hola! Sí, hablo español. ¿En qué puedo ayudarte hoy?")),
-    email_templates=("Mi correo electrónico es {value}, ponlo al final de la carta.", "Envíame la versión final a {value}, por favor."),
-    phone_templates=("Mi número de teléfono es {value}, agrégalo a la firma.", "Puedes escribirme por WhatsApp al {value}."),
-    secret_templates=("¿Por qué este código me da un error de autenticación? Aquí está mi código:\n{snippet}\nYa revisé mi conexión a internet y funciona bien.",),
-    empty_replies=("Parece que tu mensaje está vacío.", "¿En qué puedo ayudarte hoy?", "Escribe tu pregunta cuando quieras y te responderé."),
-    accept_languages=("es-ES,es;q=0.9", "es-MX,es;q=0.9,en;q=0.8", "es-AR,es;q=0.9", "es-419,es;q=0.9,en;q=0.8", "es-CO,es;q=0.9,en-US;q=0.8,en;q=0.7"),
-    countries=(("ES", 28), ("MX", 22), ("AR", 12), ("CO", 10), ("CL", 8), ("PE", 6), ("US", 6), ("VE", 4), ("EC", 2), ("UY", 2)),
+    closers=(
+        "¡Espero que te sea útil!",
+        "Si tienes más preguntas, aquí estoy para ayudarte.",
+        "Dime si quieres que cambie algo.",
+    ),
+    openings=(
+        ("Hola", "¡Hola! ¿En qué puedo ayudarte hoy?"),
+        ("Hola, ¿hablas español?", "¡Hola! Sí, hablo español. ¿En qué puedo ayudarte hoy?"),
+    ),
+    email_templates=(
+        "Mi correo electrónico es {value}, ponlo al final de la carta.",
+        "Envíame la versión final a {value}, por favor.",
+    ),
+    phone_templates=(
+        "Mi número de teléfono es {value}, agrégalo a la firma.",
+        "Puedes escribirme por WhatsApp al {value}.",
+    ),
+    secret_templates=(
+        (
+            "¿Por qué este código me da un error de autenticación? Aquí está mi código:\n{snippet}\nYa revisé mi "
+            "conexión a internet y funciona bien."
+        ),
+    ),
+    empty_replies=(
+        "Parece que tu mensaje está vacío.",
+        "¿En qué puedo ayudarte hoy?",
+        "Escribe tu pregunta cuando quieras y te responderé.",
+    ),
+    accept_languages=(
+        "es-ES,es;q=0.9",
+        "es-MX,es;q=0.9,en;q=0.8",
+        "es-AR,es;q=0.9",
+        "es-419,es;q=0.9,en;q=0.8",
+        "es-CO,es;q=0.9,en-US;q=0.8,en;q=0.7",
+    ),
+    countries=(
+        ("ES", 28),
+        ("MX", 22),
+        ("AR", 12),
+        ("CO", 10),
+        ("CL", 8),
+        ("PE", 6),
+        ("US", 6),
+        ("VE", 4),
+        ("EC", 2),
+        ("UY", 2),
+    ),
     toxic=("Eres un puto idiota, la respuesta está mal otra vez, joder.",),
     calm_replies=("Lamento que mi respuesta anterior no te haya ayudado.", "Dime qué parte está mal y la corregiré."),
     email_domains=("gmail.com", "hotmail.com", "yahoo.es", "outlook.es"),
@@ -160,16 +238,38 @@ PORTUGUESE = LanguageBank(
         "Em resumo, as vantagens são maiores do que as desvantagens.",
         "Você também pode anotar todos os seus gastos em uma planilha simples.",
     ),
-    closers=("Espero que isso ajude!", "Se tiver mais dúvidas, é só perguntar.", "Me avise se quiser alguma alteração."),
-    openings=(("Olá", "Olá! Como posso ajudar você hoje?"), ("Oi, você fala português?", "Olá! Sim, eu falo português. Como posso ajudar você hoje?")),
-    email_templates=("Meu e-mail é {value}, coloque no final da mensagem.", "Envie a versão final para {value}, por favor."),
+    closers=(
+        "Espero que isso ajude!",
+        "Se tiver mais dúvidas, é só perguntar.",
+        "Me avise se quiser alguma alteração.",
+    ),
+    openings=(
+        ("Olá", "Olá! Como posso ajudar você hoje?"),
+        ("Oi, você fala português?", "Olá! Sim, eu falo português. Como posso ajudar você hoje?"),
+    ),
+    email_templates=(
+        "Meu e-mail é {value}, coloque no final da mensagem.",
+        "Envie a versão final para {value}, por favor.",
+    ),
     phone_templates=("Meu telefone é {value}, adicione na assinatura.", "Pode me chamar no WhatsApp: {value}."),
-    secret_templates=("Por que esse código dá erro de autenticação? Aqui está o meu código:\n{snippet}\nJá verifiquei a minha conexão com a internet.",),
-    empty_replies=("Parece que sua mensagem está vazia.", "Como posso ajudar você hoje?", "Fique à vontade para escrever a sua pergunta."),
+    secret_templates=(
+        (
+            "Por que esse código dá erro de autenticação? Aqui está o meu código:\n{snippet}\nJá verifiquei a minha "
+            "conexão com a internet."
+        ),
+    ),
+    empty_replies=(
+        "Parece que sua mensagem está vazia.",
+        "Como posso ajudar você hoje?",
+        "Fique à vontade para escrever a sua pergunta.",
+    ),
     accept_languages=("pt-BR,pt;q=0.9", "pt-BR,pt;q=0.9,en-US;q=0.8,en;q=0.7", "pt-PT,pt;q=0.9,en;q=0.8"),
     countries=(("BR", 85), ("PT", 15)),
     toxic=("Você é um idiota do caralho, essa resposta está toda errada, porra.",),
-    calm_replies=("Sinto muito que minha resposta anterior não tenha ajudado.", "Diga o que está errado e eu vou corrigir."),
+    calm_replies=(
+        "Sinto muito que minha resposta anterior não tenha ajudado.",
+        "Diga o que está errado e eu vou corrigir.",
+    ),
     email_domains=("gmail.com", "hotmail.com", "uol.com.br", "outlook.com"),
 )
 
@@ -201,28 +301,65 @@ GERMAN = LanguageBank(
         "Den zweiten Punkt habe ich nicht verstanden, kannst du ihn genauer erklären?",
         "Erzähl die Geschichte bitte weiter.",
     ),
-    openers=("Natürlich, hier ist ein Vorschlag.", "Gerne, ich erkläre es Schritt für Schritt.", "Gute Frage, schauen wir uns das genauer an."),
+    openers=(
+        "Natürlich, hier ist ein Vorschlag.",
+        "Gerne, ich erkläre es Schritt für Schritt.",
+        "Gute Frage, schauen wir uns das genauer an.",
+    ),
     answers=(
         "Zunächst ist es wichtig, den Hintergrund dieses Themas zu verstehen.",
         "Jeder Absatz sollte einen Hauptgedanken enthalten und mit Beispielen belegt werden.",
         "Im Motor wird ein Gemisch aus Kraftstoff und Luft verdichtet und anschließend gezündet.",
-        "Viele Experten sind der Meinung, dass regelmäßiges Lernen wirkungsvoller ist als kurze Phasen intensiver Arbeit.",
+        (
+            "Viele Experten sind der Meinung, dass regelmäßiges Lernen wirkungsvoller ist als kurze Phasen intensiver "
+            "Arbeit."
+        ),
         "Die Funktion merkt sich alle bereits gesehenen Elemente und überspringt Wiederholungen.",
         "Der kleine Fuchs lief durch den tiefen Schnee und suchte einen warmen Platz für die Nacht.",
         "Außerdem solltest du abends auf Bildschirme verzichten und regelmäßig zur gleichen Zeit ins Bett gehen.",
         "Zusammenfassend lässt sich sagen, dass die Vorteile deutlich überwiegen.",
         "Diese Methode ist einfach umzusetzen und funktioniert in den meisten Situationen.",
     ),
-    closers=("Ich hoffe, das hilft dir weiter!", "Wenn du noch Fragen hast, helfe ich gerne.", "Sag mir Bescheid, wenn ich etwas ändern soll."),
-    openings=(("Hallo, wie geht es dir?", "Hallo! Mir geht es gut, danke. Wie kann ich dir heute helfen?"), ("Hallo, sprichst du Deutsch?", "Hallo! Ja, ich spreche Deutsch. Wie kann ich dir heute helfen?")),
-    email_templates=("Meine E-Mail-Adresse ist {value}, bitte füge sie am Ende des Schreibens ein.", "Schick mir die fertige Version bitte an {value}."),
-    phone_templates=("Meine Telefonnummer ist {value}, bitte schreib sie in die Signatur.", "Du erreichst mich auch per WhatsApp unter {value}."),
-    secret_templates=("Warum bekomme ich bei diesem Code einen Authentifizierungsfehler? Hier ist mein Code:\n{snippet}\nMeine Internetverbindung funktioniert einwandfrei.",),
-    empty_replies=("Deine Nachricht scheint leer zu sein.", "Wie kann ich dir heute helfen?", "Schreib mir einfach deine Frage, wenn du so weit bist."),
-    accept_languages=("de-DE,de;q=0.9", "de-DE,de;q=0.9,en-US;q=0.8,en;q=0.7", "de-AT,de;q=0.9,en;q=0.8", "de-CH,de;q=0.9,fr;q=0.8,en;q=0.7"),
+    closers=(
+        "Ich hoffe, das hilft dir weiter!",
+        "Wenn du noch Fragen hast, helfe ich gerne.",
+        "Sag mir Bescheid, wenn ich etwas ändern soll.",
+    ),
+    openings=(
+        ("Hallo, wie geht es dir?", "Hallo! Mir geht es gut, danke. Wie kann ich dir heute helfen?"),
+        ("Hallo, sprichst du Deutsch?", "Hallo! Ja, ich spreche Deutsch. Wie kann ich dir heute helfen?"),
+    ),
+    email_templates=(
+        "Meine E-Mail-Adresse ist {value}, bitte füge sie am Ende des Schreibens ein.",
+        "Schick mir die fertige Version bitte an {value}.",
+    ),
+    phone_templates=(
+        "Meine Telefonnummer ist {value}, bitte schreib sie in die Signatur.",
+        "Du erreichst mich auch per WhatsApp unter {value}.",
+    ),
+    secret_templates=(
+        (
+            "Warum bekomme ich bei diesem Code einen Authentifizierungsfehler? Hier ist mein Code:\n{snippet}\nMeine "
+            "Internetverbindung funktioniert einwandfrei."
+        ),
+    ),
+    empty_replies=(
+        "Deine Nachricht scheint leer zu sein.",
+        "Wie kann ich dir heute helfen?",
+        "Schreib mir einfach deine Frage, wenn du so weit bist.",
+    ),
+    accept_languages=(
+        "de-DE,de;q=0.9",
+        "de-DE,de;q=0.9,en-US;q=0.8,en;q=0.7",
+        "de-AT,de;q=0.9,en;q=0.8",
+        "de-CH,de;q=0.9,fr;q=0.8,en;q=0.7",
+    ),
     countries=(("DE", 76), ("AT", 12), ("CH", 12)),
     toxic=("Du bist ein verdammter Idiot, die Antwort ist totale Scheiße.",),
-    calm_replies=("Es tut mir leid, dass meine vorherige Antwort nicht geholfen hat.", "Sag mir bitte, was falsch ist, dann korrigiere ich es."),
+    calm_replies=(
+        "Es tut mir leid, dass meine vorherige Antwort nicht geholfen hat.",
+        "Sag mir bitte, was falsch ist, dann korrigiere ich es.",
+    ),
     email_domains=("gmx.de", "web.de", "gmail.com", "t-online.de"),
 )
 
@@ -251,7 +388,11 @@ ITALIAN = LanguageBank(
         "Riscrivilo con un tono più professionale, per favore.",
         "Non ho capito il secondo punto, puoi spiegarlo di nuovo?",
     ),
-    openers=("Certo, ecco una proposta.", "Volentieri, te lo spiego nel dettaglio.", "Ottima domanda, vediamo insieme."),
+    openers=(
+        "Certo, ecco una proposta.",
+        "Volentieri, te lo spiego nel dettaglio.",
+        "Ottima domanda, vediamo insieme.",
+    ),
     answers=(
         "Prima di tutto, è importante capire il contesto in cui nasce questo problema.",
         "L'amicizia ci aiuta ad affrontare i momenti difficili e a condividere quelli felici.",
@@ -263,15 +404,30 @@ ITALIAN = LanguageBank(
         "Molti esperti ritengono che studiare un po' ogni giorno sia più efficace.",
     ),
     closers=("Spero che ti sia utile!", "Se hai altre domande, sono qui per aiutarti."),
-    openings=(("Ciao", "Ciao! Come posso aiutarti oggi?"), ("Ciao, parli italiano?", "Ciao! Sì, parlo italiano. Come posso aiutarti oggi?")),
+    openings=(
+        ("Ciao", "Ciao! Come posso aiutarti oggi?"),
+        ("Ciao, parli italiano?", "Ciao! Sì, parlo italiano. Come posso aiutarti oggi?"),
+    ),
     email_templates=("La mia email è {value}, aggiungila alla fine della lettera.",),
     phone_templates=("Il mio numero di telefono è {value}, inseriscilo nella firma.",),
-    secret_templates=("Perché questo codice mi dà un errore di autenticazione? Ecco il mio codice:\n{snippet}\nHo già controllato la connessione a internet.",),
-    empty_replies=("Sembra che il tuo messaggio sia vuoto.", "Come posso aiutarti oggi?", "Scrivi pure la tua domanda quando vuoi."),
+    secret_templates=(
+        (
+            "Perché questo codice mi dà un errore di autenticazione? Ecco il mio codice:\n{snippet}\nHo già "
+            "controllato la connessione a internet."
+        ),
+    ),
+    empty_replies=(
+        "Sembra che il tuo messaggio sia vuoto.",
+        "Come posso aiutarti oggi?",
+        "Scrivi pure la tua domanda quando vuoi.",
+    ),
     accept_languages=("it-IT,it;q=0.9", "it-IT,it;q=0.9,en-US;q=0.8,en;q=0.7", "it,en;q=0.9"),
     countries=(("IT", 95), ("CH", 5)),
     toxic=("Sei un coglione, la risposta è completamente sbagliata, cazzo.",),
-    calm_replies=("Mi dispiace che la mia risposta precedente non ti sia stata utile.", "Dimmi cosa non va e lo correggerò."),
+    calm_replies=(
+        "Mi dispiace che la mia risposta precedente non ti sia stata utile.",
+        "Dimmi cosa non va e lo correggerò.",
+    ),
     email_domains=("gmail.com", "libero.it", "hotmail.it", "virgilio.it"),
 )
 
@@ -307,11 +463,23 @@ POLISH = LanguageBank(
         "Podsumowując, zalety zdecydowanie przeważają nad wadami.",
     ),
     closers=("Mam nadzieję, że to pomoże!", "Jeśli masz jeszcze jakieś pytania, chętnie pomogę."),
-    openings=(("Cześć", "Cześć! W czym mogę ci dzisiaj pomóc?"), ("Cześć, mówisz po polsku?", "Cześć! Tak, mówię po polsku. W czym mogę ci pomóc?")),
+    openings=(
+        ("Cześć", "Cześć! W czym mogę ci dzisiaj pomóc?"),
+        ("Cześć, mówisz po polsku?", "Cześć! Tak, mówię po polsku. W czym mogę ci pomóc?"),
+    ),
     email_templates=("Mój adres e-mail to {value}, dodaj go na końcu listu.",),
     phone_templates=("Mój numer telefonu to {value}, dodaj go do podpisu.",),
-    secret_templates=("Dlaczego ten kod zwraca błąd uwierzytelniania? Oto mój kod:\n{snippet}\nSprawdziłem już połączenie z internetem.",),
-    empty_replies=("Wygląda na to, że twoja wiadomość jest pusta.", "W czym mogę ci dzisiaj pomóc?", "Napisz swoje pytanie, kiedy tylko zechcesz."),
+    secret_templates=(
+        (
+            "Dlaczego ten kod zwraca błąd uwierzytelniania? Oto mój kod:\n{snippet}\nSprawdziłem już połączenie z "
+            "internetem."
+        ),
+    ),
+    empty_replies=(
+        "Wygląda na to, że twoja wiadomość jest pusta.",
+        "W czym mogę ci dzisiaj pomóc?",
+        "Napisz swoje pytanie, kiedy tylko zechcesz.",
+    ),
     accept_languages=("pl-PL,pl;q=0.9", "pl-PL,pl;q=0.9,en-US;q=0.8,en;q=0.7", "pl,en-US;q=0.7,en;q=0.3"),
     countries=(("PL", 93), ("GB", 4), ("DE", 3)),
     email_domains=("gmail.com", "wp.pl", "onet.pl", "o2.pl"),

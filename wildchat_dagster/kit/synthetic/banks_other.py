@@ -41,12 +41,25 @@ ARABIC = LanguageBank(
         "حاول أن تخصص وقتا محددا كل يوم للمراجعة والتكرار.",
     ),
     closers=("أتمنى أن يكون هذا مفيدا لك!", "إذا كانت لديك أسئلة أخرى فأنا هنا للمساعدة."),
-    openings=(("مرحبا، كيف حالك؟", "مرحبا! أنا بخير، شكرا لك. كيف يمكنني مساعدتك اليوم؟"), ("السلام عليكم", "وعليكم السلام! كيف يمكنني مساعدتك اليوم؟")),
+    openings=(
+        ("مرحبا، كيف حالك؟", "مرحبا! أنا بخير، شكرا لك. كيف يمكنني مساعدتك اليوم؟"),
+        ("السلام عليكم", "وعليكم السلام! كيف يمكنني مساعدتك اليوم؟"),
+    ),
     email_templates=("بريدي الإلكتروني هو {value}، من فضلك أضفه في نهاية الرسالة.",),
     phone_templates=("رقم هاتفي هو {value}، ويمكنك أيضا مراسلتي على WhatsApp.",),
-    secret_templates=("لماذا يظهر خطأ في المصادقة عند تشغيل هذا الكود؟ هذا هو الكود الخاص بي:\n{snippet}\nلقد تأكدت من أن الاتصال بالإنترنت يعمل بشكل جيد.",),
+    secret_templates=(
+        (
+            "لماذا يظهر خطأ في المصادقة عند تشغيل هذا الكود؟ هذا هو الكود الخاص بي:\n{snippet}\nلقد تأكدت من أن "
+            "الاتصال بالإنترنت يعمل بشكل جيد."
+        ),
+    ),
     empty_replies=("يبدو أن رسالتك فارغة.", "كيف يمكنني مساعدتك اليوم؟", "اكتب سؤالك متى شئت وسأحاول الإجابة."),
-    accept_languages=("ar,en-US;q=0.9,en;q=0.8", "ar-EG,ar;q=0.9,en-US;q=0.8,en;q=0.7", "ar-SA,ar;q=0.9,en;q=0.8", "ar-MA,ar;q=0.9,fr;q=0.8"),
+    accept_languages=(
+        "ar,en-US;q=0.9,en;q=0.8",
+        "ar-EG,ar;q=0.9,en-US;q=0.8,en;q=0.7",
+        "ar-SA,ar;q=0.9,en;q=0.8",
+        "ar-MA,ar;q=0.9,fr;q=0.8",
+    ),
     countries=(("EG", 25), ("SA", 22), ("AE", 10), ("MA", 10), ("DZ", 8), ("IQ", 5), ("JO", 5), ("KW", 5), ("TN", 5)),
     email_domains=("gmail.com", "hotmail.com", "yahoo.com"),
 )
@@ -86,11 +99,23 @@ TURKISH = LanguageBank(
         "Bu yöntem uygulaması kolay ve çoğu durumda işe yarayan bir yöntemdir.",
     ),
     closers=("Umarım işine yarar!", "Başka sorun olursa yardımcı olmaktan memnuniyet duyarım."),
-    openings=(("Merhaba", "Merhaba! Bugün size nasıl yardımcı olabilirim?"), ("Merhaba, Türkçe biliyor musun?", "Merhaba! Evet, Türkçe konuşabiliyorum. Size nasıl yardımcı olabilirim?")),
+    openings=(
+        ("Merhaba", "Merhaba! Bugün size nasıl yardımcı olabilirim?"),
+        ("Merhaba, Türkçe biliyor musun?", "Merhaba! Evet, Türkçe konuşabiliyorum. Size nasıl yardımcı olabilirim?"),
+    ),
     email_templates=("E-posta adresim {value}, lütfen mektubun sonuna ekle.",),
     phone_templates=("Telefon numaram {value}, lütfen imzaya ekle.",),
-    secret_templates=("Bu kodu çalıştırdığımda neden kimlik doğrulama hatası alıyorum? İşte kodum:\n{snippet}\nİnternet bağlantımı kontrol ettim, sorun yok.",),
-    empty_replies=("Mesajınız boş görünüyor.", "Bugün size nasıl yardımcı olabilirim?", "Sorunuzu istediğiniz zaman yazabilirsiniz."),
+    secret_templates=(
+        (
+            "Bu kodu çalıştırdığımda neden kimlik doğrulama hatası alıyorum? İşte kodum:\n{snippet}\nİnternet "
+            "bağlantımı kontrol ettim, sorun yok."
+        ),
+    ),
+    empty_replies=(
+        "Mesajınız boş görünüyor.",
+        "Bugün size nasıl yardımcı olabilirim?",
+        "Sorunuzu istediğiniz zaman yazabilirsiniz.",
+    ),
     accept_languages=("tr-TR,tr;q=0.9", "tr-TR,tr;q=0.9,en-US;q=0.8,en;q=0.7", "tr,en;q=0.9"),
     countries=(("TR", 95), ("DE", 5)),
     email_domains=("gmail.com", "hotmail.com", "yandex.com"),
@@ -121,7 +146,11 @@ JAPANESE = LanguageBank(
         "もっと丁寧な表現に書き直してください。",
         "二つ目のポイントがよく分からないので、もう一度説明してください。",
     ),
-    openers=("もちろんです。以下のような内容はいかがでしょうか。", "承知しました。順番に説明します。", "良い質問ですね。詳しく見ていきましょう。"),
+    openers=(
+        "もちろんです。以下のような内容はいかがでしょうか。",
+        "承知しました。順番に説明します。",
+        "良い質問ですね。詳しく見ていきましょう。",
+    ),
     answers=(
         "まず、この問題の背景を理解することが大切です。",
         "日本には春夏秋冬の四つの季節があり、それぞれに美しい景色があります。",
@@ -132,11 +161,20 @@ JAPANESE = LanguageBank(
         "この方法は簡単で、ほとんどの場合に役立ちます。",
     ),
     closers=("お役に立てれば幸いです。", "他にも質問があれば、お気軽にどうぞ。"),
-    openings=(("こんにちは", "こんにちは！今日はどのようなお手伝いができますか？"), ("日本語で話せますか？", "はい、日本語でお話しできます。どのようなお手伝いができますか？")),
+    openings=(
+        ("こんにちは", "こんにちは！今日はどのようなお手伝いができますか？"),
+        ("日本語で話せますか？", "はい、日本語でお話しできます。どのようなお手伝いができますか？"),
+    ),
     email_templates=("私のメールアドレスは{value}です。メールの最後に入れてください。",),
     phone_templates=("私の電話番号（TEL）は{value}です。署名に追加してください。",),
-    secret_templates=("このコードを実行すると認証エラーが出ます。原因を教えてください。\n{snippet}\nインターネット接続は問題ありません。",),
-    empty_replies=("メッセージが空のようです。", "今日はどのようなお手伝いができますか？", "ご質問があればいつでもどうぞ。"),
+    secret_templates=(
+        "このコードを実行すると認証エラーが出ます。原因を教えてください。\n{snippet}\nインターネット接続は問題ありません。",
+    ),
+    empty_replies=(
+        "メッセージが空のようです。",
+        "今日はどのようなお手伝いができますか？",
+        "ご質問があればいつでもどうぞ。",
+    ),
     accept_languages=("ja,en-US;q=0.9,en;q=0.8", "ja-JP,ja;q=0.9", "ja-JP,ja;q=0.9,en-US;q=0.8,en;q=0.7"),
     countries=(("JP", 97), ("US", 3)),
     email_domains=("gmail.com", "yahoo.co.jp", "docomo.ne.jp"),
@@ -174,11 +212,23 @@ KOREAN = LanguageBank(
         "결론적으로 장점이 단점보다 훨씬 크다고 할 수 있습니다.",
     ),
     closers=("도움이 되었으면 좋겠습니다!", "다른 질문이 있으시면 언제든지 물어보세요."),
-    openings=(("안녕하세요", "안녕하세요! 오늘 무엇을 도와드릴까요?"), ("한국어 할 줄 알아요?", "네, 한국어로 대화할 수 있습니다. 무엇을 도와드릴까요?")),
+    openings=(
+        ("안녕하세요", "안녕하세요! 오늘 무엇을 도와드릴까요?"),
+        ("한국어 할 줄 알아요?", "네, 한국어로 대화할 수 있습니다. 무엇을 도와드릴까요?"),
+    ),
     email_templates=("제 이메일 주소는 {value}입니다. 편지 마지막에 넣어 주세요.",),
     phone_templates=("제 전화번호(tel)는 {value}입니다. 서명에 추가해 주세요.",),
-    secret_templates=("이 코드를 실행하면 인증 오류가 발생합니다. 원인이 무엇인지 알려 주세요.\n{snippet}\n인터넷 연결은 문제가 없습니다.",),
-    empty_replies=("메시지가 비어 있는 것 같습니다.", "오늘 무엇을 도와드릴까요?", "궁금한 점이 있으면 언제든지 질문해 주세요."),
+    secret_templates=(
+        (
+            "이 코드를 실행하면 인증 오류가 발생합니다. 원인이 무엇인지 알려 주세요.\n{snippet}\n인터넷 연결은 문제가 "
+            "없습니다."
+        ),
+    ),
+    empty_replies=(
+        "메시지가 비어 있는 것 같습니다.",
+        "오늘 무엇을 도와드릴까요?",
+        "궁금한 점이 있으면 언제든지 질문해 주세요.",
+    ),
     accept_languages=("ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7", "ko-KR,ko;q=0.9", "ko,en;q=0.9"),
     countries=(("KR", 97), ("US", 3)),
     email_domains=("naver.com", "gmail.com", "daum.net"),
@@ -216,11 +266,23 @@ VIETNAMESE = LanguageBank(
         "Tóm lại, những lợi ích mang lại lớn hơn nhiều so với những hạn chế.",
     ),
     closers=("Hy vọng điều này hữu ích cho bạn!", "Nếu bạn còn câu hỏi nào khác, đừng ngần ngại hỏi nhé."),
-    openings=(("Xin chào", "Xin chào! Tôi có thể giúp gì cho bạn hôm nay?"), ("Bạn có nói tiếng Việt không?", "Có, tôi có thể trò chuyện bằng tiếng Việt. Tôi có thể giúp gì cho bạn?")),
+    openings=(
+        ("Xin chào", "Xin chào! Tôi có thể giúp gì cho bạn hôm nay?"),
+        ("Bạn có nói tiếng Việt không?", "Có, tôi có thể trò chuyện bằng tiếng Việt. Tôi có thể giúp gì cho bạn?"),
+    ),
     email_templates=("Email của tôi là {value}, hãy thêm vào cuối thư nhé.",),
     phone_templates=("Số điện thoại của tôi (Zalo, WhatsApp) là {value}, hãy thêm vào chữ ký.",),
-    secret_templates=("Tại sao đoạn mã này báo lỗi xác thực? Đây là mã của tôi:\n{snippet}\nTôi đã kiểm tra kết nối mạng và không có vấn đề gì.",),
-    empty_replies=("Có vẻ như tin nhắn của bạn đang trống.", "Tôi có thể giúp gì cho bạn hôm nay?", "Bạn cứ đặt câu hỏi bất cứ lúc nào nhé."),
+    secret_templates=(
+        (
+            "Tại sao đoạn mã này báo lỗi xác thực? Đây là mã của tôi:\n{snippet}\nTôi đã kiểm tra kết nối mạng và "
+            "không có vấn đề gì."
+        ),
+    ),
+    empty_replies=(
+        "Có vẻ như tin nhắn của bạn đang trống.",
+        "Tôi có thể giúp gì cho bạn hôm nay?",
+        "Bạn cứ đặt câu hỏi bất cứ lúc nào nhé.",
+    ),
     accept_languages=("vi-VN,vi;q=0.9", "vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7", "vi,en-US;q=0.9,en;q=0.8"),
     countries=(("VN", 95), ("US", 5)),
     email_domains=("gmail.com", "yahoo.com"),
@@ -258,11 +320,23 @@ INDONESIAN = LanguageBank(
         "Kesimpulannya, manfaat yang didapatkan jauh lebih besar daripada kekurangannya.",
     ),
     closers=("Semoga jawaban ini bermanfaat untuk kamu!", "Kalau ada pertanyaan lain, jangan ragu untuk bertanya."),
-    openings=(("Halo, apa kabar?", "Halo! Kabar saya baik. Ada yang bisa saya bantu hari ini?"), ("Halo, kamu bisa bahasa Indonesia?", "Halo! Ya, saya bisa berbahasa Indonesia. Ada yang bisa saya bantu?")),
+    openings=(
+        ("Halo, apa kabar?", "Halo! Kabar saya baik. Ada yang bisa saya bantu hari ini?"),
+        ("Halo, kamu bisa bahasa Indonesia?", "Halo! Ya, saya bisa berbahasa Indonesia. Ada yang bisa saya bantu?"),
+    ),
     email_templates=("Alamat email saya adalah {value}, tolong tambahkan di akhir surat.",),
     phone_templates=("Nomor telepon saya (WhatsApp) adalah {value}, tolong tambahkan di tanda tangan.",),
-    secret_templates=("Kenapa kode ini menampilkan kesalahan autentikasi? Ini kode saya:\n{snippet}\nSaya sudah memeriksa koneksi internet dan tidak ada masalah.",),
-    empty_replies=("Sepertinya pesan kamu kosong.", "Ada yang bisa saya bantu hari ini?", "Silakan tulis pertanyaan kamu kapan saja."),
+    secret_templates=(
+        (
+            "Kenapa kode ini menampilkan kesalahan autentikasi? Ini kode saya:\n{snippet}\nSaya sudah memeriksa "
+            "koneksi internet dan tidak ada masalah."
+        ),
+    ),
+    empty_replies=(
+        "Sepertinya pesan kamu kosong.",
+        "Ada yang bisa saya bantu hari ini?",
+        "Silakan tulis pertanyaan kamu kapan saja.",
+    ),
     accept_languages=("id-ID,id;q=0.9", "id-ID,id;q=0.9,en-US;q=0.8,en;q=0.7", "id,en-US;q=0.9,en;q=0.8"),
     countries=(("ID", 100),),
     email_domains=("gmail.com", "yahoo.co.id"),
@@ -300,11 +374,18 @@ PERSIAN = LanguageBank(
         "در نتیجه، مزایای این کار بسیار بیشتر از معایب آن است.",
     ),
     closers=("امیدوارم این مطلب برای شما مفید باشد!", "اگر سوال دیگری دارید، خوشحال می شوم کمک کنم."),
-    openings=(("سلام", "سلام! امروز چطور می توانم به شما کمک کنم؟"), ("سلام، فارسی صحبت می کنی؟", "سلام! بله، من می توانم به فارسی صحبت کنم. چطور می توانم کمک کنم؟")),
+    openings=(
+        ("سلام", "سلام! امروز چطور می توانم به شما کمک کنم؟"),
+        ("سلام، فارسی صحبت می کنی؟", "سلام! بله، من می توانم به فارسی صحبت کنم. چطور می توانم کمک کنم؟"),
+    ),
     email_templates=("آدرس ایمیل من {value} است، لطفا آن را در پایان نامه اضافه کن.",),
     phone_templates=("شماره تلفن من {value} است و در WhatsApp هم در دسترس هستم.",),
     secret_templates=("چرا این کد خطای احراز هویت می دهد؟ این کد من است:\n{snippet}\nاتصال اینترنت من مشکلی ندارد.",),
-    empty_replies=("به نظر می رسد پیام شما خالی است.", "امروز چطور می توانم به شما کمک کنم؟", "هر وقت خواستید سوال خود را بنویسید."),
+    empty_replies=(
+        "به نظر می رسد پیام شما خالی است.",
+        "امروز چطور می توانم به شما کمک کنم؟",
+        "هر وقت خواستید سوال خود را بنویسید.",
+    ),
     accept_languages=("fa-IR,fa;q=0.9,en-US;q=0.8,en;q=0.7", "fa,en-US;q=0.9,en;q=0.8"),
     countries=(("IR", 90), ("DE", 5), ("US", 5)),
     email_domains=("gmail.com", "yahoo.com"),

@@ -153,7 +153,16 @@ class Generator(Identities, Writing, PlantedValues, HardCases, Junk):
     def make_logs(self, branch: Branch, client: Client, model: str, times: list[list[int]], start: int,
                   ips: list[str] | None = None) -> list[Log]:
         made = [
-            Log(self.log_id(), start + t0, start + t1, ips[r] if ips else client.place.ip, client.browser, model, branch, r)
+            Log(
+                self.log_id(),
+                start + t0,
+                start + t1,
+                ips[r] if ips else client.place.ip,
+                client.browser,
+                model,
+                branch,
+                r,
+            )
             for r, (t0, t1) in enumerate(times)
         ]
         self.logs.extend(made)

@@ -43,7 +43,9 @@ def _render(log: Log) -> str:
     )
 
 
-def _write_month(gen: Generator, data_dir: Path, month: str, logs: list[Log], retry_copies: set[str]) -> tuple[list[dict], int, int]:
+def _write_month(
+    gen: Generator, data_dir: Path, month: str, logs: list[Log], retry_copies: set[str]
+) -> tuple[list[dict], int, int]:
     """Write one landing folder; returns (rejected rows, files written, bytes written)."""
     rng = gen.rng
     logs.sort(key=lambda log: (log.rts, log.log_id))  # a front end logs a request when its reply completes
@@ -110,6 +112,72 @@ def _validated_months(months: list[str]) -> list[str]:
     return out
 
 
+def _plant_month(gen: Generator, month: str, n: int, base: int, has_previous: bool) -> None:
+    """Plant `month`'s hard cases, then ordinary conversations up to exactly `n`, then its junk lines."""
+    before = len(gen.expected)
+    for case in HARD_CASES:
+        if case in ("cross_month", "reply_crosses_month") and not has_previous:
+            continue
+        groups = max(base, round(_CASE_RATES[case] * n)) if base else 0
+        for _ in range(groups):
+            getattr(gen, f"case_{case}")(month)
+    for features, language in gen.forced_features(base):
+        if len(gen.expected) - before >= n:
+            break
+        gen.ordinary(month, features, language)
+    while len(gen.expected) - before < n:
+        gen.ordinary(month)
+    if len(gen.expected) - before > n:
+        raise ValueError(f"{n} conversations per month are too few for the planted cases")
+    per_reason = max(2, round(n * 0.0002))
+    gen.plant_junk(month, per_reason, 1 if n < 10_000 else 2)
+
+
+def _logs_by_month(gen: Generator, months: list[str]) -> dict[str, list[Log]]:
+    """The written logs by the landing folder (UTC month of the request) they go to."""
+    by_folder: dict[str, list[Log]] = {m: [] for m in months}
+    for log in gen.logs:
+        if log.written:
+            folder = utc_month(log.ts)
+            if folder not in by_folder:
+                raise AssertionError(f"generator bug: a log falls in {folder}, outside the generated months")
+            by_folder[folder].append(log)
+    return by_folder
+
+
+def _tallies(records: list[dict], months: list[str]) -> tuple[dict, dict, dict, dict]:
+    """Expected conversations per month, by language, by hard case and by planted value type."""
+    cases: dict[str, int] = {}
+    planted: dict[str, int] = {}
+    languages: dict[str, int] = {}
+    per_month: dict[str, int] = {m: 0 for m in months}
+    for r in records:
+        per_month[r["month"]] += 1
+        languages[r["language"]] = languages.get(r["language"], 0) + 1
+        for c in r["cases"]:
+            cases[c] = cases.get(c, 0) + 1
+        for p in r["planted"]:
+            planted[p["type"]] = planted.get(p["type"], 0) + 1
+    return per_month, languages, cases, planted
+
+
+def _write_landing(gen: Generator, data_dir: Path, months: list[str]) -> tuple[list[dict], int, int, int]:
+    """Write every month's landing files: (the planted rejected lines, files, bytes, logs written)."""
+    by_folder = _logs_by_month(gen, months)
+    retry_copies = {copy.log_id for copy, _ in gen.retries}
+    rejected: list[dict] = []
+    files = 0
+    size = 0
+    logs_written = 0
+    for month in months:
+        logs_written += len(by_folder[month])
+        rows, f, b = _write_month(gen, data_dir, month, by_folder[month], retry_copies)
+        rejected += rows
+        files += f
+        size += b
+    return rejected, files, size, logs_written
+
+
 def generate_landing(
     data_dir: Path, months: list[str], conversations_per_month: int, seed: int, short: bool = False
 ) -> dict:
@@ -143,42 +211,9 @@ def generate_landing(
 
     for i, month in enumerate(months):
         has_previous = i > 0 and months[i - 1] == shift_month(month, -1)
-        before = len(gen.expected)
-        for case in HARD_CASES:
-            if case in ("cross_month", "reply_crosses_month") and not has_previous:
-                continue
-            groups = max(base, round(_CASE_RATES[case] * n)) if base else 0
-            for _ in range(groups):
-                getattr(gen, f"case_{case}")(month)
-        for features, language in gen.forced_features(base):
-            if len(gen.expected) - before >= n:
-                break
-            gen.ordinary(month, features, language)
-        while len(gen.expected) - before < n:
-            gen.ordinary(month)
-        if len(gen.expected) - before > n:
-            raise ValueError(f"{n} conversations per month are too few for the planted cases")
-        per_reason = max(2, round(n * 0.0002))
-        gen.plant_junk(month, per_reason, 1 if n < 10_000 else 2)
+        _plant_month(gen, month, n, base, has_previous)
 
-    by_folder: dict[str, list[Log]] = {m: [] for m in months}
-    for log in gen.logs:
-        if log.written:
-            folder = utc_month(log.ts)
-            if folder not in by_folder:
-                raise AssertionError(f"generator bug: a log falls in {folder}, outside the generated months")
-            by_folder[folder].append(log)
-    retry_copies = {copy.log_id for copy, _ in gen.retries}
-    rejected: list[dict] = []
-    files = 0
-    size = 0
-    logs_written = 0
-    for month in months:
-        logs_written += len(by_folder[month])
-        rows, f, b = _write_month(gen, data_dir, month, by_folder[month], retry_copies)
-        rejected += rows
-        files += f
-        size += b
+    rejected, files, size, logs_written = _write_landing(gen, data_dir, months)
 
     truth = DataLayout(data_dir).ground_truth_dir
     truth.mkdir(parents=True, exist_ok=True)
@@ -191,17 +226,7 @@ def generate_landing(
         for log_id, into in gen.absorbed
     ])
 
-    cases: dict[str, int] = {}
-    planted: dict[str, int] = {}
-    languages: dict[str, int] = {}
-    per_month: dict[str, int] = {m: 0 for m in months}
-    for r in records:
-        per_month[r["month"]] += 1
-        languages[r["language"]] = languages.get(r["language"], 0) + 1
-        for c in r["cases"]:
-            cases[c] = cases.get(c, 0) + 1
-        for p in r["planted"]:
-            planted[p["type"]] = planted.get(p["type"], 0) + 1
+    per_month, languages, cases, planted = _tallies(records, months)
     reasons: dict[str, int] = {}
     for r in rejected:
         reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1

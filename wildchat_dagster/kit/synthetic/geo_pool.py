@@ -84,6 +84,21 @@ def _v4_text(n: int) -> str:
     return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
 
 
+def _sample_v6(raw, rng: random.Random, v6: dict[str, list[str]]) -> None:
+    """Add up to 30 random IPv6 addresses per wanted country to `v6`, from the allocated blocks."""
+    for _ in range(40_000):
+        top = rng.choice((0x2001, 0x2400, 0x2600, 0x2800, 0x2A00, 0x2C00))
+        if top == 0x2001:  # 2001:200::/23 .. 2001:dff::, the regional registries' first blocks
+            n = (0x2001 << 112) | (rng.randint(0x200, 0xDFF) << 96) | rng.getrandbits(96)
+        else:
+            n = (top << 112) | rng.getrandbits(116)
+        address = ipaddress.IPv6Address(n)
+        record = raw.get(address)
+        iso = (record.get("country") or {}).get("iso_code") if record else None
+        if iso in v6 and len(v6[iso]) < 30:
+            v6[iso].append(str(address))
+
+
 def _build_pool(database: str) -> GeoPool:
     import geoip2.database
     import geoip2.errors
@@ -121,21 +136,11 @@ def _build_pool(database: str) -> GeoPool:
                 record = raw.get(ip)
                 if record and (record.get("country") or {}).get("iso_code") == iso and ip not in found:
                     found.append(ip)
-        for _ in range(40_000):
-            top = rng.choice((0x2001, 0x2400, 0x2600, 0x2800, 0x2A00, 0x2C00))
-            if top == 0x2001:  # 2001:200::/23 .. 2001:dff::, the regional registries' first blocks
-                n = (0x2001 << 112) | (rng.randint(0x200, 0xDFF) << 96) | rng.getrandbits(96)
-            else:
-                n = (top << 112) | rng.getrandbits(116)
-            address = ipaddress.IPv6Address(n)
-            record = raw.get(address)
-            iso = (record.get("country") or {}).get("iso_code") if record else None
-            if iso in v6 and len(v6[iso]) < 30:
-                v6[iso].append(str(address))
+        _sample_v6(raw, rng, v6)
 
     reader = geoip2.database.Reader(database)
     try:
-        build_date = dt.datetime.fromtimestamp(reader.metadata().build_epoch, dt.timezone.utc).date().isoformat()
+        build_date = dt.datetime.fromtimestamp(reader.metadata().build_epoch, dt.UTC).date().isoformat()
 
         def place(ip: str) -> Place | None:
             try:

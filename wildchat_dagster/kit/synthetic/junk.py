@@ -76,9 +76,15 @@ class Junk:
             out.append(("invalid_ip", dumps(record)))
             record = self.junk_record(month)
             if i % 2:
-                record["history"] = [{"role": "assistant", "content": record["response"]}, {"role": "user", "content": record["prompt"]}]
+                record["history"] = [
+                    {"role": "assistant", "content": record["response"]},
+                    {"role": "user", "content": record["prompt"]},
+                ]
             else:
-                record["history"] = [{"role": "user", "content": record["prompt"]}, {"role": "user", "content": record["prompt"]}]
+                record["history"] = [
+                    {"role": "user", "content": record["prompt"]},
+                    {"role": "user", "content": record["prompt"]},
+                ]
             out.append(("invalid_history", dumps(record)))
             record = self.junk_record(shift_month(month, rng.choice((-3, -2, 2, 3))))
             out.append(("wrong_month", dumps(record)))

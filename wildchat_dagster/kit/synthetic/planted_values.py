@@ -84,7 +84,13 @@ class PlantedValues:
         pick = lambda alphabet, k: "".join(rng.choices(alphabet, k=k))  # noqa: E731
         if kind == "openai":
             key = "sk-" + pick(_B62, 48) if rng.random() < 0.7 else "sk-proj-" + pick(_B64URL, 56)
-            return key, f'import openai\n\nopenai.api_key = "{key}"\nresponse = openai.ChatCompletion.create(model="gpt-3.5-turbo", messages=messages)'
+            return (
+                key,
+                (
+                    f'import openai\n\nopenai.api_key = "{key}"\nresponse = '
+                    'openai.ChatCompletion.create(model="gpt-3.5-turbo", messages=messages)'
+                ),
+            )
         if kind == "aws":
             key = "AKIA" + pick(string.ascii_uppercase + "234567", 16)
             return key, f"[default]\naws_access_key_id = {key}\nregion = us-east-1\noutput = json"
@@ -93,15 +99,38 @@ class PlantedValues:
             return key, f"export GITHUB_TOKEN={key}\ngit push origin main"
         if kind == "slack":
             key = f"xoxb-{rng.randint(10**10, 10**12 - 1)}-{rng.randint(10**11, 10**13 - 1)}-{pick(_B62, 24)}"
-            return key, f'from slack_sdk import WebClient\n\nclient = WebClient(token="{key}")\nclient.chat_postMessage(channel="#general", text="hello")'
+            return (
+                key,
+                (
+                    'from slack_sdk import WebClient\n\nclient = '
+                    f'WebClient(token="{key}")\nclient.chat_postMessage(channel="#general", text="hello")'
+                ),
+            )
         if kind == "google":
             key = "AIza" + pick(_B64URL, 35)
-            return key, f'url = "https://maps.googleapis.com/maps/api/geocode/json?address=Berlin&key={key}"\nresponse = requests.get(url)'
+            return (
+                key,
+                (
+                    f'url = "https://maps.googleapis.com/maps/api/geocode/json?address=Berlin&key={key}"\nresponse = '
+                    'requests.get(url)'
+                ),
+            )
         if kind == "jwt":
             header = _b64url(b'{"alg":"HS256","typ":"JWT"}')
-            payload = _b64url(json.dumps({"sub": str(rng.randint(10**6, 10**9)), "iat": rng.randint(1_680_000_000, 1_710_000_000)}, separators=(",", ":")).encode())
+            payload = _b64url(
+                json.dumps(
+                    {"sub": str(rng.randint(10**6, 10**9)), "iat": rng.randint(1_680_000_000, 1_710_000_000)},
+                    separators=(",", ":"),
+                ).encode()
+            )
             key = f"{header}.{payload}.{pick(_B64URL, 43)}"
-            return key, f'headers = {{"Authorization": "Bearer {key}"}}\nresponse = requests.get("https://api.myshop.dev/v1/orders", headers=headers)'
+            return (
+                key,
+                (
+                    f'headers = {{"Authorization": "Bearer {key}"}}\nresponse = '
+                    'requests.get("https://api.myshop.dev/v1/orders", headers=headers)'
+                ),
+            )
         if kind == "private_key":
             body = "MIIEowIBAAKCAQEA" + pick(_B64, 64 * 12 - 16)
             lines = [body[i : i + 64] for i in range(0, len(body), 64)] + [pick(_B64, 24) + "=="]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from wildchat_dagster.core.months import parse_month
 from wildchat_dagster.kit.synthetic.geo_pool import Place
 
-_UTC = dt.timezone.utc
+_UTC = dt.UTC
 
 
 @dataclass(slots=True)
@@ -143,7 +143,7 @@ class Expected:
 # --- helpers on time and text ------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def month_start_ms(month: str) -> int:
     d = parse_month(month)
     return int(dt.datetime(d.year, d.month, 1, tzinfo=_UTC).timestamp()) * 1000

@@ -32,7 +32,6 @@ REJECTION_REASONS = (
 )
 PII_TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IP_ADDRESS", "PERSON", "URL", "SECRET")
 SECRET_KINDS = ("openai", "aws", "github", "slack", "google", "jwt", "private_key")
-TOO_LARGE_BYTES = 1_200_000  # above the contract's default 1 MiB record limit
 
 _ENGLISH_ONLY_PII = ("CREDIT_CARD", "IP_ADDRESS", "PERSON", "URL")
 
@@ -68,10 +67,4 @@ _CASE_RATES = {
     "regeneration": 0.008,
     "lost_log": 0.003,
     "repeated_opening": 0.002,
-}
-_CONVERSATIONS_PER_GROUP = {
-    "nat": 2,
-    "identical_openings": 2,
-    "identical_openings_same_fingerprint": 2,
-    "regeneration": 2,
 }
