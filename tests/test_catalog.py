@@ -15,13 +15,13 @@ from click.testing import CliRunner
 from dagster_duckdb import DuckDBResource
 from test_statistics import APRIL, MAY, known_conversations
 
+from wildchat_dagster.assets.publication.catalog import duckdb_catalog
+from wildchat_dagster.assets.publication.reports import dataset_report, release_manifest
+from wildchat_dagster.assets.release.release import release_splits
+from wildchat_dagster.assets.statistics.statistics import monthly_stats
 from wildchat_dagster.cli import main
 from wildchat_dagster.core.storage.catalog import open_catalog
 from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
-from wildchat_dagster.defs.publication.catalog import duckdb_catalog
-from wildchat_dagster.defs.publication.reports import dataset_report, release_manifest
-from wildchat_dagster.defs.release.release import release_splits
-from wildchat_dagster.defs.statistics.statistics import monthly_stats
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource

@@ -11,11 +11,11 @@ import dagster as dg
 import pyarrow.compute as pc
 import pytest
 
+from wildchat_dagster.assets.ingestion.ingestion import ingest_landing_files
+from wildchat_dagster.assets.linking.linking import conservation_result, link_conversations
 from wildchat_dagster.core.linking.chains import link_month
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.defs.ingestion.ingestion import ingest_landing_files
-from wildchat_dagster.defs.linking.linking import conservation_result, link_conversations
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
 UTC = dt.UTC

@@ -15,6 +15,8 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
+from wildchat_dagster.assets.moderation.moderation import moderated_conversations_asset
+from wildchat_dagster.assets.shared.code_versions import EngineFingerprints
 from wildchat_dagster.core.moderation.moderators import LoadedModerator
 from wildchat_dagster.core.moderation.registry import (
     ModeratorEntry,
@@ -24,8 +26,6 @@ from wildchat_dagster.core.moderation.registry import (
 )
 from wildchat_dagster.core.reporting.statistics import StatisticsSources, compute_statistics
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.defs.moderation.moderation import moderated_conversations_asset
-from wildchat_dagster.defs.shared.code_versions import EngineFingerprints
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import STAGE_SCHEMAS

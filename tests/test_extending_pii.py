@@ -140,7 +140,7 @@ def test_the_toy_type_is_switched_off_like_a_built_in(employee_ids, tmp_path):
 
 
 def test_a_month_through_the_redaction_asset(employee_ids, data_dir):
-    from wildchat_dagster.defs.redaction.redaction import redacted_conversations
+    from wildchat_dagster.assets.redaction.redaction import redacted_conversations
 
     rows = [
         conversation_record(

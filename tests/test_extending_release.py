@@ -56,7 +56,7 @@ def toy_schema():
 def test_a_registered_release_schema_is_a_valid_setting_and_the_release_is_written_in_it(
     toy_schema, data_dir, monkeypatch
 ):
-    from wildchat_dagster.defs.release.release import release_splits
+    from wildchat_dagster.assets.release.release import release_splits
 
     monkeypatch.setenv(settings.RELEASE_SCHEMA_ENV, NAME)
     chosen = settings.Settings.from_environ()

@@ -11,10 +11,10 @@ import dagster as dg
 import pytest
 from click.testing import CliRunner
 
+from wildchat_dagster.assets.shared import code_versions
 from wildchat_dagster.cli import main
 from wildchat_dagster.cli.dagster_private import CODE_VERSION_TAG
 from wildchat_dagster.cli.runner import run_months
-from wildchat_dagster.defs.shared import code_versions
 from wildchat_dagster.kit.fakes.openai_server import ModerationStub
 
 MONTH = "2023-05"
@@ -138,7 +138,7 @@ def test_rotating_the_ip_hash_key_reruns_geotagging_and_what_is_downstream(root,
 
 
 def test_source_digest_is_the_same_in_any_checkout_and_moves_with_the_files_a_stage_runs(tmp_path, monkeypatch):
-    stages = {name: frozenset({f"wildchat_dagster.defs.{name}.{name}"}) for name in ("redaction", "geo", "ingestion")}
+    stages = {name: frozenset({f"wildchat_dagster.assets.{name}.{name}"}) for name in ("redaction", "geo", "ingestion")}
     before = {name: code_versions.source_digest(modules) for name, modules in stages.items()}
     copy = tmp_path / "elsewhere" / "wildchat_dagster"
     shutil.copytree(code_versions.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "kit"))

@@ -15,6 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from wildchat_dagster.assets.geo.geo import geotagged_conversations
+from wildchat_dagster.assets.shared.checks import no_raw_ips_result
 from wildchat_dagster.core.geo import geolocation as geo
 from wildchat_dagster.core.geo.geolocation import (
     GeoLocator,
@@ -30,8 +32,6 @@ from wildchat_dagster.core.geo.ip_hashing import (
     load_ip_hasher,
 )
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.defs.geo.geo import geotagged_conversations
-from wildchat_dagster.defs.shared.checks import no_raw_ips_result
 from wildchat_dagster.resources.geoip import GeoIPResource, embedded_database_path
 from wildchat_dagster.resources.warehouse import WarehouseResource
 

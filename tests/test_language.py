@@ -8,11 +8,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from wildchat_dagster.assets.language.language import language_tagged_conversations
 from wildchat_dagster.core.language.detection import conversation_language, tag_languages
 from wildchat_dagster.core.language.samples import MAX_SAMPLE_CHARS, prediction_sample
 from wildchat_dagster.core.language.scripts import LANGUAGE_NAMES, LANGUAGE_SCRIPTS, NOLANG, choose_language
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.defs.language.language import language_tagged_conversations
 from wildchat_dagster.resources.language_detector import LanguageDetector
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import LANGUAGE_TAGGED_CONVERSATIONS

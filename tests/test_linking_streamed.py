@@ -6,12 +6,12 @@ import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 
+from wildchat_dagster.assets.ingestion.ingestion import ingest_landing_files
+from wildchat_dagster.assets.linking.linking import link_conversations
 from wildchat_dagster.core.linking.chains import link_month, window_logs
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.storage import warehouse as warehouse_module
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.defs.ingestion.ingestion import ingest_landing_files
-from wildchat_dagster.defs.linking.linking import link_conversations
 from wildchat_dagster.kit.synthetic.generator import generate_landing
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.settings import DEFAULT_BATCH_ROWS

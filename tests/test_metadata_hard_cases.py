@@ -6,15 +6,15 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
+from wildchat_dagster.assets.geo import geo
+from wildchat_dagster.assets.language import language
+from wildchat_dagster.assets.lineage.lineage import PREVIEW_COLUMNS, lineage_index
+from wildchat_dagster.assets.linking import linking
+from wildchat_dagster.assets.moderation import moderation
+from wildchat_dagster.assets.redaction import redaction
+from wildchat_dagster.assets.release.release import release_splits
+from wildchat_dagster.assets.statistics.statistics import monthly_stats
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.defs.geo import geo
-from wildchat_dagster.defs.language import language
-from wildchat_dagster.defs.lineage.lineage import PREVIEW_COLUMNS, lineage_index
-from wildchat_dagster.defs.linking import linking
-from wildchat_dagster.defs.moderation import moderation
-from wildchat_dagster.defs.redaction import redaction
-from wildchat_dagster.defs.release.release import release_splits
-from wildchat_dagster.defs.statistics.statistics import monthly_stats
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import STAGE_SCHEMAS

@@ -7,8 +7,8 @@ import json
 import dagster as dg
 import pytest
 
+from wildchat_dagster.assets.moderation.moderation import moderated_conversations
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.defs.moderation.moderation import moderated_conversations
 from wildchat_dagster.kit.benchmarks.moderation import write_random_detoxify
 from wildchat_dagster.kit.fakes.openai_server import ModerationStub
 from wildchat_dagster.resources.detoxify import DetoxifyResource

@@ -134,8 +134,8 @@ def test_redaction_without_an_ner_model_is_refused_unless_names_are_switched_off
 def test_the_redaction_stage_fails_without_an_ner_model(data_dir):
     import dagster as dg
 
+    from wildchat_dagster.assets.redaction.redaction import redacted_conversations
     from wildchat_dagster.core.storage.warehouse import Warehouse
-    from wildchat_dagster.defs.redaction.redaction import redacted_conversations
     from wildchat_dagster.resources.pii_redactor import PERSON_WITHOUT_MODEL, PIIRedactor
     from wildchat_dagster.stages import Stage
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from test_release import MONTH, moderated, month_rows
 
-import wildchat_dagster.defs.publication.reports as reports
+import wildchat_dagster.assets.publication.reports as reports
 from wildchat_dagster.cli.runner import run_months
 from wildchat_dagster.core.release.publication import card_mark, manifest_checksums, publication_mismatch
 from wildchat_dagster.core.storage.layout import DataLayout

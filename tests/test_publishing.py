@@ -135,8 +135,8 @@ def test_unknown_release_schema_names_the_choices():
 
 
 def _materialize_release(data_dir, rows, month="2023-04", release_schema="wildchat-1m"):
+    from wildchat_dagster.assets.release.release import release_splits
     from wildchat_dagster.core.storage.warehouse import Warehouse
-    from wildchat_dagster.defs.release.release import release_splits
     from wildchat_dagster.resources.warehouse import WarehouseResource
 
     Warehouse(data_dir).write_records(Stage.MODERATED_CONVERSATIONS, month, rows)

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from test_release import MONTH, materialize_month, moderated, month_rows
 
+from wildchat_dagster.assets.publication.reports import release_manifest
+from wildchat_dagster.assets.release.release import provenance_path, release_splits
 from wildchat_dagster.cli import main
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.defs.publication.reports import release_manifest
-from wildchat_dagster.defs.release.release import provenance_path, release_splits
 from wildchat_dagster.resources.warehouse import WarehouseResource
 
 

@@ -381,7 +381,7 @@ def test_over_redaction_on_187_real_conversations(redactor, real_wildchat):
 
 
 def test_materialize_redacted_conversations(data_dir, pii_redactor):
-    from wildchat_dagster.defs.redaction.redaction import redacted_conversations
+    from wildchat_dagster.assets.redaction.redaction import redacted_conversations
 
     planted_ip = "81.2.69.142"
     rows = [
@@ -450,7 +450,7 @@ def test_materialize_redacted_conversations(data_dir, pii_redactor):
 
 
 def test_placeholders_check_fails_on_inconsistent_rows():
-    from wildchat_dagster.defs.redaction.redaction import PLACEHOLDERS_CHECK, placeholders_well_formed
+    from wildchat_dagster.assets.redaction.redaction import PLACEHOLDERS_CHECK, placeholders_well_formed
 
     row = conversation_record("redacted_conversations", [("user", "no placeholder here")])
     row["conversation"][0].update(redacted=True, redacted_entities=["EMAIL_ADDRESS"])
@@ -566,7 +566,7 @@ def test_merged_placeholders_keep_every_rule_and_earlier_ones_are_named():
 def test_two_pass_streaming_equals_one_batch(data_dir, pii_redactor, redactor):
     """Batches of 4 conversations give the table the one-batch month gave: a string in 12 of 30
     conversations (no batch holds 10) is public month-wide and kept, a rarer one is redacted."""
-    import wildchat_dagster.defs.redaction.redaction as redaction_asset
+    import wildchat_dagster.assets.redaction.redaction as redaction_asset
     from wildchat_dagster.core.redaction.conversations import redact_conversations
 
     public, private = "orders@acme-widgets.com", "jane.roe77@gmail.com"

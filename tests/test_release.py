@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from wildchat_dagster.assets.release.release import release_splits
 from wildchat_dagster.core.release.splits import (
     RELEASE_SCHEMA,
     release_table,
@@ -21,7 +22,6 @@ from wildchat_dagster.core.release.splits import (
 )
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.core.wildchat_ids import conversation_hash, turn_identifier
-from wildchat_dagster.defs.release.release import release_splits
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import DETOXIFY_SCORES, OPENAI_CATEGORIES, RAW_LOGS
 from wildchat_dagster.settings import DEFAULT_BATCH_ROWS, Settings

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from test_statistics import APRIL, MAY, build_known_release
 
+from wildchat_dagster.assets.publication.reports import dataset_report
 from wildchat_dagster.core.reporting.report import known_states, openai_categories_note, report_sections, write_report
 from wildchat_dagster.core.reporting.statistics import compute_statistics, release_sources
 from wildchat_dagster.core.reporting.tables import bar_chart
 from wildchat_dagster.core.reporting.tokens import cl100k_token_counter
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.defs.publication.reports import dataset_report
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource
 

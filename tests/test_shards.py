@@ -5,10 +5,10 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from wildchat_dagster.assets.shared.stage_run import plan_shards
 from wildchat_dagster.core.moderation.cache import CACHE_FILE_NAME
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.definitions import ASSET_MODULES
-from wildchat_dagster.defs.shared.stage_run import plan_shards
 from wildchat_dagster.kit.synthetic.generator import generate_landing
 from wildchat_dagster.resources.defaults import default_resources
 from wildchat_dagster.stages import Stage

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import pyarrow.parquet as pq
 import pytest
 
+from wildchat_dagster.assets.shared.checks import no_raw_ips_check
+from wildchat_dagster.assets.shared.stage_run import BatchCheck, StageRun, run_stage
 from wildchat_dagster.core.language.detection import tag_languages
 from wildchat_dagster.core.stats import StageResult, maximum, merge_all, tally, total, union
 from wildchat_dagster.core.storage.warehouse import Warehouse
-from wildchat_dagster.defs.shared.checks import no_raw_ips_check
-from wildchat_dagster.defs.shared.stage_run import BatchCheck, StageRun, run_stage
 from wildchat_dagster.stages import Stage
 
 from factories import conversation_record

@@ -9,10 +9,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from wildchat_dagster.assets.shared.checks import RawIpsFound
+from wildchat_dagster.assets.shared.stage_run import StageRun
 from wildchat_dagster.core.language.stats import LanguageResult
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.defs.shared.checks import RawIpsFound
-from wildchat_dagster.defs.shared.stage_run import StageRun
 from wildchat_dagster.resources.defaults import default_resources
 from wildchat_dagster.resources.step_outputs import SharedStepOutputs
 
@@ -50,7 +50,7 @@ def _manager(tmp_path):
 def test_shard_plans_and_stage_runs_travel_as_json_and_nothing_else_is_stored(tmp_path):
     from collections import Counter
 
-    from wildchat_dagster.defs.shared.stage_run import Shard, StageRun
+    from wildchat_dagster.assets.shared.stage_run import Shard, StageRun
 
     layout, manager = _manager(tmp_path)
     run = StageRun(conversations=3, batches=2, seconds=1.5)

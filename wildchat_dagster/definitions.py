@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import dagster as dg
 
+from wildchat_dagster.assets.geo import geo
+from wildchat_dagster.assets.ingestion import ingestion
+from wildchat_dagster.assets.language import language
+from wildchat_dagster.assets.lineage import lineage
+from wildchat_dagster.assets.linking import linking
+from wildchat_dagster.assets.moderation import moderation
+from wildchat_dagster.assets.publication import catalog, reports
+from wildchat_dagster.assets.redaction import redaction
+from wildchat_dagster.assets.release import release
+from wildchat_dagster.assets.shared.code_versions import versioned_assets
+from wildchat_dagster.assets.statistics import statistics
+from wildchat_dagster.assets.templates import templates
 from wildchat_dagster.core.storage.layout import DataLayout
-from wildchat_dagster.defs.geo import geo
-from wildchat_dagster.defs.ingestion import ingestion
-from wildchat_dagster.defs.language import language
-from wildchat_dagster.defs.lineage import lineage
-from wildchat_dagster.defs.linking import linking
-from wildchat_dagster.defs.moderation import moderation
-from wildchat_dagster.defs.publication import catalog, reports
-from wildchat_dagster.defs.redaction import redaction
-from wildchat_dagster.defs.release import release
-from wildchat_dagster.defs.shared.code_versions import versioned_assets
-from wildchat_dagster.defs.statistics import statistics
-from wildchat_dagster.defs.templates import templates
 from wildchat_dagster.jobs import monthly_ingestion, monthly_pipeline, monthly_processing, publication, schedules
 from wildchat_dagster.resources.defaults import default_resources
 from wildchat_dagster.sensors import sensors
 from wildchat_dagster.settings import Settings
 
-# One module per stage folder under defs/, in pipeline order. An explicit list rather than
+# One module per stage folder under assets/ (the project's defs folder), in pipeline order. An explicit list rather than
 # `dg.load_from_defs_folder`: each asset's code version is derived from the module that defines it.
 ASSET_MODULES = [
     ingestion, linking, geo, language, redaction, moderation, templates, release, statistics, lineage, reports, catalog,

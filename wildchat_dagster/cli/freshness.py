@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from wildchat_dagster.assets.shared.code_versions import changes
 from wildchat_dagster.cli.dagster_private import CODE_VERSION_TAG, DATA_VERSION_TAG, StaleStatusReader
 from wildchat_dagster.core.release.deletions import request_files
 from wildchat_dagster.core.release.publication import publication_mismatch
 from wildchat_dagster.core.release.templates_split import DERIVED_SPLIT
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, file_fingerprint, file_sha256
-from wildchat_dagster.defs.shared.code_versions import changes
 from wildchat_dagster.settings import Settings
 from wildchat_dagster.stages import Stage
 

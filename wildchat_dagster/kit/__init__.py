@@ -1,4 +1,4 @@
 """Demo and benchmark kit: synthetic logs, real samples, benchmarks and local fakes.
 
-Nothing in core/, defs/ or resources/ imports it.
+Nothing in core/, assets/ or resources/ imports it.
 """

@@ -7,11 +7,11 @@
 import dagster as dg
 import duckdb
 
+from wildchat_dagster.assets.shared.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.lineage.columns import UPSTREAM, column_sources
 from wildchat_dagster.core.lineage.index import lineage_index_table
 from wildchat_dagster.core.release.splits import PUBLISHED_FOLDERS
 from wildchat_dagster.core.storage.warehouse import duckdb_readable
-from wildchat_dagster.defs.shared.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage

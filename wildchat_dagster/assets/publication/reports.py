@@ -8,6 +8,10 @@ import dagster as dg
 import pandas as pd
 
 from wildchat_dagster import __version__ as PIPELINE_VERSION
+from wildchat_dagster.assets.release.release import read_provenance
+from wildchat_dagster.assets.shared.checks import deletions_result, deletions_spec
+from wildchat_dagster.assets.statistics.statistics import read_monthly_stats
+from wildchat_dagster.assets.templates.templates import DEFAULT_MIN_CLUSTER_SIZE
 from wildchat_dagster.core.ingestion.import_release import import_provenance
 from wildchat_dagster.core.moderation.registry import moderator_entry
 from wildchat_dagster.core.release.dataset_card import dataset_card
@@ -36,10 +40,6 @@ from wildchat_dagster.core.reporting.tables import frame_markdown
 from wildchat_dagster.core.reporting.templates import largest_clusters
 from wildchat_dagster.core.reporting.tokens import cl100k_token_counter
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
-from wildchat_dagster.defs.release.release import read_provenance
-from wildchat_dagster.defs.shared.checks import deletions_result, deletions_spec
-from wildchat_dagster.defs.statistics.statistics import read_monthly_stats
-from wildchat_dagster.defs.templates.templates import DEFAULT_MIN_CLUSTER_SIZE
 from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
 from wildchat_dagster.resources.warehouse import WarehouseResource

@@ -5,6 +5,9 @@ from contextlib import contextmanager
 
 import dagster as dg
 
+from wildchat_dagster.assets.shared.checks import no_raw_ips_check, no_raw_ips_spec
+from wildchat_dagster.assets.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.shared.stage_run import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.core.moderation.cache import CACHE_FILE_NAME, ModerationCache
 from wildchat_dagster.core.moderation.coverage import (
     coverage_summary,
@@ -21,9 +24,6 @@ from wildchat_dagster.core.moderation.registry import (
 from wildchat_dagster.core.moderation.run import moderate_conversations
 from wildchat_dagster.core.moderation.stats import ModerationResult, ModeratorStatus, StoredModerationCounts
 from wildchat_dagster.core.reporting.tables import markdown_table
-from wildchat_dagster.defs.shared.checks import no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.defs.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
-from wildchat_dagster.defs.shared.stage_run import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.MODERATED_CONVERSATIONS

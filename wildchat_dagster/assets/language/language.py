@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from wildchat_dagster.assets.shared.checks import no_raw_ips_check, no_raw_ips_spec
+from wildchat_dagster.assets.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.shared.stage_run import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.core.language.detection import tag_languages
 from wildchat_dagster.core.language.scripts import NOLANG
 from wildchat_dagster.core.language.stats import LanguageResult
 from wildchat_dagster.core.reporting.tables import EMPTY_CELL, counts_table, markdown_table
 from wildchat_dagster.core.stats import StageResult, total
-from wildchat_dagster.defs.shared.checks import no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.defs.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
-from wildchat_dagster.defs.shared.stage_run import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.LANGUAGE_TAGGED_CONVERSATIONS

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import dagster as dg
 import pyarrow as pa
 
+from wildchat_dagster.assets.shared.stage_run import Batch, BatchCheck
 from wildchat_dagster.core.geo.client_ips import canonical_ips, find_raw_ips
 from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.release.deletions import DeletionRequests, published_matches
 from wildchat_dagster.core.stats import StageResult, total, union
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, iter_file_batches
-from wildchat_dagster.defs.shared.stage_run import Batch, BatchCheck
 from wildchat_dagster.stages import Stage
 
 NO_RAW_IPS = "no_raw_client_ips"

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from wildchat_dagster.assets.shared.checks import month_client_ips, no_raw_ips_check, no_raw_ips_spec
+from wildchat_dagster.assets.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.shared.stage_run import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.core.geo.client_ips import scrub_client_ips
 from wildchat_dagster.core.geo.geolocation import geotag_conversations
 from wildchat_dagster.core.geo.stats import GeoResult
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.core.stats import StageResult, total
-from wildchat_dagster.defs.shared.checks import month_client_ips, no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.defs.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
-from wildchat_dagster.defs.shared.stage_run import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.stages import Stage
 
 ASSET = Stage.GEOTAGGED_CONVERSATIONS

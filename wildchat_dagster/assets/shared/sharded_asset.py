@@ -26,9 +26,9 @@ from typing import Any
 
 import dagster as dg
 
+from wildchat_dagster.assets.shared.stage_run import BatchCheck, Shard, StageRun, merge, plan_shards, run_stage
 from wildchat_dagster.core.stats import StageResult
 from wildchat_dagster.core.storage.warehouse import Warehouse, iter_row_groups, remove_tree
-from wildchat_dagster.defs.shared.stage_run import BatchCheck, Shard, StageRun, merge, plan_shards, run_stage
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 
 PREVIEW_ROWS = 10

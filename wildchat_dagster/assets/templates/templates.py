@@ -5,6 +5,7 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from wildchat_dagster.assets.shared.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.release.templates_split import DERIVED_SPLIT, cap_template_clusters
 from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.core.reporting.templates import (
@@ -17,7 +18,6 @@ from wildchat_dagster.core.reporting.templates import (
     user_prompts,
 )
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes, file_fingerprint
-from wildchat_dagster.defs.shared.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import TEMPLATE_PROMPTS

@@ -6,6 +6,12 @@ import json
 import dagster as dg
 
 from wildchat_dagster import __version__ as PIPELINE_VERSION
+from wildchat_dagster.assets.shared.checks import (
+    deletions_result,
+    deletions_spec,
+    no_raw_ips_file_result,
+    no_raw_ips_spec,
+)
 from wildchat_dagster.core.moderation.coverage import unscreened_conversation_languages
 from wildchat_dagster.core.release.deletions import load_deletion_requests
 from wildchat_dagster.core.release.expectations import release_expectations, run_expectations
@@ -28,12 +34,6 @@ from wildchat_dagster.core.storage.warehouse import (
     atomic_write_bytes,
     parquet_rows,
     read_parquet_schema,
-)
-from wildchat_dagster.defs.shared.checks import (
-    deletions_result,
-    deletions_spec,
-    no_raw_ips_file_result,
-    no_raw_ips_spec,
 )
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource

@@ -5,6 +5,7 @@ import json
 import dagster as dg
 import pyarrow as pa
 
+from wildchat_dagster.assets.shared.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.moderation.registry import moderator_entry
 from wildchat_dagster.core.reporting.statistics import (
     compute_statistics,
@@ -16,7 +17,6 @@ from wildchat_dagster.core.reporting.tables import frame_markdown
 from wildchat_dagster.core.reporting.tokens import cl100k_token_counter
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import Warehouse, atomic_write_bytes
-from wildchat_dagster.defs.shared.checks import no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource

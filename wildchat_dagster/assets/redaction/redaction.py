@@ -9,14 +9,14 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from wildchat_dagster.assets.shared.checks import no_raw_ips_check, no_raw_ips_spec
+from wildchat_dagster.assets.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.shared.stage_run import BatchCheck, Shard, StageRun
 from wildchat_dagster.core.redaction.entities import entity_type_names
 from wildchat_dagster.core.redaction.stats import RedactionResult
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.core.stats import StageResult, total
 from wildchat_dagster.core.storage.warehouse import file_writer, iter_file_batches
-from wildchat_dagster.defs.shared.checks import no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.defs.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
-from wildchat_dagster.defs.shared.stage_run import BatchCheck, Shard, StageRun
 from wildchat_dagster.schema import placeholder, placeholder_regex
 from wildchat_dagster.stages import Stage
 
