@@ -112,3 +112,28 @@ def test_every_sharded_stage_passes_its_step_values_as_json(data_dir, monkeypatc
     assert result.success
     stored = [p for p in DataLayout(bucket).step_outputs_dir.rglob("*") if p.is_file()]
     assert len(stored) >= 8 and all(p.suffix == ".json" for p in stored)
+
+
+def test_the_cleanup_sensor_removes_a_succeeded_runs_step_outputs(tmp_path):
+    """Runs the UI, a schedule or a sensor launched leave no step outputs behind in the bucket."""
+    from wildchat_dagster.resources.warehouse import WarehouseResource
+    from wildchat_dagster.sensors import step_outputs_cleanup
+
+    @dg.asset
+    def tiny() -> int:
+        return 1
+
+    layout, manager = _manager(tmp_path)
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([tiny], instance=instance)
+    manager.handle_output(dg.build_output_context(run_id=result.run_id, step_key="plan", name="result"), {"ok": 1})
+    assert (layout.step_outputs_dir / result.run_id).exists()
+    success = next(record.dagster_event for record in instance.all_logs(result.run_id)
+                   if record.dagster_event and record.dagster_event.event_type == dg.DagsterEventType.RUN_SUCCESS)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="step_outputs_cleanup", dagster_instance=instance, dagster_run=instance.get_run_by_id(result.run_id),
+        dagster_event=success,
+        resources={"warehouse": WarehouseResource(data_dir=str(layout.root), local_dir=str(tmp_path / "local"))},
+    )
+    step_outputs_cleanup(context)
+    assert not (layout.step_outputs_dir / result.run_id).exists()

@@ -27,6 +27,7 @@ from wildchat_dagster.core.months import month_window
 from wildchat_dagster.core.release.deletions import load_deletion_requests, published_matches, requests_fingerprint
 from wildchat_dagster.jobs import INGESTION, PROCESSING, monthly_pipeline, publication
 from wildchat_dagster.partitions import monthly_partitions
+from wildchat_dagster.resources.step_outputs import remove_run_outputs
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.stages import Stage
 
@@ -125,4 +126,15 @@ def deletion_requests_sensor(context: dg.SensorEvaluationContext, warehouse: War
     context.update_cursor(json.dumps(state))
 
 
-sensors = [landing_sensor, deletion_requests_sensor]
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Removes a succeeded run's step outputs from an object-store data root (step_outputs/<run id>/): "
+                "runs the UI, a schedule or a sensor launched, as `wildchat-dagster run` does for its own.",
+)
+def step_outputs_cleanup(context: dg.RunStatusSensorContext, warehouse: WarehouseResource) -> None:
+    """Only a run's own steps read its step outputs; a failed run keeps them for a re-execution from failure."""
+    remove_run_outputs(warehouse.get().layout, context.dagster_run.run_id)
+
+
+sensors = [landing_sensor, deletion_requests_sensor, step_outputs_cleanup]
