@@ -370,7 +370,7 @@ def test_profanity_short_turn_rule_is_the_same_in_the_statistics_sql():
     """The statistics count flagged turns in DuckDB: the short-turn rule must agree with the Python one."""
     import duckdb
 
-    from wildchat_dagster.core.moderation.policy import profanity_flagged_sql, profanity_threshold
+    from wildchat_dagster.core.moderation.policy import profanity_flagged_sql, profanity_turn_threshold
 
     cases = [("mom", 0.728), ("hey mom", 0.79), ("eat shit", 0.99), ("one two\tthree four", 0.71),
              ("a\nb  c", 0.79), ("a b c d", 0.69), (None, 0.75), ("  x\x0by\x0cz\r\nw ", 0.75), ("x y", None)]
@@ -378,6 +378,6 @@ def test_profanity_short_turn_rule_is_the_same_in_the_statistics_sql():
     for threshold in (0.7, 0.9):
         query = f"SELECT {profanity_flagged_sql(threshold)} FROM (SELECT {{'content': ?::VARCHAR, 'profanity_score': ?::DOUBLE}} AS u)"
         got = [con.execute(query, [content, score]).fetchall()[0][0] for content, score in cases]
-        want = [score is not None and score > profanity_threshold(content, threshold) for content, score in cases]
+        want = [score is not None and score > profanity_turn_threshold(content, threshold) for content, score in cases]
         assert got == want
     assert want == [False, False, True, False, False, False, False, False, False]  # at 0.9 (0.8 at most 3 words)

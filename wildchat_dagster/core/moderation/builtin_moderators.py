@@ -22,7 +22,7 @@ from wildchat_dagster.core.moderation.policy import (
     PROFANITY_THRESHOLD,
     profanity_decision,
     profanity_flagged_sql,
-    profanity_threshold,
+    profanity_turn_threshold,
 )
 from wildchat_dagster.core.moderation.registry import LoadContext, ModeratorEntry, register_moderator
 from wildchat_dagster.core.moderation.results import detoxify_struct, openai_struct
@@ -90,8 +90,8 @@ register_moderator(ModeratorEntry(
     languages=ENGLISH,  # an English bag-of-words model: German "die" reads as a threat
     columns=PROFANITY_COLUMNS,
     store=lambda probability: {"profanity_score": float(probability)},
-    # Stricter on short turns (policy.profanity_threshold): `u` carries the utterance's content.
-    flagged=lambda u, threshold: u["profanity_score"] > profanity_threshold(u.get("content"), threshold),
+    # Stricter on short turns (policy.profanity_turn_threshold): `u` carries the utterance's content.
+    flagged=lambda u, threshold: u["profanity_score"] > profanity_turn_threshold(u.get("content"), threshold),
     reason=lambda threshold: f"profanity>{threshold:g}",  # true of short turns too (their threshold is higher)
     threshold=PROFANITY_THRESHOLD,
     resource_key="profanity",

@@ -103,7 +103,7 @@ def word_count(text: str) -> int:
     return len(re.findall(_WORD, text))
 
 
-def profanity_threshold(content: str | None, threshold: float) -> float:
+def profanity_turn_threshold(content: str | None, threshold: float) -> float:
     """The offline moderator's threshold for this turn: stricter for turns of at most
     PROFANITY_SHORT_TURN_WORDS words, where a lone family word scores like profanity (without
     the text, the threshold as configured)."""
@@ -113,7 +113,7 @@ def profanity_threshold(content: str | None, threshold: float) -> float:
 
 
 def profanity_flagged_sql(threshold: float) -> str:
-    """`profanity_threshold`'s rule as a DuckDB expression over the unnested utterance `u`."""
+    """`profanity_turn_threshold`'s rule as a DuckDB expression over the unnested utterance `u`."""
     words = f"len(regexp_extract_all(u.content, '{_WORD}'))"
     short = max(threshold, PROFANITY_SHORT_TURN_THRESHOLD)
     return (f"coalesce(u.profanity_score > CASE WHEN u.content IS NOT NULL AND {words} <= {PROFANITY_SHORT_TURN_WORDS} "

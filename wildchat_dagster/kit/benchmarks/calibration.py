@@ -23,7 +23,7 @@ from wildchat_dagster.core.moderation.policy import (
     PROFANITY_SHORT_TURN_THRESHOLD,
     PROFANITY_SHORT_TURN_WORDS,
     PROFANITY_THRESHOLD,
-    profanity_threshold,
+    profanity_turn_threshold,
     word_count,
 )
 from wildchat_dagster.core.reporting.tables import markdown_table
@@ -105,7 +105,7 @@ def evaluate(score: Callable[[list[str]], Sequence[float]], clean: list[str], to
     scored = {name: list(zip(texts, score(texts), strict=True)) for name, texts in sides.items()}
 
     def flagged(name: str, threshold: float, rule: bool) -> list[str]:
-        return [text for text, s in scored[name] if s > (profanity_threshold(text, threshold) if rule else threshold)]
+        return [text for text, s in scored[name] if s > (profanity_turn_threshold(text, threshold) if rule else threshold)]
 
     return [Row(t, rule, len(flagged("toxic", t, rule)), len(toxic), len(flagged("clean", t, rule)), len(clean),
                 tuple(flagged("greetings", t, rule)), len(flagged("diluted", t, rule)), len(DILUTED))
