@@ -176,6 +176,16 @@ def test_toxic_decision():
     assert toxic_reasons(fields({"flagged": True}, {**calm, "toxicity": 0.5}, 0.9), settings) == [
         "openai_flagged", "detoxify_toxicity>0.1", "profanity>0.7"]
     assert toxic_reasons(fields(None, calm, 0.69), settings) == []
+    # Turns of at most 3 words need more than 0.8 (a lone "mom" scores 0.728); longer ones the threshold set.
+    short, long = "hey mom", "please stop being a dumbass and answer"
+    assert not utterance_toxic({"content": short, **fields(None, None, 0.79)}, settings)
+    assert utterance_toxic({"content": "eat shit", **fields(None, None, 0.99)}, settings)
+    assert utterance_toxic({"content": long, **fields(None, None, 0.71)}, settings)
+    assert not utterance_toxic({"content": short, **fields(None, None, 0.79)}, ModerationThresholds.of(profanity=0.9))
+    assert not utterance_toxic(
+        {"content": "one two three", **fields(None, None, 0.85)}, ModerationThresholds.of(profanity=0.9)
+    )
+    assert utterance_toxic({"content": "one two\tthree four", **fields(None, None, 0.71)}, settings)
 
 
 def test_sexual_minors_flag_excludes_in_either_spelling():
@@ -367,3 +377,21 @@ def test_two_shards_moderation_results_merge_into_the_one_pass_result():
     assert merged.moderator_counts[DETOXIFY].skipped_decided_texts == 2
     assert merged.moderator_counts[PROFANITY].skipped_decided_texts is None  # not counted: no metadata entry
     assert merged.toxic_conversations == whole.toxic_conversations >= 2
+
+
+def test_profanity_short_turn_rule_is_the_same_in_the_statistics_sql():
+    """The statistics count flagged turns in DuckDB: the short-turn rule must agree with the Python one."""
+    import duckdb
+
+    from wildchat_dagster.core.moderation.policy import profanity_flagged_sql, profanity_turn_threshold
+
+    cases = [("mom", 0.728), ("hey mom", 0.79), ("eat shit", 0.99), ("one two\tthree four", 0.71),
+             ("a\nb  c", 0.79), ("a b c d", 0.69), (None, 0.75), ("  x\x0by\x0cz\r\nw ", 0.75), ("x y", None)]
+    con = duckdb.connect()
+    for threshold in (0.7, 0.9):
+        utterance = "{'content': ?::VARCHAR, 'profanity_score': ?::DOUBLE}"
+        query = f"SELECT {profanity_flagged_sql(threshold)} FROM (SELECT {utterance} AS u)"
+        got = [con.execute(query, [content, score]).fetchall()[0][0] for content, score in cases]
+        want = [score is not None and score > profanity_turn_threshold(content, threshold) for content, score in cases]
+        assert got == want
+    assert want == [False, False, True, False, False, False, False, False, False]  # at 0.9 (0.8 at most 3 words)

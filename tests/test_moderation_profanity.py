@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wildchat_dagster.core.moderation.policy import PROFANITY_THRESHOLD
+from wildchat_dagster.core.moderation.policy import PROFANITY_THRESHOLD, ModerationThresholds, utterance_toxic
 from wildchat_dagster.resources.profanity import ProfanityResource
 
 TOXIC_MESSAGES = Path(__file__).parent / "moderation_toxic_messages.txt"
@@ -80,16 +80,28 @@ def test_enabled_setting_is_recorded(enabled):
 
 
 def test_chosen_threshold_meets_the_calibration_targets_on_the_shipped_data():
-    """The threshold in force is the one `bench calibration` chooses: at most 0.5% of the real English
-    WildChat turns flagged, at least 90% of the toxic lines caught, no greeting ("mom", "hi mom") flagged."""
+    """The threshold and short-turn rule in force are the ones `bench calibration` chooses: at most 0.5% of
+    the real English WildChat turns flagged, at least 90% of the toxic lines caught, no greeting ("mom",
+    "hi mom") flagged, and an insult diluted in a long request (scoring just over 0.7) flagged."""
     from wildchat_dagster.kit.benchmarks import calibration
 
     clean = calibration.english_turns(calibration.real_turns())
     rows = calibration.evaluate(_scores, clean, _toxic_messages())
     chosen = calibration.choose(rows)
-    assert len(clean) >= 2_500 and chosen is not None and chosen.threshold == PROFANITY_THRESHOLD
+    assert len(clean) >= 2_500 and chosen is not None
+    assert (chosen.threshold, chosen.short_turn_rule) == (PROFANITY_THRESHOLD, True)
     assert chosen.clean_rate <= 0.005 and chosen.recall >= 0.9 and chosen.greetings_flagged == ()
-    assert [s > PROFANITY_THRESHOLD for s in _scores(["mom", "hi mom", "hey mom", "Hello!", "eat shit"])] == [
-        False, False, False, False, True]
-    # The grid's lower thresholds fail on the short family words: the reason the threshold moved from 0.7.
-    assert "mom" in next(r for r in rows if r.threshold == 0.7).greetings_flagged
+
+    def flagged(texts):
+        return [utterance_toxic({"content": t, "profanity_score": s}, ModerationThresholds())
+                for t, s in zip(texts, _scores(texts), strict=True)]
+
+    diluted = calibration.DILUTED[0]
+    assert 0.7 < _scores([diluted])[0] < 0.75
+    assert flagged(["mom", "hi mom", "hey mom", "Hello!", "good morning", "eat shit", "shut up, loser", diluted]) == [
+        False, False, False, False, False, True, True, True]
+    # Without the rule the same threshold flags the family words; the rule's short-turn threshold alone
+    # (0.8 everywhere) misses the diluted insult: the reasons for the rule.
+    without_rule = next(r for r in rows if r.threshold == PROFANITY_THRESHOLD and not r.short_turn_rule)
+    assert {"mom", "hey mom"} <= set(without_rule.greetings_flagged)
+    assert next(r for r in rows if r.threshold == 0.8 and r.short_turn_rule).diluted_caught < len(calibration.DILUTED)

@@ -122,7 +122,7 @@ def test_the_card_tells_what_was_screened(released):
     moderators = body.split("| moderator |", 1)[1].split("\n\n", 1)[0]
     assert (
         "| profanity | 2023-04 | alt-profanity-check==" in moderators
-        and "| English | profanity_threshold=0.8 |" in moderators
+        and "| English | profanity_threshold=0.7 |" in moderators
     )
     assert "| openai | never |" in moderators and "| detoxify | never |" in moderators
     coverage = body.split("| language | utterances | screened | unscreened |", 1)[1].split("\n\n", 1)[0]

@@ -131,7 +131,9 @@ def test_the_cleanup_sensor_removes_a_succeeded_runs_step_outputs(tmp_path):
     success = next(record.dagster_event for record in instance.all_logs(result.run_id)
                    if record.dagster_event and record.dagster_event.event_type == dg.DagsterEventType.RUN_SUCCESS)
     context = dg.build_run_status_sensor_context(
-        sensor_name="step_outputs_cleanup", dagster_instance=instance, dagster_run=instance.get_run_by_id(result.run_id),
+        sensor_name="step_outputs_cleanup",
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
         dagster_event=success,
         resources={"warehouse": WarehouseResource(data_dir=str(layout.root), local_dir=str(tmp_path / "local"))},
     )

@@ -29,9 +29,8 @@ class ModerationPolicyResource(dg.ConfigurableResource):
     )
     profanity_threshold: float = Field(
         default=PROFANITY_THRESHOLD,
-        description=(
-            "alt-profanity-check probability above which a turn is toxic (evaluation in core/moderation/policy.py)."
-        ),
+        description="alt-profanity-check probability above which a turn is toxic; turns of at most 3 words need "
+                    "the higher of it and 0.8 (evaluation in core/moderation/policy.py).",
     )
     other_thresholds: dict[str, float] = Field(
         default_factory=dict,

@@ -17,7 +17,13 @@ from wildchat_dagster.core.moderation.moderators import (
     PROFANITY,
     LoadedModerator,
 )
-from wildchat_dagster.core.moderation.policy import DEFAULT_DETOXIFY_THRESHOLD, PROFANITY_THRESHOLD, profanity_decision
+from wildchat_dagster.core.moderation.policy import (
+    DEFAULT_DETOXIFY_THRESHOLD,
+    PROFANITY_THRESHOLD,
+    profanity_decision,
+    profanity_flagged_sql,
+    profanity_turn_threshold,
+)
 from wildchat_dagster.core.moderation.registry import LoadContext, ModeratorEntry, register_moderator
 from wildchat_dagster.core.moderation.results import detoxify_struct, openai_struct
 from wildchat_dagster.schema import DETOXIFY_COLUMNS, OPENAI_COLUMNS, PROFANITY_COLUMNS
@@ -84,15 +90,16 @@ register_moderator(ModeratorEntry(
     languages=ENGLISH,  # an English bag-of-words model: German "die" reads as a threat
     columns=PROFANITY_COLUMNS,
     store=lambda probability: {"profanity_score": float(probability)},
-    flagged=lambda u, threshold: u["profanity_score"] > threshold,
-    reason=lambda threshold: f"profanity>{threshold:g}",
+    # Stricter on short turns (policy.profanity_turn_threshold): `u` carries the utterance's content.
+    flagged=lambda u, threshold: u["profanity_score"] > profanity_turn_threshold(u.get("content"), threshold),
+    reason=lambda threshold: f"profanity>{threshold:g}",  # true of short turns too (their threshold is higher)
     threshold=PROFANITY_THRESHOLD,
     resource_key="profanity",
     resource="wildchat_dagster.resources.profanity:ProfanityResource.from_defaults",
     load=_load_profanity,
     fallback=True,  # by default on only when neither OpenAI nor Detoxify is available
     scored_sql="u.profanity_score IS NOT NULL",
-    flagged_sql=lambda threshold: f"coalesce(u.profanity_score > {threshold}, false)",
+    flagged_sql=profanity_flagged_sql,
     explain=lambda u: None if u.get("profanity_score") is None else round(u["profanity_score"], 4),
     explain_key="profanity_score",
     explain_text=lambda score: f"profanity={score}",

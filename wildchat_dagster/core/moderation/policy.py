@@ -2,13 +2,15 @@
 
 A turn is toxic when any registered moderator's rule fires on its stored result:
 OpenAI flagged it, Detoxify's toxicity exceeds 0.1, (when the offline moderator
-runs) its probability exceeds its threshold, or an added moderator's rule; a
+runs) its probability exceeds its threshold (a stricter one for turns of a few
+words), or an added moderator's rule; a
 conversation with any sexual/minors flag is left out of every release.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -16,20 +18,29 @@ from wildchat_dagster.core.moderation.registry import moderator_entries, moderat
 
 DEFAULT_DETOXIFY_THRESHOLD = 0.1  # WildChat's toxicity cut-off
 
-# alt-profanity-check probability above which the offline moderator calls a text
-# toxic, chosen by `wildchat-dagster bench calibration` (kit/benchmarks/calibration.py):
-# the lowest threshold that flags <= 0.5% of the 3,000 real English WildChat turns
-# the package ships (English per the language stage; WildChat marked none toxic),
-# catches >= 90% of 50 hand-written toxic lines (tests/moderation_toxic_messages.txt)
-# and flags no short greeting. The old 0.7 flagged the one-word turn "mom" (0.728),
-# "hey mom" (0.756) scores under 0.8:
-#   threshold      0.7      0.75     0.8      0.85     0.9
-#   toxic caught   47/50    47/50    46/50    46/50    44/50
-#   clean flagged  1/3000   0/3000   0/3000   0/3000   0/3000
-#   greetings      mom...   hey mom  none     none     none
-# No rule for short turns is needed: short profanity ("eat shit") scores 1.0.
-# Misses: hate or threats phrased without profanity, and any toxicity not in English.
-PROFANITY_THRESHOLD = 0.8
+# alt-profanity-check probability above which the offline moderator calls a turn toxic, with a
+# stricter threshold for turns of at most PROFANITY_SHORT_TURN_WORDS words: the bag-of-words model
+# scores a lone family word high ("mom" 0.728, "hey mom" 0.756) while short profanity ("eat shit",
+# "shut up, loser") scores ~1.0, and an insult diluted in a long request scores low (the demo's
+# "Stop being such a dumbass..." + a SQL request: 0.706). Chosen by `wildchat-dagster bench
+# calibration` (kit/benchmarks/calibration.py): the highest threshold that flags <= 0.5% of the
+# 3,000 real English WildChat turns the package ships (English per the language stage; WildChat
+# marked none toxic), catches >= 90% of 50 hand-written toxic lines
+# (tests/moderation_toxic_messages.txt), flags no short greeting and catches the diluted insults:
+#   long-turn threshold    0.6      0.7      0.75     0.8 (no rule)  0.7 (no rule)
+#   toxic caught           47/50    47/50    47/50    46/50          47/50
+#   clean flagged          0/3000   0/3000   0/3000   0/3000         1/3000 ("mom")
+#   greetings flagged      none     none     none     none           mom, my mom, hey mom...
+#   diluted insults caught 2/2      2/2      1/2      1/2            2/2
+# (short-turn rule on unless marked). Misses: hate or threats phrased without profanity, and any
+# toxicity not in English. ModerationThresholds' `profanity` sets the long-turn threshold; short
+# turns use the higher of it and PROFANITY_SHORT_TURN_THRESHOLD.
+PROFANITY_THRESHOLD = 0.7
+PROFANITY_SHORT_TURN_WORDS = 3  # greetings and family words ("love you mom") have at most 3
+PROFANITY_SHORT_TURN_THRESHOLD = 0.8
+# A word: a run of characters other than ASCII whitespace; the statistics count them with the same
+# class in DuckDB (RE2), so Python and SQL agree on which turns are short.
+_WORD = "[^ \\t\\n\\r\\f\\v]+"
 
 # Offline multilingual moderation from PyPI, evaluated for the languages alt-profanity-check
 # cannot judge (2026-11): a word list is adopted for a language only at >= 90% of 20 hand-written
@@ -85,6 +96,28 @@ def toxic_reasons(fields: dict, thresholds: ModerationThresholds) -> list[str]:
         if entry.flagged(fields, threshold):
             reasons.append(entry.reason(threshold))
     return reasons
+
+
+def word_count(text: str) -> int:
+    """Runs of characters other than ASCII whitespace: what the short-turn rule counts."""
+    return len(re.findall(_WORD, text))
+
+
+def profanity_turn_threshold(content: str | None, threshold: float) -> float:
+    """The offline moderator's threshold for this turn: stricter for turns of at most
+    PROFANITY_SHORT_TURN_WORDS words, where a lone family word scores like profanity (without
+    the text, the threshold as configured)."""
+    if content is not None and word_count(content) <= PROFANITY_SHORT_TURN_WORDS:
+        return max(threshold, PROFANITY_SHORT_TURN_THRESHOLD)
+    return threshold
+
+
+def profanity_flagged_sql(threshold: float) -> str:
+    """`profanity_turn_threshold`'s rule as a DuckDB expression over the unnested utterance `u`."""
+    words = f"len(regexp_extract_all(u.content, '{_WORD}'))"
+    short = max(threshold, PROFANITY_SHORT_TURN_THRESHOLD)
+    return (f"coalesce(u.profanity_score > CASE WHEN u.content IS NOT NULL AND {words} <= {PROFANITY_SHORT_TURN_WORDS} "
+            f"THEN {short} ELSE {threshold} END, false)")
 
 
 def exclusion_reason(openai_results: Sequence[dict | None]) -> str | None:

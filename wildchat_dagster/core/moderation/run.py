@@ -173,6 +173,7 @@ def _moderate_utterance(
             if found is None or not supports(languages[entry.name], language) or content not in found:
                 continue
             fields.update(entry.store(found[content]))
-            counts[entry.name].flagged_utterances += bool(entry.flagged(fields, thresholds.threshold(entry.name)))
-    reasons = toxic_reasons(fields, thresholds)
+            stored = {**utterance, **fields}  # a rule may read the turn itself (the profanity short-turn rule)
+            counts[entry.name].flagged_utterances += bool(entry.flagged(stored, thresholds.threshold(entry.name)))
+    reasons = toxic_reasons({**utterance, **fields}, thresholds)
     return {**utterance, **fields, "toxic": bool(reasons), "toxic_reasons": reasons}
