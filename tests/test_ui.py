@@ -378,7 +378,7 @@ def test_lineage_pages_render_in_a_browser(dagster_dev):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 3000, "height": 1100})
+            page = browser.new_page(viewport={"width": 3000, "height": 2400})  # the whole lineage, every group expanded
             # Dismiss the community sign-up dialog and the navigation column before the app reads them.
             page.add_init_script(
                 "localStorage.setItem('communityNux', '\"1\"'); localStorage.setItem('dagster-nav-collapsed', 'true')"
