@@ -19,6 +19,7 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 FACETS = ("language", "country", "month")
 FACET_ROWS = 12
+FACET_SAMPLE = 10_000  # matches counted per facet; a larger result set is sampled evenly and scaled
 MMAP_BYTES = 8 << 30  # the whole index of a large release: pages come from the OS cache, not read() calls
 SNIPPET_CHARS = 240
 EXACT_FILTERS = ("month", "split", "model", "language", "country", "state", "hashed_ip", "conversation_hash")
@@ -116,6 +117,7 @@ class SearchResult:
     page_size: int
     results: list[dict]
     facets: dict[str, list[list]]
+    facets_sampled: bool = False  # counts scaled from an even sample of a large result set
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -130,17 +132,19 @@ def connect(index: Path) -> sqlite3.Connection:
 
 
 def search(con: sqlite3.Connection, query: Query) -> SearchResult:
-    """The page of results, how many match, and the facets of everything that matches."""
+    """The page of results, how many match (exactly), and the facets of everything that matches:
+    counted exactly up to FACET_SAMPLE matches, above that from an even sample, scaled (`facets_sampled`)."""
     matches, params = _matches(query)
     con.execute("DROP TABLE IF EXISTS temp.hits")
-    # The phrase is looked up once; the facets' columns come along, so counting them joins nothing.
-    con.execute(f"CREATE TEMP TABLE hits AS SELECT m.id AS id, m.turn AS turn, {', '.join(f'c.{f}' for f in FACETS)} "
-                f"FROM ({matches}) m JOIN conversations c ON c.id = m.id", params)
+    con.execute(f"CREATE TEMP TABLE hits AS {matches}", params)  # the phrase is looked up once
     try:
         total = con.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
+        step = max(1, -(-total // FACET_SAMPLE))  # every step-th match: at most FACET_SAMPLE rows joined
+        sample = (f"SELECT c.* FROM (SELECT id FROM temp.hits WHERE rowid % {step} = 0) h "
+                  "JOIN conversations c ON c.id = h.id")
         facets = {
-            name: [list(row) for row in con.execute(
-                f"SELECT coalesce({name}, '(none)') AS value, count(*) AS n FROM temp.hits "
+            name: [[value, n * step] for value, n in con.execute(
+                f"SELECT coalesce({name}, '(none)') AS value, count(*) AS n FROM ({sample}) "
                 f"GROUP BY value ORDER BY n DESC, value LIMIT {FACET_ROWS}")]
             for name in FACETS
         }
@@ -149,7 +153,7 @@ def search(con: sqlite3.Connection, query: Query) -> SearchResult:
         results = [_result(con, conversation, hit, query.text) for conversation, hit in page]
     finally:
         con.execute("DROP TABLE IF EXISTS temp.hits")
-    return SearchResult(total, query.page, query.page_size, results, facets)
+    return SearchResult(total, query.page, query.page_size, results, facets, facets_sampled=step > 1)
 
 
 def _result(con: sqlite3.Connection, conversation: int, hit: int | None, phrase: str) -> dict:
