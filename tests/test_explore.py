@@ -220,3 +220,17 @@ def test_api_never_serves_warehouse_fields(real_release):
     for field in ('"ip"', "log_id", "conversation_id", "profanity_score", "openai_moderation_raw"):
         assert field not in body
     assert Path(index).parent == Path(real_release)
+
+
+def test_facets_of_a_large_result_set_come_from_an_even_sample_and_say_so(release, monkeypatch):
+    from wildchat_dagster.core.explore import search as search_module
+
+    con = connect(ensure_index(release)[0])
+    exact = search(con, Query())
+    assert not exact.facets_sampled
+    monkeypatch.setattr(search_module, "FACET_SAMPLE", 40)
+    sampled = search(con, Query())
+    assert sampled.facets_sampled and sampled.total == exact.total  # the count stays exact
+    months = dict(map(tuple, sampled.facets["month"]))
+    for month, n in dict(map(tuple, exact.facets["month"])).items():
+        assert abs(months[month] - n) <= 0.25 * n, (month, months[month], n)
