@@ -46,6 +46,14 @@ settings.register_profile(
 settings.load_profile("repeatable")
 
 
+def use_embedded_defaults(mp: pytest.MonkeyPatch, root: Path) -> None:
+    """A data root on the embedded defaults: its own Dagster home, a fixed IP-hash key, no OpenAI key."""
+    mp.setenv("WILDCHAT_DATA_DIR", str(root))
+    mp.setenv("WILDCHAT_IP_HASH_KEY", "test-ip-hash-key-not-secret")
+    mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+    mp.delenv("OPENAI_API_KEY", raising=False)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty data root, with a fixed IP-hash key and no OpenAI key."""

@@ -25,7 +25,7 @@ from wildchat_dagster.core.ingestion.import_release import import_files
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.kit.synthetic.release_rows import write_release
 
-from conftest import ARTIFACTS, REPO
+from conftest import ARTIFACTS, REPO, use_embedded_defaults
 
 MONTHS = ["2023-04", "2023-05"]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -131,10 +131,7 @@ def real_release(tmp_path_factory, real_wildchat):
     root = tmp_path_factory.mktemp("explore-real") / "data"
     root.mkdir()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WILDCHAT_DATA_DIR", str(root))
-        mp.setenv("WILDCHAT_IP_HASH_KEY", "test-ip-hash-key-not-secret")
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        mp.delenv("OPENAI_API_KEY", raising=False)
+        use_embedded_defaults(mp, root)
         import_files([real_wildchat / "wildchat1m_fullschema_5rows.jsonl"], root)
         outcomes = run_months(["2023-04"], None, root)
     assert all(o.ok for o in outcomes)

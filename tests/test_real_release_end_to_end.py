@@ -11,6 +11,8 @@ import pytest
 from wildchat_dagster.cli.runner import run_months
 from wildchat_dagster.core.ingestion.import_release import import_files
 
+from conftest import use_embedded_defaults
+
 FULL_SCHEMA = "wildchat1m_fullschema_5rows.jsonl"
 MONTH = "2023-04"
 
@@ -20,10 +22,7 @@ def released(tmp_path_factory, real_wildchat):
     root = tmp_path_factory.mktemp("real") / "data"
     root.mkdir()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WILDCHAT_DATA_DIR", str(root))
-        mp.setenv("WILDCHAT_IP_HASH_KEY", "test-ip-hash-key-not-secret")
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        mp.delenv("OPENAI_API_KEY", raising=False)
+        use_embedded_defaults(mp, root)
         import_files([real_wildchat / FULL_SCHEMA], root)
         outcomes = run_months([MONTH], None, root)
     return root, outcomes
@@ -183,10 +182,7 @@ def test_adding_an_openai_key_and_rerunning_sorts_the_held_conversations_into_th
     folders = lambda: {s: pq.read_table(root / "release" / s / f"{MONTH}.parquet").to_pylist()  # noqa: E731
                        for s in ("nontoxic", "toxic", "unscreened")}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WILDCHAT_DATA_DIR", str(root))
-        mp.setenv("WILDCHAT_IP_HASH_KEY", "test-ip-hash-key-not-secret")
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        mp.delenv("OPENAI_API_KEY", raising=False)
+        use_embedded_defaults(mp, root)
         import_files([real_wildchat / FULL_SCHEMA], root)
         assert all(o.ok for o in run_months([MONTH], None, root))
         assert len(folders()["unscreened"]) == 2
