@@ -73,3 +73,40 @@ def test_stopping_the_ui_stops_its_whole_process_tree(tmp_path, stop):
     finally:
         if supervisor.poll() is None:
             supervisor.kill()
+
+
+def _landed(root: Path, *months: str) -> Path:
+    for month in months:
+        (root / "landing" / month).mkdir(parents=True)
+        (root / "landing" / month / "logs.jsonl").write_text("{}\n")
+    return root
+
+
+def test_the_ui_lists_the_months_of_a_folder_of_past_data_only(tmp_path):
+    import datetime as dt
+
+    from wildchat_dagster.cli.dev_server import past_data_months
+    from wildchat_dagster.settings import Settings
+
+    now = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
+    past = _landed(tmp_path / "past", "2023-04", "2023-06", "2023-05")
+    assert past_data_months(Settings.from_environ({}, data_dir=str(past)), now) == ("2023-04", "2023-06")
+    # Live data (a month within the last two): the partitions keep growing with the calendar.
+    live = _landed(tmp_path / "live", "2026-10", "2026-11")
+    assert past_data_months(Settings.from_environ({}, data_dir=str(live)), now) is None
+    assert past_data_months(Settings.from_environ({}, data_dir=str(tmp_path / "empty")), now) is None
+    # A bound the user set wins.
+    given = Settings.from_environ({"WILDCHAT_END_MONTH": "2023-12"}, data_dir=str(past))
+    assert past_data_months(given, now) is None
+
+
+def test_an_end_month_bounds_the_partitions_and_run_says_which_months_fall_outside(tmp_path):
+    env = {"WILDCHAT_END_MONTH": "2023-05", "WILDCHAT_DATA_DIR": str(tmp_path)}
+    listed = subprocess.run(
+        [sys.executable, "-c", "from wildchat_dagster.partitions import monthly_partitions as p; "
+         "print(','.join(p.get_partition_keys()))"],
+        env={**__import__("os").environ, **env}, capture_output=True, text=True, check=True, cwd=REPO)
+    assert listed.stdout.strip() == "2023-04,2023-05"
+    result = CliRunner().invoke(main, ["run", "--months", "2023-06"], env=env)
+    assert result.exit_code != 0
+    assert "2023-06 follows WILDCHAT_END_MONTH=2023-05: set WILDCHAT_END_MONTH to 2023-06 or later" in result.output

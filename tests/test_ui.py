@@ -153,6 +153,7 @@ ASSET_GRAPH_QUERY = """
     assetKey { path }
     groupName
     partitionDefinition { type fmt description }
+    partitionKeys
     assetChecksOrError { __typename ... on AssetChecks { checks { name blocking } } }
   }
   workspaceOrError {
@@ -183,6 +184,8 @@ def test_ui_serves_every_asset_with_partitions_checks_jobs_and_schedule(dagster_
         partitions = nodes[name]["partitionDefinition"]
         assert partitions and partitions["type"] == "TIME_WINDOW" and partitions["fmt"] == "%Y-%m", (name, partitions)
         assert "Monthly, starting 2023-04" in partitions["description"], partitions
+        # The data folder holds past months only: the UI lists those, not every month to today.
+        assert nodes[name]["partitionKeys"] == MONTHS, (name, nodes[name]["partitionKeys"])
     for name in PUBLICATION_ASSETS:
         assert nodes[name]["partitionDefinition"] is None, name
         assert nodes[name]["groupName"] == "publication", name

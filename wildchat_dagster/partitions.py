@@ -4,12 +4,19 @@ import warnings
 
 import dagster as dg
 
-from wildchat_dagster.settings import partition_start_month
+from wildchat_dagster.core.months import shift_month
+from wildchat_dagster.settings import partition_end_month, partition_start_month
 
-# Keys look like "2023-04"; end_offset=1 includes the current (incomplete) month.
-monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=partition_start_month(), fmt="%Y-%m", end_offset=1
-)
+
+def _monthly_partitions(start: str, end: str | None) -> dg.MonthlyPartitionsDefinition:
+    """Keys look like "2023-04". Open-ended (end None), end_offset=1 includes the current, incomplete
+    month and the partitions grow with the calendar; else they stop at `end` (end_date is exclusive)."""
+    if end is None:
+        return dg.MonthlyPartitionsDefinition(start_date=start, fmt="%Y-%m", end_offset=1)
+    return dg.MonthlyPartitionsDefinition(start_date=start, end_date=shift_month(end, 1), fmt="%Y-%m")
+
+
+monthly_partitions = _monthly_partitions(partition_start_month(), partition_end_month())
 
 # A conversation belongs to the month of its last turn, so linking month M
 # reads the logs of M-1 and M+1 too; a missing neighbour month is fine.

@@ -29,6 +29,7 @@ from wildchat_dagster.jobs import INGESTION, PROCESSING, monthly_pipeline, publi
 from wildchat_dagster.partitions import monthly_partitions
 from wildchat_dagster.resources.step_outputs import remove_run_outputs
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.settings import END_MONTH_ENV, START_MONTH_ENV
 from wildchat_dagster.stages import Stage
 
 LANDING_VERSION_TAG = "wildchat/landing_version"
@@ -51,6 +52,11 @@ def _ingested_version(instance: dg.DagsterInstance, month: str) -> str | None:
     minimum_interval_seconds=EVALUATION_INTERVAL_S,
     default_status=dg.DefaultSensorStatus.STOPPED,  # turn on in the UI (Automation) for a live deployment
 )
+def _partition_span() -> str:
+    keys = monthly_partitions.get_partition_keys()
+    return f"{keys[0]} to {keys[-1]}" if keys else "none"
+
+
 def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """Ingest each month of landing/ once its files are stable, then rebuild it and its neighbour months."""
     watch = LandingWatch.from_cursor(context.cursor)
@@ -61,7 +67,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
 
     for month, version in watch.ready_months(now).items():
         if month not in valid:
-            context.log.warning(f"landing/{month}/ is outside the monthly partitions; not ingested")
+            context.log.warning(
+                f"landing/{month}/ is outside the monthly partitions ({_partition_span()}); not ingested: "
+                f"set {START_MONTH_ENV} or {END_MONTH_ENV} to include it and reload the definitions")
             continue
         context.log.info(f"landing/{month}/ changed and is stable (version {version}): ingesting")
         watch.pending[month] = version

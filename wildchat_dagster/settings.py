@@ -23,6 +23,7 @@ from wildchat_dagster.core.storage.layout import DataLayout, is_remote
 DATA_DIR_ENV = "WILDCHAT_DATA_DIR"
 LOCAL_DIR_ENV = "WILDCHAT_LOCAL_DIR"
 START_MONTH_ENV = "WILDCHAT_START_MONTH"
+END_MONTH_ENV = "WILDCHAT_END_MONTH"
 RELEASE_SCHEMA_ENV = "WILDCHAT_RELEASE_SCHEMA"
 RELEASE_LICENSE_ENV = "WILDCHAT_RELEASE_LICENSE"
 BATCH_ROWS_ENV = "WILDCHAT_BATCH_ROWS"
@@ -54,6 +55,8 @@ VARIABLES: dict[str, str] = {
     DATA_DIR_ENV: "data root (landing/, warehouse/, release/, reports/): a folder or an object-store URL",
     LOCAL_DIR_ENV: "local folder for the catalog, caches, key and instance when the data root is an object store",
     START_MONTH_ENV: "first month of the partitions, YYYY-MM",
+    END_MONTH_ENV: "last month of the partitions, YYYY-MM (default: none, the partitions grow with the calendar; "
+    "`ui` over a folder of past months only ends them at its newest month)",
     RELEASE_SCHEMA_ENV: "release schema: wildchat-1m (default) or wildchat-4.8m",
     RELEASE_LICENSE_ENV: f"license stated by the dataset card (default {DEFAULT_LICENSE})",
     BATCH_ROWS_ENV: f"conversations per batch a stage streams (default {DEFAULT_BATCH_ROWS})",
@@ -75,15 +78,16 @@ _READ = (*VARIABLES, OPENAI_API_KEY_ENV, DAGSTER_HOME_ENV)
 # Option (a CLI option, a keyword of a job reconstructed in another process) -> the variable it overrides.
 # Secrets are no options: they come from the environment only, so they never travel as arguments.
 OPTIONS = {
-    "data_dir": DATA_DIR_ENV, "local_dir": LOCAL_DIR_ENV, "start_month": START_MONTH_ENV,
+    "data_dir": DATA_DIR_ENV, "local_dir": LOCAL_DIR_ENV, "start_month": START_MONTH_ENV, "end_month": END_MONTH_ENV,
     "release_schema": RELEASE_SCHEMA_ENV, "release_license": RELEASE_LICENSE_ENV, "batch_rows": BATCH_ROWS_ENV,
     "shard_rows": SHARD_ROWS_ENV, "executor": EXECUTOR_ENV, "max_concurrent": MAX_CONCURRENT_ENV,
     "redact_person": REDACT_PERSON_ENV, "unscreened": UNSCREENED_ENV,
     "detoxify_checkpoint": DETOXIFY_CHECKPOINT_ENV, "detoxify_config_dir": DETOXIFY_CONFIG_DIR_ENV,
     "dagster_home": DAGSTER_HOME_ENV,
 }
-# Settings that only say where things are, or hold secrets: never fingerprinted into run tags.
-_NOT_FINGERPRINTED = {DATA_DIR_ENV, LOCAL_DIR_ENV}
+# Settings that only say where things are or which months exist (not what a month holds): never
+# fingerprinted into run tags.
+_NOT_FINGERPRINTED = {DATA_DIR_ENV, LOCAL_DIR_ENV, START_MONTH_ENV, END_MONTH_ENV}
 _SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 
 
@@ -91,9 +95,9 @@ class SettingsError(ValueError):
     """One line per wrong value, each naming its variable."""
 
 
-def _month(value: str) -> str:
+def _month(value: str, name: str = START_MONTH_ENV) -> str:
     if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
-        raise ValueError(f"{START_MONTH_ENV}={value!r} is not a month: expected YYYY-MM, e.g. {DEFAULT_START_MONTH}")
+        raise ValueError(f"{name}={value!r} is not a month: expected YYYY-MM, e.g. {DEFAULT_START_MONTH}")
     return value
 
 
@@ -123,6 +127,7 @@ class Settings:
     data_dir: str = field(init=False)
     local_dir: str | None = field(init=False)
     start_month: str = field(init=False)
+    end_month: str | None = field(init=False)  # None: the partitions run to the current month
     release_schema: str = field(init=False)
     release_license: str = field(init=False)
     batch_rows: int = field(init=False)
@@ -171,7 +176,8 @@ class Settings:
         values = {
             "data_dir": data_dir if remote else str(Path(data_dir).resolve()),
             "local_dir": str(Path(local_dir).resolve()) if local_dir else None,
-            "start_month": parse(START_MONTH_ENV, DEFAULT_START_MONTH, _month),
+            "start_month": (start := parse(START_MONTH_ENV, DEFAULT_START_MONTH, _month)),
+            "end_month": (end := given.get(END_MONTH_ENV) and parse(END_MONTH_ENV, "", _end_month)),
             "release_schema": parse(
                 RELEASE_SCHEMA_ENV,
                 DEFAULT_RELEASE_SCHEMA,
@@ -205,6 +211,8 @@ class Settings:
             "openai_api_key": given.get(OPENAI_API_KEY_ENV),
             "postgres_url": given.get(POSTGRES_URL_ENV),
         }
+        if start and end and end < start:
+            problems.append(f"{END_MONTH_ENV}={end} precedes {START_MONTH_ENV}={start}")
         if problems:
             raise SettingsError("\n".join(problems))
         for name, value in values.items():
@@ -237,6 +245,16 @@ def partition_start_month() -> str:
     """WILDCHAT_START_MONTH for the partitions definition, which Dagster needs when the asset
     modules are imported, before any entry point has built a `Settings`."""
     return _month(os.environ.get(START_MONTH_ENV) or DEFAULT_START_MONTH)
+
+
+def partition_end_month() -> str | None:
+    """WILDCHAT_END_MONTH for the partitions definition (None: open-ended), read at import as the start is."""
+    value = os.environ.get(END_MONTH_ENV)
+    return _end_month(value) if value else None
+
+
+def _end_month(value: str) -> str:
+    return _month(value, END_MONTH_ENV)
 
 
 def torch_home() -> str:

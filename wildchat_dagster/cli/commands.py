@@ -14,7 +14,7 @@ from wildchat_dagster.core.months import month_range
 from wildchat_dagster.core.release.schemas import release_schema_names
 from wildchat_dagster.core.storage.layout import DataLayout, is_remote
 from wildchat_dagster.core.storage.warehouse import duckdb_readable
-from wildchat_dagster.settings import Settings, SettingsError
+from wildchat_dagster.settings import END_MONTH_ENV, START_MONTH_ENV, Settings, SettingsError
 from wildchat_dagster.stages import Stage
 
 
@@ -298,11 +298,15 @@ def ui(port: int, host: str, data_dir: str | None) -> None:
 
     Ctrl-C or SIGTERM stops it and everything it started.
     """
-    from wildchat_dagster.cli.dev_server import dg_dev_command, run_until_stopped, venv_environment
+    from wildchat_dagster.cli.dev_server import dg_dev_command, past_data_months, run_until_stopped, venv_environment
     from wildchat_dagster.cli.instance_guard import open_instance
     from wildchat_dagster.cli.runner import ensure_dagster_home
 
     settings = _settings(data_dir=data_dir)
+    if bounds := past_data_months(settings):
+        settings = _settings(data_dir=data_dir, start_month=bounds[0], end_month=bounds[1])
+        click.echo(f"Partitions {bounds[0]} to {bounds[1]}: the months in {settings.data_dir} "
+                   f"(set {START_MONTH_ENV} / {END_MONTH_ENV} for others)")
     # Created here, under the file lock, before the webserver and the daemon open it together.
     home = ensure_dagster_home(settings.layout, settings)
     open_instance(home)

@@ -9,6 +9,7 @@ still alive after a grace period is killed, so no server or run outlives the UI.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -18,6 +19,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import wildchat_dagster as package
+from wildchat_dagster.core.months import month_of, shift_month
+from wildchat_dagster.core.storage.warehouse import Warehouse
+from wildchat_dagster.settings import END_MONTH_ENV, START_MONTH_ENV, Settings
+from wildchat_dagster.stages import Stage
 
 REPO = Path(package.__file__).resolve().parent.parent  # the checkout holding pyproject.toml's [tool.dg]
 STOP_GRACE_S = 20.0  # dagster dev shuts its children down in a few seconds
@@ -82,3 +87,18 @@ def venv_environment(environ: Mapping[str, str]) -> dict[str, str]:
     env["VIRTUAL_ENV"] = sys.prefix
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+def past_data_months(settings: Settings, now: dt.datetime | None = None) -> tuple[str, str] | None:
+    """(first, last) month of the data folder when it holds only past months and the user set neither
+    partition bound: the UI then lists those months, not every month from the start month to today
+    (a demo of 2023 would show 45 partitions, 42 missing). None for live data (a month within the last
+    two: the partitions keep growing with the calendar) and for an empty folder."""
+    if START_MONTH_ENV in settings.variables or END_MONTH_ENV in settings.variables:
+        return None
+    store = Warehouse(settings.layout)
+    months = sorted(set(store.landing_months()) | set(store.stored_months(Stage.RAW_LOGS)))
+    current = month_of(now or dt.datetime.now(dt.UTC))
+    if not months or months[-1] >= shift_month(current, -1):
+        return None
+    return months[0], months[-1]

@@ -21,6 +21,7 @@ from wildchat_dagster.resources import pii_redactor
 from wildchat_dagster.settings import (
     DETOXIFY_CHECKPOINT_ENV,
     DETOXIFY_CONFIG_DIR_ENV,
+    END_MONTH_ENV,
     IP_HASH_KEY_ENV,
     START_MONTH_ENV,
     Settings,
@@ -43,13 +44,16 @@ def configuration_problems(layout: DataLayout, months: list[str], variables: Map
     ]
     try:
         parsed = Settings.from_environ(variables)
-        start, redact_person = parsed.start_month, parsed.redact_person
+        start, end, redact_person = parsed.start_month, parsed.end_month, parsed.redact_person
     except SettingsError as error:
         problems += str(error).splitlines()
-        start, redact_person = None, False
+        start, end, redact_person = None, None, False
     if start and (early := [m for m in months if m < start]):
         problems.append(f"{', '.join(early)} precede{'s' if len(early) == 1 else ''} {START_MONTH_ENV}={start}: "
                         f"set {START_MONTH_ENV} to {min(early)} or earlier")
+    if end and (late := [m for m in months if m > end]):
+        problems.append(f"{', '.join(late)} follow{'s' if len(late) == 1 else ''} {END_MONTH_ENV}={end}: "
+                        f"set {END_MONTH_ENV} to {max(late)} or later, or unset it")
     try:
         instance_config(variables)
     except ValueError as error:
