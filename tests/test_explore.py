@@ -219,15 +219,31 @@ def test_api_never_serves_warehouse_fields(real_release):
     assert Path(index).parent == Path(real_release)
 
 
-def test_facets_of_a_large_result_set_come_from_an_even_sample_and_say_so(release, monkeypatch):
-    from wildchat_dagster.core.explore import search as search_module
-
+def test_counts_and_facets_are_exact_for_every_match_and_every_filter(release):
+    """Filters and facets come from the in-memory columns: checked against the published rows."""
     con = connect(ensure_index(release)[0])
-    exact = search(con, Query())
-    assert not exact.facets_sampled
-    monkeypatch.setattr(search_module, "FACET_SAMPLE", 100)
-    sampled = search(con, Query())
-    assert sampled.facets_sampled and sampled.total == exact.total  # the count stays exact
-    months = dict(map(tuple, sampled.facets["month"]))
-    for month, n in dict(map(tuple, exact.facets["month"])).items():
-        assert abs(months[month] - n) <= 0.3 * n, (month, months[month], n)
+    rows = _published(release)
+    for query, keep in [
+        (Query(), lambda r: True),
+        (Query(filters={"language": "English"}), lambda r: r["language"] == "English"),
+        (Query(filters={"toxic": "true"}, min_turns=2), lambda r: r["toxic"] and r["turn"] >= 2),
+        (Query(filters={"month": "2023-05", "split": "nontoxic"}), lambda r: r["month"] == "2023-05"
+         and r["split"] == "nontoxic"),
+        (Query(filters={"country": "no such country"}), lambda r: False),
+        (Query(filters={"hashed_ip": rows[7]["hashed_ip"], "redacted": "false"}),
+         lambda r: r["hashed_ip"] == rows[7]["hashed_ip"] and not r["redacted"]),
+    ]:
+        expected = [r for r in rows if keep(r)]
+        found = search(con, query)
+        assert found.total == len(expected), query
+        counts = {}
+        for r in expected:
+            counts[r["language"] or "(none)"] = counts.get(r["language"] or "(none)", 0) + 1
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:12]
+        assert [tuple(pair) for pair in found.facets["language"]] == top, query
+    # A phrase's matches are reused when the next page or a filter is asked for: the same answers.
+    phrase = _phrase_of(rows[0], 2)
+    first = search(con, Query(text=phrase, page_size=5))
+    again = search(con, Query(text=phrase, page=2, page_size=5))
+    fresh = search(connect(ensure_index(release)[0]), Query(text=phrase, page=2, page_size=5))
+    assert again.results == fresh.results and again.total == first.total == fresh.total

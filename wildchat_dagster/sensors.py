@@ -47,16 +47,16 @@ def _ingested_version(instance: dg.DagsterInstance, month: str) -> str | None:
     return run.tags.get(LANDING_VERSION_TAG) if run else None
 
 
-@dg.sensor(
-    job=monthly_pipeline,
-    minimum_interval_seconds=EVALUATION_INTERVAL_S,
-    default_status=dg.DefaultSensorStatus.STOPPED,  # turn on in the UI (Automation) for a live deployment
-)
 def _partition_span() -> str:
     keys = monthly_partitions.get_partition_keys()
     return f"{keys[0]} to {keys[-1]}" if keys else "none"
 
 
+@dg.sensor(
+    job=monthly_pipeline,
+    minimum_interval_seconds=EVALUATION_INTERVAL_S,
+    default_status=dg.DefaultSensorStatus.STOPPED,  # turn on in the UI (Automation) for a live deployment
+)
 def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """Ingest each month of landing/ once its files are stable, then rebuild it and its neighbour months."""
     watch = LandingWatch.from_cursor(context.cursor)

@@ -3,6 +3,8 @@
 A query is one phrase (quotes inside it are taken literally); an empty query
 lists the filtered conversations. Results are conversations, newest month
 first (the index's order), each with a highlighted snippet of its first matching turn.
+SQLite FTS5 finds a phrase's turns; filters and facets are computed over the
+in-memory filter columns (`columns.py`), so counts and facets are exact.
 """
 
 from __future__ import annotations
@@ -10,16 +12,20 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from wildchat_dagster.core.explore.columns import FilterColumns
 from wildchat_dagster.core.explore.index import POSITION_BITS, searchable
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 FACETS = ("language", "country", "month")
 FACET_ROWS = 12
-FACET_SAMPLE = 10_000  # matches counted per facet; a larger result set is sampled evenly and scaled
+RECENT_MATCHES = 8_000_000  # conversation ids kept for recent phrases (16 bytes each with their turn)
 MMAP_BYTES = 8 << 30  # the whole index of a large release: pages come from the OS cache, not read() calls
 SNIPPET_CHARS = 240
 EXACT_FILTERS = ("month", "split", "model", "language", "country", "state", "hashed_ip", "conversation_hash")
@@ -68,35 +74,6 @@ def fts_phrase(text: str) -> str:
     return '"' + searchable(text).replace('"', '""') + '"'
 
 
-def _where(query: Query) -> tuple[str, list]:
-    clauses, params = [], []
-    for name in EXACT_FILTERS:
-        if name in query.filters:
-            clauses.append(f"c.{name} = ?")
-            params.append(query.filters[name])
-    for name in FLAG_FILTERS:
-        if name in query.filters:
-            clauses.append(f"c.{name} = ?")
-            params.append(int(query.filters[name].lower() == "true"))
-    if query.min_turns:
-        clauses.append("c.turn >= ?")
-        params.append(query.min_turns)
-    return (" AND ".join(clauses) or "1"), params
-
-
-def _matches(query: Query) -> tuple[str, list]:
-    """SQL for the matching conversations (id, first matching turn), filters applied."""
-    where, params = _where(query)
-    if not query.text:
-        return f"SELECT c.id AS id, NULL AS turn FROM conversations c WHERE {where}", params
-    hits = (f"SELECT rowid >> {POSITION_BITS} AS id, min(rowid) AS turn FROM turn_text "
-            f"WHERE turn_text MATCH ? GROUP BY rowid >> {POSITION_BITS}")
-    if where == "1":  # no filter: the hits are the answer, no conversation row needs reading
-        return hits, [fts_phrase(query.text)]
-    return (f"SELECT c.id AS id, h.turn AS turn FROM ({hits}) h JOIN conversations c ON c.id = h.id WHERE {where}",
-            [fts_phrase(query.text), *params])
-
-
 def snippet(content: str, phrase: str, width: int = SNIPPET_CHARS) -> str:
     """HTML: the text around the phrase's first occurrence, the phrase in <mark>."""
     words = [re.escape(w) for w in phrase.split()]
@@ -117,43 +94,65 @@ class SearchResult:
     page_size: int
     results: list[dict]
     facets: dict[str, list[list]]
-    facets_sampled: bool = False  # counts scaled from an even sample of a large result set
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def connect(index: Path) -> sqlite3.Connection:
-    """A read-only connection; the index is memory-mapped and temporary tables stay in memory."""
-    con = sqlite3.connect(f"file:{index}?mode=ro", uri=True, check_same_thread=False)
-    con.row_factory = sqlite3.Row
-    con.executescript(f"PRAGMA temp_store=MEMORY; PRAGMA mmap_size={MMAP_BYTES}; PRAGMA cache_size=-131072;")
-    return con
+class ExploreIndex:
+    """A read-only connection to the index, the conversations' filter columns in memory, and the
+    matches of recent phrases (paging through results, or adding a filter, reuses them)."""
+
+    def __init__(self, index: Path):
+        # Memory-mapped: pages come from the OS cache; temporary tables stay in memory.
+        self.con = sqlite3.connect(f"file:{index}?mode=ro", uri=True, check_same_thread=False)
+        self.con.row_factory = sqlite3.Row
+        self.con.executescript(f"PRAGMA temp_store=MEMORY; PRAGMA mmap_size={MMAP_BYTES}; PRAGMA cache_size=-131072;")
+        self.columns = FilterColumns.load(self.con)
+        self._recent: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def execute(self, sql: str, params: list | tuple = ()) -> sqlite3.Cursor:
+        return self.con.execute(sql, params)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def phrase_matches(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
+        """(conversation ids, the first matching turn's id of each), ids ascending: the index's order."""
+        expression = fts_phrase(phrase)
+        if expression in self._recent:
+            self._recent.move_to_end(expression)
+            return self._recent[expression]
+        rowids = np.fromiter((r for (r,) in self.con.execute(
+            "SELECT rowid FROM turn_text WHERE turn_text MATCH ? ORDER BY rowid", [expression])), dtype=np.int64)
+        ids, first = np.unique(rowids >> POSITION_BITS, return_index=True)
+        self._recent[expression] = found = (ids, rowids[first])
+        while len(self._recent) > 1 and sum(len(i) for i, _ in self._recent.values()) > RECENT_MATCHES:
+            self._recent.popitem(last=False)
+        return found
 
 
-def search(con: sqlite3.Connection, query: Query) -> SearchResult:
-    """The page of results, how many match (exactly), and the facets of everything that matches:
-    counted exactly up to FACET_SAMPLE matches, above that from an even sample, scaled (`facets_sampled`)."""
-    matches, params = _matches(query)
-    con.execute("DROP TABLE IF EXISTS temp.hits")
-    con.execute(f"CREATE TEMP TABLE hits AS {matches}", params)  # the phrase is looked up once
-    try:
-        total = con.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
-        step = max(1, -(-total // FACET_SAMPLE))  # every step-th match: at most FACET_SAMPLE rows joined
-        sample = (f"SELECT c.* FROM (SELECT id FROM temp.hits WHERE rowid % {step} = 0) h "
-                  "JOIN conversations c ON c.id = h.id")
-        facets = {
-            name: [[value, n * step] for value, n in con.execute(
-                f"SELECT coalesce({name}, '(none)') AS value, count(*) AS n FROM ({sample}) "
-                f"GROUP BY value ORDER BY n DESC, value LIMIT {FACET_ROWS}")]
-            for name in FACETS
-        }
-        page = con.execute("SELECT id, turn FROM temp.hits ORDER BY id LIMIT ? OFFSET ?",
-                           [query.page_size, (query.page - 1) * query.page_size]).fetchall()
-        results = [_result(con, conversation, hit, query.text) for conversation, hit in page]
-    finally:
-        con.execute("DROP TABLE IF EXISTS temp.hits")
-    return SearchResult(total, query.page, query.page_size, results, facets, facets_sampled=step > 1)
+def connect(index: Path) -> ExploreIndex:
+    return ExploreIndex(index)
+
+
+def search(explorer: ExploreIndex, query: Query) -> SearchResult:
+    """The page of results, how many match, and the facets of everything that matches (all exact)."""
+    columns = explorer.columns
+    wanted = columns.matching(explorer.con, query.filters, query.min_turns)
+    turns = None
+    if query.text:
+        ids, turns = explorer.phrase_matches(query.text)
+        if wanted is not None:
+            keep = wanted[ids]
+            ids, turns = ids[keep], turns[keep]
+    else:
+        ids = np.arange(columns.size) if wanted is None else np.flatnonzero(wanted)
+    facets = {name: columns.facet(name, ids, FACET_ROWS) for name in FACETS}
+    start = (query.page - 1) * query.page_size
+    page = range(start, min(len(ids), start + query.page_size))
+    results = [_result(explorer.con, int(ids[i]), None if turns is None else int(turns[i]), query.text) for i in page]
+    return SearchResult(len(ids), query.page, query.page_size, results, facets)
 
 
 def _result(con: sqlite3.Connection, conversation: int, hit: int | None, phrase: str) -> dict:
@@ -169,9 +168,9 @@ def _result(con: sqlite3.Connection, conversation: int, hit: int | None, phrase:
     return item
 
 
-def locate(con: sqlite3.Connection, key: str) -> list[dict]:
+def locate(explorer: ExploreIndex, key: str) -> list[dict]:
     """Where the conversations a conversation_hash or turn_identifier names are published."""
-    key = key.strip()
+    con, key = explorer.con, key.strip()
     if re.fullmatch(r"[0-9a-f]{32}", key):
         rows = con.execute("SELECT * FROM conversations WHERE conversation_hash = ? ORDER BY id", [key])
     elif re.fullmatch(r"-?[0-9]{1,19}", key):
