@@ -5,7 +5,8 @@
 lengths), indexed, then served by the real server on 127.0.0.1. The queries
 are what a reader types: phrases of two or three words cut from random
 published turns (alone, and with a language, toxic or minimum-turns filter),
-filters alone, and later pages. Latency is the whole request, JSON included.
+filters alone, and page 3 of phrases searched before (a reader paging on: the
+server reuses the phrase's matches). Latency is the whole request, JSON included.
 """
 
 from __future__ import annotations
