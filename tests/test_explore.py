@@ -247,3 +247,17 @@ def test_counts_and_facets_are_exact_for_every_match_and_every_filter(release):
     again = search(con, Query(text=phrase, page=2, page_size=5))
     fresh = search(connect(ensure_index(release)[0]), Query(text=phrase, page=2, page_size=5))
     assert again.results == fresh.results and again.total == first.total == fresh.total
+
+
+def test_bench_explore_times_the_searches_over_an_existing_release(release):
+    from click.testing import CliRunner
+
+    from wildchat_dagster.cli import main
+
+    ensure_index(release)
+    result = CliRunner().invoke(main, ["bench", "explore", "--release-dir", str(release.root)])
+    assert result.exit_code == 0, result.output
+    assert f"explore: {len(_published(release)):,} conversations" in result.output
+    assert "index up to date" in result.output
+    for kind in ("phrase", "phrase + filter", "filters only", "page 3"):
+        assert re.search(rf"^  {re.escape(kind)} +\d+ queries: p50 [\d.]+ ms, p95 [\d.]+ ms", result.output, re.M)

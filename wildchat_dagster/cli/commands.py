@@ -369,13 +369,23 @@ def sql(query: str | None, as_csv: bool, data_dir: str | None) -> None:
     is_flag=True,
     help="pipeline: run N/4 and N conversations and print each stage's cost ratio (target <= 4.4) and memory.",
 )
+@click.option(
+    "--release-dir", default=None, type=click.Path(exists=True, file_okay=False),
+    help="explore: time the searches over this data folder's published release (its index is built if stale) "
+    "instead of a generated one.",
+)
 def bench(
-    name: str, size: int | None, conversations: int | None, compare: bool, as_json: bool, linearity: bool
+    name: str, size: int | None, conversations: int | None, compare: bool, as_json: bool, linearity: bool,
+    release_dir: str | None,
 ) -> None:
     """Run a benchmark and print its figures."""
     module = importlib.import_module(f"wildchat_dagster.kit.benchmarks.{name}")
     size = conversations or size or BENCHMARKS[name]
-    if name == "pipeline" and linearity:
+    if release_dir and name != "explore":
+        raise click.UsageError("--release-dir is an option of the explore benchmark")
+    if release_dir:
+        module.run_on(DataLayout(Path(release_dir)))
+    elif name == "pipeline" and linearity:
         module.run_linearity(max(1, size // 4), size, as_json=as_json)
     elif name == "pipeline":
         module.run(size, compare=compare, as_json=as_json)

@@ -117,6 +117,12 @@ class ExploreIndex:
     def close(self) -> None:
         self.con.close()
 
+    def __enter__(self) -> ExploreIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def phrase_matches(self, phrase: str) -> tuple[np.ndarray, np.ndarray]:
         """(conversation ids, the first matching turn's id of each), ids ascending: the index's order."""
         expression = fts_phrase(phrase)

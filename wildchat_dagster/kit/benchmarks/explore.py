@@ -90,39 +90,59 @@ def run(size: int) -> dict:
         layout = DataLayout(Path(folder))
         started = time.perf_counter()
         write_release(layout, MONTHS, max(1, size // len(MONTHS)))
-        written = time.perf_counter() - started
-        started, cpu = time.perf_counter(), time.process_time()
-        index, _ = ensure_index(layout)
-        build, build_cpu = time.perf_counter() - started, time.process_time() - cpu
-        release_mb = sum(p.stat().st_size for p in layout.release_dir.rglob("*.parquet")) / 1e6
-        base, server = _serve(layout, index)
-        figures = {"conversations": size, "release_mb": round(release_mb, 1), "write_seconds": round(written, 1),
-                   "index_build_seconds": round(build, 1), "index_build_cpu_seconds": round(build_cpu, 1),
-                   "index_mb": round(index.stat().st_size / 1e6, 1), "load_average_start": os.getloadavg()[0]}
-        every = []
-        with requests.Session() as session:
-            for kind, queries in _queries(index).items():
-                latencies, matched = [], []
-                for params in queries:
-                    t = time.perf_counter()
-                    response = session.get(f"{base}/api/search", params=params, timeout=60)
-                    latencies.append((time.perf_counter() - t) * 1000)
-                    response.raise_for_status()
-                    matched.append(response.json()["total"])
-                every += latencies
-                figures[kind] = {"queries": len(queries), "p50_ms": round(statistics.median(latencies), 1),
-                                 "p95_ms": round(_percentile(latencies, 0.95), 1), "max_ms": round(max(latencies), 1),
-                                 "median_matches": statistics.median(matched)}
-        server.should_exit = True
-        figures["all"] = {"queries": len(every), "p50_ms": round(statistics.median(every), 1),
-                          "p95_ms": round(_percentile(every, 0.95), 1)}
-        figures["load_average_end"] = os.getloadavg()[0]
-    print(f"explore: {size:,} conversations ({figures['release_mb']} MB of Parquet), index built in "
-          f"{figures['index_build_seconds']} s ({figures['index_build_cpu_seconds']} CPU s), {figures['index_mb']} MB; "
+        return run_on(layout, written_seconds=time.perf_counter() - started)
+
+
+def run_on(layout: DataLayout, written_seconds: float | None = None) -> dict:
+    """The index build (when stale) and the queries over `layout`'s published release."""
+    started, cpu = time.perf_counter(), time.process_time()
+    index, built = ensure_index(layout)
+    build, build_cpu = time.perf_counter() - started, time.process_time() - cpu
+    release_mb = sum(p.stat().st_size for p in layout.release_dir.rglob("*.parquet")) / 1e6
+    with connect(index) as explorer:
+        conversations = explorer.columns.size
+    started = time.perf_counter()
+    base, server = _serve(layout, index)
+    figures = {"conversations": conversations, "release_mb": round(release_mb, 1), "index_built": built,
+               "write_seconds": None if written_seconds is None else round(written_seconds, 1),
+               "index_build_seconds": round(build, 1), "index_build_cpu_seconds": round(build_cpu, 1),
+               "server_start_seconds": round(time.perf_counter() - started, 1),
+               "index_mb": round(index.stat().st_size / 1e6, 1), "load_average_start": os.getloadavg()[0]}
+    figures.update(_timed_queries(base, index))
+    server.should_exit = True
+    figures["load_average_end"] = os.getloadavg()[0]
+    _print(figures)
+    return figures
+
+
+def _timed_queries(base: str, index: Path) -> dict:
+    figures, every = {}, []
+    with requests.Session() as session:
+        for kind, queries in _queries(index).items():
+            latencies, matched = [], []
+            for params in queries:
+                t = time.perf_counter()
+                response = session.get(f"{base}/api/search", params=params, timeout=60)
+                latencies.append((time.perf_counter() - t) * 1000)
+                response.raise_for_status()
+                matched.append(response.json()["total"])
+            every += latencies
+            figures[kind] = {"queries": len(queries), "p50_ms": round(statistics.median(latencies), 1),
+                             "p95_ms": round(_percentile(latencies, 0.95), 1), "max_ms": round(max(latencies), 1),
+                             "median_matches": statistics.median(matched)}
+    figures["all"] = {"queries": len(every), "p50_ms": round(statistics.median(every), 1),
+                      "p95_ms": round(_percentile(every, 0.95), 1)}
+    return figures
+
+
+def _print(figures: dict) -> None:
+    built = ("built in {index_build_seconds} s ({index_build_cpu_seconds} CPU s)" if figures["index_built"]
+             else "up to date").format(**figures)
+    print(f"explore: {figures['conversations']:,} conversations ({figures['release_mb']} MB of Parquet), index "
+          f"{built}, {figures['index_mb']} MB; server ready in {figures['server_start_seconds']} s; "
           f"load average {figures['load_average_start']:.2f} -> {figures['load_average_end']:.2f}")
     for kind in ("phrase", "phrase + filter", "filters only", "page 3", "all"):
         f = figures[kind]
         extra = f", median matches {f['median_matches']:,}" if "median_matches" in f else ""
         print(f"  {kind:16} {f['queries']:4} queries: p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms"
               + (f", max {f['max_ms']} ms" if "max_ms" in f else "") + extra)
-    return figures
