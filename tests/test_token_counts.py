@@ -95,7 +95,8 @@ def test_counts_equal_tiktoken_at_the_edges(tiktoken_counts):
 
 
 def test_the_counter_needs_no_network_and_writes_no_cache(tmp_path):
-    """In a fresh interpreter whose sockets refuse to connect, with an empty home and cache."""
+    """In a fresh interpreter whose sockets refuse to connect, with an empty home and cache; its name
+    (manifest, report, kept counts' stamp) comes without loading it."""
     home = tmp_path / "home"
     home.mkdir()
     script = (
@@ -103,8 +104,12 @@ def test_the_counter_needs_no_network_and_writes_no_cache(tmp_path):
         "def refuse(*args, **kwargs):\n"
         "    raise OSError('network used')\n"
         "socket.socket.connect = socket.create_connection = socket.getaddrinfo = refuse\n"
-        "from wildchat_dagster.core.reporting.tokens import cl100k_token_counter\n"
+        "import sys\n"
+        "from wildchat_dagster.core.reporting.tokens import cl100k_token_counter, cl100k_tokenizer_name\n"
+        "name = cl100k_tokenizer_name()\n"
+        "assert 'bpe_openai' not in sys.modules, 'the name alone loaded the tokenizer'\n"
         "counter = cl100k_token_counter()\n"
+        "assert counter.name == name\n"
         "print(counter.count(['tiktoken is great!', 'hello world']), counter.name)\n"
     )
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "PYTHONPATH": str(REPO)}
