@@ -2,10 +2,13 @@
 
 Token lengths use cl100k_base, the BPE of GPT-3.5-turbo and GPT-4 (the models
 behind WildChat), counted by bpe-openai: GitHub's Rust BPE (rust-gems) with the
-cl100k_base data compiled into its wheel, so nothing is fetched. It counts
-without building token lists, about twice as fast as tiktoken on one core, and
-tests/test_token_counts.py checks its counts equal tiktoken's on every
-utterance of a realistic month and on the real WildChat samples.
+cl100k_base data compiled into its wheel, so nothing is fetched. Its `count`
+builds no token list: 22 CPU s against tiktoken's 78 on the 402,226 utterances
+of an 80,000-conversation generated month, with identical counts;
+tests/test_token_counts.py checks that on a realistic month, the real WildChat
+samples and edge strings. `count` holds the GIL, so counting runs on one thread.
+(`bpe_openai._bindings` is the wheel's extension module: the public `Encoding`
+returns token lists and refuses texts over 200,000 tokens, which tiktoken counts.)
 
 Counting is the one costly figure (minutes of CPU for a WildChat month), so
 `monthly_stats` keeps each month's counted utterances (figures only, no text)
