@@ -39,6 +39,7 @@ EDGES = [
     "日本語のテキスト。中文文本，한국어", "don't I'M we'LL", "a\u00a0b\u2003c", "\u200b\u200d", "\ufeffbom", "e\u0301",
     "🏳️‍🌈👨‍👩‍👧‍👦", "\x0b\x0c\x1c\x85\u2028\u2029x", "1234567", "call <PRESIDIO_ANONYMIZED_PHONE_NUMBER> today",
     "a\ud800b", "\udfff",  # lone surrogates: both replace them with U+FFFD before counting
+    "a " * 300_000 + "x" * 500_000,  # over bpe-openai's `Encoding` limits (200,000 tokens, 1,000,000 characters)
 ]
 
 

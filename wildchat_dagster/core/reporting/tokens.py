@@ -8,7 +8,8 @@ of an 80,000-conversation generated month, with identical counts;
 tests/test_token_counts.py checks that on a realistic month, the real WildChat
 samples and edge strings. `count` holds the GIL, so counting runs on one thread.
 (`bpe_openai._bindings` is the wheel's extension module: the public `Encoding`
-returns token lists and refuses texts over 200,000 tokens, which tiktoken counts.)
+returns token lists and refuses texts of 1,000,000 characters or 200,000
+tokens, which tiktoken counts.)
 
 Counting is the one costly figure (minutes of CPU for a WildChat month), so
 `monthly_stats` keeps each month's counted utterances (figures only, no text)
