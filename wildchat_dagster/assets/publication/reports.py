@@ -38,7 +38,7 @@ from wildchat_dagster.core.reporting.statistics import (
 )
 from wildchat_dagster.core.reporting.tables import frame_markdown
 from wildchat_dagster.core.reporting.templates import largest_clusters
-from wildchat_dagster.core.reporting.tokens import cl100k_token_counter
+from wildchat_dagster.core.reporting.tokens import cl100k_tokenizer_name
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 from wildchat_dagster.resources.moderation_policy import SOURCE as POLICY_SOURCE
 from wildchat_dagster.resources.moderation_policy import ModerationPolicyResource
@@ -130,7 +130,7 @@ def release_manifest(context: dg.AssetExecutionContext, config: ManifestConfig,
         raise dg.Failure(f"no month is published under {store.layout.release_dir}: the manifest was not written"
                          + (f" ({describe_lost(lost)})" if lost else ""))
     provenance = {m: p for m in months if (p := read_provenance(store, m)) is not None}
-    manifest = build_manifest(store.layout, provenance, PIPELINE_VERSION, _release_systems(cl100k_token_counter().name))
+    manifest = build_manifest(store.layout, provenance, PIPELINE_VERSION, _release_systems(cl100k_tokenizer_name()))
     # Re-processed published data says so: which files were imported (hashes and places kept as given).
     manifest["imported_from"] = import_provenance(store.layout)
     requests = load_deletion_requests(store.layout)
@@ -228,8 +228,8 @@ def dataset_report(
     months = published_months(store.layout)
     files_digest = checksums_digest(published_checksums(store.layout))  # the files this report describes
     thresholds, threshold_source = moderation_policy.thresholds(), POLICY_SOURCE
-    tokens = cl100k_token_counter()
-    tables = compute_statistics(release_sources(store.layout, months), tokens, thresholds)
+    tokenizer = cl100k_tokenizer_name()  # the counter itself loads only for months without kept counts
+    tables = compute_statistics(release_sources(store.layout, months), thresholds=thresholds)
     clusters = _template_clusters(store, months)
     if clusters is not None:
         tables["template_clusters"] = clusters
@@ -238,7 +238,7 @@ def dataset_report(
     files = write_report(
         tables,
         store.layout.reports_dir,
-        tokenizer=tokens.name,
+        tokenizer=tokenizer,
         headline=unscreened,
         facts={
             "months": ", ".join(months) or "none",
@@ -256,7 +256,7 @@ def dataset_report(
             "index_html": dg.MetadataValue.path(str(files.index_html)),
             "report_md": dg.MetadataValue.path(str(files.report_md)),
             "months": ", ".join(months) or "none",
-            "tokenizer": tokens.name,
+            "tokenizer": tokenizer,
             "conversations": int(summary["conversations"].sum()),
             "summary": dg.MetadataValue.md(frame_markdown(tables["summary"])),
             "moderation": dg.MetadataValue.md(

@@ -116,8 +116,8 @@ def compute_statistics(
     tokens: TokenCounter | None = None,
     thresholds: ModerationThresholds = ModerationThresholds(),
 ) -> dict[str, pd.DataFrame]:
-    """Every figure of the report, by month and overall, as named tables."""
-    tokens = tokens or cl100k_token_counter()
+    """Every figure of the report, by month and overall, as named tables (`tokens` counts the utterances
+    when `sources` has no kept counts; default cl100k_base, loaded only then)."""
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -131,7 +131,7 @@ def compute_statistics(
         if sources.token_counts:
             _register(con, "utterances_with_tokens", sources.token_counts, counted_schema(con))
         else:
-            con.register("utterances_with_tokens", utterances_with_tokens(con, tokens))
+            con.register("utterances_with_tokens", utterances_with_tokens(con, tokens or cl100k_token_counter()))
         con.execute("CREATE TABLE utterances AS SELECT * FROM utterances_with_tokens")
         con.execute(f"CREATE VIEW moderated AS SELECT *, {_MONTH} AS month FROM moderated_files")
         con.execute(
