@@ -171,6 +171,19 @@ def dominant_script(sample: str) -> str | None:
     return weights.most_common(1)[0][0] if weights else None
 
 
+def single_script(sample: str) -> bool:
+    """Whether the sample's letters are written in at most one script (ASCII is Latin)."""
+    if sample.isascii():
+        return True
+    first = None
+    for run in _ANY_SCRIPT_RUN.finditer(sample):
+        if first is None:
+            first = run.lastgroup
+        elif run.lastgroup != first:
+            return False
+    return True
+
+
 def _japanese_if_kana(code: str, sample: str) -> str:
     """Han text with a real share of kana is Japanese (Chinese quotes kana, rarely
     writes it); lid.176.ftz sometimes says Chinese for kanji-heavy Japanese."""
