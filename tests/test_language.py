@@ -139,6 +139,18 @@ def test_every_lid176_label_has_a_name(detector):
         assert LANGUAGE_NAMES[code] == name
 
 
+def test_predict_gives_what_fasttext_predict_gives(detector):
+    """The resource calls fastText's binding directly: the same labels and probabilities."""
+    model = detector._loaded()
+    samples = [" ".join(text.split()) for text in PARAGRAPHS.values()] + ["繼續", "x"]
+    for sample, candidates in zip(samples, detector.predict(samples), strict=True):
+        labels, probabilities = model.predict(sample, k=3)
+        codes = [label.removeprefix("__label__") for label in labels]
+        assert candidates == list(zip(codes, probabilities, strict=True))
+    with pytest.raises(ValueError, match="one line"):
+        detector.predict(["two\nlines"])
+
+
 def test_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing is downloaded"):
         LanguageDetector(model_path=str(tmp_path / "lid.176.bin")).predict(["hello"])
