@@ -10,8 +10,14 @@ import pytest
 
 from wildchat_dagster.assets.language.language import language_tagged_conversations
 from wildchat_dagster.core.language.detection import conversation_language, tag_languages
-from wildchat_dagster.core.language.samples import MAX_SAMPLE_CHARS, prediction_sample
-from wildchat_dagster.core.language.scripts import LANGUAGE_NAMES, LANGUAGE_SCRIPTS, NOLANG, choose_language
+from wildchat_dagster.core.language.samples import MAX_SAMPLE_CHARS, SHORT_SAMPLE_CHARS, prediction_sample
+from wildchat_dagster.core.language.scripts import (
+    LANGUAGE_NAMES,
+    LANGUAGE_SCRIPTS,
+    NOLANG,
+    choose_language,
+    single_script,
+)
 from wildchat_dagster.core.storage.warehouse import Warehouse
 from wildchat_dagster.resources.language_detector import LanguageDetector
 from wildchat_dagster.resources.warehouse import WarehouseResource
@@ -131,6 +137,18 @@ def test_every_lid176_label_has_a_name(detector):
     assert len(seen) >= 170 and seen <= set(LANGUAGE_NAMES)
     for code, name in {"en": "English", "zh": "Chinese", "fa": "Persian", "tl": "Tagalog", "sl": "Slovene"}.items():
         assert LANGUAGE_NAMES[code] == name
+
+
+def test_predict_gives_what_fasttext_predict_gives(detector):
+    """The resource calls fastText's binding directly: the same labels and probabilities."""
+    model = detector._loaded()
+    samples = [" ".join(text.split()) for text in PARAGRAPHS.values()] + ["繼續", "x"]
+    for sample, candidates in zip(samples, detector.predict(samples), strict=True):
+        labels, probabilities = model.predict(sample, k=3)
+        codes = [label.removeprefix("__label__") for label in labels]
+        assert candidates == list(zip(codes, probabilities, strict=True))
+    with pytest.raises(ValueError, match="one line"):
+        detector.predict(["two\nlines"])
 
 
 def test_missing_model_is_a_clear_error(tmp_path):
@@ -254,6 +272,60 @@ def test_identical_texts_are_predicted_once(detector):
     assert sum(calls) == 2 and counts.distinct_samples_predicted == 2
     assert counts.utterances == 100
     assert all(r["language"] == "English" for r in tagged)
+
+
+def test_long_texts_are_predicted_on_a_short_sample_first(detector):
+    calls: list[list[str]] = []
+
+    def recording_predict(samples):
+        calls.append(samples)
+        return detector.predict(samples)
+
+    german = " ".join([PARAGRAPHS["German"]] * 8)  # one language, one script: settled by the short sample
+    mixed = " ".join([PARAGRAPHS["Russian"], PARAGRAPHS["English"]] * 4)  # two scripts: the whole sample too
+    rows = [{"conversation": [{"role": "user", "content": t}]} for t in (german, mixed, PARAGRAPHS["French"])]
+    tagged, _ = tag_languages(rows, recording_predict)
+    assert [r["language"] for r in tagged] == ["German", "Russian", "French"]
+    first, second = calls
+    assert len(first) == 3 and all(len(s) <= SHORT_SAMPLE_CHARS for s in first)
+    assert first[2] == prediction_sample(PARAGRAPHS["French"])[0]  # a short text is its own short sample
+    assert second == [prediction_sample(mixed)[0]] and len(second[0]) > SHORT_SAMPLE_CHARS
+
+
+def test_single_script():
+    assert single_script("plain ASCII, digits 123") and single_script("Привет, мир!") and single_script("12 ½ …")
+    assert single_script("東京都人口") and single_script("ひらがな")  # Han and kana are a script each...
+    assert not single_script("東京都の人口")  # ...so Japanese writes two
+    assert not single_script("Привет, world") and not single_script("日本 Japan")
+
+
+def test_code_hints_each_lead_to_the_line_check():
+    # Each line carries one kind of hint only, so each scan of _has_code_hint is needed once.
+    code_lines = ("x = 1", "std::cout", "// note", "/* note", " */", "#include io", "#!bash", "if (a) :", "  import os")
+    for code_line in code_lines:
+        prose = "Ceci est une phrase en français qui explique le code."
+        for text in (f"{prose}\n{code_line}", f"{prose}\n\n{code_line}\n{prose}", f"{code_line}\n{prose}"):
+            sample, stripped = prediction_sample(text)
+            assert stripped and sample in (prose, f"{prose} {prose}"), (code_line, text)
+    assert prediction_sample("return of the king, fromage, classy") == ("return of the king, fromage, classy", False)
+
+
+def test_two_stage_prediction_keeps_every_label_on_real_wildchat(detector, real_wildchat):
+    """On every real WildChat text shipped, the languages are those of predicting every whole sample."""
+    rows = []
+    for path in sorted(real_wildchat.glob("convotopo_*.jsonl")):
+        rows += [{"conversation": json.loads(line)["messages"]} for line in path.read_text().splitlines()]
+    tagged, counts = tag_languages(rows, detector.predict)
+    ours = [u["language"] for r in tagged for u in r["conversation"]]
+    whole = []
+    for r in rows:
+        for u in r["conversation"]:
+            sample, _ = prediction_sample(u["content"])
+            code = None if sample is None else choose_language(sample, detector.predict([sample])[0])
+            whole.append(NOLANG if code is None else LANGUAGE_NAMES[code])
+    assert len(ours) == len(whole) > 4000
+    assert ours == whole
+    assert counts.languages["English"] > 1000 and len(counts.languages) > 20
 
 
 # --- real WildChat rows ----------------------------------------------------------------------

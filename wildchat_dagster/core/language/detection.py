@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from wildchat_dagster.core.language.prediction import Predict, predict_languages
 from wildchat_dagster.core.language.samples import prediction_sample
-from wildchat_dagster.core.language.scripts import LANGUAGE_NAMES, NOLANG, choose_language
+from wildchat_dagster.core.language.scripts import LANGUAGE_NAMES, NOLANG
 from wildchat_dagster.core.language.stats import LanguageResult
 from wildchat_dagster.schema import LANGUAGE_TAGGED_CONVERSATIONS, LANGUAGE_UTTERANCE_FIELDS
 
 _UTTERANCE_NAMES = [name for name, _ in LANGUAGE_UTTERANCE_FIELDS]
 _ROW_NAMES = LANGUAGE_TAGGED_CONVERSATIONS.names
-
-Predict = Callable[[list[str]], list[list[tuple[str, float]]]]
 
 
 def language_name(code: str) -> str:
@@ -56,7 +55,8 @@ def tag_languages(
     """GEOTAGGED_CONVERSATIONS rows -> LANGUAGE_TAGGED_CONVERSATIONS rows, and what was found.
 
     `predict(samples)` returns, per sample, the model's candidates as
-    (ISO code, probability), best first. Identical samples are predicted once.
+    (ISO code, probability), best first. Identical samples are predicted once,
+    long ones first on a short sample (core/language/prediction.py).
     `progress(done, total)` is called after each batch of samples.
     """
     rows = list(rows)
@@ -73,16 +73,7 @@ def tag_languages(
                 distinct.setdefault(sample, None)
         samples.append(per_turn)
 
-    pending = list(distinct)
-    script_overrides = 0
-    for start in range(0, len(pending), batch_size):
-        batch = pending[start : start + batch_size]
-        for sample, candidates in zip(batch, predict(batch), strict=True):
-            code = choose_language(sample, candidates)
-            script_overrides += code != candidates[0][0]
-            distinct[sample] = code
-        if progress:
-            progress(start + len(batch), len(pending))
+    codes, script_overrides = predict_languages(list(distinct), predict, batch_size, progress)
 
     languages: Counter = Counter()
     conversation_languages: Counter = Counter()
@@ -95,7 +86,7 @@ def tag_languages(
             if sample is None:
                 tagged["language"] = NOLANG
             else:
-                code = distinct[sample]
+                code = codes[sample]
                 tagged["language"] = language_name(code)
                 if code not in LANGUAGE_NAMES:
                     unmapped[code] += 1

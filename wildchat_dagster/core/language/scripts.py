@@ -96,6 +96,11 @@ _SCRIPT_CHARS = {
 }
 _SCRIPT_PATTERNS = {name: re.compile(f"[{chars}]") for name, chars in _SCRIPT_CHARS.items()}
 _ANY_SCRIPT_RUN = re.compile("|".join(f"(?P<{n}>[{c}]+)" for n, c in _SCRIPT_CHARS.items()))
+# Per script, any character of the others (the ranges do not overlap): one scan.
+_OTHER_SCRIPTS = {
+    name: re.compile("[" + "".join(c for other, c in _SCRIPT_CHARS.items() if other != name) + "]")
+    for name in _SCRIPT_CHARS
+}
 LETTER = re.compile(r"[^\W\d_]")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 _CJK = re.compile(f"[{_SCRIPT_CHARS['Han']}{_SCRIPT_CHARS['Kana']}{_SCRIPT_CHARS['Hangul']}]")
@@ -169,6 +174,14 @@ def dominant_script(sample: str) -> str | None:
         else:
             weights["Han"] += weights.pop("Kana")
     return weights.most_common(1)[0][0] if weights else None
+
+
+def single_script(sample: str) -> bool:
+    """Whether the sample's letters are written in at most one script (ASCII is Latin)."""
+    if sample.isascii():
+        return True
+    first = _ANY_SCRIPT_RUN.search(sample)
+    return first is None or not _OTHER_SCRIPTS[first.lastgroup].search(sample)
 
 
 def _japanese_if_kana(code: str, sample: str) -> str:
