@@ -112,3 +112,14 @@ def test_the_cache_database_is_owner_only_whatever_the_umask(tmp_path):
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     files = [p for p in folder.iterdir() if p.name.startswith("moderation.sqlite")]
     assert files and {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}
+
+
+def test_digests_given_by_the_caller_key_the_same_rows(tmp_path):
+    texts = ["first text", "second text"]
+    digests = {t: text_sha256(t) for t in texts}
+    with ModerationCache(tmp_path / "cache.sqlite") as cache:
+        assert cache.put_many("profanity", "v1", [(t, i) for i, t in enumerate(texts)], digests) == 2
+        assert cache.get_many("profanity", "v1", texts) == {"first text": 0, "second text": 1}
+        assert cache.get_many("profanity", "v1", texts[::-1], digests) == {"first text": 0, "second text": 1}
+        cache.put_many("profanity", "v1", [("first text", 5)])  # without digests: the same key, replaced
+        assert cache.count() == 2 and cache.get_many("profanity", "v1", texts[:1], digests) == {"first text": 5}

@@ -395,3 +395,17 @@ def test_profanity_short_turn_rule_is_the_same_in_the_statistics_sql():
         want = [score is not None and score > profanity_turn_threshold(content, threshold) for content, score in cases]
         assert got == want
     assert want == [False, False, True, False, False, False, False, False, False]  # at 0.9 (0.8 at most 3 words)
+
+
+def test_short_turn_test_reads_few_words_but_agrees_with_the_word_count():
+    """`is_short_turn` stops after a few words; on every short string over whitespace-heavy characters it
+    says what counting every word says."""
+    from itertools import product
+
+    from wildchat_dagster.core.moderation.policy import PROFANITY_SHORT_TURN_WORDS, is_short_turn, word_count
+
+    alphabet = [" ", "\t", "a", "\xa0", "\n", "\x0b"]  # \xa0 is a word character for the rule (ASCII spaces only)
+    texts = ["".join(chars) for length in range(8) for chars in product(alphabet, repeat=length)]
+    assert len(texts) > 300_000
+    assert all(is_short_turn(t) == (word_count(t) <= PROFANITY_SHORT_TURN_WORDS) for t in texts)
+    assert not is_short_turn("one two three four " + "x" * 100_000) and is_short_turn(" one\ttwo\n three  ")

@@ -105,3 +105,39 @@ def test_chosen_threshold_meets_the_calibration_targets_on_the_shipped_data():
     without_rule = next(r for r in rows if r.threshold == PROFANITY_THRESHOLD and not r.short_turn_rule)
     assert {"mom", "hey mom"} <= set(without_rule.greetings_flagged)
     assert next(r for r in rows if r.threshold == 0.8 and r.short_turn_rule).diluted_caught < len(calibration.DILUTED)
+
+
+EDGE_TEXTS = [
+    "Fuck_you 2x a b I'm OK!!", "THE and of TO", "naïve café shit", "über-idiot", "x\x0by\x0cz\x1cw\x1fq",
+    "tab\tseparated\r\nlines", "snake_case_word __init__ 42 007", "👍 idiot 👍", "Идиот stupid", "a", "  ",
+]
+
+
+def test_fast_words_give_the_package_probabilities_bit_for_bit(real_wildchat):
+    """The byte-table split of ASCII turns must reproduce scikit-learn's tokens, hence the same scores."""
+    from profanity_check import predict_prob
+    from profanity_check.profanity_check import model, vectorizer
+
+    from wildchat_dagster.core.moderation.profanity_model import fast_predict_prob
+
+    fast = fast_predict_prob(vectorizer, model)
+    texts = _real_messages(real_wildchat) + _toxic_messages() + EDGE_TEXTS
+    assert fast is not None and sum(t.isascii() for t in texts) > len(texts) // 2 > 0  # both paths are exercised
+    assert fast(texts).tobytes() == predict_prob(texts).tobytes()
+    for start in range(0, 600, 50):  # batches as the moderator sends them
+        assert fast(texts[start : start + 50]).tobytes() == predict_prob(texts[start : start + 50]).tobytes()
+    assert ProfanityResource().load().moderator._predict_prob is not predict_prob  # the loader uses it
+
+
+@pytest.mark.parametrize("change", ["bigrams", "stop_word_in_vocabulary", "no_lowercase"])
+def test_fast_words_decline_a_vectorizer_they_do_not_reproduce(change):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from wildchat_dagster.core.moderation.profanity_model import fast_predict_prob
+
+    vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2) if change == "bigrams" else (1, 1),
+                                 lowercase=change != "no_lowercase")
+    vectorizer.fit(["the cat sat on the mat", "a dog ate the bone"])
+    if change == "stop_word_in_vocabulary":
+        vectorizer.vocabulary_ = {**vectorizer.vocabulary_, "the": len(vectorizer.vocabulary_)}
+    assert fast_predict_prob(vectorizer, model=None) is None

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +60,14 @@ class ModerationCache:
         self._db.execute("PRAGMA synchronous = FULL")
         self._with_retry(lambda: self._db.execute(_SCHEMA))
 
-    def get_many(self, moderator: str, version: str, texts: Sequence[str]) -> dict[str, Any]:
-        """{text: result} for the texts already moderated by this moderator version."""
+    def get_many(
+        self, moderator: str, version: str, texts: Sequence[str], digests: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """{text: result} for the texts already moderated by this moderator version (`digests`: their
+        `text_sha256`, when the caller has them already)."""
         by_hash: dict[str, list[str]] = {}
         for text in texts:
-            by_hash.setdefault(text_sha256(text), []).append(text)
+            by_hash.setdefault(digests[text] if digests else text_sha256(text), []).append(text)
         found: dict[str, Any] = {}
         hashes = list(by_hash)
         with self._lock:
@@ -82,10 +85,15 @@ class ModerationCache:
                         found[text] = result
         return found
 
-    def put_many(self, moderator: str, version: str, items: Iterable[tuple[str, Any]]) -> int:
+    def put_many(
+        self, moderator: str, version: str, items: Iterable[tuple[str, Any]], digests: Mapping[str, str] | None = None
+    ) -> int:
         """Store (text, result) pairs in one committed transaction; returns how many."""
         now = time.time()
-        rows = [(moderator, version, text_sha256(text), json.dumps(result), now) for text, result in items]
+        rows = [
+            (moderator, version, digests[text] if digests else text_sha256(text), json.dumps(result), now)
+            for text, result in items
+        ]
         if not rows:
             return 0
 

@@ -61,28 +61,40 @@ def screening_coverage(rows: Sequence[dict], moderators: Sequence[str] | None = 
     release holds back (or, under WILDCHAT_UNSCREENED=nontoxic, publishes as non-toxic).
     """
     moderators = list(moderator_names() if moderators is None else moderators)
+    columns = _result_columns(moderators)
+    registered = [column for _, column in _result_columns(moderator_names())]  # what `unscreened_utterances` reads
     groups: dict[tuple[str, str], dict] = {}
     conversations: dict[tuple[str], dict] = {}
     for row in rows:
+        unscreened = False
         for utterance in row["conversation"]:
             if is_empty(utterance["content"]):
                 continue
             key = (utterance.get("language") or UNKNOWN_LANGUAGE, utterance["role"])
-            group = groups.setdefault(
-                key, {"language": key[0], "role": key[1], "utterances": 0, "unscreened": 0} | {m: 0 for m in moderators}
-            )
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = {"language": key[0], "role": key[1], "utterances": 0, "unscreened": 0} | {
+                    m: 0 for m in moderators
+                }
             group["utterances"] += 1
-            screened = screened_by(utterance, moderators)
-            for name in screened:
-                group[name] += 1
+            screened = False
+            for name, column in columns:
+                if utterance.get(column) is not None:
+                    group[name] += 1
+                    screened = True
             group["unscreened"] += not screened
+            unscreened = unscreened or not any(utterance.get(column) is not None for column in registered)
         language = (row.get("language") or UNKNOWN_LANGUAGE,)
         entry = conversations.setdefault(language, _conversation_group(language[0]))
-        unscreened = unscreened_utterances(row) > 0
         entry["conversations"] += 1
         entry["unscreened"] += unscreened
         entry["unscreened_not_toxic"] += unscreened and not row.get("toxic") and not row.get("excluded_reason")
     return _totals(list(groups.values()), list(conversations.values()), moderators)
+
+
+def _result_columns(moderators: Sequence[str]) -> list[tuple[str, str]]:
+    """(moderator, the column its result is stored in), looked up once rather than per utterance."""
+    return [(name, moderator_entry(name).result_column) for name in moderators]
 
 
 def _conversation_group(language: str) -> dict:
@@ -165,14 +177,15 @@ def missing_results(
     """Per enabled moderator, non-empty utterances in a language it supports that have no result from it
     (Detoxify is not expected where the policy skips it: utterances OpenAI flagged)."""
     missing = {name: 0 for name in enabled}
+    expected = [(name, languages, moderator_entry(name).result_column) for name, languages in enabled.items()]
     for row in rows:
         for utterance in row["conversation"]:
             if is_empty(utterance["content"]):
                 continue
             decided = bool((utterance.get("openai_moderation") or {}).get("flagged"))
-            for name, languages in enabled.items():
+            for name, languages, column in expected:
                 if name == DETOXIFY and detoxify_only_undecided and decided:
                     continue
                 if supports(languages, utterance.get("language")):
-                    missing[name] += utterance.get(moderator_entry(name).result_column) is None
+                    missing[name] += utterance.get(column) is None
     return missing

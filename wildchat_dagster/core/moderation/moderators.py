@@ -63,5 +63,7 @@ class LoadedModerator:
 
 
 def is_empty(content: str | None) -> bool:
-    """Nothing to moderate: WildChat stores an empty result for such turns (nulls here)."""
-    return content is None or not content.strip()
+    """Nothing to moderate: WildChat stores an empty result for such turns (nulls here). (`not
+    content.strip()`, without copying a long turn that ends in a newline: strip removes exactly
+    the characters isspace accepts.)"""
+    return content is None or not content or content.isspace()

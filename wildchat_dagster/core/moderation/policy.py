@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from wildchat_dagster.core.moderation.registry import moderator_entries, moderator_entry
+from wildchat_dagster.core.moderation.registry import ModeratorEntry, moderator_entries, moderator_entry
 
 DEFAULT_DETOXIFY_THRESHOLD = 0.1  # WildChat's toxicity cut-off
 
@@ -41,6 +41,9 @@ PROFANITY_SHORT_TURN_THRESHOLD = 0.8
 # A word: a run of characters other than ASCII whitespace; the statistics count them with the same
 # class in DuckDB (RE2), so Python and SQL agree on which turns are short.
 _WORD = "[^ \\t\\n\\r\\f\\v]+"
+_WORD_RE = re.compile(_WORD)
+# Matches the start of a turn of more than PROFANITY_SHORT_TURN_WORDS words (possessive: no backtracking).
+_LONG_TURN_RE = re.compile(f"[ \\t\\n\\r\\f\\v]*+(?:{_WORD}+[ \\t\\n\\r\\f\\v]*+){{{PROFANITY_SHORT_TURN_WORDS + 1}}}")
 
 # Offline multilingual moderation from PyPI, evaluated for the languages alt-profanity-check
 # cannot judge (2026-11): a word list is adopted for a language only at >= 90% of 20 hand-written
@@ -75,6 +78,10 @@ class ModerationThresholds:
     def threshold(self, name: str) -> float | None:
         return self.scores[name] if name in self.scores else moderator_entry(name).threshold
 
+    def rules(self) -> list[tuple[ModeratorEntry, float | None]]:
+        """Every registered moderator with its threshold in force, in registry order (looked up once per batch)."""
+        return [(entry, self.threshold(entry.name)) for entry in moderator_entries()]
+
     def in_force(self) -> dict[str, float]:
         """Every registered moderator's threshold in force (those that use one)."""
         return {e.name: t for e in moderator_entries() if (t := self.threshold(e.name)) is not None}
@@ -88,26 +95,33 @@ def utterance_toxic(fields: dict, thresholds: ModerationThresholds) -> bool:
 
 def toxic_reasons(fields: dict, thresholds: ModerationThresholds) -> list[str]:
     """Each moderator rule of `utterance_toxic` that fires, named with its threshold (stored per turn for `explain`)."""
+    return reasons_by_rules(fields, thresholds.rules())
+
+
+def reasons_by_rules(fields: dict, rules: Sequence[tuple[ModeratorEntry, float | None]]) -> list[str]:
+    """`toxic_reasons` with the rules (`ModerationThresholds.rules`) looked up beforehand: the per-turn loop."""
     reasons = []
-    for entry in moderator_entries():
-        if fields.get(entry.result_column) is None:
-            continue
-        threshold = thresholds.threshold(entry.name)
-        if entry.flagged(fields, threshold):
+    for entry, threshold in rules:
+        if fields.get(entry.result_column) is not None and entry.flagged(fields, threshold):
             reasons.append(entry.reason(threshold))
     return reasons
 
 
 def word_count(text: str) -> int:
     """Runs of characters other than ASCII whitespace: what the short-turn rule counts."""
-    return len(re.findall(_WORD, text))
+    return len(_WORD_RE.findall(text))
+
+
+def is_short_turn(text: str) -> bool:
+    """`word_count(text) <= PROFANITY_SHORT_TURN_WORDS`, reading only the first few words of a long turn."""
+    return _LONG_TURN_RE.match(text) is None
 
 
 def profanity_turn_threshold(content: str | None, threshold: float) -> float:
     """The offline moderator's threshold for this turn: stricter for turns of at most
     PROFANITY_SHORT_TURN_WORDS words, where a lone family word scores like profanity (without
     the text, the threshold as configured)."""
-    if content is not None and word_count(content) <= PROFANITY_SHORT_TURN_WORDS:
+    if content is not None and is_short_turn(content):
         return max(threshold, PROFANITY_SHORT_TURN_THRESHOLD)
     return threshold
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wildchat_dagster.core.moderation.cache import ModerationCache
+from wildchat_dagster.core.moderation.cache import ModerationCache, text_sha256
 from wildchat_dagster.core.moderation.coverage import screening_coverage
 from wildchat_dagster.core.moderation.moderators import DETOXIFY, OPENAI, Moderator, is_empty, supports
-from wildchat_dagster.core.moderation.policy import ModerationThresholds, exclusion_reason, toxic_reasons
+from wildchat_dagster.core.moderation.policy import ModerationThresholds, exclusion_reason, reasons_by_rules
 from wildchat_dagster.core.moderation.registry import (
     ModeratorEntry,
     moderator_entries,
@@ -51,7 +51,8 @@ def moderate_texts(
     stored batch by batch as they return."""
     unique = list(dict.fromkeys(texts))
     run = ModeratorRun(moderator.name, moderator.version, texts=len(unique))
-    results: dict[str, Any] = cache.get_many(moderator.name, moderator.version, unique) if cache else {}
+    digests = {text: text_sha256(text) for text in unique} if cache else None  # hashed once, read and written
+    results: dict[str, Any] = cache.get_many(moderator.name, moderator.version, unique, digests) if cache else {}
     run.cache_hits = len(results)
     missing = [t for t in unique if t not in results]
     if log:
@@ -63,7 +64,7 @@ def moderate_texts(
                 raise ValueError(f"{moderator.name} returned {len(batch_results)} results for {len(indices)} texts")
             pairs = [(missing[i], r) for i, r in zip(indices, batch_results, strict=True)]
             if cache:
-                cache.put_many(moderator.name, moderator.version, pairs)
+                cache.put_many(moderator.name, moderator.version, pairs, digests)
             results.update(pairs)
             run.computed += len(pairs)
             if log and run.computed >= next_report:
@@ -124,17 +125,16 @@ def moderate_conversations(
             cache_hits=run.cache_hits, cache_misses=run.computed, skipped_decided_texts=skipped
         )
 
-    entries = moderator_entries()
+    scorers = _scorers(moderators, results, languages, thresholds, counts)
+    rules = thresholds.rules()
+    empty_fields: dict[str, Any] = {column.name: None for entry in moderator_entries() for column in entry.columns}
     out_rows: list[dict] = []
     utterances = empty = toxic_utterances = toxic_conversations = excluded = 0
     for row in rows:
-        conversation = []
-        for utterance in row["conversation"]:
-            moderated = _moderate_utterance(utterance, entries, results, languages, thresholds, counts)
-            utterances += 1
-            empty += is_empty(utterance["content"])
-            toxic_utterances += moderated["toxic"]
-            conversation.append(moderated)
+        conversation = [_moderate_utterance(u, empty_fields, scorers, rules) for u in row["conversation"]]
+        utterances += len(conversation)
+        empty += sum(is_empty(u["content"]) for u in conversation)
+        toxic_utterances += sum(u["toxic"] for u in conversation)
         reason = exclusion_reason([u["openai_moderation"] for u in conversation])
         toxic = any(u["toxic"] for u in conversation)
         toxic_conversations += toxic
@@ -154,26 +154,50 @@ def moderate_conversations(
     )
 
 
-def _moderate_utterance(
-    utterance: dict,
-    entries: Sequence[ModeratorEntry],
+@dataclass(frozen=True)
+class _Scorer:
+    """One enabled moderator as the per-turn loop reads it: looked up once per batch, not per turn."""
+
+    entry: ModeratorEntry
+    found: dict[str, Any]  # text -> its result
+    languages: frozenset[str] | None
+    threshold: float | None
+    counts: ModeratorCounts
+
+
+def _scorers(
+    moderators: Sequence[Moderator],
     results: dict[str, dict[str, Any]],
     languages: dict[str, frozenset[str] | None],
     thresholds: ModerationThresholds,
     counts: dict[str, ModeratorCounts],
+) -> list[_Scorer]:
+    """The moderators that ran, in registry order (the order their fields are filled in)."""
+    return [
+        _Scorer(entry, results[entry.name], languages[entry.name], thresholds.threshold(entry.name), counts[entry.name])
+        for entry in moderator_entries()
+        if entry.name in results
+    ]
+
+
+def _moderate_utterance(
+    utterance: dict,
+    empty_fields: dict[str, Any],
+    scorers: Sequence[_Scorer],
+    rules: Sequence[tuple[ModeratorEntry, float | None]],
 ) -> dict:
     """The utterance with every registered moderator's columns (null where it did not score) and the decision."""
     content = utterance["content"]
     language = utterance.get("language")
-    fields: dict[str, Any] = {column.name: None for entry in entries for column in entry.columns}
+    stored = {**utterance, **empty_fields}  # a rule may read the turn itself (the profanity short-turn rule)
     if not is_empty(content):
-        for entry in entries:
-            found = results.get(entry.name)
-            # Absent: not enabled, a language it does not support, or (Detoxify) decided by OpenAI and skipped.
-            if found is None or not supports(languages[entry.name], language) or content not in found:
+        for scorer in scorers:
+            # Absent: a language it does not support, or (Detoxify) decided by OpenAI and skipped.
+            if not supports(scorer.languages, language) or content not in scorer.found:
                 continue
-            fields.update(entry.store(found[content]))
-            stored = {**utterance, **fields}  # a rule may read the turn itself (the profanity short-turn rule)
-            counts[entry.name].flagged_utterances += bool(entry.flagged(stored, thresholds.threshold(entry.name)))
-    reasons = toxic_reasons({**utterance, **fields}, thresholds)
-    return {**utterance, **fields, "toxic": bool(reasons), "toxic_reasons": reasons}
+            stored.update(scorer.entry.store(scorer.found[content]))
+            scorer.counts.flagged_utterances += bool(scorer.entry.flagged(stored, scorer.threshold))
+    reasons = reasons_by_rules(stored, rules)
+    stored["toxic"] = bool(reasons)
+    stored["toxic_reasons"] = reasons
+    return stored
