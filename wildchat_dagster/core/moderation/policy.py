@@ -130,8 +130,9 @@ def profanity_flagged_sql(threshold: float) -> str:
     """`profanity_turn_threshold`'s rule as a DuckDB expression over the unnested utterance `u`."""
     words = f"len(regexp_extract_all(u.content, '{_WORD}'))"
     short = max(threshold, PROFANITY_SHORT_TURN_THRESHOLD)
-    return (f"coalesce(u.profanity_score > CASE WHEN u.content IS NOT NULL AND {words} <= {PROFANITY_SHORT_TURN_WORDS} "
-            f"THEN {short} ELSE {threshold} END, false)")
+    # The words are counted (a regex over the text) only for a score between the two thresholds.
+    return (f"coalesce(CASE WHEN u.profanity_score > {short} THEN true WHEN u.profanity_score > {threshold} "
+            f"THEN NOT (u.content IS NOT NULL AND {words} <= {PROFANITY_SHORT_TURN_WORDS}) ELSE false END, false)")
 
 
 def exclusion_reason(openai_results: Sequence[dict | None]) -> str | None:
