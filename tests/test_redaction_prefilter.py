@@ -1,10 +1,12 @@
-"""The prefilter's cheap tests decide exactly as the regexes they stand for (same texts analysed, same stats)."""
+"""The prefilter's cheap tests decide exactly as the regexes they stand for (same texts analysed, same stats),
+and Presidio loads without transformers."""
 
 from __future__ import annotations
 
 import json
 import random
 import sys
+from pathlib import Path
 
 import regex
 
@@ -82,3 +84,18 @@ def test_ip_shape_test_equals_the_shape_regex(real_wildchat):
     decided = [(_has_ip_shape(TextView(t, "en", True, policy)), shape.search(t) is not None) for t in texts]
     assert all(fast == slow for fast, slow in decided)
     assert sum(slow for _, slow in decided) >= 5
+
+
+def test_presidio_loads_without_transformers_and_transformers_still_imports():
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "import wildchat_dagster.core.redaction.engine\n"
+        "assert 'presidio_analyzer' in sys.modules and 'transformers' not in sys.modules\n"
+        "import transformers\n"
+        "print(transformers.__name__)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "transformers"
