@@ -30,7 +30,7 @@ from functools import partial
 import regex
 
 from wildchat_dagster.core.redaction import policy as rules
-from wildchat_dagster.core.redaction.cues import PHONE_CUES, name_cues, person_cues
+from wildchat_dagster.core.redaction.cues import PHONE_CUES, has_person_cue, name_cues
 from wildchat_dagster.core.redaction.entities import (
     EntityType,
     ProposedSpan,
@@ -40,7 +40,7 @@ from wildchat_dagster.core.redaction.entities import (
 )
 from wildchat_dagster.core.redaction.identifiers import NATIONAL_IDS, NationalId, is_card_number
 from wildchat_dagster.core.redaction.names import not_a_person
-from wildchat_dagster.core.redaction.secrets import SECRET_TRIGGERS, secret_kind_of
+from wildchat_dagster.core.redaction.secrets import has_secret_trigger, secret_kind_of
 
 SECRET, CARD, EMAIL, URL, IP, PHONE, PERSON = (
     "SECRET", "CREDIT_CARD", "EMAIL_ADDRESS", "URL", "IP_ADDRESS", "PHONE_NUMBER", "PERSON",
@@ -49,7 +49,9 @@ SECRET, CARD, EMAIL, URL, IP, PHONE, PERSON = (
 # Presidio's card regex without its leading-digit alternatives (4\d{3}|5[0-5]\d{2}|...).
 CARD_SHAPE = r"\d{4}[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3,5}"
 # Every IPv4 alternative holds a dotted quad of 1-3 digit groups; every compressed IPv6 a '::'.
-IP_SHAPE = r"\d\.\d{1,3}\.\d{1,3}\.\d|::|(?:[0-9A-Fa-f]{1,4}:){7}"
+IP_V4_SHAPE = r"\d\.\d{1,3}\.\d{1,3}\.\d"
+IP_V6_SHAPE = r"::|(?:[0-9A-Fa-f]{1,4}:){7}"
+IP_SHAPE = f"{IP_V4_SHAPE}|{IP_V6_SHAPE}"
 
 
 # --- recognizer factories (Presidio imported on call) --------------------------------
@@ -97,7 +99,7 @@ def _person_recognizers(setup: RecognizerSetup) -> list:
 
 
 def _has_secret_trigger(view: TextView) -> bool:
-    return SECRET_TRIGGERS.search(view.text) is not None
+    return has_secret_trigger(view.text, view.folded)
 
 
 def _is_card(span: ProposedSpan) -> bool:
@@ -120,6 +122,18 @@ def _is_personal_ip(span: ProposedSpan) -> bool:
     return rules.is_personal_ip(span.value)
 
 
+_IP_V4 = regex.compile(IP_V4_SHAPE)
+_IP_V6 = regex.compile(IP_V6_SHAPE)
+
+
+def _has_ip_shape(view: TextView) -> bool:
+    """IP_SHAPE's search by parts, each behind a cheap test it implies: a digit for the IPv4
+    shape, a colon for the IPv6 ones (the joint regex ran at every position of every turn)."""
+    if view.has_digit and _IP_V4.search(view.text) is not None:
+        return True
+    return ":" in view.text and _IP_V6.search(view.text) is not None
+
+
 def _has_phone_cue_word(view: TextView) -> bool:
     return PHONE_CUES.search(view.text) is not None
 
@@ -129,7 +143,7 @@ def _is_phone_with_cue(span: ProposedSpan) -> bool:
 
 
 def _has_person_cue(view: TextView) -> bool:
-    return person_cues(view.language).search(view.text) is not None
+    return has_person_cue(view.text, view.language)
 
 
 def _is_named_person(span: ProposedSpan) -> bool:
@@ -183,7 +197,7 @@ BUILTIN_ENTITY_TYPES = (
     EntityType(URL, _profile_url_recognizers, priority=50, rule="profile_url", could_match=_has_profile_prefix,
                case_insensitive=True),
     EntityType(IP, partial(_presidio_recognizer, "IpRecognizer"), priority=60, rule="personal_ip_address",
-               shape=IP_SHAPE, accept=_is_personal_ip),
+               could_match=_has_ip_shape, accept=_is_personal_ip),
     EntityType(PHONE, partial(_presidio_recognizer, "PhoneRecognizer"), priority=70,
                rule="phone_number_with_cue_word", needs_digit=True, could_match=_has_phone_cue_word,
                accept=_is_phone_with_cue),

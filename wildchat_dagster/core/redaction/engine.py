@@ -18,6 +18,9 @@ Caching distinct texts, the worker pool and the month's two passes are in
 
 from __future__ import annotations
 
+from wildchat_dagster.core.redaction import presidio_import  # noqa: F401  (first: see there)
+
+# isort: split
 import bisect
 from collections import Counter, defaultdict
 from collections.abc import Sequence

@@ -40,6 +40,19 @@ def _word_regex(words: Iterable[str]) -> regex.Pattern:
     return regex.compile(r"(?i)(?<!\w)(?:" + alternation + r")#?(?!\w)")
 
 
+# ASCII characters whose case-insensitive matches (`regex`'s (?i)) all case-fold to the character's own
+# fold: 'K' (Kelvin sign) folds to 'k', 'ſ' to 's', but 'İ' matches 'i' and folds to 'i̇'.
+_FOLD_SAFE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {"i", "I"}
+
+
+def folded_needle(phrase: str) -> str | None:
+    """A substring that `text.casefold()` holds wherever `phrase` matches `text` case-insensitively:
+    the longest run of fold-safe characters, folded; None where there is none."""
+    runs = "".join(c if c in _FOLD_SAFE else "\0" for c in phrase).split("\0")
+    best = max(runs, key=len)
+    return best.casefold() if best else None
+
+
 @dataclass(frozen=True)
 class Cue:
     """Words one of which must stand within `chars` of a match: what makes a weak number personal."""

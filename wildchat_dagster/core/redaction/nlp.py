@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from wildchat_dagster.core.redaction import presidio_import  # noqa: F401  (first: see there)
+
+# isort: split
 import importlib.util
 from pathlib import Path
 

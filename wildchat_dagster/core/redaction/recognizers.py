@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from wildchat_dagster.core.redaction import presidio_import  # noqa: F401  (first: see there)
+
+# isort: split
 import tldextract
 from presidio_analyzer import Pattern, PatternRecognizer
 from presidio_analyzer.predefined_recognizers import (

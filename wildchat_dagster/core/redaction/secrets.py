@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import regex
 
+from wildchat_dagster.core.redaction.entities import folded_needle
+
 
 @dataclass(frozen=True)
 class SecretKind:
@@ -85,6 +87,37 @@ SECRET_KINDS = (
 )
 
 SECRET_TRIGGERS = regex.compile("|".join(kind.trigger_regex for kind in SECRET_KINDS))
+# The same test by parts: a cased trigger is a plain substring; a caseless one leaves a folded
+# needle in the case-folded text (`entities.folded_needle`). Substring tests cost a fraction of
+# the alternation's regex search, which ran at every position of every turn; cased triggers
+# holding a character most turns lack ('-', '_', '/') are tested only where it occurs.
+_GATES = "-_/"
+
+
+def _gated(triggers: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    groups: dict[str, list[str]] = {}
+    for trigger in triggers:
+        groups.setdefault(next((c for c in _GATES if c in trigger), ""), []).append(trigger)
+    return tuple((gate, tuple(group)) for gate, group in sorted(groups.items()))
+
+
+_CASED_TRIGGERS = _gated([t for kind in SECRET_KINDS if not kind.ignore_case_triggers for t in kind.triggers])
+_CASELESS = [kind for kind in SECRET_KINDS if kind.ignore_case_triggers]
+_CASELESS_TRIGGERS = regex.compile("|".join(kind.trigger_regex for kind in _CASELESS)) if _CASELESS else None
+_CASELESS_NEEDLES = [folded_needle(t) for kind in _CASELESS for t in kind.triggers]
+
+
+def has_secret_trigger(text: str, folded: str) -> bool:
+    """`SECRET_TRIGGERS.search(text) is not None`, cheaper; `folded` is `text.casefold()`."""
+    for gate, triggers in _CASED_TRIGGERS:  # "" (in every text) first
+        if gate in text and any(t in text for t in triggers):
+            return True
+    if _CASELESS_TRIGGERS is None:
+        return False
+    if None not in _CASELESS_NEEDLES and not any(n in folded for n in _CASELESS_NEEDLES):
+        return False
+    return _CASELESS_TRIGGERS.search(text) is not None
+
 
 _PLACEHOLDER_MARKERS = ("xxxx", "XXXX", "EXAMPLE", "example", "your", "YOUR", "1234567890", "abcdef", "ABCDEF")
 
