@@ -219,3 +219,113 @@ def test_the_release_is_in_the_bucket_and_nothing_in_the_workers_folders_but_cac
         assert warehouse.layout.published("nontoxic", month).exists()
     for name in ("w1", "w2"):
         assert {p.name for p in (work / name).iterdir()} <= {"cache"}
+
+
+# --- one month's shards as Celery steps on two workers ------------------------------------------
+
+SHARDED_MONTH = "2023-05"
+# Every partition a shard step writes or a sharded stage feeds, and the release files.
+COMPARED = [Stage.GEOTAGGED_CONVERSATIONS, Stage.LANGUAGE_TAGGED_CONVERSATIONS, Stage.REDACTED_CONVERSATIONS,
+            Stage.MODERATED_CONVERSATIONS, Stage.RELEASE_NONTOXIC, Stage.RELEASE_TOXIC, Stage.RELEASE_UNSCREENED,
+            Stage.LINEAGE_INDEX]
+# The project's definitions with each step a Celery task (docs/DEPLOY.md, a step-distributed deployment).
+CELERY_DEFS = """\
+import dagster as dg
+from dagster_celery import celery_executor
+
+from wildchat_dagster import definitions as project
+
+broker = {"env": "WILDCHAT_CELERY_BROKER"}
+# The project's Definitions read through its module: one Definitions object at this module's scope.
+defs = dg.Definitions(assets=project.defs.assets, asset_checks=project.defs.asset_checks, jobs=project.defs.jobs,
+                      resources=project.defs.resources,
+                      executor=celery_executor.configured({"broker": broker, "backend": broker}))
+"""
+
+
+def _start_workers(env: dict, work: Path) -> tuple[list[subprocess.Popen], list]:
+    workers, logs = [], []
+    for name in ("s1", "s2"):
+        logs.append((work / f"{name}.log").open("wb"))
+        workers.append(subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "dagster_celery.app", "worker", "--pool=solo", "--concurrency=1",
+             "-n", f"{name}@%h", "-Q", "dagster", "--loglevel=INFO"],
+            env={**env, "WILDCHAT_LOCAL_DIR": str(work / name)}, cwd=REPO, stdout=logs[-1], stderr=subprocess.STDOUT,
+        ))
+    return workers, logs
+
+
+def _execute(env: dict, defs_file: Path, job: str) -> None:
+    """`dagster job execute` of the month: this process coordinates, the Celery executor sends each step to a worker."""
+    done = subprocess.run([sys.executable, "-m", "dagster", "job", "execute", "-f", str(defs_file), "-j", job,
+                           "--tags", f'{{"dagster/partition": "{SHARDED_MONTH}"}}'],
+                          env=env, cwd=REPO, capture_output=True, timeout=900)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-3000:]
+
+
+@pytest.fixture(scope="module")
+def sharded_month(tmp_path_factory):
+    """The month run twice: in one process as one shard (a local folder, SQLite), and as 3 shards per
+    sharded stage through celery_executor on two workers (the bucket, PostgreSQL)."""
+    work = tmp_path_factory.mktemp("sharded")
+    reference = work / "reference"
+    generate_landing(reference, [SHARDED_MONTH], 60, seed=7)
+    common = {"WILDCHAT_IP_HASH_KEY": "distributed-test-key-not-secret", "WILDCHAT_BATCH_ROWS": "10"}
+    plain = {k: v for k, v in os.environ.items() if k not in (POSTGRES_URL_ENV, CELERY_BROKER_ENV, "OPENAI_API_KEY")}
+    done = subprocess.run([sys.executable, "-m", "wildchat_dagster.cli", "run", "--months", SHARDED_MONTH,
+                           "--data-dir", str(reference)],
+                          env={**plain, **common, "DAGSTER_HOME": str(work / "reference_home"),
+                               "PYTHONPATH": str(REPO)}, cwd=REPO, capture_output=True, timeout=900)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-3000:]
+    with (s3_server() as s3_env, postgres_server() as pg_url, redis_server() as broker,
+          pytest.MonkeyPatch.context() as mp):
+        env = {**plain, **s3_env, **common, POSTGRES_URL_ENV: pg_url, CELERY_BROKER_ENV: broker,
+               "WILDCHAT_SHARD_ROWS": "20", "DAGSTER_HOME": str(work / "dagster_home"),
+               "WILDCHAT_DATA_DIR": ROOT, "WILDCHAT_LOCAL_DIR": str(work / "launcher"),
+               "PYTHONPATH": os.pathsep.join([str(REPO), str(work / "celery")])}
+        for key in (POSTGRES_URL_ENV, "DAGSTER_HOME", *s3_env):
+            mp.setenv(key, env[key])
+        (work / "dagster_home").mkdir()
+        (work / "dagster_home" / "dagster.yaml").write_text(instance_yaml(env))
+        (work / "celery").mkdir()
+        (work / "celery" / "dagster_celery_config.py").write_text(CELERY_CONFIG.format(broker=broker))
+        (work / "celery" / "celery_defs.py").write_text(CELERY_DEFS)
+        fs = s3fs.S3FileSystem()
+        fs.mkdir("distributed")
+        fs.put(str(reference / "landing"), "distributed/pipeline/landing", recursive=True)
+        workers, logs = _start_workers(env, work)
+        try:
+            _wait_for_workers(broker, workers, 2)
+            for job in ("monthly_ingestion", "monthly_processing"):
+                _execute(env, work / "celery" / "celery_defs.py", job)
+            with dg.DagsterInstance.get() as instance:
+                runs = instance.get_runs(filters=dg.RunsFilter(job_name="monthly_processing"))
+                step_pids = _step_pids_by_key(instance, runs[0].run_id)
+            yield reference, Warehouse(DataLayout(ROOT, local_dir=work / "launcher")), runs, step_pids, workers
+        finally:
+            for worker in workers:
+                worker.terminate()
+                worker.wait(timeout=30)
+            for log in logs:
+                log.close()
+
+
+def _step_pids_by_key(instance: dg.DagsterInstance, run_id: str) -> dict[str, int]:
+    return {e.step_key: e.dagster_event.pid
+            for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)}
+
+
+def test_a_months_shards_on_two_celery_workers_publish_the_one_shard_month_byte_for_byte(sharded_month):
+    reference, store, runs, step_pids, workers = sharded_month
+    assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS]
+    shard_steps = {key: pid for key, pid in step_pids.items() if "[shard_" in key}
+    assert len({key.split(".")[0] for key in shard_steps}) == 4  # geo, language, redaction, moderation
+    assert len(shard_steps) >= 4 * 3  # 60 conversations in shards of 20
+    assert set(shard_steps.values()) == {w.pid for w in workers}  # the shards ran on both workers
+    local = Warehouse(reference)
+    for asset in COMPARED:
+        assert store.layout.partition(asset, SHARDED_MONTH).read_bytes() == \
+            local.layout.partition(asset, SHARDED_MONTH).read_bytes(), asset
+    for split in ("nontoxic", "toxic", "unscreened"):
+        assert store.layout.published(split, SHARDED_MONTH).read_bytes() == \
+            local.layout.published(split, SHARDED_MONTH).read_bytes(), split

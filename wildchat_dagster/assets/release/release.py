@@ -9,6 +9,7 @@ from wildchat_dagster import __version__ as PIPELINE_VERSION
 from wildchat_dagster.assets.shared.checks import (
     deletions_result,
     deletions_spec,
+    month_client_ips,
     no_raw_ips_file_result,
     no_raw_ips_spec,
 )
@@ -266,10 +267,11 @@ def _split_checks(
 ) -> dict[str, list[dg.AssetCheckResult]]:
     """Per split, the checks on its stored file: no raw IPs, the release schema, expectations, deletions."""
     checks: dict[str, list[dg.AssetCheckResult]] = {}
+    raw_ips = month_client_ips(store, month)  # read once for the three files
     for asset in SPLITS:
         differences = schema_differences(read_parquet_schema(stored[asset]), schema)
         checks[asset] = [
-            no_raw_ips_file_result(store, month, asset, stored[asset], batch_rows),
+            no_raw_ips_file_result(store, month, asset, stored[asset], batch_rows, raw_ips),
             dg.AssetCheckResult(check_name=SCHEMA_CHECK, asset_key=asset, passed=not differences,
                                 metadata={"differences": "; ".join(differences) or "none"}),
             _expectations_result(asset, month, stored_release_frame(stored[asset])),

@@ -70,9 +70,10 @@ def no_raw_ips_result(warehouse: Warehouse, month: str, asset: str, table: pa.Ta
 
 
 def no_raw_ips_file_result(warehouse: Warehouse, month: str, asset: str, path: StoragePath,
-                           batch_rows: int) -> dg.AssetCheckResult:
-    """`no_raw_ips_result` over a written Parquet file, read a batch at a time."""
-    raw_ips = month_client_ips(warehouse, month)
+                           batch_rows: int, raw_ips: set[str] | None = None) -> dg.AssetCheckResult:
+    """`no_raw_ips_result` over a written Parquet file, read a batch at a time (`raw_ips`: the
+    month's, when the caller already read them for another file)."""
+    raw_ips = month_client_ips(warehouse, month) if raw_ips is None else raw_ips
     found: list[tuple[str, str]] = []
     for table in iter_file_batches(path, batch_rows):
         found += find_raw_ips(table, raw_ips)

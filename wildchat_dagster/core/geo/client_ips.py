@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,12 +30,23 @@ _IPV6_HINT = re.compile(r":[0-9A-Fa-f.]{0,4}:")
 IP_PLACEHOLDER = placeholder("IP_ADDRESS")
 
 
+# An IPv4 address exactly as ipaddress spells it (ASCII digits, no leading zeros, each part <= 255):
+# its own canonical spelling, known without building an address object (the common case).
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+PLAIN_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
+
+
+@lru_cache(maxsize=1 << 16)
 def canonical_ip(text: str) -> str | None:
     """One spelling per address, None for text that is not one. IPv6 is compressed and
     lower-cased, and an IPv4-mapped IPv6 address (::ffff:203.0.113.5, as dual-stack servers
-    log IPv4 clients) is its IPv4 address, which is how users write it."""
+    log IPv4 clients) is its IPv4 address, which is how users write it. (Cached: a month's
+    logs repeat their clients' addresses.)"""
+    text = text.strip().strip("[]")
+    if PLAIN_IPV4.fullmatch(text):
+        return text
     try:
-        address = ipaddress.ip_address(text.strip().strip("[]"))
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
@@ -43,7 +55,7 @@ def canonical_ip(text: str) -> str | None:
 
 
 def canonical_ips(ips: Iterable[str | None]) -> set[str]:
-    return {c for ip in ips if ip and (c := canonical_ip(ip))}
+    return {c for ip in set(ips) if ip and (c := canonical_ip(ip))}
 
 
 def _strings(value) -> Iterator[str]:

@@ -13,7 +13,8 @@ import ipaddress
 import json
 import re
 
-from wildchat_dagster.core.months import month_of, shift_month
+from wildchat_dagster.core.geo.client_ips import PLAIN_IPV4
+from wildchat_dagster.core.months import month_of
 
 REJECTION_REASONS: dict[str, str] = {
     "invalid_json": "the line is not valid JSON (NaN and Infinity included)",
@@ -102,7 +103,14 @@ def parse_timestamp(value: str, name: str) -> dt.datetime:
     return utc
 
 
+def _utc_month_index(utc: dt.datetime) -> int:
+    """Months since year 0 of a UTC datetime (month_of without formatting; plausible years only)."""
+    return utc.year * 12 + utc.month - 1
+
+
 def _check_ip(value: str) -> None:
+    if PLAIN_IPV4.fullmatch(value):  # the common case, known valid without ipaddress
+        return
     if "%" in value:
         raise ContractViolation("invalid_ip", f"ip {value[:60]!r} carries a zone id")
     try:
@@ -178,7 +186,8 @@ def validate_record(record, month: str) -> dict:
     responded = parse_timestamp(record["response_timestamp"], "response_timestamp")
     if responded < requested:
         raise ContractViolation("invalid_timestamp", "response_timestamp precedes timestamp")
-    if month_of(responded) > shift_month(month_of(requested), 1):
+    requested_month = _utc_month_index(requested)
+    if _utc_month_index(responded) > requested_month + 1:
         # Linking reads one neighbour month either side; a later reply could never be linked.
         raise ContractViolation(
             "invalid_timestamp", "response_timestamp is more than one calendar month after the request's month"
@@ -186,7 +195,7 @@ def validate_record(record, month: str) -> dict:
     if not released:
         _check_ip(record["ip"])
     history = _check_history(record["history"])
-    if month_of(requested) != month:
+    if f"{requested_month // 12:04d}-{requested_month % 12 + 1:02d}" != month:
         raise ContractViolation(
             "wrong_month", f"request timestamp is in {month_of(requested)}, the file is in landing/{month}"
         )

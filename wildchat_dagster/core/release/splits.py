@@ -69,26 +69,40 @@ def _release_utterance(u: dict, identifier: int) -> dict:
     }
 
 
-def to_release_row(row: dict) -> dict:
-    """One moderated_conversations row as one WildChat-1M row."""
+def turn_identifiers(row: dict) -> tuple[list[int], list[int]]:
+    """The release's `turn_identifier` of each round and of each utterance of a moderated row (a round's
+    utterances share one, hashed once); ValueError for a conversation without utterances or not alternating."""
     utterances = row["conversation"] or []
     if not utterances:
         raise ValueError(f"conversation {row.get('conversation_id')!r} has no utterances")
-    round_logs = _round_log_ids(utterances)
-    conversation = []
+    per_round = [turn_identifier(log_id, row["conversation_id"], i)
+                 for i, log_id in enumerate(_round_log_ids(utterances))]
+    identifiers = []
     round_index = -1
     for u in utterances:
         if u["role"] == "user" or round_index < 0:
             round_index += 1
-        identifier = turn_identifier(round_logs[round_index], row["conversation_id"], round_index)
-        conversation.append(_release_utterance(u, identifier))
+        identifiers.append(per_round[round_index])
+    return per_round, identifiers
+
+
+def release_conversation_hash(row: dict) -> str:
+    """The release's `conversation_hash` of a moderated row."""
+    return conversation_hash((u["role"], u["content"]) for u in row["conversation"] or [])
+
+
+def to_release_row(row: dict) -> dict:
+    """One moderated_conversations row as one WildChat-1M row."""
+    rounds, identifiers = turn_identifiers(row)
+    utterances = row["conversation"]
+    conversation = [_release_utterance(u, i) for u, i in zip(utterances, identifiers, strict=True)]
     last_times = [u["timestamp"] for u in utterances if u.get("timestamp") is not None]
     return {
-        "conversation_hash": conversation_hash((u["role"], u["content"]) for u in utterances),
+        "conversation_hash": release_conversation_hash(row),
         "model": row["model"],
         "timestamp": row.get("timestamp") or (max(last_times) if last_times else None),
         "conversation": conversation,
-        "turn": len(round_logs),
+        "turn": len(rounds),
         "language": row.get("language"),
         "openai_moderation": [u.get("openai_moderation") for u in utterances],
         "detoxify_moderation": [u.get("detoxify_moderation") for u in utterances],
