@@ -1,175 +1,73 @@
-"""Template prompts: near-duplicate user prompts across months, by MinHash LSH (datasketch).
+"""Template prompts: near-duplicate user prompts across months, by MinHash (rensa) and a banded LSH index.
 
 Real chatbot logs are dominated by a few prompt templates (role-play set-ups,
 "act as" prompts, Midjourney prompt generators) sent again and again with a
-slot filled in. A prompt's word 3-gram shingles go into a MinHash; an LSH
-index finds earlier prompts whose estimated Jaccard similarity is above the
-threshold, and the prompt joins the cluster of the earliest such prompt (or
-starts its own). Exact repeats skip the LSH and join directly.
+slot filled in. A prompt's word 3-gram shingles go into a MinHash (rensa's
+RMinHash, in Rust, a batch at a time); an LSH index finds earlier prompts
+whose estimated Jaccard similarity is above the threshold, and the prompt
+joins the cluster of the earliest such prompt (or starts its own). Exact
+repeats skip the LSH and join directly.
 
 The index grows month by month: month M is added to an index of the months
 before it (saved after each month), never recomputed from scratch; re-running
 an earlier month rebuilds the index from the stored signatures of the months
 before it, so clusters never depend on the order months were run in.
+
+A month streams: prompts come in batches, their text is dropped once signed,
+and what is kept is columnar (Arrow columns, a numpy signature matrix).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import io
 import re
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+import pyarrow as pa
+import pyarrow.compute as pc
+import rensa
 
-from wildchat_dagster.core.storage.layout import StoragePath
-from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
+from wildchat_dagster.core.reporting.template_index import NUM_PERM, TemplateIndex
 from wildchat_dagster.core.wildchat_ids import conversation_hash, turn_identifier
+from wildchat_dagster.schema import TEMPLATE_PROMPTS
 
-NUM_PERM = 128
-THRESHOLD = 0.5  # estimated Jaccard similarity of word 3-gram shingles (low: LSH then rarely misses a 0.8 pair)
+SEED = 1
 MIN_WORDS = 5  # shorter prompts ("hi", "continue") are not templates, only repeats
 _WORD = re.compile(r"\w+", re.UNICODE)
+_META = ("prompt_key", "month", "conversation_id", "round", "conversation_hash", "turn_identifier", "hashed_ip",
+         "example")
+_SIGNATURE = pa.list_(pa.uint32())
 
 
-def shingles(text: str, n: int = 3) -> list[bytes]:
-    words = _WORD.findall(text.lower())
-    if len(words) < n:
-        return [" ".join(words).encode()]
-    return list({" ".join(words[i:i + n]).encode() for i in range(len(words) - n + 1)})
+def shingles(words: list[str]) -> list[str]:
+    """Word 3-grams (repeats included: they do not change a MinHash)."""
+    if len(words) < 3:
+        return [" ".join(words)]
+    return [f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)]
 
 
-def band_key(band: bytes) -> bytes:
-    """An LSH band as an 8-byte key instead of its raw bytes: the saved index is a fraction of the size."""
-    return hashlib.blake2b(band, digest_size=8).digest()
+def signatures(word_lists: list[list[str]]) -> np.ndarray:
+    """(n, NUM_PERM) uint32 MinHash values of each word list's shingles, stored with the prompt so the
+    index can be rebuilt without text."""
+    if not word_lists:
+        return np.zeros((0, NUM_PERM), np.uint32)
+    matrix = rensa.RMinHash.digest_matrix_from_token_sets([shingles(w) for w in word_lists], NUM_PERM, SEED)
+    return np.array(matrix.to_rows(), dtype=np.uint32)
 
 
-@functools.cache
-def _permutations():
-    """MinHash's permutations for (NUM_PERM, seed 1), drawn once: datasketch redraws them per object."""
-    return MinHash(num_perm=NUM_PERM, seed=1).permutations
-
-
-def signature(text: str) -> np.ndarray:
-    """The prompt's MinHash values (stored with the prompt, so the index can be rebuilt without text)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=_permutations())
-    minhash.update_batch(shingles(text))
-    return minhash.hashvalues
+def _exact(words: list[str]) -> str:
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:24]
 
 
 def exact_key(text: str) -> str:
-    return hashlib.sha256(" ".join(_WORD.findall(text.lower())).encode()).hexdigest()[:24]
-
-
-@dataclass
-class TemplateIndex:
-    """An LSH index over every indexed prompt so far, and each prompt's cluster."""
-
-    months: list[str] = field(default_factory=list)
-    lsh: MinHashLSH = field(
-        default_factory=lambda: MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, hashfunc=band_key)
-    )
-    cluster_of: dict[str, str] = field(default_factory=dict)  # prompt key (LSH-indexed prompts) -> cluster id
-    by_exact: dict[str, str] = field(default_factory=dict)  # normalized-text hash -> cluster id
-    sizes: Counter = field(default_factory=Counter)  # cluster id -> prompts so far
-    cluster_months: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-
-    def add(self, month: str, key: str, exact: str, hashvalues: np.ndarray | None) -> str:
-        """Index one prompt of `month` (its normalized-text hash, and its MinHash values when it is
-        long enough to be a template); its cluster id: the key of the cluster's first prompt."""
-        cluster = self.by_exact.get(exact)
-        if cluster is None and hashvalues is not None:
-            minhash = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=np.asarray(hashvalues, dtype=np.uint64),
-                              permutations=_permutations())
-            found = [self.cluster_of[k] for k in self.lsh.query(minhash)]
-            cluster = min(found) if found else key
-            self.lsh.insert(key, minhash, check_duplication=False)
-            self.cluster_of[key] = cluster
-        cluster = cluster or key
-        self.by_exact.setdefault(exact, cluster)
-        self.sizes[cluster] += 1
-        self.cluster_months[cluster].add(month)
-        return cluster
-
-    def save(self, path: StoragePath) -> None:
-        """The index as plain arrays (npz, no pickle: the data root may be a shared bucket): each
-        LSH-indexed prompt's band keys, and the cluster tables."""
-        keys = list(self.cluster_of)
-        bands = b"".join(b"".join(self.lsh.keys.get(k)) for k in keys)
-        pairs = [(c, m) for c, months in self.cluster_months.items() for m in sorted(months)]
-        arrays = {
-            "months": _strings(self.months),
-            "lsh_keys": _strings(keys),
-            "lsh_bands": np.frombuffer(bands, dtype="<u8").reshape(len(keys), self.lsh.b),
-            "lsh_clusters": _strings(self.cluster_of.values()),
-            "exact_keys": _strings(self.by_exact), "exact_clusters": _strings(self.by_exact.values()),
-            "size_clusters": _strings(self.sizes), "sizes": np.array(list(self.sizes.values()), dtype=np.int64),
-            "month_clusters": _strings(c for c, _ in pairs), "month_months": _strings(m for _, m in pairs),
-        }
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
-        atomic_write_bytes(path, buffer.getvalue())
-
-    @staticmethod
-    def load(path: StoragePath) -> TemplateIndex | None:
-        """The saved index, or None (then rebuilt from the stored months) when missing or not one
-        that save() wrote: arrays only, never objects (allow_pickle=False), shapes checked."""
-        if not path.exists():
-            return None
-        try:
-            with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as saved:
-                a = {name: saved[name] for name in _SAVED_ARRAYS}
-            index = TemplateIndex(months=a["months"].tolist())
-            bands = a["lsh_bands"]
-            if bands.dtype != np.dtype("<u8") or bands.shape != (len(a["lsh_keys"]), index.lsh.b):
-                raise ValueError(f"band keys of shape {bands.shape}")
-            for key, row, cluster in zip(a["lsh_keys"].tolist(), bands, a["lsh_clusters"].tolist(), strict=True):
-                raw = row.astype("<u8").tobytes()
-                hs = [raw[i:i + 8] for i in range(0, len(raw), 8)]
-                index.lsh.keys.insert(key, *hs)  # what MinHashLSH.insert stores, from the saved band keys
-                for h, table in zip(hs, index.lsh.hashtables, strict=True):
-                    table.insert(h, key)
-                index.cluster_of[key] = cluster
-            index.by_exact = dict(zip(a["exact_keys"].tolist(), a["exact_clusters"].tolist(), strict=True))
-            index.sizes = Counter(dict(zip(a["size_clusters"].tolist(), a["sizes"].tolist(), strict=True)))
-            for cluster, month in zip(a["month_clusters"].tolist(), a["month_months"].tolist(), strict=True):
-                index.cluster_months[cluster].add(month)
-        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
-            return None
-        return index
-
-
-_SAVED_ARRAYS = ("months", "lsh_keys", "lsh_bands", "lsh_clusters", "exact_keys", "exact_clusters",
-                 "size_clusters", "sizes", "month_clusters", "month_months")
-
-
-def _strings(values) -> np.ndarray:
-    return np.array(list(values), dtype=np.str_)
+    return _exact(_WORD.findall(text.lower()))
 
 
 def prompt_key(month: str, conversation_id: str, round_index: int) -> str:
     """Sortable by month first, so the earliest prompt of a cluster names it."""
     return f"{month}/{conversation_id}/{round_index:04d}"
-
-
-def index_for(
-    saved: TemplateIndex | None, earlier: list[str], load: Callable[[str], list[dict]]
-) -> tuple[TemplateIndex, str]:
-    """The index holding exactly the `earlier` months (in order): the saved one when it does (the
-    incremental case), else one rebuilt from their stored rows (`load(month)`), signatures not text."""
-    if saved is not None and saved.months == earlier:
-        return saved, "incremental"
-    index = TemplateIndex()
-    for month in earlier:
-        for row in load(month):
-            index.add(month, row["prompt_key"], row["exact_key"], row["minhash"])
-        index.months.append(month)
-    return index, f"rebuilt from {len(earlier)} earlier months"
 
 
 def user_prompts(rows: Iterable[dict], month: str, example_chars: int = 200) -> list[dict]:
@@ -197,22 +95,84 @@ def user_prompts(rows: Iterable[dict], month: str, example_chars: int = 200) -> 
     return prompts
 
 
-def flag_month(index: TemplateIndex, month: str, prompts: list[dict]) -> list[dict]:
-    """Add the month's prompts (dicts with prompt_key and text) to the index; each gets its exact-text
-    key, signature (null for prompts under MIN_WORDS words) and cluster id, without its text."""
-    out = []
-    for prompt in sorted(prompts, key=lambda p: p["prompt_key"]):
-        text = prompt.pop("text") or ""
-        words = len(_WORD.findall(text.lower()))
-        values = signature(text) if words >= MIN_WORDS else None
-        exact = exact_key(text)
-        cluster = index.add(month, prompt["prompt_key"], exact, values)
-        out.append({**prompt, "exact_key": exact, "words": words, "cluster_id": cluster,
-                    "minhash": None if values is None else values.tolist()})
-    index.months.append(month)
-    for row in out:
-        row["cluster_size"] = index.sizes[row["cluster_id"]]
-    return out
+def _signed_batch(prompts: list[dict]) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """A batch of prompts without their text: its columns, signatures and which prompts have one."""
+    words = [_WORD.findall((p["text"] or "").lower()) for p in prompts]
+    signed = np.array([len(w) >= MIN_WORDS for w in words], dtype=bool)
+    matrix = np.zeros((len(prompts), NUM_PERM), np.uint32)
+    matrix[signed] = signatures([w for w, s in zip(words, signed, strict=True) if s])
+    columns = {name: [p[name] for p in prompts] for name in _META}
+    columns["exact_key"] = [_exact(w) for w in words]
+    columns["words"] = [len(w) for w in words]
+    schema = pa.schema([TEMPLATE_PROMPTS.field(name) for name in columns])
+    return pa.Table.from_pydict(columns, schema=schema), matrix, signed
+
+
+def flag_month(index: TemplateIndex, month: str, batches: Iterable[list[dict]]) -> pa.Table:
+    """Add the month's prompts (batches of dicts with prompt_key, text, ...) to the index; each row
+    gets its exact-text key, signature (null under MIN_WORDS words), cluster id and cluster size, in
+    prompt-key order; no text. Columns of TEMPLATE_PROMPTS but is_template."""
+    tables, matrices, masks = [], [], []
+    for prompts in batches:
+        table, matrix, signed = _signed_batch(prompts)
+        tables.append(table)
+        matrices.append(matrix)
+        masks.append(signed)
+    if not tables:
+        tables, matrices, masks = [_signed_batch([])[0]], [np.zeros((0, NUM_PERM), np.uint32)], [np.zeros(0, bool)]
+    table = pa.concat_tables(tables)
+    order = pc.sort_indices(table, [("prompt_key", "ascending")]).to_numpy()
+    table = table.take(order)
+    matrix = np.concatenate(matrices)
+    matrices.clear()
+    matrix, signed = matrix[order], np.concatenate(masks)[order]
+    clusters, sizes = add_to_index(index, month, table, matrix, signed)
+    return table.append_column(TEMPLATE_PROMPTS.field("minhash"), signature_column(matrix, signed)).append_column(
+        TEMPLATE_PROMPTS.field("cluster_id"), clusters).append_column(
+        TEMPLATE_PROMPTS.field("cluster_size"), pa.array(sizes, pa.int64()))
+
+
+def add_to_index(index: TemplateIndex, month: str, table: pa.Table, matrix: np.ndarray,
+                 signed: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Index a month (its rows in prompt-key order: prompt_key and exact_key columns, signatures);
+    each row's cluster id and cluster size."""
+    exact = np.array([bytes.fromhex(h) for h in table.column("exact_key").to_pylist()], dtype="S12")
+    ordinals, sizes = index.add_month(month, table.column("prompt_key").to_pylist(), exact, matrix, signed)
+    named, position = np.unique(ordinals, return_inverse=True)
+    return pa.array(index.heads(named), pa.string()).take(pa.array(position)), sizes
+
+
+def signature_column(matrix: np.ndarray, signed: np.ndarray) -> pa.Array:
+    offsets = pa.array(np.arange(0, (len(matrix) + 1) * NUM_PERM, NUM_PERM, dtype=np.int32))
+    return pa.ListArray.from_arrays(offsets, pa.array(matrix.ravel()), type=_SIGNATURE, mask=pa.array(~signed))
+
+
+def stored_signatures(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """The (n, NUM_PERM) signature matrix of a stored month and which rows have one."""
+    column = table.column("minhash")
+    if column.type != _SIGNATURE:
+        raise ValueError(f"stored signatures of type {column.type}, not rensa's {_SIGNATURE}: flagged by an "
+                         "earlier version; re-run template_prompts for the months in order")
+    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    signed = column.is_valid().to_numpy(zero_copy_only=False)
+    matrix = np.zeros((len(column), NUM_PERM), np.uint32)
+    matrix[signed] = column.flatten().to_numpy().reshape(-1, NUM_PERM)
+    return matrix, signed
+
+
+def index_for(
+    saved: TemplateIndex | None, earlier: list[str], load: Callable[[str], pa.Table]
+) -> tuple[TemplateIndex, str]:
+    """The index holding exactly the `earlier` months (in order): the saved one when it does (the
+    incremental case), else one rebuilt from their stored rows (`load(month)`: prompt_key, exact_key
+    and minhash in prompt-key order), signatures not text."""
+    if saved is not None and saved.months == earlier:
+        return saved, "incremental"
+    index = TemplateIndex()
+    for month in earlier:
+        table = load(month)
+        add_to_index(index, month, table, *stored_signatures(table))
+    return index, f"rebuilt from {len(earlier)} earlier months"
 
 
 def largest_clusters(rows: Iterable[dict], min_size: int, limit: int = 20,

@@ -1,0 +1,73 @@
+"""Agreement of template clusters with the datasketch version (the bench's reference; datasketch is
+the `bench` extra, no longer a dependency of the pipeline).
+
+The reference is what core/reporting/templates.py did with datasketch 1.6.5:
+each prompt's word 3-gram shingle set into a MinHash (128 permutations, seed
+1), MinHashLSH (threshold 0.5: 25 bands of 5) queried then inserted prompt by
+prompt, the smallest candidate cluster joined; exact repeats join first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import numpy as np
+
+from wildchat_dagster.core.reporting.template_index import NUM_PERM, THRESHOLD, TemplateIndex
+from wildchat_dagster.core.reporting.templates import _WORD, MIN_WORDS, exact_key, flag_month, shingles
+
+
+def _prompts(texts: list[str]) -> list[dict]:
+    return [{"prompt_key": f"2023-04/c{i:07d}/0000", "month": "2023-04", "conversation_id": f"c{i}", "round": 0,
+             "conversation_hash": None, "turn_identifier": None, "hashed_ip": None, "text": t, "example": None}
+            for i, t in enumerate(texts)]
+
+
+def datasketch_clusters(texts: list[str]) -> tuple[list[int], float]:
+    """Each prompt's cluster (the position of its first prompt) as the datasketch version gave it; CPU s."""
+    from datasketch import MinHash, MinHashLSH
+
+    started = time.process_time()
+    permutations = MinHash(num_perm=NUM_PERM, seed=1).permutations
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    cluster_of: dict[int, int] = {}
+    by_exact: dict[str, int] = {}
+    clusters = []
+    for i, text in enumerate(texts):
+        words = _WORD.findall(text.lower())
+        exact = exact_key(text)
+        cluster = by_exact.get(exact)
+        if cluster is None and len(words) >= MIN_WORDS:
+            minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=permutations)
+            minhash.update_batch([s.encode() for s in set(shingles(words))])
+            cluster = min((cluster_of[k] for k in lsh.query(minhash)), default=i)
+            lsh.insert(i, minhash, check_duplication=False)
+            cluster_of[i] = cluster
+        cluster = i if cluster is None else cluster
+        by_exact.setdefault(exact, cluster)
+        clusters.append(cluster)
+    return clusters, time.process_time() - started
+
+
+def _pairs(counts) -> int:
+    return sum(n * (n - 1) // 2 for n in counts)
+
+
+def agreement(texts: list[str], reference: tuple[list[int], float]) -> dict:
+    """Today's clusters of `texts` (one month, in order) against the reference's: pair-wise precision and
+    recall of "same cluster" pairs, and the share of prompts whose cluster has exactly the same members."""
+    started = time.process_time()
+    table = flag_month(TemplateIndex(), "2023-04", [_prompts(texts)])
+    cpu = time.process_time() - started
+    position = {key: i for i, key in enumerate(table.column("prompt_key").to_pylist())}
+    new = [position[c] for c in table.column("cluster_id").to_pylist()]
+    old, old_cpu = reference
+    both = Counter(zip(old, new, strict=True))
+    old_sizes, new_sizes = Counter(old), Counter(new)
+    pairs_old, pairs_new, pairs_both = _pairs(old_sizes.values()), _pairs(new_sizes.values()), _pairs(both.values())
+    same = np.mean([both[o, n] == old_sizes[o] == new_sizes[n] for o, n in zip(old, new, strict=True)])
+    return {"prompts": len(texts), "pairs_old": pairs_old, "pairs_new": pairs_new, "pairs_both": pairs_both,
+            "precision": pairs_both / pairs_new if pairs_new else 1.0,
+            "recall": pairs_both / pairs_old if pairs_old else 1.0,
+            "same_membership": float(same), "cpu_new_s": round(cpu, 2), "cpu_old_s": round(old_cpu, 2)}
