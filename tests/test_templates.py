@@ -11,7 +11,8 @@ import pytest
 
 from wildchat_dagster.core.release.templates_split import cap_template_clusters
 from wildchat_dagster.core.reporting import templates
-from wildchat_dagster.core.reporting.template_index import TemplateIndex, band_keys
+from wildchat_dagster.core.reporting.template_index import TemplateIndex
+from wildchat_dagster.core.reporting.template_signatures import band_keys
 from wildchat_dagster.core.reporting.templates import exact_key, index_for, largest_clusters
 
 TEMPLATE = ("I want you to act as a storyteller. You will come up with entertaining stories that are engaging, "
@@ -47,7 +48,8 @@ def _prompts(month: str, texts: list[str], offset: int = 0) -> list[dict]:
 def flag_month(index: TemplateIndex, month: str, prompts: list[dict], batch: int = 7) -> list[dict]:
     """The month's rows, its prompts given in a few batches (as the asset streams them)."""
     batches = [prompts[i:i + batch] for i in range(0, len(prompts), batch)]
-    return templates.flag_month(index, month, batches).to_pylist()
+    with templates.flag_month(index, month, batches) as flagged:
+        return flagged.table().to_pylist()
 
 
 def _stored(rows: list[dict]) -> pa.Table:
@@ -137,6 +139,14 @@ def test_the_derived_split_caps_each_template_cluster_deterministically():
     assert none == 0 and untouched.num_rows == 12
 
 
+def _assert_same_arrays(index: TemplateIndex, expected: TemplateIndex) -> None:
+    for name in ("head_bytes", "head_ends", "sizes", "exact_keys", "exact_clusters", "bucket_keys", "bucket_clusters"):
+        got, want = getattr(index, name), getattr(expected, name)
+        for a, b in zip(*((x,) if isinstance(x, np.ndarray) else x for x in (got, want)), strict=True):
+            assert a.dtype == b.dtype and np.array_equal(a, b), name
+    assert sum(map(len, expected.bucket_keys)) > 0
+
+
 class _Planted:
     """A pickle that touches a file when unpickled: what a writer of the bucket could plant."""
 
@@ -156,9 +166,7 @@ def test_the_saved_index_is_data_read_back_exactly_and_a_planted_pickle_never_ru
     index.save(path)
     loaded = TemplateIndex.load(path)
     assert loaded.months == index.months
-    for name in ("head_bytes", "head_ends", "sizes", "bucket_keys", "bucket_clusters", "exact_keys", "exact_clusters"):
-        assert getattr(loaded, name).dtype == getattr(index, name).dtype
-        assert np.array_equal(getattr(loaded, name), getattr(index, name)), name
+    _assert_same_arrays(loaded, index)
 
     def may():
         return _prompts("2023-05", [TEMPLATE.format(SLOTS[0])] + real_prompts[30:40], 500)
@@ -232,10 +240,8 @@ def test_a_saved_and_loaded_index_gives_the_clusters_of_one_built_in_one_go(tmp_
     rebuilt, mode = index_for(None, ["2023-04", "2023-05"], lambda m: _stored(expected[m]))
     assert mode == "rebuilt from 2 earlier months"
     assert flag_month(rebuilt, "2023-06", months["2023-06"]) == expected["2023-06"]
-    loaded = TemplateIndex.load(path)
-    for name in ("head_bytes", "head_ends", "sizes", "bucket_keys", "bucket_clusters", "exact_keys", "exact_clusters"):
-        assert np.array_equal(getattr(loaded, name), getattr(in_one_go, name)), name
-        assert np.array_equal(getattr(rebuilt, name), getattr(in_one_go, name)), name
+    _assert_same_arrays(TemplateIndex.load(path), in_one_go)
+    _assert_same_arrays(rebuilt, in_one_go)
 
 
 def test_clusters_do_not_depend_on_the_order_months_were_run_in(tmp_path, real_prompts):
@@ -256,3 +262,19 @@ def test_clusters_do_not_depend_on_the_order_months_were_run_in(tmp_path, real_p
     shuffled = run_in(["2023-06", "2023-05", "2023-04", "2023-06", "2023-05", "2023-06"], tmp_path / "b")
     assert shuffled == in_order
     assert any(r["cluster_id"] < r["prompt_key"] for rows in in_order.values() for r in rows)  # some joined earlier
+
+
+def test_the_asset_reports_the_largest_clusters_from_a_few_rows_as_from_every_row(real_prompts):
+    from wildchat_dagster.assets.templates.templates import _template_rows
+
+    texts = [TEMPLATE.format(s) for s in SLOTS] + [""] + real_prompts[:40] + ["hi"] * 6 + [TEMPLATE.format(SLOTS[2])]
+    prompts = _prompts("2023-04", texts)
+    prompts[0]["example"] = ""  # the cluster's first prompt has no example: the next one is shown
+    with templates.flag_month(TemplateIndex(), "2023-04", [prompts[::2], prompts[1::2]]) as flagged:
+        every_row = flagged.table().to_pylist()
+        few = _template_rows(flagged, min_size=5)
+    assert len(few) == len(SLOTS) + 1 + 6 < len(every_row)
+    assert sum(bool(row["example"]) for row in few) == 2
+    top = largest_clusters(few, min_size=5)
+    assert top == largest_clusters(every_row, min_size=5)
+    assert [c["size"] for c in top] == [len(SLOTS) + 1, 6] and top[0]["example"] == TEMPLATE.format(SLOTS[1])[:200]

@@ -2,18 +2,22 @@
 derived split that down-samples the largest template clusters."""
 
 import dagster as dg
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from wildchat_dagster.assets.shared.checks import no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.assets.shared.checks import no_raw_ips_file_result, no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.release.templates_split import DERIVED_SPLIT, cap_template_clusters
 from wildchat_dagster.core.reporting.tables import markdown_table
-from wildchat_dagster.core.reporting.template_index import BANDS, NUM_PERM, ROWS, THRESHOLD, TemplateIndex
+from wildchat_dagster.core.reporting.template_index import TemplateIndex
+from wildchat_dagster.core.reporting.template_month import PIECE_ROWS, FlaggedMonth
+from wildchat_dagster.core.reporting.template_signatures import BANDS, NUM_PERM, ROWS, THRESHOLD
 from wildchat_dagster.core.reporting.templates import flag_month, index_for, largest_clusters, user_prompts
-from wildchat_dagster.core.storage.warehouse import atomic_write_bytes, file_fingerprint
+from wildchat_dagster.core.storage.warehouse import atomic_write_bytes, file_fingerprint, file_writer
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
+from wildchat_dagster.schema import TEMPLATE_PROMPTS
 from wildchat_dagster.stages import Stage
 
 DEFAULT_MIN_CLUSTER_SIZE = 5
@@ -47,21 +51,24 @@ def template_prompts(context: dg.AssetExecutionContext, config: TemplateConfig, 
     )
     context.log.info(f"template index: {mode}")
     batches = store.iter_records(Stage.REDACTED_CONVERSATIONS, month, BATCH_CONVERSATIONS)
-    table = flag_month(index, month, (user_prompts(rows, month) for rows in batches))
-    flags = pc.greater_equal(table.column("cluster_size"), config.min_cluster_size)
-    table = table.append_column("is_template", flags)
-    path = store.write_table(Stage.TEMPLATE_PROMPTS, month, table)
+    path = store.layout.partition(Stage.TEMPLATE_PROMPTS, month)
+    with (flag_month(index, month, (user_prompts(rows, month) for rows in batches)) as month_prompts,
+          file_writer(path, TEMPLATE_PROMPTS) as write):  # in prompt-key order, a piece at a time
+        for piece in month_prompts.pieces():
+            write(piece.append_column("is_template", pc.greater_equal(piece.column("cluster_size"),
+                                                                      config.min_cluster_size)))
+        top = largest_clusters(_template_rows(month_prompts, config.min_cluster_size), config.min_cluster_size,
+                               limit=10)
     index.save(store.layout.template_index)
-    flagged = pc.sum(flags).as_py() or 0
-    top = largest_clusters(_template_rows(table, config.min_cluster_size), config.min_cluster_size, limit=10)
-    prompts = table.num_rows
+    prompts = len(month_prompts.order)
+    flagged = int((month_prompts.cluster_size >= config.min_cluster_size).sum())
     return dg.MaterializeResult(
         data_version=dg.DataVersion(store.partition_fingerprint(Stage.TEMPLATE_PROMPTS, month)),
         metadata={
             "prompts": prompts,
             "prompts_flagged_as_template": flagged,
             "template_share": round(flagged / prompts, 4) if prompts else 0.0,
-            "clusters_touched": pc.count_distinct(table.column("cluster_id")).as_py(),
+            "clusters_touched": pc.count_distinct(month_prompts.cluster_id).as_py(),
             "index_months": ", ".join(index.months),
             "index_mode": mode,
             "lsh": (f"rensa RMinHash ({NUM_PERM} permutations) over word 3-gram shingles; numpy LSH index, "
@@ -73,17 +80,26 @@ def template_prompts(context: dg.AssetExecutionContext, config: TemplateConfig, 
             "dagster/row_count": prompts,
             "path": dg.MetadataValue.path(str(path)),
         },
-        check_results=[no_raw_ips_result(store, month, Stage.TEMPLATE_PROMPTS, table)],
+        check_results=[no_raw_ips_file_result(store, month, Stage.TEMPLATE_PROMPTS, path, PIECE_ROWS)],
     )
 
 
-def _template_rows(table: pa.Table, min_size: int) -> list[dict]:
+def _template_rows(month_prompts: FlaggedMonth, min_size: int) -> list[dict]:
     """The rows of clusters with at least `min_size` prompts this month (the only ones largest_clusters
-    reports), as dicts: not a dict per prompt of the month."""
-    counts = pc.value_counts(table.column("cluster_id"))
+    reports), each cluster's first non-empty example kept and the others dropped: not a dict and an
+    example per prompt of the month."""
+    counts = pc.value_counts(month_prompts.cluster_id)
     large = pc.filter(counts.field("values"), pc.greater_equal(counts.field("counts"), min_size))
-    kept = table.filter(pc.is_in(table.column("cluster_id"), value_set=large))
-    return kept.select(["prompt_key", "month", "cluster_id", "example"]).to_pylist()
+    kept = np.flatnonzero(pc.is_in(month_prompts.cluster_id, value_set=large).to_numpy(zero_copy_only=False))
+    rows = month_prompts.rows.take(month_prompts.order[kept], ["prompt_key", "month", "example"])
+    rows = rows.append_column("cluster_id", month_prompts.cluster_id.take(pa.array(kept)))
+    with_example = np.flatnonzero(pc.fill_null(pc.not_equal(rows.column("example"), ""), False))
+    _, first = np.unique(rows.column("cluster_id").take(pa.array(with_example)).to_numpy(zero_copy_only=False),
+                         return_index=True)
+    shown = np.zeros(len(rows), bool)
+    shown[with_example[first]] = True
+    examples = pc.if_else(pa.array(shown), rows.column("example"), pa.nulls(len(rows), pa.string()))
+    return rows.set_column(rows.schema.get_field_index("example"), "example", examples).to_pylist()
 
 
 class CappedSplitConfig(dg.Config):

@@ -1,7 +1,7 @@
 """The template index: a banded LSH table over MinHash signatures, as numpy arrays.
 
-Each LSH band of a signature hashes to a 64-bit bucket key; the table keeps,
-for every bucket, only the earliest cluster holding a prompt in it. A prompt
+Each LSH band of a signature hashes to a 64-bit bucket key; the band's table
+keeps, for every bucket, only the earliest cluster holding a prompt in it. A prompt
 joins the earliest cluster among its buckets' (what querying every candidate
 and taking the smallest cluster gave, without the candidate lists that grow
 with a template's size), so a month is a few sorts and a loop over the
@@ -21,34 +21,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from wildchat_dagster.core.reporting.template_signatures import BANDS, NUM_PERM, ROWS, SEED
 from wildchat_dagster.core.storage.layout import StoragePath
 from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
 
-NUM_PERM = 128
-THRESHOLD = 0.5  # Jaccard similarity of word 3-gram shingles (low: LSH then rarely misses a 0.8 pair)
-# datasketch's optimal (bands, rows) for THRESHOLD and NUM_PERM (equal false-positive and -negative
-# weights): the candidates are found as they were under datasketch.MinHashLSH.
-BANDS, ROWS = 25, 5
-SCHEME = f"rensa RMinHash v2 seed 1, {NUM_PERM} u32; bands {BANDS}x{ROWS} fnv1a+splitmix64"
+SCHEME = (f"blake2b words, mixed 3-grams; rensa RMinHash v2 flat hashes seed {SEED}, {NUM_PERM} u32; "
+          f"bands {BANDS}x{ROWS} fnv1a+splitmix64")
 _NONE = np.iinfo(np.int64).max
-_M64 = (1 << 64) - 1
-
-
-def band_keys(signatures: np.ndarray) -> np.ndarray:
-    """(n, BANDS) bucket keys of (n, NUM_PERM) uint32 signatures: FNV-1a over a band's values, the band's
-    number mixed in (one table for all bands), then splitmix64's finalizer."""
-    values = signatures[:, :BANDS * ROWS].astype(np.uint64).reshape(len(signatures), BANDS, ROWS)
-    with np.errstate(over="ignore"):
-        h = np.uint64(0xCBF29CE484222325) ^ np.arange(BANDS, dtype=np.uint64)
-        h = np.broadcast_to(h, values.shape[:2]).copy()
-        for row in range(ROWS):
-            h = (h ^ values[:, :, row]) * np.uint64(0x100000001B3)
-        h ^= h >> np.uint64(30)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(27)
-        h *= np.uint64(0x94D049BB133111EB)
-        h ^= h >> np.uint64(31)
-    return h
 
 
 def _lookup(keys: np.ndarray, table_keys: np.ndarray, table_values: np.ndarray) -> np.ndarray:
@@ -78,8 +57,9 @@ class TemplateIndex:
     head_bytes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))  # cluster ids, UTF-8, joined
     head_ends: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # where each id ends
     sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # prompts per cluster so far
-    bucket_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted
-    bucket_clusters: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    # Per band: its buckets' keys (sorted) and each one's earliest cluster.
+    bucket_keys: list[np.ndarray] = field(default_factory=lambda: [np.zeros(0, np.uint64)] * BANDS)
+    bucket_clusters: list[np.ndarray] = field(default_factory=lambda: [np.zeros(0, np.int32)] * BANDS)
     exact_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, "S12"))  # sorted
     exact_clusters: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
@@ -88,18 +68,19 @@ class TemplateIndex:
         raw = self.head_bytes
         return [raw[starts[o]:starts[o + 1]].tobytes().decode() for o in ordinals.tolist()]
 
-    def add_month(self, month: str, keys: list[str], exact: np.ndarray, signatures: np.ndarray,
+    def add_month(self, month: str, keys: list[str], exact: np.ndarray, bands: np.ndarray,
                   signed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Index a month's prompts, in prompt-key order: `exact` their 12-byte normalized-text hashes,
-        `signatures` (n, NUM_PERM) uint32 (rows where `signed` is False are not read: prompts too
-        short to be templates). Returns each prompt's cluster ordinal and its cluster's size now."""
+        `bands` (n, BANDS) their signatures' bucket keys (rows where `signed` is False are not read:
+        prompts too short to be templates). Returns each prompt's cluster ordinal and its cluster's
+        size now."""
         n, first = len(keys), len(self.sizes)
         past = _lookup(exact, self.exact_keys, self.exact_clusters)
         unique, first_of, inverse = np.unique(exact, return_index=True, return_inverse=True)
         repeat = (past != _NONE) | (first_of[inverse] != np.arange(n))
         cluster = np.arange(first, first + n, dtype=np.int64)  # its own, unless it joins an earlier one
         inserted = np.flatnonzero(signed & ~repeat)
-        buckets, earliest = self._join_buckets(band_keys(signatures[inserted]), cluster, inserted)
+        buckets, earliest = self._join_buckets(bands[inserted], cluster, inserted)
         cluster[past != _NONE] = past[past != _NONE]
         later = ~repeat | (past != _NONE)
         cluster[~later] = cluster[first_of[inverse[~later]]]  # an exact repeat within the month
@@ -109,29 +90,43 @@ class TemplateIndex:
         fresh = past[first_of] == _NONE
         self.exact_keys, self.exact_clusters = _merge(
             self.exact_keys, self.exact_clusters, unique[fresh], cluster[first_of[fresh]])
-        earliest = np.where(earliest >= first, first + np.searchsorted(new_heads, earliest), earliest)
-        self.bucket_keys, self.bucket_clusters = _merge(self.bucket_keys, self.bucket_clusters, buckets, earliest)
+        for band, (keys_of_band, earliest_of_band) in enumerate(zip(buckets, earliest, strict=True)):
+            final = np.where(earliest_of_band >= first, first + np.searchsorted(new_heads, earliest_of_band),
+                             earliest_of_band)
+            self.bucket_keys[band], self.bucket_clusters[band] = _merge(
+                self.bucket_keys[band], self.bucket_clusters[band], keys_of_band, final)
         self.months.append(month)
         return cluster, self.sizes[cluster]
 
     def _join_buckets(self, keys: np.ndarray, cluster: np.ndarray, rows: np.ndarray):
         """Give each LSH-indexed prompt (`rows`, their bucket `keys`) the earliest cluster among its
-        buckets, in order; the month's buckets (sorted) and each one's earliest cluster."""
-        buckets, first_entry, group = np.unique(keys.ravel(), return_index=True, return_inverse=True)
-        group = group.reshape(keys.shape)
-        earliest = _lookup(buckets, self.bucket_keys, self.bucket_clusters)
-        shares = (first_entry[group] // BANDS != np.arange(len(rows))[:, None]).any(axis=1)
+        buckets, in order; per band, the month's buckets (sorted) and each one's earliest cluster.
+        A band at a time: no temporary of the month's (rows x bands) size but the groups."""
+        group = np.empty(keys.shape, np.int64)  # each (row, band)'s bucket among the month's
+        buckets, earliest, shares, offset = [], [], np.zeros(len(rows), bool), 0
+        for band in range(BANDS):
+            unique, first_row, inverse = np.unique(keys[:, band], return_index=True, return_inverse=True)
+            group[:, band] = inverse + offset
+            shares |= first_row[inverse] != np.arange(len(rows))  # an earlier prompt of the month is in it
+            buckets.append(unique)
+            earliest.append(_lookup(unique, self.bucket_keys[band], self.bucket_clusters[band]))
+            offset += len(unique)
+        ends = np.cumsum([len(b) for b in buckets])[:-1]
+        earliest = np.concatenate(earliest)
         alone = np.flatnonzero(~shares)  # first in each of its buckets: only earlier months count
-        joined = earliest[group[alone]].min(axis=1, initial=_NONE)
+        joined = np.full(len(alone), _NONE, np.int64)
+        for band in range(BANDS):
+            np.minimum(joined, earliest[group[alone, band]], out=joined)
         cluster[rows[alone]] = np.where(joined == _NONE, cluster[rows[alone]], joined)
-        earliest[group[alone].ravel()] = np.repeat(cluster[rows[alone]], BANDS)
+        for band in range(BANDS):
+            earliest[group[alone, band]] = cluster[rows[alone]]
         for r in np.flatnonzero(shares).tolist():  # in order: an earlier prompt of the month may decide
             mine = group[r]
             joined = earliest[mine].min()
             if joined != _NONE:
                 cluster[rows[r]] = joined
             earliest[mine] = cluster[rows[r]]
-        return buckets, earliest
+        return buckets, np.split(earliest, ends)
 
     def _number(self, cluster: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
         """Provisional ordinals (first + position in the month) of new clusters renumbered after the
@@ -150,6 +145,9 @@ class TemplateIndex:
     def save(self, path: StoragePath) -> None:
         """Plain arrays in an npz (no pickle; not compressed: bucket keys are random bits)."""
         arrays = {name: getattr(self, name) for name in _ARRAYS}
+        for band in range(BANDS):
+            arrays[f"bucket_keys_{band:02d}"] = self.bucket_keys[band]
+            arrays[f"bucket_clusters_{band:02d}"] = self.bucket_clusters[band]
         buffer = io.BytesIO()
         np.savez(buffer, scheme=np.array(SCHEME), months=np.array(self.months, dtype=np.str_), **arrays)
         atomic_write_bytes(path, buffer.getvalue())
@@ -165,16 +163,21 @@ class TemplateIndex:
                 if str(saved["scheme"]) != SCHEME:
                     return None
                 index = TemplateIndex(months=saved["months"].tolist(), **{name: saved[name] for name in _ARRAYS})
+                index.bucket_keys = [saved[f"bucket_keys_{band:02d}"] for band in range(BANDS)]
+                index.bucket_clusters = [saved[f"bucket_clusters_{band:02d}"] for band in range(BANDS)]
             expected = TemplateIndex()
-            for name in _ARRAYS:
-                if getattr(index, name).dtype != getattr(expected, name).dtype or getattr(index, name).ndim != 1:
+            pairs = [*((name, getattr(index, name), getattr(expected, name)) for name in _ARRAYS),
+                     *(("bucket_keys", keys, expected.bucket_keys[0]) for keys in index.bucket_keys),
+                     *(("bucket_clusters", c, expected.bucket_clusters[0]) for c in index.bucket_clusters)]
+            for name, got, want in pairs:
+                if got.dtype != want.dtype or got.ndim != 1:
                     raise ValueError(name)
-            if not (len(index.head_ends) == len(index.sizes) and len(index.bucket_keys) == len(index.bucket_clusters)
-                    and len(index.exact_keys) == len(index.exact_clusters)):
+            if not (len(index.head_ends) == len(index.sizes) and len(index.exact_keys) == len(index.exact_clusters)
+                    and [len(k) for k in index.bucket_keys] == [len(c) for c in index.bucket_clusters]):
                 raise ValueError("lengths")
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
             return None
         return index
 
 
-_ARRAYS = ("head_bytes", "head_ends", "sizes", "bucket_keys", "bucket_clusters", "exact_keys", "exact_clusters")
+_ARRAYS = ("head_bytes", "head_ends", "sizes", "exact_keys", "exact_clusters")

@@ -3,7 +3,7 @@
 Real chatbot logs are dominated by a few prompt templates (role-play set-ups,
 "act as" prompts, Midjourney prompt generators) sent again and again with a
 slot filled in. A prompt's word 3-gram shingles go into a MinHash (rensa's
-RMinHash, in Rust, a batch at a time); an LSH index finds earlier prompts
+RMinHash, in Rust, a batch at a time: template_signatures.py); an LSH index finds earlier prompts
 whose estimated Jaccard similarity is above the threshold, and the prompt
 joins the cluster of the earliest such prompt (or starts its own). Exact
 repeats skip the LSH and join directly.
@@ -27,34 +27,23 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import rensa
 
-from wildchat_dagster.core.reporting.template_index import NUM_PERM, TemplateIndex
+from wildchat_dagster.core.reporting.template_index import TemplateIndex
+from wildchat_dagster.core.reporting.template_month import FlaggedMonth, SpilledRows
+from wildchat_dagster.core.reporting.template_signatures import (
+    BANDS,
+    band_keys,
+    signature_column,
+    signatures,
+    stored_bands,
+)
 from wildchat_dagster.core.wildchat_ids import conversation_hash, turn_identifier
 from wildchat_dagster.schema import TEMPLATE_PROMPTS
 
-SEED = 1
 MIN_WORDS = 5  # shorter prompts ("hi", "continue") are not templates, only repeats
 _WORD = re.compile(r"\w+", re.UNICODE)
 _META = ("prompt_key", "month", "conversation_id", "round", "conversation_hash", "turn_identifier", "hashed_ip",
          "example")
-_SIGNATURE = pa.list_(pa.uint32())
-
-
-def shingles(words: list[str]) -> list[str]:
-    """Word 3-grams (repeats included: they do not change a MinHash)."""
-    if len(words) < 3:
-        return [" ".join(words)]
-    return [f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)]
-
-
-def signatures(word_lists: list[list[str]]) -> np.ndarray:
-    """(n, NUM_PERM) uint32 MinHash values of each word list's shingles, stored with the prompt so the
-    index can be rebuilt without text."""
-    if not word_lists:
-        return np.zeros((0, NUM_PERM), np.uint32)
-    matrix = rensa.RMinHash.digest_matrix_from_token_sets([shingles(w) for w in word_lists], NUM_PERM, SEED)
-    return np.array(matrix.to_rows(), dtype=np.uint32)
 
 
 def _exact(words: list[str]) -> str:
@@ -96,68 +85,52 @@ def user_prompts(rows: Iterable[dict], month: str, example_chars: int = 200) -> 
 
 
 def _signed_batch(prompts: list[dict]) -> tuple[pa.Table, np.ndarray, np.ndarray]:
-    """A batch of prompts without their text: its columns, signatures and which prompts have one."""
+    """A batch of prompts without their text: its columns (signatures included), each prompt's LSH bucket
+    keys and whether it has a signature (MIN_WORDS words or more)."""
     words = [_WORD.findall((p["text"] or "").lower()) for p in prompts]
     signed = np.array([len(w) >= MIN_WORDS for w in words], dtype=bool)
-    matrix = np.zeros((len(prompts), NUM_PERM), np.uint32)
-    matrix[signed] = signatures([w for w, s in zip(words, signed, strict=True) if s])
+    matrix = signatures([w for w, s in zip(words, signed, strict=True) if s])
+    bands = np.zeros((len(prompts), BANDS), np.uint64)
+    bands[signed] = band_keys(matrix)
     columns = {name: [p[name] for p in prompts] for name in _META}
     columns["exact_key"] = [_exact(w) for w in words]
     columns["words"] = [len(w) for w in words]
+    columns["minhash"] = signature_column(matrix, signed)
     schema = pa.schema([TEMPLATE_PROMPTS.field(name) for name in columns])
-    return pa.Table.from_pydict(columns, schema=schema), matrix, signed
+    return pa.Table.from_pydict(columns, schema=schema), bands, signed
 
 
-def flag_month(index: TemplateIndex, month: str, batches: Iterable[list[dict]]) -> pa.Table:
+def flag_month(index: TemplateIndex, month: str, batches: Iterable[list[dict]]) -> FlaggedMonth:
     """Add the month's prompts (batches of dicts with prompt_key, text, ...) to the index; each row
-    gets its exact-text key, signature (null under MIN_WORDS words), cluster id and cluster size, in
-    prompt-key order; no text. Columns of TEMPLATE_PROMPTS but is_template."""
-    tables, matrices, masks = [], [], []
-    for prompts in batches:
-        table, matrix, signed = _signed_batch(prompts)
-        tables.append(table)
-        matrices.append(matrix)
-        masks.append(signed)
-    if not tables:
-        tables, matrices, masks = [_signed_batch([])[0]], [np.zeros((0, NUM_PERM), np.uint32)], [np.zeros(0, bool)]
-    table = pa.concat_tables(tables)
-    order = pc.sort_indices(table, [("prompt_key", "ascending")]).to_numpy()
-    table = table.take(order)
-    matrix = np.concatenate(matrices)
-    matrices.clear()
-    matrix, signed = matrix[order], np.concatenate(masks)[order]
-    clusters, sizes = add_to_index(index, month, table, matrix, signed)
-    return table.append_column(TEMPLATE_PROMPTS.field("minhash"), signature_column(matrix, signed)).append_column(
-        TEMPLATE_PROMPTS.field("cluster_id"), clusters).append_column(
-        TEMPLATE_PROMPTS.field("cluster_size"), pa.array(sizes, pa.int64()))
+    gets its exact-text key, signature (null under MIN_WORDS words), cluster id and cluster size; no
+    text. A batch's text is dropped once it is signed, its rows spilled to local disk."""
+    rows, bands, masks = SpilledRows(), [np.zeros((0, BANDS), np.uint64)], [np.zeros(0, bool)]
+    try:
+        rows.append(_signed_batch([])[0])
+        for prompts in batches:
+            table, keys, signed = _signed_batch(prompts)
+            rows.append(table)
+            bands.append(keys)
+            masks.append(signed)
+        rows.finish()
+        keys = rows.column("prompt_key")
+        order = pc.sort_indices(keys).to_numpy()
+        keys = keys.take(order).to_pylist()
+        ordinals, sizes = index.add_month(month, keys, _exact_bytes(rows.column("exact_key").take(order)),
+                                          np.concatenate(bands)[order], np.concatenate(masks)[order])
+    except BaseException:
+        rows.close()
+        raise
+    return FlaggedMonth(rows, order, _cluster_names(index, ordinals), sizes)
 
 
-def add_to_index(index: TemplateIndex, month: str, table: pa.Table, matrix: np.ndarray,
-                 signed: np.ndarray) -> tuple[pa.Array, np.ndarray]:
-    """Index a month (its rows in prompt-key order: prompt_key and exact_key columns, signatures);
-    each row's cluster id and cluster size."""
-    exact = np.array([bytes.fromhex(h) for h in table.column("exact_key").to_pylist()], dtype="S12")
-    ordinals, sizes = index.add_month(month, table.column("prompt_key").to_pylist(), exact, matrix, signed)
+def _exact_bytes(column: pa.ChunkedArray) -> np.ndarray:
+    return np.array([bytes.fromhex(h) for h in column.to_pylist()], dtype="S12")
+
+
+def _cluster_names(index: TemplateIndex, ordinals: np.ndarray) -> pa.Array:
     named, position = np.unique(ordinals, return_inverse=True)
-    return pa.array(index.heads(named), pa.string()).take(pa.array(position)), sizes
-
-
-def signature_column(matrix: np.ndarray, signed: np.ndarray) -> pa.Array:
-    offsets = pa.array(np.arange(0, (len(matrix) + 1) * NUM_PERM, NUM_PERM, dtype=np.int32))
-    return pa.ListArray.from_arrays(offsets, pa.array(matrix.ravel()), type=_SIGNATURE, mask=pa.array(~signed))
-
-
-def stored_signatures(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """The (n, NUM_PERM) signature matrix of a stored month and which rows have one."""
-    column = table.column("minhash")
-    if column.type != _SIGNATURE:
-        raise ValueError(f"stored signatures of type {column.type}, not rensa's {_SIGNATURE}: flagged by an "
-                         "earlier version; re-run template_prompts for the months in order")
-    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    signed = column.is_valid().to_numpy(zero_copy_only=False)
-    matrix = np.zeros((len(column), NUM_PERM), np.uint32)
-    matrix[signed] = column.flatten().to_numpy().reshape(-1, NUM_PERM)
-    return matrix, signed
+    return pa.array(index.heads(named), pa.string()).take(pa.array(position))
 
 
 def index_for(
@@ -165,13 +138,14 @@ def index_for(
 ) -> tuple[TemplateIndex, str]:
     """The index holding exactly the `earlier` months (in order): the saved one when it does (the
     incremental case), else one rebuilt from their stored rows (`load(month)`: prompt_key, exact_key
-    and minhash in prompt-key order), signatures not text."""
+    and minhash, in prompt-key order), signatures not text."""
     if saved is not None and saved.months == earlier:
         return saved, "incremental"
     index = TemplateIndex()
     for month in earlier:
         table = load(month)
-        add_to_index(index, month, table, *stored_signatures(table))
+        index.add_month(month, table.column("prompt_key").to_pylist(), _exact_bytes(table.column("exact_key")),
+                        *stored_bands(table.column("minhash")))
     return index, f"rebuilt from {len(earlier)} earlier months"
 
 

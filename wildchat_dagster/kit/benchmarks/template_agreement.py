@@ -14,8 +14,9 @@ from collections import Counter
 
 import numpy as np
 
-from wildchat_dagster.core.reporting.template_index import NUM_PERM, THRESHOLD, TemplateIndex
-from wildchat_dagster.core.reporting.templates import _WORD, MIN_WORDS, exact_key, flag_month, shingles
+from wildchat_dagster.core.reporting.template_index import TemplateIndex
+from wildchat_dagster.core.reporting.template_signatures import NUM_PERM, THRESHOLD
+from wildchat_dagster.core.reporting.templates import _WORD, MIN_WORDS, exact_key, flag_month
 
 
 def _prompts(texts: list[str]) -> list[dict]:
@@ -24,12 +25,13 @@ def _prompts(texts: list[str]) -> list[dict]:
             for i, t in enumerate(texts)]
 
 
-def datasketch_clusters(texts: list[str]) -> tuple[list[int], float]:
-    """Each prompt's cluster (the position of its first prompt) as the datasketch version gave it; CPU s."""
+def datasketch_clusters(texts: list[str], seed: int = 1) -> tuple[list[int], float]:
+    """Each prompt's cluster (the position of its first prompt) as the datasketch version gave it (seed
+    1; another seed: how much two draws of MinHash permutations disagree); CPU s."""
     from datasketch import MinHash, MinHashLSH
 
     started = time.process_time()
-    permutations = MinHash(num_perm=NUM_PERM, seed=1).permutations
+    permutations = MinHash(num_perm=NUM_PERM, seed=seed).permutations
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     cluster_of: dict[int, int] = {}
     by_exact: dict[str, int] = {}
@@ -39,8 +41,8 @@ def datasketch_clusters(texts: list[str]) -> tuple[list[int], float]:
         exact = exact_key(text)
         cluster = by_exact.get(exact)
         if cluster is None and len(words) >= MIN_WORDS:
-            minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=permutations)
-            minhash.update_batch([s.encode() for s in set(shingles(words))])
+            minhash = MinHash(num_perm=NUM_PERM, seed=seed, permutations=permutations)
+            minhash.update_batch(list({" ".join(words[k:k + 3]).encode() for k in range(len(words) - 2)}))
             cluster = min((cluster_of[k] for k in lsh.query(minhash)), default=i)
             lsh.insert(i, minhash, check_duplication=False)
             cluster_of[i] = cluster
@@ -54,20 +56,25 @@ def _pairs(counts) -> int:
     return sum(n * (n - 1) // 2 for n in counts)
 
 
-def agreement(texts: list[str], reference: tuple[list[int], float]) -> dict:
-    """Today's clusters of `texts` (one month, in order) against the reference's: pair-wise precision and
-    recall of "same cluster" pairs, and the share of prompts whose cluster has exactly the same members."""
+def rensa_clusters(texts: list[str]) -> tuple[list[int], float]:
+    """Each prompt's cluster (the position of its first prompt) as template_prompts gives it; CPU s."""
     started = time.process_time()
-    table = flag_month(TemplateIndex(), "2023-04", [_prompts(texts)])
+    with flag_month(TemplateIndex(), "2023-04", [_prompts(texts)]) as flagged:
+        table = flagged.table()
     cpu = time.process_time() - started
     position = {key: i for i, key in enumerate(table.column("prompt_key").to_pylist())}
-    new = [position[c] for c in table.column("cluster_id").to_pylist()]
-    old, old_cpu = reference
+    return [position[c] for c in table.column("cluster_id").to_pylist()], cpu
+
+
+def agreement(clusters: tuple[list[int], float], reference: tuple[list[int], float]) -> dict:
+    """Clusters of the same prompts against the reference's: pair-wise precision and recall of "same
+    cluster" pairs, and the share of prompts whose cluster has exactly the same members."""
+    (new, cpu), (old, old_cpu) = clusters, reference
     both = Counter(zip(old, new, strict=True))
     old_sizes, new_sizes = Counter(old), Counter(new)
     pairs_old, pairs_new, pairs_both = _pairs(old_sizes.values()), _pairs(new_sizes.values()), _pairs(both.values())
     same = np.mean([both[o, n] == old_sizes[o] == new_sizes[n] for o, n in zip(old, new, strict=True)])
-    return {"prompts": len(texts), "pairs_old": pairs_old, "pairs_new": pairs_new, "pairs_both": pairs_both,
+    return {"prompts": len(old), "pairs_old": pairs_old, "pairs_new": pairs_new, "pairs_both": pairs_both,
             "precision": pairs_both / pairs_new if pairs_new else 1.0,
             "recall": pairs_both / pairs_old if pairs_old else 1.0,
             "same_membership": float(same), "cpu_new_s": round(cpu, 2), "cpu_old_s": round(old_cpu, 2)}

@@ -29,8 +29,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from wildchat_dagster.kit.benchmarks.template_agreement import agreement, datasketch_clusters
+from wildchat_dagster.core.storage.warehouse import file_writer, iter_file_batches
+from wildchat_dagster.kit.benchmarks.template_agreement import agreement, datasketch_clusters, rensa_clusters
 from wildchat_dagster.kit.samples import REAL_WILDCHAT
+from wildchat_dagster.schema import TEMPLATE_PROMPTS
 
 BATCH = 5_000  # prompts read and signed at a time (the asset: 2,000 conversations)
 AGREEMENT_GENERATED = 10_000  # datasketch flags ~1,000 prompts per CPU second
@@ -57,14 +59,32 @@ def generated_prompts(size: int, seed: int) -> list[tuple[str, int, str]]:
     return prompts[:size]
 
 
-def _write_month(path: Path, month: str, prompts: list[tuple[str, int, str]]) -> None:
+def _month_table(month: str, prompts: list[tuple[str, int, str]]) -> pa.Table:
     conversations, rounds, texts = zip(*prompts, strict=True)
-    pq.write_table(pa.table({
+    return pa.table({
         "prompt_key": [f"{month}/{c}/{r:04d}" for c, r in zip(conversations, rounds, strict=True)],
         "month": [month] * len(texts), "conversation_id": list(conversations), "round": list(rounds),
-        "conversation_hash": [None] * len(texts), "turn_identifier": [None] * len(texts),
-        "hashed_ip": [None] * len(texts), "text": list(texts), "example": [t[:200] for t in texts],
-    }), path, row_group_size=BATCH)
+        "conversation_hash": pa.nulls(len(texts), pa.string()), "turn_identifier": pa.nulls(len(texts), pa.int64()),
+        "hashed_ip": pa.nulls(len(texts), pa.string()), "text": list(texts), "example": [t[:200] for t in texts],
+    })
+
+
+def _write_month(path: Path, month: str, size: int, seed: int) -> None:
+    """`size` generated prompts, a row group per BATCH (drawn one after the other: one stream)."""
+    prompts = generated_prompts(size, seed)
+    with pq.ParquetWriter(path, _month_table(month, prompts[:1]).schema) as writer:
+        while prompts:
+            writer.write_table(_month_table(month, prompts[:BATCH]))
+            del prompts[:BATCH]
+
+
+def _peak_rss_mb() -> int:
+    """This process's peak RSS (VmHWM: of its own image, not the parent's it was forked from, which
+    getrusage's ru_maxrss keeps across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def _flag(folder: str, month: str, earlier: list[str]) -> dict:
@@ -76,20 +96,21 @@ def _flag(folder: str, month: str, earlier: list[str]) -> dict:
     from wildchat_dagster.core.reporting.templates import flag_month, index_for
 
     base = Path(folder)
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_before = _peak_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
     stored = ["prompt_key", "exact_key", "minhash"]
     index, mode = index_for(TemplateIndex.load(base / "index.npz"), earlier,
                             lambda m: pq.read_table(base / f"{m}.parquet", columns=stored))
-    batches = (b.to_pylist() for b in pq.ParquetFile(base / f"{month}.prompts.parquet").iter_batches(BATCH))
-    table = flag_month(index, month, batches)
-    table = table.append_column("is_template", pc.greater_equal(table.column("cluster_size"), 5))
-    pq.write_table(table, base / f"{month}.parquet", compression="zstd")
+    batches = (b.to_pylist() for b in iter_file_batches(base / f"{month}.prompts.parquet", BATCH))  # as the asset
+    written = base / f"{month}.parquet"
+    with flag_month(index, month, batches) as flagged, file_writer(written, TEMPLATE_PROMPTS) as write:
+        for piece in flagged.pieces():
+            write(piece.append_column("is_template", pc.greater_equal(piece.column("cluster_size"), 5)))
     index.save(base / "index.npz")
-    sizes = table.column("cluster_size")
-    return {"month": month, "mode": mode, "prompts": table.num_rows,
+    sizes = pa.array(flagged.cluster_size)
+    return {"month": month, "mode": mode, "prompts": len(sizes),
             "cpu_s": round(time.process_time() - cpu_started, 2), "wall_s": round(time.perf_counter() - started, 2),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_rss_mb": _peak_rss_mb(),
             "rss_before_mb": round(rss_before), "in_a_cluster": pc.sum(pc.greater(sizes, 1)).as_py() or 0,
             "index_mb": round((base / "index.npz").stat().st_size / 1e6, 1)}
 
@@ -99,7 +120,7 @@ def _measure_months(size: int) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         months = ("2023-04", "2023-05")
         for k, month in enumerate(months):
-            _write_month(Path(folder) / f"{month}.prompts.parquet", month, generated_prompts(size, seed=k))
+            _write_month(Path(folder) / f"{month}.prompts.parquet", month, size, seed=k)
         for k, month in enumerate(months):  # a fresh interpreter importing only this module: its own peak RSS
             code = f"import json; from {__name__} import _flag; print(json.dumps(_flag(*json.loads(input()))))"
             done = subprocess.run([sys.executable, "-c", code], input=json.dumps([folder, month, months[:k]]),
@@ -124,12 +145,13 @@ def _measure_agreement() -> dict:
         except ImportError:
             print("templates agreement: skipped (datasketch not installed: pip install -e '.[bench]')")
             return {}
-        figures[name] = agreement(texts, reference)
-        f = figures[name]
-        print(f"templates agreement, {name} ({f['prompts']:,} prompts): same-cluster pairs precision "
-              f"{f['precision']:.4f} recall {f['recall']:.4f} ({f['pairs_new']:,} pairs vs datasketch's "
-              f"{f['pairs_old']:,}); same cluster membership {f['same_membership']:.4f}; CPU {f['cpu_new_s']} s "
-              f"vs datasketch {f['cpu_old_s']} s")
+        figures[name] = f = agreement(rensa_clusters(texts), reference)
+        floor = figures[f"{name}, datasketch seed 2"] = agreement(datasketch_clusters(texts, seed=2), reference)
+        print(f"templates agreement with datasketch, {name} ({f['prompts']:,} prompts): same-cluster pairs "
+              f"precision {f['precision']:.3f} recall {f['recall']:.3f} ({f['pairs_new']:,} pairs vs datasketch's "
+              f"{f['pairs_old']:,}), same cluster membership {f['same_membership']:.3f}; datasketch with another "
+              f"seed: precision {floor['precision']:.3f} recall {floor['recall']:.3f} membership "
+              f"{floor['same_membership']:.3f}; CPU {f['cpu_new_s']} s vs datasketch {f['cpu_old_s']} s")
     return figures
 
 
