@@ -278,3 +278,11 @@ def test_the_asset_reports_the_largest_clusters_from_a_few_rows_as_from_every_ro
     top = largest_clusters(few, min_size=5)
     assert top == largest_clusters(every_row, min_size=5)
     assert [c["size"] for c in top] == [len(SLOTS) + 1, 6] and top[0]["example"] == TEMPLATE.format(SLOTS[1])[:200]
+
+
+def test_an_exact_key_ending_in_a_zero_byte_keeps_its_24_digits_and_repeats_still_join():
+    text = next(t for t in (f"please summarise chapter {i} of the book for me" for i in range(10_000))
+                if exact_key(t).endswith("00"))
+    rows = flag_month(TemplateIndex(), "2023-04", _prompts("2023-04", [text, "something else entirely here now", text]))
+    assert [len(r["exact_key"]) for r in rows] == [24, 24, 24] and rows[0]["exact_key"] == exact_key(text)
+    assert rows[2]["cluster_id"] == rows[0]["prompt_key"] and rows[2]["cluster_size"] == 2

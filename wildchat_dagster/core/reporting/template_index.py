@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 
 from wildchat_dagster.core.reporting.template_signatures import BANDS, NUM_PERM, ROWS, SEED
 from wildchat_dagster.core.storage.layout import StoragePath
@@ -63,14 +64,16 @@ class TemplateIndex:
     exact_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, "S12"))  # sorted
     exact_clusters: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
-    def heads(self, ordinals: np.ndarray) -> list[str]:
-        starts = np.concatenate([[0], self.head_ends])
-        raw = self.head_bytes
-        return [raw[starts[o]:starts[o + 1]].tobytes().decode() for o in ordinals.tolist()]
+    def heads(self, ordinals: np.ndarray) -> pa.Array:
+        """The clusters' ids (their first prompts' keys)."""
+        offsets = np.concatenate([[0], self.head_ends]).astype(np.int32)
+        names = pa.StringArray.from_buffers(len(self.head_ends), pa.py_buffer(offsets), pa.py_buffer(self.head_bytes))
+        return names.take(pa.array(ordinals))
 
-    def add_month(self, month: str, keys: list[str], exact: np.ndarray, bands: np.ndarray,
+    def add_month(self, month: str, keys: pa.Array, exact: np.ndarray, bands: np.ndarray,
                   signed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Index a month's prompts, in prompt-key order: `exact` their 12-byte normalized-text hashes,
+        """Index a month's prompts, in prompt-key order (`keys`: a string array): `exact` their 12-byte
+        normalized-text hashes,
         `bands` (n, BANDS) their signatures' bucket keys (rows where `signed` is False are not read:
         prompts too short to be templates). Returns each prompt's cluster ordinal and its cluster's
         size now."""
@@ -80,12 +83,12 @@ class TemplateIndex:
         repeat = (past != _NONE) | (first_of[inverse] != np.arange(n))
         cluster = np.arange(first, first + n, dtype=np.int64)  # its own, unless it joins an earlier one
         inserted = np.flatnonzero(signed & ~repeat)
-        buckets, earliest = self._join_buckets(bands[inserted], cluster, inserted)
+        buckets, earliest = self._join_buckets(bands, cluster, inserted)
         cluster[past != _NONE] = past[past != _NONE]
         later = ~repeat | (past != _NONE)
         cluster[~later] = cluster[first_of[inverse[~later]]]  # an exact repeat within the month
         new_heads, cluster = self._number(cluster, first)
-        self._add_heads([keys[i - first] for i in new_heads.tolist()])
+        self._add_heads(keys.take(pa.array(new_heads - first)))
         self.sizes += np.bincount(cluster, minlength=len(self.sizes))[:len(self.sizes)]
         fresh = past[first_of] == _NONE
         self.exact_keys, self.exact_clusters = _merge(
@@ -98,14 +101,14 @@ class TemplateIndex:
         self.months.append(month)
         return cluster, self.sizes[cluster]
 
-    def _join_buckets(self, keys: np.ndarray, cluster: np.ndarray, rows: np.ndarray):
-        """Give each LSH-indexed prompt (`rows`, their bucket `keys`) the earliest cluster among its
-        buckets, in order; per band, the month's buckets (sorted) and each one's earliest cluster.
+    def _join_buckets(self, bands: np.ndarray, cluster: np.ndarray, rows: np.ndarray):
+        """Give each LSH-indexed prompt (`rows`, their bucket keys in `bands`) the earliest cluster among
+        its buckets, in order; per band, the month's buckets (sorted) and each one's earliest cluster.
         A band at a time: no temporary of the month's (rows x bands) size but the groups."""
-        group = np.empty(keys.shape, np.int64)  # each (row, band)'s bucket among the month's
+        group = np.empty((len(rows), BANDS), np.int32)  # each (row, band)'s bucket among the month's
         buckets, earliest, shares, offset = [], [], np.zeros(len(rows), bool), 0
         for band in range(BANDS):
-            unique, first_row, inverse = np.unique(keys[:, band], return_index=True, return_inverse=True)
+            unique, first_row, inverse = np.unique(bands[rows, band], return_index=True, return_inverse=True)
             group[:, band] = inverse + offset
             shares |= first_row[inverse] != np.arange(len(rows))  # an earlier prompt of the month is in it
             buckets.append(unique)
@@ -136,11 +139,13 @@ class TemplateIndex:
         self.sizes = np.concatenate([self.sizes, np.zeros(len(new_heads), np.int64)])
         return new_heads, renumbered
 
-    def _add_heads(self, names: list[str]) -> None:
-        encoded = [name.encode() for name in names]
-        ends = np.cumsum([len(e) for e in encoded], dtype=np.int64) + len(self.head_bytes)
-        self.head_bytes = np.concatenate([self.head_bytes, np.frombuffer(b"".join(encoded), np.uint8)])
-        self.head_ends = np.concatenate([self.head_ends, ends])
+    def _add_heads(self, names: pa.Array) -> None:
+        """Append cluster ids: a string array's bytes and offsets, no Python string each."""
+        _, offsets, data = names.buffers()
+        offsets = np.frombuffer(offsets, np.int32)[names.offset:names.offset + len(names) + 1].astype(np.int64)
+        data = np.frombuffer(data, np.uint8)[offsets[0]:offsets[-1]] if data is not None else np.zeros(0, np.uint8)
+        self.head_bytes = np.concatenate([self.head_bytes, data])
+        self.head_ends = np.concatenate([self.head_ends, offsets[1:] - offsets[0] + len(self.head_bytes) - len(data)])
 
     def save(self, path: StoragePath) -> None:
         """Plain arrays in an npz (no pickle; not compressed: bucket keys are random bits)."""

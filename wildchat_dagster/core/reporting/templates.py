@@ -41,17 +41,19 @@ from wildchat_dagster.core.wildchat_ids import conversation_hash, turn_identifie
 from wildchat_dagster.schema import TEMPLATE_PROMPTS
 
 MIN_WORDS = 5  # shorter prompts ("hi", "continue") are not templates, only repeats
+SIGN_ROWS = 1_000  # prompts split into words at a time
 _WORD = re.compile(r"\w+", re.UNICODE)
 _META = ("prompt_key", "month", "conversation_id", "round", "conversation_hash", "turn_identifier", "hashed_ip",
          "example")
 
 
-def _exact(words: list[str]) -> str:
-    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:24]
+def _exact(words: list[str]) -> bytes:
+    """The normalized text's hash: 12 bytes (stored as 24 hex digits)."""
+    return hashlib.sha256(" ".join(words).encode()).digest()[:12]
 
 
 def exact_key(text: str) -> str:
-    return _exact(_WORD.findall(text.lower()))
+    return _exact(_WORD.findall(text.lower())).hex()
 
 
 def prompt_key(month: str, conversation_id: str, round_index: int) -> str:
@@ -84,53 +86,77 @@ def user_prompts(rows: Iterable[dict], month: str, example_chars: int = 200) -> 
     return prompts
 
 
-def _signed_batch(prompts: list[dict]) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+def _signed_batch(prompts: list[dict]) -> tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]:
     """A batch of prompts without their text: its columns (signatures included), each prompt's LSH bucket
-    keys and whether it has a signature (MIN_WORDS words or more)."""
-    words = [_WORD.findall((p["text"] or "").lower()) for p in prompts]
-    signed = np.array([len(w) >= MIN_WORDS for w in words], dtype=bool)
-    matrix = signatures([w for w, s in zip(words, signed, strict=True) if s])
-    bands = np.zeros((len(prompts), BANDS), np.uint64)
-    bands[signed] = band_keys(matrix)
+    keys, whether it has a signature (MIN_WORDS words or more) and its exact-text hash. Words are split
+    SIGN_ROWS prompts at a time: fewer small objects alive at once (less memory left fragmented)."""
+    parts = [_signed_part([p["text"] or "" for p in prompts[i:i + SIGN_ROWS]])
+             for i in range(0, len(prompts), SIGN_ROWS)] or [_signed_part([])]
+    counts, signed, exact, hexes, bands, matrix = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
     columns = {name: [p[name] for p in prompts] for name in _META}
-    columns["exact_key"] = [_exact(w) for w in words]
-    columns["words"] = [len(w) for w in words]
+    columns["exact_key"] = hexes.astype(object)
+    columns["words"] = counts
     columns["minhash"] = signature_column(matrix, signed)
     schema = pa.schema([TEMPLATE_PROMPTS.field(name) for name in columns])
-    return pa.Table.from_pydict(columns, schema=schema), bands, signed
+    return pa.Table.from_pydict(columns, schema=schema), bands, signed, exact
+
+
+def _signed_part(texts: list[str]) -> tuple[np.ndarray, ...]:
+    """Word counts, signed or not, exact-text hashes (bytes, and hex: numpy drops a hash's trailing zero
+    bytes when read back as bytes), band keys and signatures (signed rows) of some texts."""
+    words = [_WORD.findall(text.lower()) for text in texts]
+    counts = np.fromiter(map(len, words), np.int64, len(words))
+    signed = counts >= MIN_WORDS
+    matrix = signatures([w for w, s in zip(words, signed.tolist(), strict=True) if s])
+    bands = np.zeros((len(texts), BANDS), np.uint64)
+    bands[signed] = band_keys(matrix)
+    exact = [_exact(w) for w in words]
+    return (counts, signed, np.array(exact, dtype="S12"), np.array([e.hex() for e in exact], dtype="U24"), bands,
+            matrix)
 
 
 def flag_month(index: TemplateIndex, month: str, batches: Iterable[list[dict]]) -> FlaggedMonth:
     """Add the month's prompts (batches of dicts with prompt_key, text, ...) to the index; each row
     gets its exact-text key, signature (null under MIN_WORDS words), cluster id and cluster size; no
     text. A batch's text is dropped once it is signed, its rows spilled to local disk."""
-    rows, bands, masks = SpilledRows(), [np.zeros((0, BANDS), np.uint64)], [np.zeros(0, bool)]
+    rows, kept = SpilledRows(), ([], [], [])  # per batch: band keys, signed, exact-text hashes
     try:
-        rows.append(_signed_batch([])[0])
         for prompts in batches:
-            table, keys, signed = _signed_batch(prompts)
+            table, *arrays = _signed_batch(prompts)
             rows.append(table)
-            bands.append(keys)
-            masks.append(signed)
+            for held, array in zip(kept, arrays, strict=True):
+                held.append(array)
+        if not kept[0]:
+            table, *arrays = _signed_batch([])
+            rows.append(table)
+            for held, array in zip(kept, arrays, strict=True):
+                held.append(array)
         rows.finish()
-        keys = rows.column("prompt_key")
-        order = pc.sort_indices(keys).to_numpy()
-        keys = keys.take(order).to_pylist()
-        ordinals, sizes = index.add_month(month, keys, _exact_bytes(rows.column("exact_key").take(order)),
-                                          np.concatenate(bands)[order], np.concatenate(masks)[order])
+        order = pc.sort_indices(rows.column("prompt_key")).to_numpy()
+        bands, signed, exact = (_in_order(held, order) for held in kept)
+        ordinals, sizes = index.add_month(month, rows.column("prompt_key").take(order).combine_chunks(), exact,
+                                          bands, signed)
     except BaseException:
         rows.close()
         raise
-    return FlaggedMonth(rows, order, _cluster_names(index, ordinals), sizes)
+    return FlaggedMonth(rows, order, index.heads(ordinals), sizes)
+
+
+def _in_order(chunks: list[np.ndarray], order: np.ndarray) -> np.ndarray:
+    """The chunks' rows, concatenated, in `order`; each chunk freed once placed (no second copy)."""
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    placed = np.empty((len(order), *chunks[0].shape[1:]), chunks[0].dtype)
+    start = 0
+    while chunks:
+        chunk = chunks.pop(0)
+        placed[rank[start:start + len(chunk)]] = chunk
+        start += len(chunk)
+    return placed
 
 
 def _exact_bytes(column: pa.ChunkedArray) -> np.ndarray:
     return np.array([bytes.fromhex(h) for h in column.to_pylist()], dtype="S12")
-
-
-def _cluster_names(index: TemplateIndex, ordinals: np.ndarray) -> pa.Array:
-    named, position = np.unique(ordinals, return_inverse=True)
-    return pa.array(index.heads(named), pa.string()).take(pa.array(position))
 
 
 def index_for(
@@ -144,7 +170,7 @@ def index_for(
     index = TemplateIndex()
     for month in earlier:
         table = load(month)
-        index.add_month(month, table.column("prompt_key").to_pylist(), _exact_bytes(table.column("exact_key")),
+        index.add_month(month, table.column("prompt_key").combine_chunks(), _exact_bytes(table.column("exact_key")),
                         *stored_bands(table.column("minhash")))
     return index, f"rebuilt from {len(earlier)} earlier months"
 
