@@ -15,7 +15,6 @@ array, saved without pickle (the data root may be a shared bucket).
 
 from __future__ import annotations
 
-import io
 import zipfile
 from dataclasses import dataclass, field
 
@@ -24,11 +23,12 @@ import pyarrow as pa
 
 from wildchat_dagster.core.reporting.template_signatures import BANDS, NUM_PERM, ROWS, SEED
 from wildchat_dagster.core.storage.layout import StoragePath
-from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
+from wildchat_dagster.core.storage.warehouse import staged
 
 SCHEME = (f"blake2b words, mixed 3-grams; rensa RMinHash v2 flat hashes seed {SEED}, {NUM_PERM} u32; "
           f"bands {BANDS}x{ROWS} fnv1a+splitmix64")
 _NONE = np.iinfo(np.int64).max
+_NONE32 = np.iinfo(np.int32).max
 
 
 def _lookup(keys: np.ndarray, table_keys: np.ndarray, table_values: np.ndarray) -> np.ndarray:
@@ -112,21 +112,22 @@ class TemplateIndex:
             group[:, band] = inverse + offset
             shares |= first_row[inverse] != np.arange(len(rows))  # an earlier prompt of the month is in it
             buckets.append(unique)
-            earliest.append(_lookup(unique, self.bucket_keys[band], self.bucket_clusters[band]))
+            past = _lookup(unique, self.bucket_keys[band], self.bucket_clusters[band])
+            earliest.append(np.minimum(past, _NONE32).astype(np.int32))  # ordinals fit 31 bits: half the memory
             offset += len(unique)
         ends = np.cumsum([len(b) for b in buckets])[:-1]
         earliest = np.concatenate(earliest)
         alone = np.flatnonzero(~shares)  # first in each of its buckets: only earlier months count
-        joined = np.full(len(alone), _NONE, np.int64)
+        joined = np.full(len(alone), _NONE32, np.int32)
         for band in range(BANDS):
             np.minimum(joined, earliest[group[alone, band]], out=joined)
-        cluster[rows[alone]] = np.where(joined == _NONE, cluster[rows[alone]], joined)
+        cluster[rows[alone]] = np.where(joined == _NONE32, cluster[rows[alone]], joined)
         for band in range(BANDS):
             earliest[group[alone, band]] = cluster[rows[alone]]
         for r in np.flatnonzero(shares).tolist():  # in order: an earlier prompt of the month may decide
             mine = group[r]
             joined = earliest[mine].min()
-            if joined != _NONE:
+            if joined != _NONE32:
                 cluster[rows[r]] = joined
             earliest[mine] = cluster[rows[r]]
         return buckets, np.split(earliest, ends)
@@ -153,9 +154,8 @@ class TemplateIndex:
         for band in range(BANDS):
             arrays[f"bucket_keys_{band:02d}"] = self.bucket_keys[band]
             arrays[f"bucket_clusters_{band:02d}"] = self.bucket_clusters[band]
-        buffer = io.BytesIO()
-        np.savez(buffer, scheme=np.array(SCHEME), months=np.array(self.months, dtype=np.str_), **arrays)
-        atomic_write_bytes(path, buffer.getvalue())
+        with staged(path) as tmp, open(tmp, "wb") as f:  # straight to a file: no copy of the index in memory
+            np.savez(f, scheme=np.array(SCHEME), months=np.array(self.months, dtype=np.str_), **arrays)
 
     @staticmethod
     def load(path: StoragePath) -> TemplateIndex | None:
@@ -164,7 +164,7 @@ class TemplateIndex:
         if not path.exists():
             return None
         try:
-            with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as saved:
+            with path.open("rb") as f, np.load(f, allow_pickle=False) as saved:
                 if str(saved["scheme"]) != SCHEME:
                     return None
                 index = TemplateIndex(months=saved["months"].tolist(), **{name: saved[name] for name in _ARRAYS})
