@@ -18,7 +18,8 @@ import pyarrow as pa
 
 from wildchat_dagster.schema import TEMPLATE_PROMPTS
 
-PIECE_ROWS = 20_000  # rows read back, sorted and written at a time
+PIECE_ROWS = 5_000  # rows read back, sorted and written at a time (a row group each)
+_DECIDED = ("cluster_id", "cluster_size", "is_template")  # not in the spilled rows: the index gives them
 
 
 class SpilledRows:
@@ -51,10 +52,26 @@ class SpilledRows:
         return pa.ipc.open_file(pa.OSFile(str(self.path)), options=pa.ipc.IpcReadOptions(included_fields=fields))
 
     def column(self, name: str) -> pa.ChunkedArray:
-        """One column of every row (only its buffers read)."""
+        """One column of every row, copied out of each record batch read (a slice would hold the batch)."""
         reader = self._reader([name])
-        return pa.chunked_array([reader.get_batch(i).column(0) for i in range(reader.num_record_batches)],
-                                TEMPLATE_PROMPTS.field(name).type)
+        chunks = []
+        for i in range(reader.num_record_batches):
+            column = reader.get_batch(i).column(0)
+            chunks.append(column.take(pa.array(np.arange(len(column)))))
+        return pa.chunked_array(chunks, reader.schema.field(name).type)
+
+    def matrix_in_order(self, name: str, order: np.ndarray) -> np.ndarray:
+        """A fixed-size-list column as an (n, width) array in `order`, read a record batch at a time
+        into its place: one copy in memory."""
+        reader = self._reader([name])
+        width = reader.schema.field(name).type.list_size
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        placed = np.empty((len(order), width), reader.schema.field(name).type.value_type.to_pandas_dtype())
+        for i in range(reader.num_record_batches):
+            values = reader.get_batch(i).column(0).flatten().to_numpy()
+            placed[rank[self.starts[i]:self.starts[i + 1]]] = values.reshape(-1, width)
+        return placed
 
     def take(self, positions: np.ndarray, columns: list[str] | None = None) -> pa.Table:
         """The rows at `positions`, in that order (each record batch holding some read once)."""
@@ -87,8 +104,9 @@ class FlaggedMonth:
         self.rows.close()
 
     def take(self, start: int, stop: int, columns: list[str] | None = None) -> pa.Table:
-        """Rows [start, stop) in prompt-key order."""
-        return self.rows.take(self.order[start:stop], columns)
+        """Rows [start, stop) in prompt-key order (TEMPLATE_PROMPTS' columns, or these)."""
+        names = columns or [name for name in TEMPLATE_PROMPTS.names if name not in _DECIDED]
+        return self.rows.take(self.order[start:stop], names)
 
     def pieces(self, rows: int = PIECE_ROWS) -> Iterator[pa.Table]:
         """The month in prompt-key order with cluster_id and cluster_size, `rows` at a time."""

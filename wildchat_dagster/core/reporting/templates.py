@@ -23,6 +23,7 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from itertools import chain
 
 import numpy as np
 import pyarrow as pa
@@ -42,6 +43,7 @@ from wildchat_dagster.schema import TEMPLATE_PROMPTS
 
 MIN_WORDS = 5  # shorter prompts ("hi", "continue") are not templates, only repeats
 SIGN_ROWS = 1_000  # prompts split into words at a time
+_BANDS = pa.field("bands", pa.list_(pa.uint64(), BANDS))  # spilled with the rows, read back for the index
 _WORD = re.compile(r"\w+", re.UNICODE)
 _META = ("prompt_key", "month", "conversation_id", "round", "conversation_hash", "turn_identifier", "hashed_ip",
          "example")
@@ -86,9 +88,9 @@ def user_prompts(rows: Iterable[dict], month: str, example_chars: int = 200) -> 
     return prompts
 
 
-def _signed_batch(prompts: list[dict]) -> tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]:
-    """A batch of prompts without their text: its columns (signatures included), each prompt's LSH bucket
-    keys, whether it has a signature (MIN_WORDS words or more) and its exact-text hash. Words are split
+def _signed_batch(prompts: list[dict]) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """A batch of prompts without their text: its columns (signatures, and the LSH bucket keys), whether
+    each has a signature (MIN_WORDS words or more) and its exact-text hash. Words are split
     SIGN_ROWS prompts at a time: fewer small objects alive at once (less memory left fragmented)."""
     parts = [_signed_part([p["text"] or "" for p in prompts[i:i + SIGN_ROWS]])
              for i in range(0, len(prompts), SIGN_ROWS)] or [_signed_part([])]
@@ -97,8 +99,9 @@ def _signed_batch(prompts: list[dict]) -> tuple[pa.Table, np.ndarray, np.ndarray
     columns["exact_key"] = hexes.astype(object)
     columns["words"] = counts
     columns["minhash"] = signature_column(matrix, signed)
-    schema = pa.schema([TEMPLATE_PROMPTS.field(name) for name in columns])
-    return pa.Table.from_pydict(columns, schema=schema), bands, signed, exact
+    schema = pa.schema([TEMPLATE_PROMPTS.field(name) for name in columns] + [_BANDS])
+    columns["bands"] = pa.FixedSizeListArray.from_arrays(pa.array(bands.ravel()), BANDS)  # the index's, not stored
+    return pa.Table.from_pydict(columns, schema=schema), signed, exact
 
 
 def _signed_part(texts: list[str]) -> tuple[np.ndarray, ...]:
@@ -119,40 +122,23 @@ def flag_month(index: TemplateIndex, month: str, batches: Iterable[list[dict]]) 
     """Add the month's prompts (batches of dicts with prompt_key, text, ...) to the index; each row
     gets its exact-text key, signature (null under MIN_WORDS words), cluster id and cluster size; no
     text. A batch's text is dropped once it is signed, its rows spilled to local disk."""
-    rows, kept = SpilledRows(), ([], [], [])  # per batch: band keys, signed, exact-text hashes
+    rows, kept = SpilledRows(), ([], [])  # per batch: signed or not, exact-text hashes
     try:
-        for prompts in batches:
+        for prompts in chain(batches, [[]]):  # an empty batch last: the schema and arrays of an empty month
             table, *arrays = _signed_batch(prompts)
             rows.append(table)
             for held, array in zip(kept, arrays, strict=True):
                 held.append(array)
-        if not kept[0]:
-            table, *arrays = _signed_batch([])
-            rows.append(table)
-            for held, array in zip(kept, arrays, strict=True):
-                held.append(array)
         rows.finish()
-        order = pc.sort_indices(rows.column("prompt_key")).to_numpy()
-        bands, signed, exact = (_in_order(held, order) for held in kept)
-        ordinals, sizes = index.add_month(month, rows.column("prompt_key").take(order).combine_chunks(), exact,
-                                          bands, signed)
+        keys = rows.column("prompt_key")
+        order = pc.sort_indices(keys).to_numpy()
+        signed, exact = (np.concatenate(held)[order] for held in kept)
+        ordinals, sizes = index.add_month(month, keys.take(order).combine_chunks(), exact,
+                                          rows.matrix_in_order("bands", order), signed)
     except BaseException:
         rows.close()
         raise
     return FlaggedMonth(rows, order, index.heads(ordinals), sizes)
-
-
-def _in_order(chunks: list[np.ndarray], order: np.ndarray) -> np.ndarray:
-    """The chunks' rows, concatenated, in `order`; each chunk freed once placed (no second copy)."""
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    placed = np.empty((len(order), *chunks[0].shape[1:]), chunks[0].dtype)
-    start = 0
-    while chunks:
-        chunk = chunks.pop(0)
-        placed[rank[start:start + len(chunk)]] = chunk
-        start += len(chunk)
-    return placed
 
 
 def _exact_bytes(column: pa.ChunkedArray) -> np.ndarray:
