@@ -286,3 +286,13 @@ def test_an_exact_key_ending_in_a_zero_byte_keeps_its_24_digits_and_repeats_stil
     rows = flag_month(TemplateIndex(), "2023-04", _prompts("2023-04", [text, "something else entirely here now", text]))
     assert [len(r["exact_key"]) for r in rows] == [24, 24, 24] and rows[0]["exact_key"] == exact_key(text)
     assert rows[2]["cluster_id"] == rows[0]["prompt_key"] and rows[2]["cluster_size"] == 2
+
+
+def test_an_empty_month_writes_no_rows_and_joins_the_index(tmp_path):
+    index = TemplateIndex()
+    assert flag_month(index, "2023-04", []) == [] and index.months == ["2023-04"]
+    with templates.flag_month(index, "2023-05", iter([])) as flagged:
+        table = flagged.table()
+    assert table.num_rows == 0 and "cluster_id" in table.column_names and "bands" not in table.column_names
+    index.save(tmp_path / "index.npz")
+    assert TemplateIndex.load(tmp_path / "index.npz").months == ["2023-04", "2023-05"]
