@@ -52,9 +52,11 @@ def flag_month(index: TemplateIndex, month: str, prompts: list[dict], batch: int
         return flagged.table().to_pylist()
 
 
-def _stored(rows: list[dict]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=templates.TEMPLATE_PROMPTS.remove(
-        templates.TEMPLATE_PROMPTS.get_field_index("is_template")))
+def _stored(rows: list[dict], group: int = 6) -> list[pa.Table]:
+    """A stored month as read back: batches of `group` rows, the last with two chunks."""
+    schema = templates.TEMPLATE_PROMPTS.remove(templates.TEMPLATE_PROMPTS.get_field_index("is_template"))
+    tables = [pa.Table.from_pylist(rows[i:i + group], schema=schema) for i in range(0, max(len(rows), 1), group)]
+    return tables[:-2] + [pa.concat_tables(tables[-2:])]
 
 
 def test_filled_in_templates_cluster_and_real_distinct_prompts_do_not(real_prompts):

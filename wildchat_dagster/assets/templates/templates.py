@@ -14,7 +14,12 @@ from wildchat_dagster.core.reporting.template_index import TemplateIndex
 from wildchat_dagster.core.reporting.template_month import PIECE_ROWS, FlaggedMonth
 from wildchat_dagster.core.reporting.template_signatures import BANDS, NUM_PERM, ROWS, THRESHOLD
 from wildchat_dagster.core.reporting.templates import flag_month, index_for, largest_clusters, user_prompts
-from wildchat_dagster.core.storage.warehouse import atomic_write_bytes, file_fingerprint, file_writer
+from wildchat_dagster.core.storage.warehouse import (
+    atomic_write_bytes,
+    file_fingerprint,
+    file_writer,
+    iter_file_batches,
+)
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import TEMPLATE_PROMPTS
@@ -47,7 +52,7 @@ def template_prompts(context: dg.AssetExecutionContext, config: TemplateConfig, 
     index, mode = index_for(
         TemplateIndex.load(store.layout.template_index),
         earlier,
-        lambda m: store.read_table(Stage.TEMPLATE_PROMPTS, m, ["prompt_key", "exact_key", "minhash"]),
+        lambda m: iter_file_batches(store.layout.partition(Stage.TEMPLATE_PROMPTS, m), PIECE_ROWS),
     )
     context.log.info(f"template index: {mode}")
     batches = store.iter_records(Stage.REDACTED_CONVERSATIONS, month, BATCH_CONVERSATIONS)

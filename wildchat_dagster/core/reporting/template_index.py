@@ -11,6 +11,11 @@ Clusters are ordinals in the order their first prompts came (months in order,
 prompt keys sorted within a month), so the smallest ordinal is the earliest
 prompt; `heads` names each by its first prompt's key. Everything is a plain
 array, saved without pickle (the data root may be a shared bucket).
+
+Not rensa's RMinHashLSH: it saves only through its pickle state, takes
+RMinHash objects built from tokens (stored signature arrays cannot be put
+back: no rebuild without the text), and its queries return every candidate
+key, so a prompt of a 10,000-prompt template would read 10,000 keys.
 """
 
 from __future__ import annotations

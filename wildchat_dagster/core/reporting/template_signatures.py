@@ -99,7 +99,9 @@ def stored_bands(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"stored signatures of type {column.type}, not {SIGNATURE}: flagged by an earlier "
                          "version; re-run template_prompts for the months in order")
     signed = column.is_valid().to_numpy(zero_copy_only=False)
-    values = np.concatenate([chunk.flatten().to_numpy() for chunk in column.chunks] or [np.zeros(0, np.uint32)])
-    bands = np.zeros((len(column), BANDS), np.uint64)
-    bands[signed] = band_keys(values.reshape(-1, NUM_PERM))
+    bands, start = np.zeros((len(column), BANDS), np.uint64), 0
+    for chunk in column.chunks:  # a row group at a time: no copy of the month's signatures
+        rows = np.flatnonzero(signed[start:start + len(chunk)]) + start
+        bands[rows] = band_keys(chunk.flatten().to_numpy().reshape(-1, NUM_PERM))
+        start += len(chunk)
     return bands, signed

@@ -146,19 +146,31 @@ def _exact_bytes(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def index_for(
-    saved: TemplateIndex | None, earlier: list[str], load: Callable[[str], pa.Table]
+    saved: TemplateIndex | None, earlier: list[str], load: Callable[[str], Iterable[pa.Table]]
 ) -> tuple[TemplateIndex, str]:
     """The index holding exactly the `earlier` months (in order): the saved one when it does (the
-    incremental case), else one rebuilt from their stored rows (`load(month)`: prompt_key, exact_key
-    and minhash, in prompt-key order), signatures not text."""
+    incremental case), else one rebuilt from their stored rows (`load(month)`: tables of a few
+    thousand rows with prompt_key, exact_key and minhash, in prompt-key order), signatures not text."""
     if saved is not None and saved.months == earlier:
         return saved, "incremental"
     index = TemplateIndex()
     for month in earlier:
-        table = load(month)
-        index.add_month(month, table.column("prompt_key").combine_chunks(), _exact_bytes(table.column("exact_key")),
-                        *stored_bands(table.column("minhash")))
+        index.add_month(month, *_stored_month(load(month)))
     return index, f"rebuilt from {len(earlier)} earlier months"
+
+
+def _stored_month(tables: Iterable[pa.Table]) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    """A stored month's prompt keys, exact-text hashes, band keys (of its signatures) and which rows have
+    a signature, read a batch at a time: the month's signatures are never all in memory."""
+    keys, exact = [pa.array([], pa.string())], [np.zeros(0, "S12")]
+    bands, signed = [np.zeros((0, BANDS), np.uint64)], [np.zeros(0, bool)]
+    for table in tables:
+        keys += table.column("prompt_key").chunks
+        exact.append(_exact_bytes(table.column("exact_key")))
+        batch_bands, batch_signed = stored_bands(table.column("minhash"))
+        bands.append(batch_bands)
+        signed.append(batch_signed)
+    return pa.concat_arrays(keys), np.concatenate(exact), np.concatenate(bands), np.concatenate(signed)
 
 
 def largest_clusters(rows: Iterable[dict], min_size: int, limit: int = 20,

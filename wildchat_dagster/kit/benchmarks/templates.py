@@ -95,14 +95,14 @@ def _flag(folder: str, month: str, earlier: list[str]) -> dict:
     import pyarrow.compute as pc
 
     from wildchat_dagster.core.reporting.template_index import TemplateIndex
+    from wildchat_dagster.core.reporting.template_month import PIECE_ROWS
     from wildchat_dagster.core.reporting.templates import flag_month, index_for
 
     base = Path(folder)
     rss_before = _peak_rss_mb()
     started, cpu_started = time.perf_counter(), time.process_time()
-    stored = ["prompt_key", "exact_key", "minhash"]
     index, mode = index_for(TemplateIndex.load(base / "index.npz"), earlier,
-                            lambda m: pq.read_table(base / f"{m}.parquet", columns=stored))
+                            lambda m: iter_file_batches(base / f"{m}.parquet", PIECE_ROWS))  # as the asset
     batches = (b.to_pylist() for b in iter_file_batches(base / f"{month}.prompts.parquet", BATCH))  # as the asset
     written = base / f"{month}.parquet"
     with flag_month(index, month, batches) as flagged, file_writer(written, TEMPLATE_PROMPTS) as write:
