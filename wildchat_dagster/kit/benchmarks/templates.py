@@ -160,8 +160,8 @@ def _measure_agreement() -> dict:
         print(f"templates agreement with datasketch, {name} ({f['prompts']:,} prompts): same-cluster pairs "
               f"precision {f['precision']:.3f} recall {f['recall']:.3f} ({f['pairs_new']:,} pairs vs datasketch's "
               f"{f['pairs_old']:,}), same cluster membership {f['same_membership']:.3f}; datasketch with another "
-              f"seed: precision {floor['precision']:.3f} recall {floor['recall']:.3f} membership "
-              f"{floor['same_membership']:.3f}; CPU {f['cpu_new_s']} s vs datasketch {f['cpu_old_s']} s")
+              f"seed: precision {floor['precision']:.3f} recall {floor['recall']:.3f} ({floor['pairs_new']:,} pairs) "
+              f"membership {floor['same_membership']:.3f}; CPU {f['cpu_new_s']} s vs datasketch {f['cpu_old_s']} s")
     return figures
 
 
