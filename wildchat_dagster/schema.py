@@ -258,7 +258,7 @@ TEMPLATE_PROMPTS = pa.schema(
         ("hashed_ip", pa.string()),
         ("exact_key", pa.string()),  # hash of the normalized text: exact repeats
         ("words", pa.int64()),
-        ("minhash", pa.list_(pa.uint64())),  # null for prompts too short to be templates
+        ("minhash", pa.list_(pa.uint32())),  # rensa RMinHash values; null for prompts too short to be templates
         ("cluster_id", pa.string()),
         ("cluster_size", pa.int64()),  # prompts in the cluster up to and including this month
         ("is_template", pa.bool_()),  # cluster_size >= the asset's min_cluster_size

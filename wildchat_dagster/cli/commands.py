@@ -39,7 +39,7 @@ BENCHMARKS = {
     "pii": 2_000,
     "pii_fidelity": 400,
     "moderation": 200,
-    "templates": 20_000,
+    "templates": 200_000,  # prompts per month (a WildChat-1M month)
     "shards": 2_000,
     "calibration": 10_000,
     "explore": 200_000,

@@ -2,28 +2,31 @@
 derived split that down-samples the largest template clusters."""
 
 import dagster as dg
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from wildchat_dagster.assets.shared.checks import no_raw_ips_result, no_raw_ips_spec
+from wildchat_dagster.assets.shared.checks import no_raw_ips_file_result, no_raw_ips_result, no_raw_ips_spec
 from wildchat_dagster.core.release.templates_split import DERIVED_SPLIT, cap_template_clusters
 from wildchat_dagster.core.reporting.tables import markdown_table
-from wildchat_dagster.core.reporting.templates import (
-    NUM_PERM,
-    THRESHOLD,
-    TemplateIndex,
-    flag_month,
-    index_for,
-    largest_clusters,
-    user_prompts,
+from wildchat_dagster.core.reporting.template_index import TemplateIndex
+from wildchat_dagster.core.reporting.template_month import PIECE_ROWS, FlaggedMonth
+from wildchat_dagster.core.reporting.template_signatures import BANDS, NUM_PERM, ROWS, THRESHOLD
+from wildchat_dagster.core.reporting.templates import flag_month, index_for, largest_clusters, user_prompts
+from wildchat_dagster.core.storage.warehouse import (
+    atomic_write_bytes,
+    file_fingerprint,
+    file_writer,
+    iter_file_batches,
 )
-from wildchat_dagster.core.storage.warehouse import atomic_write_bytes, file_fingerprint
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
 from wildchat_dagster.resources.warehouse import WarehouseResource
 from wildchat_dagster.schema import TEMPLATE_PROMPTS
 from wildchat_dagster.stages import Stage
 
 DEFAULT_MIN_CLUSTER_SIZE = 5
+BATCH_CONVERSATIONS = 2_000  # conversations read and signed at a time: the month's text is never all in memory
 
 
 class TemplateConfig(dg.Config):
@@ -35,7 +38,7 @@ class TemplateConfig(dg.Config):
     backfill_policy=MONTH_PER_RUN,
     deps=[Stage.REDACTED_CONVERSATIONS],
     group_name="enrichment",
-    kinds={"datasketch", "parquet"},
+    kinds={"rensa", "numpy", "parquet"},
     # One month at a time updates the shared index file.
     pool="template_index",
     check_specs=[no_raw_ips_spec(Stage.TEMPLATE_PROMPTS)],
@@ -49,36 +52,59 @@ def template_prompts(context: dg.AssetExecutionContext, config: TemplateConfig, 
     index, mode = index_for(
         TemplateIndex.load(store.layout.template_index),
         earlier,
-        lambda m: store.read_table(Stage.TEMPLATE_PROMPTS, m, ["prompt_key", "exact_key", "minhash"]).to_pylist(),
+        lambda m: iter_file_batches(store.layout.partition(Stage.TEMPLATE_PROMPTS, m), PIECE_ROWS),
     )
     context.log.info(f"template index: {mode}")
-    rows = flag_month(index, month, user_prompts(store.read_records(Stage.REDACTED_CONVERSATIONS, month), month))
-    for row in rows:
-        row["is_template"] = row["cluster_size"] >= config.min_cluster_size
-    table = pa.Table.from_pylist(rows, schema=TEMPLATE_PROMPTS)
-    path = store.write_table(Stage.TEMPLATE_PROMPTS, month, table)
+    batches = store.iter_records(Stage.REDACTED_CONVERSATIONS, month, BATCH_CONVERSATIONS)
+    path = store.layout.partition(Stage.TEMPLATE_PROMPTS, month)
+    with (flag_month(index, month, (user_prompts(rows, month) for rows in batches)) as month_prompts,
+          file_writer(path, TEMPLATE_PROMPTS) as write):  # in prompt-key order, a piece at a time
+        for piece in month_prompts.pieces():
+            write(piece.append_column("is_template", pc.greater_equal(piece.column("cluster_size"),
+                                                                      config.min_cluster_size)))
+        top = largest_clusters(_template_rows(month_prompts, config.min_cluster_size), config.min_cluster_size,
+                               limit=10)
     index.save(store.layout.template_index)
-    flagged = sum(row["is_template"] for row in rows)
-    top = largest_clusters(rows, config.min_cluster_size, limit=10)
+    prompts = len(month_prompts.order)
+    flagged = int((month_prompts.cluster_size >= config.min_cluster_size).sum())
     return dg.MaterializeResult(
         data_version=dg.DataVersion(store.partition_fingerprint(Stage.TEMPLATE_PROMPTS, month)),
         metadata={
-            "prompts": len(rows),
+            "prompts": prompts,
             "prompts_flagged_as_template": flagged,
-            "template_share": round(flagged / len(rows), 4) if rows else 0.0,
-            "clusters_touched": len({row["cluster_id"] for row in rows}),
+            "template_share": round(flagged / prompts, 4) if prompts else 0.0,
+            "clusters_touched": pc.count_distinct(month_prompts.cluster_id).as_py(),
             "index_months": ", ".join(index.months),
             "index_mode": mode,
-            "lsh": f"datasketch MinHashLSH, {NUM_PERM} permutations, threshold {THRESHOLD}, word 3-gram shingles",
+            "lsh": (f"rensa RMinHash ({NUM_PERM} permutations) over word 3-gram shingles; numpy LSH index, "
+                    f"{BANDS} bands of {ROWS} (threshold {THRESHOLD})"),
             "min_cluster_size": config.min_cluster_size,
             "largest_clusters_this_month": dg.MetadataValue.md(markdown_table(
                 ["prompts this month", "months", "example (redacted, first 80 chars)"],
                 [[c["size"], ", ".join(c["months"]), c["example"][:80].replace("\n", " ")] for c in top])),
-            "dagster/row_count": len(rows),
+            "dagster/row_count": prompts,
             "path": dg.MetadataValue.path(str(path)),
         },
-        check_results=[no_raw_ips_result(store, month, Stage.TEMPLATE_PROMPTS, table)],
+        check_results=[no_raw_ips_file_result(store, month, Stage.TEMPLATE_PROMPTS, path, PIECE_ROWS)],
     )
+
+
+def _template_rows(month_prompts: FlaggedMonth, min_size: int) -> list[dict]:
+    """The rows of clusters with at least `min_size` prompts this month (the only ones largest_clusters
+    reports), each cluster's first non-empty example kept and the others dropped: not a dict and an
+    example per prompt of the month."""
+    counts = pc.value_counts(month_prompts.cluster_id)
+    large = pc.filter(counts.field("values"), pc.greater_equal(counts.field("counts"), min_size))
+    kept = np.flatnonzero(pc.is_in(month_prompts.cluster_id, value_set=large).to_numpy(zero_copy_only=False))
+    rows = month_prompts.rows.take(month_prompts.order[kept], ["prompt_key", "month", "example"])
+    rows = rows.append_column("cluster_id", month_prompts.cluster_id.take(pa.array(kept)))
+    with_example = np.flatnonzero(pc.fill_null(pc.not_equal(rows.column("example"), ""), False))
+    _, first = np.unique(rows.column("cluster_id").take(pa.array(with_example)).to_numpy(zero_copy_only=False),
+                         return_index=True)
+    shown = np.zeros(len(rows), bool)
+    shown[with_example[first]] = True
+    examples = pc.if_else(pa.array(shown), rows.column("example"), pa.nulls(len(rows), pa.string()))
+    return rows.set_column(rows.schema.get_field_index("example"), "example", examples).to_pylist()
 
 
 class CappedSplitConfig(dg.Config):

@@ -1,175 +1,66 @@
-"""Template prompts: near-duplicate user prompts across months, by MinHash LSH (datasketch).
+"""Template prompts: near-duplicate user prompts across months, by MinHash (rensa) and a banded LSH index.
 
 Real chatbot logs are dominated by a few prompt templates (role-play set-ups,
 "act as" prompts, Midjourney prompt generators) sent again and again with a
-slot filled in. A prompt's word 3-gram shingles go into a MinHash; an LSH
-index finds earlier prompts whose estimated Jaccard similarity is above the
-threshold, and the prompt joins the cluster of the earliest such prompt (or
-starts its own). Exact repeats skip the LSH and join directly.
+slot filled in. A prompt's word 3-gram shingles go into a MinHash (rensa's
+RMinHash, in Rust, a batch at a time: template_signatures.py); an LSH index finds earlier prompts
+whose estimated Jaccard similarity is above the threshold, and the prompt
+joins the cluster of the earliest such prompt (or starts its own). Exact
+repeats skip the LSH and join directly.
 
 The index grows month by month: month M is added to an index of the months
 before it (saved after each month), never recomputed from scratch; re-running
 an earlier month rebuilds the index from the stored signatures of the months
 before it, so clusters never depend on the order months were run in.
+
+A month streams: prompts come in batches, their text is dropped once signed,
+and what is kept is columnar (Arrow columns, a numpy signature matrix).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import io
 import re
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from wildchat_dagster.core.storage.layout import StoragePath
-from wildchat_dagster.core.storage.warehouse import atomic_write_bytes
+from wildchat_dagster.core.reporting.template_index import TemplateIndex
+from wildchat_dagster.core.reporting.template_month import FlaggedMonth, SpilledRows
+from wildchat_dagster.core.reporting.template_signatures import (
+    BANDS,
+    band_keys,
+    signature_column,
+    signatures,
+    stored_bands,
+)
 from wildchat_dagster.core.wildchat_ids import conversation_hash, turn_identifier
+from wildchat_dagster.schema import TEMPLATE_PROMPTS
 
-NUM_PERM = 128
-THRESHOLD = 0.5  # estimated Jaccard similarity of word 3-gram shingles (low: LSH then rarely misses a 0.8 pair)
 MIN_WORDS = 5  # shorter prompts ("hi", "continue") are not templates, only repeats
+SIGN_ROWS = 1_000  # prompts split into words at a time
+_BANDS = pa.field("bands", pa.list_(pa.uint64(), BANDS))  # spilled with the rows, read back for the index
 _WORD = re.compile(r"\w+", re.UNICODE)
+_META = ("prompt_key", "month", "conversation_id", "round", "conversation_hash", "turn_identifier", "hashed_ip",
+         "example")
 
 
-def shingles(text: str, n: int = 3) -> list[bytes]:
-    words = _WORD.findall(text.lower())
-    if len(words) < n:
-        return [" ".join(words).encode()]
-    return list({" ".join(words[i:i + n]).encode() for i in range(len(words) - n + 1)})
-
-
-def band_key(band: bytes) -> bytes:
-    """An LSH band as an 8-byte key instead of its raw bytes: the saved index is a fraction of the size."""
-    return hashlib.blake2b(band, digest_size=8).digest()
-
-
-@functools.cache
-def _permutations():
-    """MinHash's permutations for (NUM_PERM, seed 1), drawn once: datasketch redraws them per object."""
-    return MinHash(num_perm=NUM_PERM, seed=1).permutations
-
-
-def signature(text: str) -> np.ndarray:
-    """The prompt's MinHash values (stored with the prompt, so the index can be rebuilt without text)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=_permutations())
-    minhash.update_batch(shingles(text))
-    return minhash.hashvalues
+def _exact(words: list[str]) -> bytes:
+    """The normalized text's hash: 12 bytes (stored as 24 hex digits)."""
+    return hashlib.sha256(" ".join(words).encode()).digest()[:12]
 
 
 def exact_key(text: str) -> str:
-    return hashlib.sha256(" ".join(_WORD.findall(text.lower())).encode()).hexdigest()[:24]
-
-
-@dataclass
-class TemplateIndex:
-    """An LSH index over every indexed prompt so far, and each prompt's cluster."""
-
-    months: list[str] = field(default_factory=list)
-    lsh: MinHashLSH = field(
-        default_factory=lambda: MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, hashfunc=band_key)
-    )
-    cluster_of: dict[str, str] = field(default_factory=dict)  # prompt key (LSH-indexed prompts) -> cluster id
-    by_exact: dict[str, str] = field(default_factory=dict)  # normalized-text hash -> cluster id
-    sizes: Counter = field(default_factory=Counter)  # cluster id -> prompts so far
-    cluster_months: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-
-    def add(self, month: str, key: str, exact: str, hashvalues: np.ndarray | None) -> str:
-        """Index one prompt of `month` (its normalized-text hash, and its MinHash values when it is
-        long enough to be a template); its cluster id: the key of the cluster's first prompt."""
-        cluster = self.by_exact.get(exact)
-        if cluster is None and hashvalues is not None:
-            minhash = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=np.asarray(hashvalues, dtype=np.uint64),
-                              permutations=_permutations())
-            found = [self.cluster_of[k] for k in self.lsh.query(minhash)]
-            cluster = min(found) if found else key
-            self.lsh.insert(key, minhash, check_duplication=False)
-            self.cluster_of[key] = cluster
-        cluster = cluster or key
-        self.by_exact.setdefault(exact, cluster)
-        self.sizes[cluster] += 1
-        self.cluster_months[cluster].add(month)
-        return cluster
-
-    def save(self, path: StoragePath) -> None:
-        """The index as plain arrays (npz, no pickle: the data root may be a shared bucket): each
-        LSH-indexed prompt's band keys, and the cluster tables."""
-        keys = list(self.cluster_of)
-        bands = b"".join(b"".join(self.lsh.keys.get(k)) for k in keys)
-        pairs = [(c, m) for c, months in self.cluster_months.items() for m in sorted(months)]
-        arrays = {
-            "months": _strings(self.months),
-            "lsh_keys": _strings(keys),
-            "lsh_bands": np.frombuffer(bands, dtype="<u8").reshape(len(keys), self.lsh.b),
-            "lsh_clusters": _strings(self.cluster_of.values()),
-            "exact_keys": _strings(self.by_exact), "exact_clusters": _strings(self.by_exact.values()),
-            "size_clusters": _strings(self.sizes), "sizes": np.array(list(self.sizes.values()), dtype=np.int64),
-            "month_clusters": _strings(c for c, _ in pairs), "month_months": _strings(m for _, m in pairs),
-        }
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
-        atomic_write_bytes(path, buffer.getvalue())
-
-    @staticmethod
-    def load(path: StoragePath) -> TemplateIndex | None:
-        """The saved index, or None (then rebuilt from the stored months) when missing or not one
-        that save() wrote: arrays only, never objects (allow_pickle=False), shapes checked."""
-        if not path.exists():
-            return None
-        try:
-            with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as saved:
-                a = {name: saved[name] for name in _SAVED_ARRAYS}
-            index = TemplateIndex(months=a["months"].tolist())
-            bands = a["lsh_bands"]
-            if bands.dtype != np.dtype("<u8") or bands.shape != (len(a["lsh_keys"]), index.lsh.b):
-                raise ValueError(f"band keys of shape {bands.shape}")
-            for key, row, cluster in zip(a["lsh_keys"].tolist(), bands, a["lsh_clusters"].tolist(), strict=True):
-                raw = row.astype("<u8").tobytes()
-                hs = [raw[i:i + 8] for i in range(0, len(raw), 8)]
-                index.lsh.keys.insert(key, *hs)  # what MinHashLSH.insert stores, from the saved band keys
-                for h, table in zip(hs, index.lsh.hashtables, strict=True):
-                    table.insert(h, key)
-                index.cluster_of[key] = cluster
-            index.by_exact = dict(zip(a["exact_keys"].tolist(), a["exact_clusters"].tolist(), strict=True))
-            index.sizes = Counter(dict(zip(a["size_clusters"].tolist(), a["sizes"].tolist(), strict=True)))
-            for cluster, month in zip(a["month_clusters"].tolist(), a["month_months"].tolist(), strict=True):
-                index.cluster_months[cluster].add(month)
-        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
-            return None
-        return index
-
-
-_SAVED_ARRAYS = ("months", "lsh_keys", "lsh_bands", "lsh_clusters", "exact_keys", "exact_clusters",
-                 "size_clusters", "sizes", "month_clusters", "month_months")
-
-
-def _strings(values) -> np.ndarray:
-    return np.array(list(values), dtype=np.str_)
+    return _exact(_WORD.findall(text.lower())).hex()
 
 
 def prompt_key(month: str, conversation_id: str, round_index: int) -> str:
     """Sortable by month first, so the earliest prompt of a cluster names it."""
     return f"{month}/{conversation_id}/{round_index:04d}"
-
-
-def index_for(
-    saved: TemplateIndex | None, earlier: list[str], load: Callable[[str], list[dict]]
-) -> tuple[TemplateIndex, str]:
-    """The index holding exactly the `earlier` months (in order): the saved one when it does (the
-    incremental case), else one rebuilt from their stored rows (`load(month)`), signatures not text."""
-    if saved is not None and saved.months == earlier:
-        return saved, "incremental"
-    index = TemplateIndex()
-    for month in earlier:
-        for row in load(month):
-            index.add(month, row["prompt_key"], row["exact_key"], row["minhash"])
-        index.months.append(month)
-    return index, f"rebuilt from {len(earlier)} earlier months"
 
 
 def user_prompts(rows: Iterable[dict], month: str, example_chars: int = 200) -> list[dict]:
@@ -197,22 +88,89 @@ def user_prompts(rows: Iterable[dict], month: str, example_chars: int = 200) -> 
     return prompts
 
 
-def flag_month(index: TemplateIndex, month: str, prompts: list[dict]) -> list[dict]:
-    """Add the month's prompts (dicts with prompt_key and text) to the index; each gets its exact-text
-    key, signature (null for prompts under MIN_WORDS words) and cluster id, without its text."""
-    out = []
-    for prompt in sorted(prompts, key=lambda p: p["prompt_key"]):
-        text = prompt.pop("text") or ""
-        words = len(_WORD.findall(text.lower()))
-        values = signature(text) if words >= MIN_WORDS else None
-        exact = exact_key(text)
-        cluster = index.add(month, prompt["prompt_key"], exact, values)
-        out.append({**prompt, "exact_key": exact, "words": words, "cluster_id": cluster,
-                    "minhash": None if values is None else values.tolist()})
-    index.months.append(month)
-    for row in out:
-        row["cluster_size"] = index.sizes[row["cluster_id"]]
-    return out
+def _signed_batch(prompts: list[dict]) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """A batch of prompts without their text: its columns (signatures, and the LSH bucket keys), whether
+    each has a signature (MIN_WORDS words or more) and its exact-text hash. Words are split
+    SIGN_ROWS prompts at a time: fewer small objects alive at once (less memory left fragmented)."""
+    parts = [_signed_part([p["text"] or "" for p in prompts[i:i + SIGN_ROWS]])
+             for i in range(0, len(prompts), SIGN_ROWS)] or [_signed_part([])]
+    counts, signed, exact, hexes, bands, matrix = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+    columns = {name: [p[name] for p in prompts] for name in _META}
+    columns["exact_key"] = hexes.astype(object)
+    columns["words"] = counts
+    columns["minhash"] = signature_column(matrix, signed)
+    schema = pa.schema([TEMPLATE_PROMPTS.field(name) for name in columns] + [_BANDS])
+    columns["bands"] = pa.FixedSizeListArray.from_arrays(pa.array(bands.ravel()), BANDS)  # the index's, not stored
+    return pa.Table.from_pydict(columns, schema=schema), signed, exact
+
+
+def _signed_part(texts: list[str]) -> tuple[np.ndarray, ...]:
+    """Word counts, signed or not, exact-text hashes (bytes, and hex: numpy drops a hash's trailing zero
+    bytes when read back as bytes), band keys and signatures (signed rows) of some texts."""
+    words = [_WORD.findall(text.lower()) for text in texts]
+    counts = np.fromiter(map(len, words), np.int64, len(words))
+    signed = counts >= MIN_WORDS
+    matrix = signatures([w for w, s in zip(words, signed.tolist(), strict=True) if s])
+    bands = np.zeros((len(texts), BANDS), np.uint64)
+    bands[signed] = band_keys(matrix)
+    exact = [_exact(w) for w in words]
+    return (counts, signed, np.array(exact, dtype="S12"), np.array([e.hex() for e in exact], dtype="U24"), bands,
+            matrix)
+
+
+def flag_month(index: TemplateIndex, month: str, batches: Iterable[list[dict]]) -> FlaggedMonth:
+    """Add the month's prompts (batches of dicts with prompt_key, text, ...) to the index; each row
+    gets its exact-text key, signature (null under MIN_WORDS words), cluster id and cluster size; no
+    text. A batch's text is dropped once it is signed, its rows spilled to local disk."""
+    rows, kept = SpilledRows(), ([], [])  # per batch: signed or not, exact-text hashes
+    try:
+        for prompts in chain(batches, [[]]):  # an empty batch last: the schema and arrays of an empty month
+            table, *arrays = _signed_batch(prompts)
+            rows.append(table)
+            for held, array in zip(kept, arrays, strict=True):
+                held.append(array)
+        rows.finish()
+        keys = rows.column("prompt_key")
+        order = pc.sort_indices(keys).to_numpy()
+        signed, exact = (np.concatenate(held)[order] for held in kept)
+        ordinals, sizes = index.add_month(month, keys.take(order).combine_chunks(), exact,
+                                          rows.matrix_in_order("bands", order), signed)
+    except BaseException:
+        rows.close()
+        raise
+    return FlaggedMonth(rows, order, index.heads(ordinals), sizes)
+
+
+def _exact_bytes(column: pa.ChunkedArray) -> np.ndarray:
+    return np.array([bytes.fromhex(h) for h in column.to_pylist()], dtype="S12")
+
+
+def index_for(
+    saved: TemplateIndex | None, earlier: list[str], load: Callable[[str], Iterable[pa.Table]]
+) -> tuple[TemplateIndex, str]:
+    """The index holding exactly the `earlier` months (in order): the saved one when it does (the
+    incremental case), else one rebuilt from their stored rows (`load(month)`: tables of a few
+    thousand rows with prompt_key, exact_key and minhash, in prompt-key order), signatures not text."""
+    if saved is not None and saved.months == earlier:
+        return saved, "incremental"
+    index = TemplateIndex()
+    for month in earlier:
+        index.add_month(month, *_stored_month(load(month)))
+    return index, f"rebuilt from {len(earlier)} earlier months"
+
+
+def _stored_month(tables: Iterable[pa.Table]) -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    """A stored month's prompt keys, exact-text hashes, band keys (of its signatures) and which rows have
+    a signature, read a batch at a time: the month's signatures are never all in memory."""
+    keys, exact = [pa.array([], pa.string())], [np.zeros(0, "S12")]
+    bands, signed = [np.zeros((0, BANDS), np.uint64)], [np.zeros(0, bool)]
+    for table in tables:
+        keys += table.column("prompt_key").chunks
+        exact.append(_exact_bytes(table.column("exact_key")))
+        batch_bands, batch_signed = stored_bands(table.column("minhash"))
+        bands.append(batch_bands)
+        signed.append(batch_signed)
+    return pa.concat_arrays(keys), np.concatenate(exact), np.concatenate(bands), np.concatenate(signed)
 
 
 def largest_clusters(rows: Iterable[dict], min_size: int, limit: int = 20,
