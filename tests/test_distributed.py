@@ -32,6 +32,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 MONTHS = ["2023-04", "2023-05"]
 ROOT = "s3://distributed/pipeline"
+SHARDED_ROOT = "s3://sharded/pipeline"  # its own bucket: the object store may outlive the backfill's fixture
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 # Workers take one run at a time and acknowledge it when done, so a busy worker holds no second month.
 CELERY_CONFIG = """\
@@ -281,7 +282,7 @@ def sharded_month(tmp_path_factory):
           pytest.MonkeyPatch.context() as mp):
         env = {**plain, **s3_env, **common, POSTGRES_URL_ENV: pg_url, CELERY_BROKER_ENV: broker,
                "WILDCHAT_SHARD_ROWS": "20", "DAGSTER_HOME": str(work / "dagster_home"),
-               "WILDCHAT_DATA_DIR": ROOT, "WILDCHAT_LOCAL_DIR": str(work / "launcher"),
+               "WILDCHAT_DATA_DIR": SHARDED_ROOT, "WILDCHAT_LOCAL_DIR": str(work / "launcher"),
                "PYTHONPATH": os.pathsep.join([str(REPO), str(work / "celery")])}
         for key in (POSTGRES_URL_ENV, "DAGSTER_HOME", *s3_env):
             mp.setenv(key, env[key])
@@ -291,8 +292,8 @@ def sharded_month(tmp_path_factory):
         (work / "celery" / "dagster_celery_config.py").write_text(CELERY_CONFIG.format(broker=broker))
         (work / "celery" / "celery_defs.py").write_text(CELERY_DEFS)
         fs = s3fs.S3FileSystem()
-        fs.mkdir("distributed")
-        fs.put(str(reference / "landing"), "distributed/pipeline/landing", recursive=True)
+        fs.mkdir("sharded")
+        fs.put(str(reference / "landing"), "sharded/pipeline/landing", recursive=True)
         workers, logs = _start_workers(env, work)
         try:
             _wait_for_workers(broker, workers, 2)
@@ -301,7 +302,7 @@ def sharded_month(tmp_path_factory):
             with dg.DagsterInstance.get() as instance:
                 runs = instance.get_runs(filters=dg.RunsFilter(job_name="monthly_processing"))
                 step_pids = _step_pids_by_key(instance, runs[0].run_id)
-            yield reference, Warehouse(DataLayout(ROOT, local_dir=work / "launcher")), runs, step_pids, workers
+            yield reference, Warehouse(DataLayout(SHARDED_ROOT, local_dir=work / "launcher")), runs, step_pids, workers
         finally:
             for worker in workers:
                 worker.terminate()
