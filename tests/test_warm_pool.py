@@ -205,3 +205,15 @@ def test_a_run_leaves_no_worker_behind_even_when_it_fails(data_dir, monkeypatch)
                                                      "deduplicated_conversations"}, report=report)
     assert max(seen) >= 2  # the month's stages ran on the warm workers
     assert not _children()
+
+
+def test_the_workers_setting():
+    cores = os.cpu_count()
+    assert Settings.from_environ({}).workers == cores
+    assert Settings.from_environ({"WILDCHAT_WORKERS": "1"}).workers == 1
+    assert Settings.from_environ({"WILDCHAT_EXECUTOR": "multiprocess"}).workers == 1  # the steps use the cores
+    with pytest.raises(ValueError, match="WILDCHAT_WORKERS"):
+        Settings.from_environ({"WILDCHAT_WORKERS": "0"})
+    # How many processes do the work changes no output: it is no part of the run's settings fingerprint.
+    assert Settings.from_environ({"WILDCHAT_WORKERS": "1"}).fingerprint_items() == Settings.from_environ(
+        {}).fingerprint_items()

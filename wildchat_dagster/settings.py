@@ -64,7 +64,7 @@ VARIABLES: dict[str, str] = {
     EXECUTOR_ENV: "step executor: in_process (default) or multiprocess (a month's shards on several cores)",
     MAX_CONCURRENT_ENV: "steps at once under the multiprocess executor (default: the cores)",
     WORKERS_ENV: "worker processes the geo, language, redaction and moderation batches run in, warm for the "
-    "whole run (default: the cores; 1: in the step's own process; never more than the cores)",
+    "whole run (default: the cores, 1 under the multiprocess executor; 1: in the step's process; at most the cores)",
     REDACT_PERSON_ENV: "redact names (PERSON): on (default, needs a spaCy NER model) or off",
     UNSCREENED_ENV: "where not-toxic conversations with turns no moderator screened go: hold (default, "
     "release/unscreened/) or nontoxic (the non-toxic split, stated in card and manifest)",
@@ -198,7 +198,11 @@ class Settings:
             )
             if executor == "multiprocess"
             else None,
-            "workers": parse(WORKERS_ENV, str(os.cpu_count() or 1), lambda v: _positive_int(WORKERS_ENV, v)),
+            # Under the multiprocess executor the steps already spread over the cores.
+            "workers": parse(
+                WORKERS_ENV, str(os.cpu_count() or 1) if executor == "in_process" else "1",
+                lambda v: _positive_int(WORKERS_ENV, v),
+            ),
             "unscreened": parse(
                 UNSCREENED_ENV,
                 UNSCREENED_POLICIES[0],
