@@ -27,7 +27,7 @@ SHARDED = [
     Stage.REDACTED_CONVERSATIONS, Stage.MODERATED_CONVERSATIONS,
 ]
 # Figures that follow timing or the order batches reach the moderation cache, not the data.
-VARYING = ("seconds", "per_second", "cache_hits", "cache_misses", "model_runs")
+VARYING = ("seconds", "per_second", "cache_hits", "cache_misses", "model_runs", "workers_used")
 
 
 def _children() -> list[psutil.Process]:

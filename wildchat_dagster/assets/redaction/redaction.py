@@ -117,6 +117,8 @@ def _survey(step: StepContext, shard: Shard) -> RedactionResult:
             strings.update(counts)
             result = result.merged(batch_result)
     write_string_counts(_files(step, "strings", shard), strings)
+    if pool:  # the batches' own figures say one process each: they were analysed side by side
+        result = result.merged(RedactionResult(workers_used=pool.workers))
     result.seconds = time.perf_counter() - started
     return result
 
