@@ -30,9 +30,12 @@ from typing import Any
 
 from wildchat_dagster.core.parallel.spec import LogFn, WorkerSpec, built_function
 
-# Batches of a shard worth a pool: fewer conversations than this run inline (start-up and pickling
-# would cost more than the second core gives), as does a shard of a single batch.
-MIN_POOLED_CONVERSATIONS = 1_000
+# Batches of a shard worth a pool: measured (bench pipeline, 4,000 conversations in 2 batches, 2 cores),
+# the workers' start-up (imports, model loads) and the pickling cost ~20 CPU s over the four stages and
+# ~1.4 GB of RSS, more than the second core gave on ~30 CPU s of work; so a shard of fewer than 4 batches
+# or 8,000 conversations runs inline, and a WildChat month (~80,000: shards of 10 batches) in the pool.
+MIN_POOLED_CONVERSATIONS = 8_000
+MIN_POOLED_BATCHES = 4
 BATCHES_IN_FLIGHT_PER_WORKER = 2
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 _JOIN_TIMEOUT_S = 10.0
@@ -87,7 +90,7 @@ def _context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
 
 def worth_pooling(batches: int, conversations: int) -> bool:
     """Whether a stream of `batches` batches holding `conversations` is worth the workers."""
-    return batches >= 2 and conversations >= MIN_POOLED_CONVERSATIONS
+    return batches >= MIN_POOLED_BATCHES and conversations >= MIN_POOLED_CONVERSATIONS
 
 
 class WarmPool:
