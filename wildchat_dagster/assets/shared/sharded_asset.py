@@ -62,10 +62,8 @@ class ShardWork:
     inputs: Callable[[list[dict]], Any] | None = None
     outputs: Callable[[Any], tuple[list[dict], StageResult]] | None = None
 
-    def pooled(self, workers: int) -> Pooled | None:
-        """How its batches may run in the run's warm pool of `workers` processes (None: here only)."""
-        if self.worker is None:
-            return None
+    def pooled(self, workers: int) -> Pooled:
+        """How its batches run: in the run's warm pool of `workers` processes when it has a `worker`."""
         adapt = {"inputs": self.inputs, "outputs": self.outputs}
         return Pooled(self.worker, workers, **{name: fn for name, fn in adapt.items() if fn is not None})
 

@@ -47,7 +47,7 @@ class Pooled:
     batch's upstream rows into what the function takes (the rows, or the rows with what the stage kept
     for them), `outputs` what it gives into (rows, result)."""
 
-    spec: WorkerSpec
+    spec: WorkerSpec | None  # None: never in the pool (inputs and outputs still apply)
     workers: int
     inputs: Callable[[list[dict]], Any] = _same
     outputs: Callable[[Any], tuple[list[dict], StageResult]] = _same
@@ -242,7 +242,8 @@ def pool_for(
 ) -> WarmPool | None:
     """The run's warm pool when the stream holds enough work for it (`worth_pooling`), else None."""
     batches = -(-total // batch_rows) if batch_rows else 1
-    pool = run_pool(pooled.workers, WORKER_PRELOAD) if pooled and worth_pooling(batches, total) else None
+    wanted = pooled is not None and pooled.spec is not None and worth_pooling(batches, total)
+    pool = run_pool(pooled.workers, WORKER_PRELOAD) if wanted else None
     if pool and log:
         log(f"{total} conversations in {batches} batches over {min(pool.workers, batches)} worker processes")
     return pool
