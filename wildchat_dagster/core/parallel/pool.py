@@ -53,7 +53,7 @@ def _start_worker() -> None:
     _in_worker = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it stops the pool
     for name in THREAD_VARIABLES:
-        os.environ[name] = "1"  # this worker's environment: read by libraries it loads later (torch)
+        os.putenv(name, "1")  # this worker's C environment, read by native libraries it loads later (torch)
     _one_thread()
 
 
