@@ -87,7 +87,7 @@ def cross_check_stored(store: Warehouse, month: str, asset: str, links: MonthLin
         },
         schema=pa.schema([("log_id", pa.string()), ("fate", pa.string()), ("conversation_id", pa.string())]),
     )
-    raw = store.read_table(Stage.RAW_LOGS, month).select(["log_id"])
+    raw = store.read_table(Stage.RAW_LOGS, month, ["log_id"])  # that column only: the texts are most of the month
     stored = store.read_table(asset, month, ["conversation_id", "log_ids"] + ([] if linked else ["retry_log_ids"]))
     refs_sql = "SELECT conversation_id, unnest(log_ids) AS log_id FROM stored"
     if not linked:
