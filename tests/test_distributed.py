@@ -83,6 +83,16 @@ def _step_pids(instance: dg.DagsterInstance, run_id: str) -> set[int]:
     return {e.dagster_event.pid for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)}
 
 
+def _prepare_launcher(mp: pytest.MonkeyPatch, env: dict, work: Path, broker: str, s3_env: dict) -> None:
+    """This process launches the runs: the instance's variables, its dagster.yaml and the Celery config."""
+    for key in (POSTGRES_URL_ENV, "DAGSTER_HOME", *s3_env):
+        mp.setenv(key, env[key])
+    (work / "dagster_home").mkdir()
+    (work / "dagster_home" / "dagster.yaml").write_text(instance_yaml(env))
+    (work / "celery").mkdir()
+    (work / "celery" / "dagster_celery_config.py").write_text(CELERY_CONFIG.format(broker=broker))
+
+
 @pytest.fixture(scope="module")
 def backfill(tmp_path_factory):
     work = tmp_path_factory.mktemp("distributed")
@@ -101,12 +111,7 @@ def backfill(tmp_path_factory):
             "PYTHONPATH": os.pathsep.join([str(REPO), str(work / "celery")]),
         }
         env.pop("OPENAI_API_KEY", None)
-        for key in (POSTGRES_URL_ENV, "DAGSTER_HOME", *s3_env):
-            mp.setenv(key, env[key])
-        (work / "dagster_home").mkdir()
-        (work / "dagster_home" / "dagster.yaml").write_text(instance_yaml(env))
-        (work / "celery").mkdir()
-        (work / "celery" / "dagster_celery_config.py").write_text(CELERY_CONFIG.format(broker=broker))
+        _prepare_launcher(mp, env, work, broker, s3_env)
 
         generate_landing(work / "generated", MONTHS, 60, seed=5)
         fs = s3fs.S3FileSystem()
@@ -284,12 +289,7 @@ def sharded_month(tmp_path_factory):
                "WILDCHAT_SHARD_ROWS": "20", "DAGSTER_HOME": str(work / "dagster_home"),
                "WILDCHAT_DATA_DIR": SHARDED_ROOT, "WILDCHAT_LOCAL_DIR": str(work / "launcher"),
                "PYTHONPATH": os.pathsep.join([str(REPO), str(work / "celery")])}
-        for key in (POSTGRES_URL_ENV, "DAGSTER_HOME", *s3_env):
-            mp.setenv(key, env[key])
-        (work / "dagster_home").mkdir()
-        (work / "dagster_home" / "dagster.yaml").write_text(instance_yaml(env))
-        (work / "celery").mkdir()
-        (work / "celery" / "dagster_celery_config.py").write_text(CELERY_CONFIG.format(broker=broker))
+        _prepare_launcher(mp, env, work, broker, s3_env)
         (work / "celery" / "celery_defs.py").write_text(CELERY_DEFS)
         fs = s3fs.S3FileSystem()
         fs.mkdir("sharded")
