@@ -30,6 +30,7 @@ BATCH_ROWS_ENV = "WILDCHAT_BATCH_ROWS"
 SHARD_ROWS_ENV = "WILDCHAT_SHARD_ROWS"
 EXECUTOR_ENV = "WILDCHAT_EXECUTOR"
 MAX_CONCURRENT_ENV = "WILDCHAT_MAX_CONCURRENT"
+WORKERS_ENV = "WILDCHAT_WORKERS"
 IP_HASH_KEY_ENV = "WILDCHAT_IP_HASH_KEY"
 REDACT_PERSON_ENV = "WILDCHAT_REDACT_PERSON"
 UNSCREENED_ENV = "WILDCHAT_UNSCREENED"
@@ -65,6 +66,8 @@ VARIABLES: dict[str, str] = {
     ),
     EXECUTOR_ENV: "step executor: in_process (default) or multiprocess (a month's shards on several cores)",
     MAX_CONCURRENT_ENV: "steps at once under the multiprocess executor (default: the cores)",
+    WORKERS_ENV: "worker processes the geo, language, redaction and moderation batches run in, warm for the "
+    "whole run (default: the cores, 1 under the multiprocess executor; 1: in the step's process; at most the cores)",
     REDACT_PERSON_ENV: "redact names (PERSON): on (default, needs a spaCy NER model) or off",
     UNSCREENED_ENV: "where not-toxic conversations with turns no moderator screened go: hold (default, "
     "release/unscreened/) or nontoxic (the non-toxic split, stated in card and manifest)",
@@ -81,13 +84,14 @@ OPTIONS = {
     "data_dir": DATA_DIR_ENV, "local_dir": LOCAL_DIR_ENV, "start_month": START_MONTH_ENV, "end_month": END_MONTH_ENV,
     "release_schema": RELEASE_SCHEMA_ENV, "release_license": RELEASE_LICENSE_ENV, "batch_rows": BATCH_ROWS_ENV,
     "shard_rows": SHARD_ROWS_ENV, "executor": EXECUTOR_ENV, "max_concurrent": MAX_CONCURRENT_ENV,
+    "workers": WORKERS_ENV,
     "redact_person": REDACT_PERSON_ENV, "unscreened": UNSCREENED_ENV,
     "detoxify_checkpoint": DETOXIFY_CHECKPOINT_ENV, "detoxify_config_dir": DETOXIFY_CONFIG_DIR_ENV,
     "dagster_home": DAGSTER_HOME_ENV,
 }
-# Settings that only say where things are or which months exist (not what a month holds): never
-# fingerprinted into run tags.
-_NOT_FINGERPRINTED = {DATA_DIR_ENV, LOCAL_DIR_ENV, START_MONTH_ENV, END_MONTH_ENV}
+# Settings that only say where things are, which months exist or how many processes do the work
+# (not what a month holds): never fingerprinted into run tags.
+_NOT_FINGERPRINTED = {DATA_DIR_ENV, LOCAL_DIR_ENV, START_MONTH_ENV, END_MONTH_ENV, WORKERS_ENV}
 _SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 
 
@@ -134,6 +138,7 @@ class Settings:
     shard_rows: int = field(init=False)
     executor: str = field(init=False)
     max_concurrent: int | None = field(init=False)  # steps at once under the multiprocess executor
+    workers: int = field(init=False)  # processes for the sharded stages' batches (1: inline)
     unscreened: str = field(init=False)  # "hold" (release/unscreened/) or "nontoxic"
     redact_person: bool = field(init=False)  # names redacted (needs a spaCy NER model) unless said "off"
     detoxify_checkpoint: str | None = field(init=False)
@@ -198,6 +203,11 @@ class Settings:
             )
             if executor == "multiprocess"
             else None,
+            # Under the multiprocess executor the steps already spread over the cores.
+            "workers": parse(
+                WORKERS_ENV, str(os.cpu_count() or 1) if executor == "in_process" else "1",
+                lambda v: _positive_int(WORKERS_ENV, v),
+            ),
             "unscreened": parse(
                 UNSCREENED_ENV,
                 UNSCREENED_POLICIES[0],

@@ -25,6 +25,7 @@ from wildchat_dagster.cli.instance_guard import PROCESS_TAG, PoolWaits, open_ins
 from wildchat_dagster.cli.preflight import check_configuration
 from wildchat_dagster.core.ingestion.raw_logs import month_has_valid_log
 from wildchat_dagster.core.months import month_window
+from wildchat_dagster.core.parallel.pool import shutdown_pools
 from wildchat_dagster.core.storage.layout import DataLayout
 from wildchat_dagster.core.storage.warehouse import Warehouse, restrict_to_owner
 from wildchat_dagster.resources.step_outputs import remove_run_outputs
@@ -342,28 +343,33 @@ def run_months(
     if wanted & INGESTION_ASSETS and not allow_empty:
         _refuse_months_without_logs(warehouse, months)
 
-    runs = _MonthRuns(
-        defs, instance, waits, warehouse, settings, report,
-        planned=[f"{m} ingestion" for m in months] + list(months) + ["publication"],
-        log_level=log_level, allow_empty=allow_empty, allow_shrink=allow_shrink, force=force,
-    )
-    failed_ingestion = runs.ingest(monthly, months) if wanted & INGESTION_ASSETS else set()
+    stopped = True  # the pool's workers are killed unless every run returned
+    try:
+        runs = _MonthRuns(
+            defs, instance, waits, warehouse, settings, report,
+            planned=[f"{m} ingestion" for m in months] + list(months) + ["publication"],
+            log_level=log_level, allow_empty=allow_empty, allow_shrink=allow_shrink, force=force,
+        )
+        failed_ingestion = runs.ingest(monthly, months) if wanted & INGESTION_ASSETS else set()
 
-    rest = wanted & monthly_assets - INGESTION_ASSETS
-    if rest:
-        for month in months:
-            if failed := sorted(failed_ingestion & set(month_window(month))):
-                # Its conversations would be built from missing logs: leave the month as it was.
-                runs.skip(month, f"ingestion of {', '.join(failed)} failed")
-                continue
-            runs.execute(monthly, rest, month, month)
+        rest = wanted & monthly_assets - INGESTION_ASSETS
+        if rest:
+            for month in months:
+                if failed := sorted(failed_ingestion & set(month_window(month))):
+                    # Its conversations would be built from missing logs: leave the month as it was.
+                    runs.skip(month, f"ingestion of {', '.join(failed)} failed")
+                    continue
+                runs.execute(monthly, rest, month, month)
 
-    publish = wanted & publication_assets
-    if publish and (failed := [o.label for o in runs.outcomes if not o.ok]):
-        # A failed month may have left the release half-updated: publish only from a clean state.
-        runs.skip("publication", f"{', '.join(failed)} failed")
-    elif publish:
-        ran = {asset for outcome in runs.outcomes for asset in outcome.due}
-        runs.execute(defs.resolve_job_def("publication"), publish, "publication", None, also_due=ran)
-    restrict_to_owner(home)  # the runs' own event-log databases, created since the instance opened
+        publish = wanted & publication_assets
+        if publish and (failed := [o.label for o in runs.outcomes if not o.ok]):
+            # A failed month may have left the release half-updated: publish only from a clean state.
+            runs.skip("publication", f"{', '.join(failed)} failed")
+        elif publish:
+            ran = {asset for outcome in runs.outcomes for asset in outcome.due}
+            runs.execute(defs.resolve_job_def("publication"), publish, "publication", None, also_due=ran)
+        restrict_to_owner(home)  # the runs' own event-log databases, created since the instance opened
+        stopped = False
+    finally:
+        shutdown_pools(kill=stopped)  # warm workers serve one command: none outlives it
     return runs.outcomes

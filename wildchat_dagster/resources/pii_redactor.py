@@ -136,19 +136,23 @@ class PIIRedactor(dg.ConfigurableResource):
         entities = self.entities if self.entities is not None else entity_type_names()
         return PERSON_WITHOUT_MODEL if PERSON in entities and not self.spacy_models else None
 
+    def redactor_config(self):
+        """The `RedactorConfig` the redactor is built from: picklable, the policy's entity types included
+        (a worker process builds the same redactor from it)."""
+        from wildchat_dagster.core.redaction.engine import RedactorConfig
+        from wildchat_dagster.core.redaction.nlp import language_code
+
+        models = tuple((language_code(lang), model) for lang, model in self.spacy_models.items())
+        if not models:
+            log.warning(self.ner_model_note or NO_MODEL_NOTE)
+        return RedactorConfig(policy=self.policy(), spacy_models=models, tldextract_cache_dir=self.tldextract_cache_dir)
+
     def get_redactor(self):
         """The loaded `PresidioRedactor` (built once per resource instance)."""
         if self._redactor is None:
-            from wildchat_dagster.core.redaction.engine import PresidioRedactor, RedactorConfig
-            from wildchat_dagster.core.redaction.nlp import language_code
+            from wildchat_dagster.core.redaction.engine import PresidioRedactor
 
-            models = tuple((language_code(lang), model) for lang, model in self.spacy_models.items())
-            if not models:
-                log.warning(self.ner_model_note or NO_MODEL_NOTE)
-            config = RedactorConfig(
-                policy=self.policy(), spacy_models=models, tldextract_cache_dir=self.tldextract_cache_dir
-            )
-            self._redactor = PresidioRedactor(config)
+            self._redactor = PresidioRedactor(self.redactor_config())
         return self._redactor
 
     def describe(self) -> dict:

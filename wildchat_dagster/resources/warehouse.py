@@ -32,6 +32,9 @@ class WarehouseResource(dg.ConfigurableResource):
     shard_rows: int = Field(
         default=DEFAULT_SHARD_ROWS, ge=1, description="Conversations per shard step (whole batches)."
     )
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes for the sharded stages' batches, warm for the run (1: inline)."
+    )
     release_schema: str = Field(
         default=DEFAULT_RELEASE_SCHEMA,
         description="a registered release schema: wildchat-1m (default), wildchat-4.8m, ...",
@@ -46,7 +49,7 @@ class WarehouseResource(dg.ConfigurableResource):
         layout = settings.layout if layout is None else layout
         return cls(
             data_dir=str(layout.root), local_dir=None if layout.local == layout.root else str(layout.local),
-            batch_rows=settings.batch_rows, shard_rows=settings.shard_rows,
+            batch_rows=settings.batch_rows, shard_rows=settings.shard_rows, workers=settings.workers,
             release_schema=settings.release_schema, release_license=settings.release_license,
             unscreened=settings.unscreened,
         )

@@ -7,12 +7,19 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from wildchat_dagster.assets.geo.batches import geotag_batches
 from wildchat_dagster.assets.shared.checks import month_client_ips, no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.assets.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.shared.sharded_asset import (
+    ConversationStage,
+    ShardWork,
+    StepContext,
+    lazily,
+    resource_spec,
+    sharded_asset,
+)
 from wildchat_dagster.assets.shared.stage_run import Batch, BatchCheck, Shard, StageRun
-from wildchat_dagster.core.geo.client_ips import scrub_client_ips
-from wildchat_dagster.core.geo.geolocation import geotag_conversations
 from wildchat_dagster.core.geo.stats import GeoResult
+from wildchat_dagster.core.parallel.spec import WorkerSpec
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.core.stats import StageResult, total
 from wildchat_dagster.stages import Stage
@@ -66,23 +73,17 @@ def _located_share(result: GeoResult) -> dg.AssetCheckResult:
     )
 
 
-def _checks(step: StepContext, client_ips: set[str] | None = None) -> list[BatchCheck]:
+def _checks(step: StepContext, client_ips: frozenset[str] | None = None) -> list[BatchCheck]:
     return [no_raw_ips_check(step.store, step.month, client_ips), BatchCheck(CLIENT_IPS_HASHED, _client_ips_hashed)]
 
 
 @contextmanager
 def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork]:
-    client_ips = month_client_ips(step.store, step.month)
-    hasher, locator = step.resources.geoip.hasher(), step.resources.geoip.locator()
-    hashes: dict[str, str] = {}  # ip -> keyed hash, over the shard
-
-    def process(source: list[dict]) -> tuple[list[dict], GeoResult]:
-        rows, result = geotag_conversations(source, locator, hasher, hashes=hashes)
-        # Users sometimes type their own address into a message: it goes here, not at redaction.
-        result.client_ips_scrubbed_from_text = scrub_client_ips(rows, client_ips)
-        return rows, result
-
-    yield ShardWork(process, _checks(step, client_ips))
+    client_ips = frozenset(month_client_ips(step.store, step.month))
+    geoip = step.resources.geoip
+    process = lazily(lambda: geotag_batches(geoip, client_ips))
+    worker = WorkerSpec(geotag_batches, (resource_spec(geoip), client_ips))
+    yield ShardWork(process, _checks(step, client_ips), worker=worker)
 
 
 def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:

@@ -8,12 +8,19 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from wildchat_dagster.assets.language.batches import language_batches
 from wildchat_dagster.assets.shared.checks import no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.assets.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.shared.sharded_asset import (
+    ConversationStage,
+    ShardWork,
+    StepContext,
+    resource_spec,
+    sharded_asset,
+)
 from wildchat_dagster.assets.shared.stage_run import Batch, BatchCheck, Shard, StageRun
-from wildchat_dagster.core.language.detection import tag_languages
 from wildchat_dagster.core.language.scripts import NOLANG
 from wildchat_dagster.core.language.stats import LanguageResult
+from wildchat_dagster.core.parallel.spec import WorkerSpec
 from wildchat_dagster.core.reporting.tables import EMPTY_CELL, counts_table, markdown_table
 from wildchat_dagster.core.stats import StageResult, total
 from wildchat_dagster.stages import Stage
@@ -63,8 +70,9 @@ def _checks(step: StepContext) -> list[BatchCheck]:
 
 @contextmanager
 def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork]:
-    predict = step.resources.language_detector.predict
-    yield ShardWork(lambda rows: tag_languages(rows, predict), _checks(step))
+    detector = step.resources.language_detector
+    worker = WorkerSpec(language_batches, (resource_spec(detector),))
+    yield ShardWork(language_batches(detector), _checks(step), worker=worker)
 
 
 def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:

@@ -5,8 +5,22 @@ from contextlib import contextmanager
 
 import dagster as dg
 
+from wildchat_dagster.assets.moderation.batches import (
+    described,
+    load_moderators,
+    moderation_batches,
+    poolable,
+    pooled_moderation,
+)
 from wildchat_dagster.assets.shared.checks import no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.assets.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
+from wildchat_dagster.assets.shared.sharded_asset import (
+    ConversationStage,
+    ShardWork,
+    StepContext,
+    lazily,
+    resource_spec,
+    sharded_asset,
+)
 from wildchat_dagster.assets.shared.stage_run import Batch, BatchCheck, Shard, StageRun
 from wildchat_dagster.core.moderation.cache import CACHE_FILE_NAME, ModerationCache
 from wildchat_dagster.core.moderation.coverage import (
@@ -14,15 +28,11 @@ from wildchat_dagster.core.moderation.coverage import (
     missing_results,
     unscreened_languages,
 )
-from wildchat_dagster.core.moderation.moderators import LoadedModerator, describe_languages
-from wildchat_dagster.core.moderation.policy import SEXUAL_MINORS, count_sexual_minors
-from wildchat_dagster.core.moderation.registry import (
-    LoadContext,
-    moderator_entries,
-    supported_languages,
-)
-from wildchat_dagster.core.moderation.run import moderate_conversations
-from wildchat_dagster.core.moderation.stats import ModerationResult, ModeratorStatus, StoredModerationCounts
+from wildchat_dagster.core.moderation.moderators import LoadedModerator
+from wildchat_dagster.core.moderation.policy import SEXUAL_MINORS, ModerationThresholds, count_sexual_minors
+from wildchat_dagster.core.moderation.registry import moderator_entries
+from wildchat_dagster.core.moderation.stats import ModerationResult, StoredModerationCounts
+from wildchat_dagster.core.parallel.spec import WorkerSpec
 from wildchat_dagster.core.reporting.tables import markdown_table
 from wildchat_dagster.stages import Stage
 
@@ -62,15 +72,11 @@ CHECK_SPECS = [
 
 
 def _load(step: StepContext) -> dict[str, LoadedModerator]:
-    """Every registered moderator's engine from its resource, or why none: fallbacks after the others."""
+    """Every registered moderator's engine from its resource, or why none (logged)."""
     resources, log = step.resources, step.context.log
-    entries = moderator_entries()
-    loaded: dict[str, LoadedModerator] = {}
-    for entry in sorted(entries, key=lambda e: e.fallback):
-        available = frozenset(name for name, status in loaded.items() if status.available)
-        context = LoadContext(step.store.layout.cache_dir, available)
-        loaded[entry.name] = entry.load(getattr(resources, entry.resource_key), context)
-    loaded = {entry.name: loaded[entry.name] for entry in entries}  # registry order
+    loaded = load_moderators(
+        {e.name: getattr(resources, e.resource_key) for e in moderator_entries()}, step.store.layout.cache_dir
+    )
     for name, status in loaded.items():
         if status.available:
             log.info(f"{name}: {status.reason}")
@@ -79,24 +85,22 @@ def _load(step: StepContext) -> dict[str, LoadedModerator]:
     return loaded
 
 
-def _described(loaded: dict[str, LoadedModerator]) -> ModerationResult:
-    """The moderators as the metadata shows them; usage figures add up over shards."""
-    return ModerationResult(moderators={
-        name: ModeratorStatus(status.available, status.reason) if status.moderator is None else ModeratorStatus(
-            status.available, status.reason, status.moderator.version,
-            describe_languages(supported_languages(status.moderator)), status.moderator.usage(),
-        )
-        for name, status in loaded.items()
-    })
+def _worker(step: StepContext, thresholds: ModerationThresholds) -> WorkerSpec | None:
+    """The batch function as a pool worker builds it, when workers may moderate (`poolable`)."""
+    if not poolable(step.resources):
+        return None
+    resources = tuple((e.name, resource_spec(getattr(step.resources, e.resource_key))) for e in moderator_entries())
+    layout = step.store.layout
+    return WorkerSpec(
+        pooled_moderation, (resources, thresholds, str(layout.cache_dir), str(layout.cache(CACHE_FILE_NAME)))
+    )
 
 
 @contextmanager
 def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork]:
     step.context.log.info(f"{shard.stop - shard.start} conversations to moderate for {step.month}")
-    loaded = _load(step)
-    moderators = [status.moderator for status in loaded.values() if status.available]
-    enabled = {name: supported_languages(status.moderator) for name, status in loaded.items() if status.moderator}
     thresholds = step.resources.moderation_policy.thresholds()
+    enabled: dict = {}  # the enabled moderators' languages, as the batches report them
 
     def stored_counts(batch: Batch) -> StoredModerationCounts:
         # From the rows as stored, independently of the counts kept while moderating.
@@ -107,13 +111,18 @@ def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork
             excluded=sum(row["excluded_reason"] == SEXUAL_MINORS for row in stored),
         )
 
+    def outputs(output: tuple) -> tuple[list[dict], ModerationResult]:
+        rows, result, languages = output
+        enabled.update(languages)
+        return rows, result
+
+    def finish() -> ModerationResult | None:  # a shard without a batch still says which moderators ran
+        return None if enabled else described(_load(step), {})
+
     with ModerationCache(step.store.layout.cache(CACHE_FILE_NAME)) as cache:
-
-        def process(rows: list[dict]) -> tuple[list[dict], ModerationResult]:
-            return moderate_conversations(rows, moderators, cache, thresholds, log=step.context.log.info)
-
+        process = lazily(lambda: moderation_batches(_load(step), cache, thresholds, log=step.context.log.info))
         checks = [no_raw_ips_check(step.store, step.month), BatchCheck(STORED_COUNTS, stored_counts)]
-        yield ShardWork(process, checks, finish=lambda: _described(loaded))
+        yield ShardWork(process, checks, finish, worker=_worker(step, thresholds), outputs=outputs)
 
 
 def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:

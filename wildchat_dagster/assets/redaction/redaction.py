@@ -4,19 +4,28 @@
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 
 import dagster as dg
 
+from wildchat_dagster.assets.redaction.batches import redact_batches, redactor_spec, survey_batches
 from wildchat_dagster.assets.shared.checks import no_raw_ips_check, no_raw_ips_spec
-from wildchat_dagster.assets.shared.sharded_asset import ConversationStage, ShardWork, StepContext, sharded_asset
-from wildchat_dagster.assets.shared.stage_run import BatchCheck, Shard, StageRun
+from wildchat_dagster.assets.shared.sharded_asset import (
+    ConversationStage,
+    ShardWork,
+    StepContext,
+    lazily,
+    sharded_asset,
+)
+from wildchat_dagster.assets.shared.stage_run import BatchCheck, Pooled, Shard, StageRun, batch_results, pool_for
+from wildchat_dagster.core.parallel.spec import WorkerSpec
 from wildchat_dagster.core.redaction.entities import entity_type_names
 from wildchat_dagster.core.redaction.stats import RedactionResult
 from wildchat_dagster.core.reporting.tables import counts_table, markdown_table
 from wildchat_dagster.core.stats import StageResult, total
 from wildchat_dagster.core.storage.warehouse import file_writer, iter_file_batches
+from wildchat_dagster.resources.pii_redactor import PIIRedactor
 from wildchat_dagster.schema import placeholder, placeholder_regex
 from wildchat_dagster.stages import Stage
 
@@ -76,11 +85,12 @@ def _files(step: StepContext, kind: str, shard: Shard | None = None):
     return step.store.layout.shard(ASSET, step.month, f"{kind}_{shard.index:05d}" if shard else kind)
 
 
-def _redactor(step: StepContext):
+def _checked(step: StepContext) -> PIIRedactor:
+    """The redactor's resource (its engine loads where the batches run: here or in the pool's workers)."""
     # A UI launch skips the CLI's preflight: names asked for without a model to find them fail here.
     if problem := step.resources.pii_redactor.person_without_model():
         raise dg.Failure(problem)
-    return step.resources.pii_redactor.get_redactor()
+    return step.resources.pii_redactor
 
 
 def _survey(step: StepContext, shard: Shard) -> RedactionResult:
@@ -88,24 +98,29 @@ def _survey(step: StepContext, shard: Shard) -> RedactionResult:
     conversation counts written for the month's allow-list."""
     # Imported here: Presidio and spaCy take seconds to import, the code location loads without them.
     from wildchat_dagster.core.redaction.allow_list import write_string_counts
-    from wildchat_dagster.core.redaction.conversations import CANDIDATES_SCHEMA, analyse_conversations
-    from wildchat_dagster.core.redaction.month import RedactionReport
+    from wildchat_dagster.core.redaction.conversations import CANDIDATES_SCHEMA
 
     started = time.perf_counter()
-    resource, redactor = step.resources.pii_redactor, _redactor(step)
-    report, strings = RedactionReport(), Counter()
-    with file_writer(_files(step, "candidates", shard), CANDIDATES_SCHEMA) as keep:
-        for source in step.store.iter_records(UPSTREAM, step.month, shard.batch_rows, shard.start, shard.stop):
-            step.context.log.info(f"analysing {sum(len(r['conversation']) for r in source)} utterances of {step.month}")
-            table, counts = analyse_conversations(
-                source, redactor, report, workers=resource.workers,
-                parallel_min_texts=resource.parallel_min_texts, progress=step.context.log.info,
-            )
+    resource, log = _checked(step), step.context.log.info
+    workers, min_texts = resource.workers, resource.parallel_min_texts  # a batch's own pool, past min_texts
+    process = lazily(lambda: survey_batches(resource.get_redactor(), workers, min_texts, log))
+    spec = WorkerSpec(survey_batches, (redactor_spec(resource.redactor_config()),))
+    pooled = Pooled(spec, step.resources.warehouse.workers)
+    pool = pool_for(pooled, shard.stop - shard.start, shard.batch_rows, log)
+    sources = step.store.iter_records(UPSTREAM, step.month, shard.batch_rows, shard.start, shard.stop)
+    result, strings = RedactionResult(), Counter()
+    with file_writer(_files(step, "candidates", shard), CANDIDATES_SCHEMA) as keep, \
+            closing(batch_results(sources, process, pooled, pool, log)) as analysed:
+        for source, (table, counts, batch_result) in analysed:
+            log(f"analysed {sum(len(r['conversation']) for r in source)} utterances of {step.month}")
             keep(table)
             strings.update(counts)
+            result = result.merged(batch_result)
     write_string_counts(_files(step, "strings", shard), strings)
-    report.seconds = time.perf_counter() - started
-    return report.result()
+    if pool:  # the batches' own figures say one process each: they were analysed side by side
+        result = result.merged(RedactionResult(workers_used=pool.workers))
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def _prepare(step: StepContext, shards: list[Shard], surveyed: RedactionResult) -> tuple[None, RedactionResult]:
@@ -115,7 +130,7 @@ def _prepare(step: StepContext, shards: list[Shard], surveyed: RedactionResult) 
 
     report = RedactionReport()
     counts = read_string_counts(_files(step, "strings", shard) for shard in shards)
-    write_allow_list(_files(step, "allow_list"), allow_list(counts, _redactor(step).policy, report))
+    write_allow_list(_files(step, "allow_list"), allow_list(counts, _checked(step).policy(), report))
     return None, RedactionResult(allow_listed_strings=dict(report.allow_listed_strings))
 
 
@@ -123,24 +138,13 @@ def _prepare(step: StepContext, shards: list[Shard], surveyed: RedactionResult) 
 def _work(step: StepContext, shard: Shard, prepared: None) -> Iterator[ShardWork]:
     """Pass 2 over the shard: the same batches, with the month's allow-list."""
     from wildchat_dagster.core.redaction.allow_list import read_allow_list
-    from wildchat_dagster.core.redaction.conversations import redact_analysed
-    from wildchat_dagster.core.redaction.month import RedactionReport
 
-    redactor, report = _redactor(step), RedactionReport()
-    public = read_allow_list(_files(step, "allow_list"))
+    resource = _checked(step)
+    public = frozenset(read_allow_list(_files(step, "allow_list")))
     kept = (t.to_pylist() for t in iter_file_batches(_files(step, "candidates", shard), shard.batch_rows))
-
-    def process(source: list[dict]) -> tuple[list[dict], RedactionResult]:
-        rows = redact_analysed(source, next(kept), public, redactor, report)
-        return rows, RedactionResult(conversations_redacted=sum(1 for row in rows if row["redacted"]))
-
-    def finish() -> RedactionResult:  # pass 2's replacements (pass 1's texts and work came with the survey)
-        return RedactionResult(
-            texts_redacted=report.texts_redacted, entities=dict(report.entities),
-            secret_kinds=dict(report.secret_kinds), allow_listed_occurrences=report.allow_listed_occurrences,
-        )
-
-    yield ShardWork(process, _checks(step), finish)
+    process = lazily(lambda: redact_batches(resource.get_redactor(), public))
+    worker = WorkerSpec(redact_batches, (redactor_spec(resource.redactor_config()), public))
+    yield ShardWork(process, _checks(step), worker=worker, inputs=lambda source: (source, next(kept)))
 
 
 def _publish(step: StepContext, run: StageRun) -> tuple[dict, list[dg.AssetCheckResult]]:

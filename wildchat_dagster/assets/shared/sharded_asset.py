@@ -26,7 +26,16 @@ from typing import Any
 
 import dagster as dg
 
-from wildchat_dagster.assets.shared.stage_run import BatchCheck, Shard, StageRun, merge, plan_shards, run_stage
+from wildchat_dagster.assets.shared.stage_run import (
+    BatchCheck,
+    Pooled,
+    Shard,
+    StageRun,
+    merge,
+    plan_shards,
+    run_stage,
+)
+from wildchat_dagster.core.parallel.spec import Shared, WorkerSpec
 from wildchat_dagster.core.stats import StageResult
 from wildchat_dagster.core.storage.warehouse import Warehouse, iter_row_groups, remove_tree
 from wildchat_dagster.partitions import MONTH_PER_RUN, monthly_partitions
@@ -39,11 +48,41 @@ warnings.filterwarnings("ignore", message="Parameter `data_version` of initializ
 @dataclass(frozen=True)
 class ShardWork:
     """What a shard step runs: the core function over a batch (rows -> rows and the stage's result),
-    and the checks counted per batch. `finish` adds figures known only at the end (e.g. moderator usage)."""
+    and the checks counted per batch. `finish` adds figures known only at the end.
 
-    process: Callable[[list[dict]], tuple[list[dict], StageResult]]
+    `worker`, when given, is the same batch function as a pool worker builds it (a picklable spec:
+    see core/parallel/spec.py); `process` is then the inline fallback, and `inputs`/`outputs` adapt
+    a batch on its way in and out in this process, whichever runs it (see `stage_run.Pooled`).
+    """
+
+    process: Callable[[Any], Any]
     checks: list[BatchCheck]
     finish: Callable[[], StageResult | None] = lambda: None
+    worker: WorkerSpec | None = None
+    inputs: Callable[[list[dict]], Any] | None = None
+    outputs: Callable[[Any], tuple[list[dict], StageResult]] | None = None
+
+    def pooled(self, workers: int) -> Pooled:
+        """How its batches run: in the run's warm pool of `workers` processes when it has a `worker`."""
+        adapt = {"inputs": self.inputs, "outputs": self.outputs}
+        return Pooled(self.worker, workers, **{name: fn for name, fn in adapt.items() if fn is not None})
+
+
+def resource_spec(resource: Any) -> Shared:
+    """A resource as a worker rebuilds it once from its configuration (its engine then loads there)."""
+    return Shared.of(type(resource), **{name: getattr(resource, name) for name in type(resource).model_fields})
+
+
+def lazily(build: Callable[[], Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """A batch function built on its first batch: a shard whose batches all go to the pool loads no engine here."""
+    built: list = []
+
+    def process(batch: Any) -> Any:
+        if not built:
+            built.append(build())
+        return built[0](batch)
+
+    return process
 
 
 @dataclass(frozen=True)
@@ -101,6 +140,7 @@ def _process_shard(context: dg.OpExecutionContext, stage: ConversationStage, pla
         run = run_stage(
             step.store, stage.asset, stage.upstream, step.month, work.process, work.checks,
             batch_rows=shard.batch_rows, log=context.log.info, shard=shard,
+            pooled=work.pooled(context.resources.warehouse.workers),
         )
         run.add(work.finish(), {})
     return shard, run.to_dict()  # rows stay in files: only figures travel

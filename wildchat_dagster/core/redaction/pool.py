@@ -1,43 +1,28 @@
-"""Proposals for a month's distinct texts, in worker processes when there is enough work.
+"""Proposals for a month's distinct texts, in the run's warm workers when there is enough work.
 
-Importing Presidio and spaCy takes seconds, so workers pay off only past
-`parallel_min_texts` texts that pass the prefilter; they fork from a
-forkserver that has this module (and so Presidio) loaded once. The entity
-types reach them inside the pickled policy (registered types included: the
-workers import the modules that define their hooks).
+One batch of very many distinct texts (a month redacted as one batch) is
+spread over the run's pool (`core/parallel`: started once, kept warm), past
+`parallel_min_texts` texts that pass the prefilter. Each worker builds the
+redactor once from its config; the entity types reach it inside the pickled
+policy (registered types included: the workers import the modules that
+define their hooks). The stage's usual batches go to the pool whole instead
+(assets/redaction/batches.py), and a worker never starts a pool of its own.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 
-from wildchat_dagster.core.redaction.engine import PresidioRedactor, Proposal, ProposalStats, RedactorConfig
+from wildchat_dagster.core.parallel.pool import run_pool
+from wildchat_dagster.core.parallel.spec import Shared, WorkerSpec
+from wildchat_dagster.core.redaction.engine import PresidioRedactor, Proposal, ProposalStats
 
 ProgressFn = Callable[[str], None]
 
-_worker_redactor: PresidioRedactor | None = None
 
-
-def _start_worker(config: RedactorConfig) -> None:
-    global _worker_redactor
-    _worker_redactor = PresidioRedactor(config)
-
-
-def _propose_in_worker(items: list[tuple[str, str]]) -> tuple[list[list[Proposal]], ProposalStats]:
-    assert _worker_redactor is not None
-    return _worker_redactor.propose_fast(items)
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """forkserver, with this module (Presidio, spaCy: seconds to import) imported once in the
-    server so every worker forks with it loaded; spawn where forkserver does not exist."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
+def _proposer(redactor: PresidioRedactor, log: ProgressFn | None = None) -> Callable:
+    """In a worker: (text, code) items -> proposals and stats, by this process's redactor."""
+    return redactor.propose_fast
 
 
 def propose_distinct(
@@ -72,14 +57,13 @@ def propose_distinct(
         if progress and (n % 10 == 0 or n == len(batches)):
             progress(f"analysed {n}/{len(batches)} batches of distinct texts")
 
-    if not pooled:
+    pool = run_pool(workers, [__name__]) if pooled else None
+    if pool is None:
         for n, batch in enumerate(batches, 1):
             collect(n, batch, *redactor.propose_fast([distinct[i] for i in batch]))
         return proposals, 1
-    with ProcessPoolExecutor(
-        workers, mp_context=_pool_context(), initializer=_start_worker, initargs=(redactor.config,)
-    ) as pool:
-        results = pool.map(_propose_in_worker, [[distinct[i] for i in batch] for batch in batches])
-        for n, (batch, (found, batch_stats)) in enumerate(zip(batches, results, strict=True), 1):
-            collect(n, batch, found, batch_stats)
-    return proposals, workers
+    spec = WorkerSpec(_proposer, (Shared.of(PresidioRedactor, config=redactor.config),))
+    results = pool.map(spec, batches, lambda batch: [distinct[i] for i in batch])
+    for n, (batch, (found, batch_stats)) in enumerate(results, 1):
+        collect(n, batch, found, batch_stats)
+    return proposals, pool.workers
