@@ -111,3 +111,19 @@ def test_a_stages_time_counts_what_its_steps_cover_once():
         (30.0, 31.0),
     ]
     assert merged_spans([]) == []
+
+
+def test_bench_through_the_cli_times_the_users_run_command(tmp_path):
+    """`bench pipeline --cli`: the month goes through `wildchat-dagster run` in a child process, whose
+    Dagster runs, steps and memory the benchmark reads; the unchanged rerun starts no run."""
+    from wildchat_dagster.kit.benchmarks.pipeline import run
+
+    figures = run(6, data_dir=tmp_path, quiet=True, via_cli=True)
+    first, rerun = figures["first_run"], figures["rerun"]
+    assert first["ok"] and first["runs_started"] >= 1, (tmp_path / "data" / "run-0.log").read_text()[-3000:]
+    steps = {s["step"]: s for s in first["steps"]}
+    assert {"link_conversations", "release_splits"} <= set(steps)
+    assert 0 < steps["release_splits"]["records"] <= 6  # the generator plants duplicates and rejects
+    assert first["peak_rss_mb"] > 100  # the child's tree, not only this process
+    assert rerun["ok"] and rerun["runs_started"] == 0
+    assert "wildchat-dagster run" in figures["through"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import dagster as dg
 import psutil
@@ -169,6 +170,29 @@ def test_a_dead_worker_fails_the_batch_instead_of_hanging():
         pool.shutdown()
     shutdown_pools()
     assert not _children()
+
+
+def test_idle_workers_exit_and_the_next_map_starts_fresh_ones():
+    """The month's later single-process stages do not carry the workers: they go once idle."""
+    pool = WarmPool(2, idle_release_s=0.3)
+
+    def slowly(n: int):  # slower than the idle release: a map under way keeps its workers
+        for item in range(n):
+            time.sleep(0.4)
+            yield item
+
+    try:
+        first = {pid for _, (pid, _) in pool.map(WorkerSpec(_counter), slowly(4))}
+        deadline = time.monotonic() + 15
+        while pool.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not pool.started
+        psutil.wait_procs([psutil.Process(pid) for pid in first if psutil.pid_exists(pid)], timeout=10)
+        assert not any(psutil.pid_exists(pid) for pid in first)
+        assert [r for _, r in pool.map(WorkerSpec(_double), range(3))] == [0, 2, 4]  # fresh workers
+        assert pool.started
+    finally:
+        pool.shutdown()
 
 
 def test_shared_objects_are_built_once_per_process():

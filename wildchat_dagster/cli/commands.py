@@ -370,13 +370,18 @@ def sql(query: str | None, as_csv: bool, data_dir: str | None) -> None:
     help="pipeline: run N/4 and N conversations and print each stage's cost ratio (target <= 4.4) and memory.",
 )
 @click.option(
+    "--cli", "via_cli", is_flag=True,
+    help="pipeline: run the month through `wildchat-dagster run` in a child process (the user's command) instead "
+    "of in the benchmark's process.",
+)
+@click.option(
     "--release-dir", default=None, type=click.Path(exists=True, file_okay=False),
     help="explore: time the searches over this data folder's published release (its index is built if stale) "
     "instead of a generated one.",
 )
 def bench(
     name: str, size: int | None, conversations: int | None, compare: bool, as_json: bool, linearity: bool,
-    release_dir: str | None,
+    via_cli: bool, release_dir: str | None,
 ) -> None:
     """Run a benchmark and print its figures."""
     module = importlib.import_module(f"wildchat_dagster.kit.benchmarks.{name}")
@@ -386,12 +391,12 @@ def bench(
     if release_dir:
         module.run_on(DataLayout(Path(release_dir)))
     elif name == "pipeline" and linearity:
-        module.run_linearity(max(1, size // 4), size, as_json=as_json)
+        module.run_linearity(max(1, size // 4), size, as_json=as_json, via_cli=via_cli)
     elif name == "pipeline":
-        module.run(size, compare=compare, as_json=as_json)
-    elif conversations or compare or as_json or linearity:
+        module.run(size, compare=compare, as_json=as_json, via_cli=via_cli)
+    elif conversations or compare or as_json or linearity or via_cli:
         raise click.UsageError(
-            "--conversations, --compare, --json and --linearity are options of the pipeline benchmark"
+            "--conversations, --compare, --json, --linearity and --cli are options of the pipeline benchmark"
         )
     else:
         module.run(size)

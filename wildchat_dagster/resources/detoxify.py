@@ -88,4 +88,5 @@ class DetoxifyResource(dg.ConfigurableResource):
             fp16=self.fp16,
             cpu_runtime=self.cpu_runtime,
             hub_cache=huggingface_hub_cache(),
+            torch_home=torch_home(),
         )

@@ -12,6 +12,7 @@ unavailable and its fields stay null.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,13 @@ def hub_checkpoint_names(torch_home: str) -> list[str]:
     importing torch (seconds). Hub file names carry a prefix of their sha256, so the names identify the weights."""
     folder = Path(torch_home).expanduser() / "hub" / "checkpoints"
     return sorted(path.name for path in folder.glob("*.ckpt")) if folder.is_dir() else []
+
+
+def _no_weights(model_type: str) -> str:
+    return (
+        f"no weights: no checkpoint configured (WILDCHAT_DETOXIFY_CHECKPOINT) and none for "
+        f"'{model_type}' in the torch hub cache; Detoxify skipped (never downloaded)"
+    )
 
 
 def _hub_model_name(checkpoint: dict) -> str:
@@ -157,13 +165,18 @@ def load_detoxify(
     fp16: bool | None = None,
     cpu_runtime: str = "auto",
     hub_cache: str | None = None,
+    torch_home: str | None = None,
 ) -> LoadedModerator:
-    """The model ready to score, or why it is unavailable; never downloads."""
-    try:
-        import torch
-        from detoxify import Detoxify
-    except ImportError as error:
-        return LoadedModerator(None, f"detoxify/torch not installed ({error.name}): Detoxify skipped")
+    """The model ready to score, or why it is unavailable; never downloads. Without a checkpoint
+    configured and none in the torch hub cache under `torch_home`, torch is not imported at all
+    (seconds and ~300 MB in every process that moderates)."""
+    missing = [name for name in ("torch", "detoxify") if importlib.util.find_spec(name) is None]
+    if missing:
+        return LoadedModerator(None, f"detoxify/torch not installed ({missing[0]}): Detoxify skipped")
+    if not checkpoint and torch_home is not None and not hub_checkpoint_names(torch_home):
+        return LoadedModerator(None, _no_weights(model_type))
+    import torch
+    from detoxify import Detoxify
 
     if checkpoint:
         checkpoint = Path(checkpoint)
@@ -175,11 +188,7 @@ def load_detoxify(
     else:
         checkpoint = released_checkpoint_in_hub_cache(model_type)
         if checkpoint is None:
-            return LoadedModerator(
-                None,
-                f"no weights: no checkpoint configured (WILDCHAT_DETOXIFY_CHECKPOINT) and none for "
-                f"'{model_type}' in the torch hub cache; Detoxify skipped (never downloaded)",
-            )
+            return LoadedModerator(None, _no_weights(model_type))
 
     if huggingface_config_dir:
         config_dir = Path(huggingface_config_dir)

@@ -5,7 +5,9 @@ executor), so a second core idles unless the per-batch work goes elsewhere.
 `run_pool(workers)` gives the process's pool, started on first need (forkserver
 with the heavy modules imported once in the server; spawn where forkserver does
 not exist) and kept warm across steps, stages and months until `shutdown_pools`
-(the end of the run, Ctrl-C, an error; also at interpreter exit). A worker builds
+(the end of the run, Ctrl-C, an error; also at interpreter exit) or until it has
+been idle IDLE_RELEASE_S (the month's later, single-process stages do not carry
+the workers' models in memory; the next month's first sharded stage starts them again). A worker builds
 each stage's batch function once (`spec.built_function`), so models load once per
 process. `WarmPool.map` keeps at most `in_flight` batches submitted and not yet
 handed back, so memory follows the batch size; results come back in input order.
@@ -39,6 +41,9 @@ MIN_POOLED_BATCHES = 4
 BATCHES_IN_FLIGHT_PER_WORKER = 2
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 _JOIN_TIMEOUT_S = 10.0
+# Seconds without a batch after which the workers exit: longer than the gap between two sharded
+# stages (a publish step, the next stage's plan), shorter than the later stages of a month.
+IDLE_RELEASE_S = 20.0
 
 _in_worker = False  # set in worker processes: no pool inside a pool
 _log_lines: list[str] = []  # what the worker's batch function logged, sent back with the batch
@@ -96,19 +101,47 @@ def worth_pooling(batches: int, conversations: int) -> bool:
 class WarmPool:
     """`workers` processes started on first use and kept until `shutdown`."""
 
-    def __init__(self, workers: int, preload: Sequence[str] = ()):
+    def __init__(self, workers: int, preload: Sequence[str] = (), idle_release_s: float | None = None):
         self.workers = workers
         self.preload = tuple(preload)
+        self.idle_release_s = IDLE_RELEASE_S if idle_release_s is None else idle_release_s
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._maps = 0  # maps under way: the workers are not idle
+        self._idle_timer: threading.Timer | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._executor is not None
 
     def _started(self) -> ProcessPoolExecutor:
+        """The executor (started if needed), counted busy until `_done`."""
         with self._lock:
+            self._maps += 1
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
                     self.workers, mp_context=_context(self.preload), initializer=_start_worker
                 )
             return self._executor
+
+    def _done(self) -> None:
+        """A map ended: when none is left, the workers go after `idle_release_s` without a new one."""
+        with self._lock:
+            self._maps -= 1
+            if self._maps == 0 and self._executor is not None:
+                self._idle_timer = threading.Timer(self.idle_release_s, self._release_if_idle)
+                self._idle_timer.daemon = True
+                self._idle_timer.start()
+
+    def _release_if_idle(self) -> None:
+        with self._lock:
+            if self._maps or self._executor is None:
+                return
+            executor, self._executor, self._idle_timer = self._executor, None, None
+        _stop(executor, kill=False)
 
     def map(
         self,
@@ -134,6 +167,7 @@ class WarmPool:
         finally:
             for _, future in pending:
                 future.cancel()
+            self._done()
 
     def _submit(self, executor: ProcessPoolExecutor, key: bytes, data: bytes, payload: Any) -> Future:
         try:
@@ -161,16 +195,22 @@ class WarmPool:
         """Stop the workers: after their current batch, or at once (`kill`: Ctrl-C, a failed step)."""
         with self._lock:
             executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        processes = list((getattr(executor, "_processes", None) or {}).values())
-        if kill:
-            for process in processes:
-                if process.is_alive():
-                    process.terminate()
-        executor.shutdown(wait=True, cancel_futures=True)
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
+        if executor is not None:
+            _stop(executor, kill)
+
+
+def _stop(executor: ProcessPoolExecutor, kill: bool) -> None:
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    if kill:
         for process in processes:
-            process.join(_JOIN_TIMEOUT_S)
+            if process.is_alive():
+                process.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        process.join(_JOIN_TIMEOUT_S)
 
 
 _pool: WarmPool | None = None
