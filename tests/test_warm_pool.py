@@ -195,6 +195,22 @@ def test_idle_workers_exit_and_the_next_map_starts_fresh_ones():
         pool.shutdown()
 
 
+def _shut_down_in_a_spawned_child() -> str:
+    shutdown_pools()  # its resource tracker is the parent's: not its own to stop
+    return "ok"
+
+
+def test_a_spawned_child_leaves_its_parents_helpers_alone():
+    """`run` inside a spawned process (the linearity benchmark's sizes, an executor's child) ends cleanly."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()  # the parent's tracker: its descriptor goes to the child
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+        assert child.submit(_shut_down_in_a_spawned_child).result(timeout=120) == "ok"
+
+
 def test_shared_objects_are_built_once_per_process():
     first = Shared.of(dict, a=1).get()
     assert Shared.of(dict, a=1).get() is first and Shared.of(dict, a=2).get() is not first

@@ -245,15 +245,18 @@ def shutdown_pools(kill: bool = False) -> None:
 def _stop_helpers() -> None:
     """The forkserver and the resource tracker, multiprocessing's helper processes, exit with this
     process; a CLI or test process that goes on stops them here once no worker is left (their `_stop`,
-    CPython's own way; where absent, they go with the process)."""
+    CPython's own way; where absent, they go with the process). Only helpers this process started: a
+    spawned child inherits its parent's tracker (a descriptor, no process id of its own to wait for)."""
     if _in_worker or multiprocessing.active_children():
         return
     gc.collect()  # the pool's queues release their semaphores before the tracker goes
     from multiprocessing import forkserver, resource_tracker
 
-    for helper in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
+    helpers = ((getattr(forkserver, "_forkserver", None), "_forkserver_pid"),
+               (getattr(resource_tracker, "_resource_tracker", None), "_pid"))
+    for helper, pid in helpers:
         stop = getattr(helper, "_stop", None)
-        if stop is not None:
+        if stop is not None and getattr(helper, pid, None) is not None:
             stop()
 
 
