@@ -31,15 +31,27 @@ SHARDED = [
 VARYING = ("seconds", "per_second", "cache_hits", "cache_misses", "model_runs", "workers_used")
 
 
+_EARLIER: set[int] = set()  # children an earlier test left (e.g. the resource tracker of a spawned executor)
+
+
+@pytest.fixture(autouse=True)
+def _earlier_children():
+    _EARLIER.clear()
+    _EARLIER.update(p.pid for p in psutil.Process().children(recursive=True))
+    yield
+
+
 def _children() -> list[psutil.Process]:
-    return psutil.Process().children(recursive=True)
+    """This test's child processes (what was there before it is not its to stop)."""
+    return [p for p in psutil.Process().children(recursive=True) if p.pid not in _EARLIER]
 
 
 def _workers() -> list[psutil.Process]:
-    """The pool's workers: the forkserver's children (they keep its command line)."""
-    children = _children()
-    servers = {p.pid for p in children if "forkserver import main" in " ".join(p.cmdline())}
-    return [p for p in children if p.ppid() in servers]
+    """The pool's workers: the forkserver's children (they keep its command line). The forkserver may
+    be an earlier test's: it lives as long as the process unless `shutdown_pools` stops it."""
+    everything = psutil.Process().children(recursive=True)
+    servers = {p.pid for p in everything if "forkserver import main" in " ".join(p.cmdline())}
+    return [p for p in everything if p.ppid() in servers]
 
 
 def _materialize(layout, selection: dg.AssetSelection, workers: int) -> tuple[dg.ExecuteInProcessResult, str]:

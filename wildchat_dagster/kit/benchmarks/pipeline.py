@@ -48,9 +48,10 @@ class RssSampler(threading.Thread):
     They are each process's last-seen CPU time, summed over every process seen: a worker that exits
     (a grandchild, whose time no `children_*` figure of ours receives) keeps counting what it did."""
 
-    def __init__(self, interval: float = 0.25):
+    def __init__(self, interval: float = 0.25, include_self: bool = True):
         super().__init__(daemon=True)
         self.interval = interval
+        self.include_self = include_self  # False: only the descendants (the `run` command the benchmark started)
         self.samples: list[tuple[float, int, float]] = []
         self._stop_event = threading.Event()
         self._cpu_seen: dict[tuple[int, float], float] = {}  # (pid, start time) -> CPU seconds when last seen
@@ -66,7 +67,7 @@ class RssSampler(threading.Thread):
     def _sample(self) -> None:
         me = psutil.Process()
         total = 0
-        for proc in [me, *me.children(recursive=True)]:
+        for proc in [me, *me.children(recursive=True)] if self.include_self else me.children(recursive=True):
             try:
                 with proc.oneshot():
                     total += proc.memory_info().rss
@@ -199,7 +200,7 @@ def measure_run(root: Path, label: str, via_cli: bool = False) -> dict:
     child process); per step figures and the total."""
     settings = bench_settings(root)
 
-    sampler = RssSampler()
+    sampler = RssSampler(include_self=not via_cli)  # through the CLI: the command's process tree, not the benchmark's
     sampler.start()
     started = time.time()
     ok, run_ids = (_run_cli if via_cli else _run_in_process)(root, settings)
