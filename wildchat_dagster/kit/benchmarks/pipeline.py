@@ -184,7 +184,7 @@ def _run_cli(root: Path, settings: Settings) -> tuple[bool, list[str]]:
     home = Path(settings.dagster_home)
     instance = dg.DagsterInstance.from_config(str(home)) if (home / "dagster.yaml").exists() else None
     before = {r.run_id for r in instance.get_runs()} if instance else set()
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env = settings.as_environ(dagster_home=home)  # the benchmark's settings, handed to the command
     log = root / f"run-{len(list(root.glob('run-*.log')))}.log"
     with log.open("w") as out:
         command = [sys.executable, "-m", "wildchat_dagster.cli", "run", "--months", MONTH, "--log-level", "WARNING",
