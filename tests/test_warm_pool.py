@@ -246,6 +246,7 @@ def test_a_run_leaves_no_worker_behind_even_when_it_fails(data_dir, monkeypatch)
     generate_landing(data_dir, [MONTH], 40, seed=5, short=True)
     monkeypatch.setenv("WILDCHAT_BATCH_ROWS", "10")
     monkeypatch.setenv("WILDCHAT_WORKERS", "2")
+    monkeypatch.setattr(warm_pool, "IDLE_RELEASE_S", 600.0)  # warm until the run's end, however slow the machine
     monkeypatch.setattr(warm_pool, "MIN_POOLED_CONVERSATIONS", 1)
     monkeypatch.setattr(warm_pool, "MIN_POOLED_BATCHES", 2)
     seen: list[int] = []

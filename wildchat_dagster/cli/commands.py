@@ -370,6 +370,10 @@ def sql(query: str | None, as_csv: bool, data_dir: str | None) -> None:
     help="pipeline: run N/4 and N conversations and print each stage's cost ratio (target <= 4.4) and memory.",
 )
 @click.option(
+    "--repeat", default=1, show_default=True, type=click.IntRange(min=1),
+    help="pipeline --linearity: runs of each size (each in a fresh process); the fastest per step is compared.",
+)
+@click.option(
     "--cli", "via_cli", is_flag=True,
     help="pipeline: run the month through `wildchat-dagster run` in a child process (the user's command) instead "
     "of in the benchmark's process.",
@@ -381,17 +385,21 @@ def sql(query: str | None, as_csv: bool, data_dir: str | None) -> None:
 )
 def bench(
     name: str, size: int | None, conversations: int | None, compare: bool, as_json: bool, linearity: bool,
-    via_cli: bool, release_dir: str | None,
+    repeat: int, via_cli: bool, release_dir: str | None,
 ) -> None:
     """Run a benchmark and print its figures."""
     module = importlib.import_module(f"wildchat_dagster.kit.benchmarks.{name}")
     size = conversations or size or BENCHMARKS[name]
+    if repeat > 1 and not linearity:
+        raise click.UsageError("--repeat is an option of the pipeline benchmark's --linearity")
     if release_dir and name != "explore":
         raise click.UsageError("--release-dir is an option of the explore benchmark")
     if release_dir:
         module.run_on(DataLayout(Path(release_dir)))
     elif name == "pipeline" and linearity:
-        module.run_linearity(max(1, size // 4), size, as_json=as_json, via_cli=via_cli)
+        from wildchat_dagster.kit.benchmarks.pipeline_linearity import run_linearity
+
+        run_linearity(max(1, size // 4), size, as_json=as_json, via_cli=via_cli, repeat=repeat)
     elif name == "pipeline":
         module.run(size, compare=compare, as_json=as_json, via_cli=via_cli)
     elif conversations or compare or as_json or linearity or via_cli:

@@ -184,7 +184,7 @@ def _run_cli(root: Path, settings: Settings) -> tuple[bool, list[str]]:
     home = Path(settings.dagster_home)
     instance = dg.DagsterInstance.from_config(str(home)) if (home / "dagster.yaml").exists() else None
     before = {r.run_id for r in instance.get_runs()} if instance else set()
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env = settings.as_environ(dagster_home=home)  # the benchmark's settings, handed to the command
     log = root / f"run-{len(list(root.glob('run-*.log')))}.log"
     with log.open("w") as out:
         command = [sys.executable, "-m", "wildchat_dagster.cli", "run", "--months", MONTH, "--log-level", "WARNING",
@@ -262,66 +262,6 @@ def print_run(run: dict) -> None:
         print("up to date: no Dagster run started")
 
 
-STEP_RATIO_LIMIT = 4.4  # 4x the conversations may take at most this much longer per stage
-RSS_RATIO_LIMIT = 1.3  # ... and the whole process tree's peak memory at most this much more
-
-
-def linearity(small: dict, large: dict) -> dict:
-    """Per step: the large run's time over the small one's (CPU seconds, so a shared machine's waits
-    do not count), and the peak RSS ratio; `linear` when every step is within STEP_RATIO_LIMIT
-    times the size ratio / 4 and peak memory by at most RSS_RATIO_LIMIT."""
-    scale = large["conversations"] / small["conversations"]
-    limit = STEP_RATIO_LIMIT * scale / 4
-    before = {s["step"]: s for s in small["first_run"]["steps"]}
-    steps = {}
-    for s in large["first_run"]["steps"]:
-        if s["step"] in before and before[s["step"]]["cpu_s"]:
-            steps[s["step"]] = {"cpu_ratio": round(s["cpu_s"] / before[s["step"]]["cpu_s"], 2),
-                                "wall_ratio": round(s["seconds"] / max(before[s["step"]]["seconds"], 1e-9), 2)}
-    rss_ratio = round(large["first_run"]["peak_rss_mb"] / max(small["first_run"]["peak_rss_mb"], 1), 2)
-    return {
-        "sizes": [small["conversations"], large["conversations"]],
-        "limit": round(limit, 2),
-        "steps": steps,
-        "over_limit": sorted(step for step, r in steps.items() if r["cpu_ratio"] > limit),
-        "peak_rss_ratio": rss_ratio,
-        "linear": all(r["cpu_ratio"] <= limit for r in steps.values()) and rss_ratio <= RSS_RATIO_LIMIT,
-    }
-
-
-def run_linearity(small: int, large: int, as_json: bool = False, via_cli: bool = False) -> dict:
-    """The pipeline benchmark at two sizes, each in a fresh process (what one size leaves in memory must
-    not count in the other's peak), and how each step's cost grew between them."""
-    figures = {}
-    for key, size in (("small", small), ("large", large)):
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-            figures[key] = child.submit(run, size, quiet=True, via_cli=via_cli).result()
-    figures["linearity"] = linearity(figures["small"], figures["large"])
-    if as_json:
-        print(json.dumps(figures["linearity"], indent=2))
-    else:
-        for key in ("small", "large"):
-            print_run(figures[key]["first_run"] | {"label": f"{figures[key]['conversations']:,} conversations"})
-            rerun = figures[key]["rerun"]
-            print(f"rerun of the unchanged month: {rerun['wall_s']} s wall, {rerun['cpu_s']} CPU s, "
-                  f"{rerun['runs_started']} Dagster runs started")
-        lin = figures["linearity"]
-        print(
-
-                f"\nlinearity {lin['sizes'][0]:,} -> {lin['sizes'][1]:,} conversations (limit {lin['limit']}x per "
-                "step, CPU s):"
-
-        )
-        for step, r in lin["steps"].items():
-            print(
-                f"  {step:30} CPU x{r['cpu_ratio']:<6} wall x{r['wall_ratio']}"
-                + ("  OVER" if step in lin["over_limit"] else "")
-            )
-        print(f"  peak RSS x{lin['peak_rss_ratio']} (limit x{RSS_RATIO_LIMIT})")
-        print("linear" if lin["linear"] else f"NOT linear: {', '.join(lin['over_limit']) or 'peak RSS grew'}")
-    return figures
-
-
 def run(
     size: int, compare: bool = False, as_json: bool = False, data_dir: Path | None = None, quiet: bool = False,
     via_cli: bool = False,
@@ -334,14 +274,15 @@ def run(
         return _run(size, compare, as_json, Path(folder) / "data", quiet, via_cli)
 
 
-def _run(size: int, compare: bool, as_json: bool, root: Path, quiet: bool = False, via_cli: bool = False) -> dict:
+def generate(size: int, root: Path) -> dict:
+    """N conversations of the month into `root`'s landing files (in a child process: the generator's
+    month of Python objects must not count in the stages' RSS); the figures that describe them."""
     from wildchat_dagster.kit.synthetic.generator import generate_landing
 
     started = time.perf_counter()
-    # In a child process: the generator's month of Python objects must not count in the stages' RSS.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
         summary = child.submit(generate_landing, root, [MONTH], size, 0).result()
-    figures: dict = {
+    return {
         "conversations": size,
         "month": MONTH,
         "logs": summary["logs_written"],
@@ -349,15 +290,27 @@ def _run(size: int, compare: bool, as_json: bool, root: Path, quiet: bool = Fals
         "generate_s": round(time.perf_counter() - started, 1),
         "cpu_count": os.cpu_count(),
         "machine_memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+    }
+
+
+def measure_month(root: Path, via_cli: bool = False) -> dict:
+    """The first run of the generated month in `root`, then the rerun of the unchanged month."""
+    figures = {
         "load_average_at_start": round(os.getloadavg()[0], 2),
         "through": "wildchat-dagster run (child process)" if via_cli else "run_months (this process)",
     }
-    if not as_json and not quiet:
-        print(f"generated {size:,} conversations ({summary['logs_written']:,} logs, {figures['landing_mb']} MB) "
-              f"in {figures['generate_s']} s into {root}; load average {figures['load_average_at_start']}; "
-              f"through {figures['through']}")
     figures["first_run"] = measure_run(root, "first run", via_cli)
     figures["rerun"] = measure_run(root, "rerun of the unchanged month", via_cli)
+    return figures
+
+
+def _run(size: int, compare: bool, as_json: bool, root: Path, quiet: bool = False, via_cli: bool = False) -> dict:
+    figures = generate(size, root)
+    if not as_json and not quiet:
+        print(f"generated {size:,} conversations ({figures['logs']:,} logs, {figures['landing_mb']} MB) "
+              f"in {figures['generate_s']} s into {root}; load average {os.getloadavg()[0]:.2f}; "
+              f"through {'wildchat-dagster run' if via_cli else 'run_months (this process)'}")
+    figures |= measure_month(root, via_cli)
     if not as_json and not quiet:
         print_run(figures["first_run"])
         print_run(figures["rerun"])
