@@ -94,3 +94,15 @@ def conversation_record(
     }
     row.update(overrides)
     return {name: row.get(name) for name in STAGE_SCHEMAS[stage].names}
+
+
+def materialized_outcome(result, store, asset: str, month: str, varying: tuple[str, ...]) -> dict:
+    """What a run made of one asset, to compare two ways of running it: the file's digest, the
+    metadata less the keys that name what varies (timings, workers), the check results."""
+    (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == asset]
+    return {
+        "file": store.partition_fingerprint(asset, month),  # a hash of the file's bytes
+        "metadata": {k: v.value for k, v in event.materialization.metadata.items() if not any(t in k for t in varying)},
+        "checks": sorted((e.check_name, e.passed, {k: v.value for k, v in e.metadata.items()})
+                         for e in result.get_asset_check_evaluations() if e.asset_key.path[-1] == asset),
+    }

@@ -13,6 +13,8 @@ from wildchat_dagster.kit.synthetic.generator import generate_landing
 from wildchat_dagster.resources.defaults import default_resources
 from wildchat_dagster.stages import Stage
 
+from factories import materialized_outcome
+
 MONTH = "2023-04"
 SHARDED = [
     Stage.GEOTAGGED_CONVERSATIONS, Stage.LANGUAGE_TAGGED_CONVERSATIONS,
@@ -53,14 +55,8 @@ def _outcome(result: dg.ExecuteInProcessResult, store: Warehouse) -> dict:
     """Per asset: the stored table, the metadata (less timings) and the check results."""
     outcome = {}
     for asset in [*SHARDED, *RELEASED]:
-        (materialization,) = _materializations(result, asset)
-        outcome[asset] = {
-            "table": store.read_table(asset, MONTH),
-            "file": store.partition_fingerprint(asset, MONTH),  # a hash of the file's bytes
-            "metadata": {k: v.value for k, v in materialization.metadata.items() if not any(t in k for t in TIMING)},
-            "checks": sorted((e.check_name, e.passed, {k: v.value for k, v in e.metadata.items()})
-                             for e in result.get_asset_check_evaluations() if e.asset_key.path[-1] == asset),
-        }
+        outcome[asset] = {"table": store.read_table(asset, MONTH)} | materialized_outcome(
+            result, store, asset, MONTH, TIMING)
     for split in ("nontoxic", "toxic"):
         outcome[split] = store.layout.published(split, MONTH).read_bytes()
     return outcome

@@ -22,6 +22,8 @@ from wildchat_dagster.resources.defaults import default_resources
 from wildchat_dagster.settings import Settings
 from wildchat_dagster.stages import Stage
 
+from factories import materialized_outcome
+
 MONTH = "2023-04"
 SHARDED = [
     Stage.GEOTAGGED_CONVERSATIONS, Stage.LANGUAGE_TAGGED_CONVERSATIONS,
@@ -68,17 +70,7 @@ def _materialize(layout, selection: dg.AssetSelection, workers: int) -> tuple[dg
 
 def _outcome(result: dg.ExecuteInProcessResult, store: Warehouse) -> dict:
     """Per sharded asset: the file's bytes (as a digest), the metadata less what varies, the checks."""
-    outcome = {}
-    for asset in SHARDED:
-        (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(asset)]
-        metadata = event.materialization.metadata
-        outcome[asset] = {
-            "file": store.partition_fingerprint(asset, MONTH),
-            "metadata": {k: v.value for k, v in metadata.items() if not any(t in k for t in VARYING)},
-            "checks": sorted((e.check_name, e.passed, {k: v.value for k, v in e.metadata.items()})
-                             for e in result.get_asset_check_evaluations() if e.asset_key.path[-1] == asset),
-        }
-    return outcome
+    return {asset: materialized_outcome(result, store, asset, MONTH, VARYING) for asset in SHARDED}
 
 
 @pytest.mark.slow
