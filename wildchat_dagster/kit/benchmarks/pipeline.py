@@ -190,8 +190,7 @@ def _run_cli(root: Path, settings: Settings) -> tuple[bool, list[str]]:
         command = [sys.executable, "-m", "wildchat_dagster.cli", "run", "--months", MONTH, "--log-level", "WARNING",
                    "--data-dir", str(root)]
         ok = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode == 0
-    instance = dg.DagsterInstance.from_config(str(home))
-    runs = sorted(instance.get_runs(), key=lambda r: r.run_id)
+    runs = dg.DagsterInstance.from_config(str(home)).get_runs()
     return ok, [r.run_id for r in runs if r.run_id not in before]
 
 
